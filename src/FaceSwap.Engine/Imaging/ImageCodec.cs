@@ -1,0 +1,131 @@
+using OpenCvSharp;
+using SkiaSharp;
+
+namespace FaceSwap.Engine.Imaging;
+
+/// <summary>Output encodings the engine writes.</summary>
+public enum ImageFormat { Jpeg, Png, Webp }
+
+/// <summary>Decoding and encoding through SkiaSharp; pixels are handed to OpenCV as 8-bit BGR.</summary>
+public static class ImageCodec
+{
+    /// <summary>Default pixel limit: 64 megapixels.</summary>
+    public const long DefaultMaxPixels = 64L * 1000 * 1000;
+
+    /// <summary>Extensions the engine reads, lower case with the dot.</summary>
+    public static readonly IReadOnlySet<string> ReadableExtensions =
+        new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".bmp", ".webp" };
+
+    /// <summary>Reads width and height from the header without decoding pixels.</summary>
+    public static (int Width, int Height) ReadSize(byte[] data)
+    {
+        using var codec = CreateCodec(data);
+        return Oriented(codec.Info.Width, codec.Info.Height, codec.EncodedOrigin);
+    }
+
+    /// <summary>Decodes an image, applies its EXIF orientation and returns a BGR Mat the caller owns.</summary>
+    public static Mat Decode(byte[] data, long maxPixels = DefaultMaxPixels)
+    {
+        using var codec = CreateCodec(data);
+        var info = codec.Info;
+        if ((long)info.Width * info.Height > maxPixels)
+        {
+            throw new FaceSwapException(FaceSwapErrorKind.ImageTooLarge,
+                $"image is {info.Width}x{info.Height} ({(long)info.Width * info.Height / 1e6:0.#} megapixels), over the limit of {maxPixels / 1e6:0.#} megapixels");
+        }
+
+        var decodeInfo = new SKImageInfo(info.Width, info.Height, SKColorType.Bgra8888, SKAlphaType.Unpremul);
+        using var bgra = new Mat(info.Height, info.Width, MatType.CV_8UC4);
+        var result = codec.GetPixels(decodeInfo, bgra.Data);
+        switch (result)
+        {
+            case SKCodecResult.Success:
+                break;
+            case SKCodecResult.IncompleteInput:
+                throw new FaceSwapException(FaceSwapErrorKind.TruncatedImage, "image is truncated: the file ends before the image data does");
+            default:
+                throw new FaceSwapException(FaceSwapErrorKind.CorruptImage, $"image data is damaged ({result})");
+        }
+
+        var bgr = new Mat();
+        Cv2.CvtColor(bgra, bgr, ColorConversionCodes.BGRA2BGR);
+        return ApplyOrientation(bgr, codec.EncodedOrigin);
+    }
+
+    /// <summary>The format an output path's extension names, or an error for one the engine cannot write.</summary>
+    public static ImageFormat FormatFromPath(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".jpg" or ".jpeg" => ImageFormat.Jpeg,
+        ".png" => ImageFormat.Png,
+        ".webp" => ImageFormat.Webp,
+        var ext => throw new FaceSwapException(FaceSwapErrorKind.UnsupportedFormat,
+            $"cannot write '{ext}' files: use .jpg, .jpeg, .png or .webp"),
+    };
+
+    /// <summary>Encodes a BGR Mat.</summary>
+    public static byte[] Encode(Mat bgr, ImageFormat format, int quality = 92)
+    {
+        using var bgra = new Mat();
+        Cv2.CvtColor(bgr, bgra, ColorConversionCodes.BGR2BGRA);
+        var info = new SKImageInfo(bgra.Width, bgra.Height, SKColorType.Bgra8888, SKAlphaType.Opaque);
+        using var pixmap = new SKPixmap(info, bgra.Data, (int)bgra.Step());
+        var skFormat = format switch
+        {
+            ImageFormat.Png => SKEncodedImageFormat.Png,
+            ImageFormat.Webp => SKEncodedImageFormat.Webp,
+            _ => SKEncodedImageFormat.Jpeg,
+        };
+        using var data = pixmap.Encode(skFormat, quality)
+            ?? throw new FaceSwapException(FaceSwapErrorKind.UnsupportedFormat, $"could not encode {format}");
+        return data.ToArray();
+    }
+
+    private static SKCodec CreateCodec(byte[] data)
+    {
+        if (data.Length == 0)
+        {
+            throw new FaceSwapException(FaceSwapErrorKind.NotAnImage, "file is empty");
+        }
+
+        var codec = SKCodec.Create(new SKMemoryStream(data), out var result);
+        if (codec is null)
+        {
+            throw result == SKCodecResult.IncompleteInput
+                ? new FaceSwapException(FaceSwapErrorKind.TruncatedImage, "image is truncated: the file ends inside its header")
+                : new FaceSwapException(FaceSwapErrorKind.NotAnImage, "file is not an image in a supported format (jpg, png, bmp, webp)");
+        }
+
+        return codec;
+    }
+
+    private static (int, int) Oriented(int w, int h, SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom
+            ? (h, w) : (w, h);
+
+    private static Mat ApplyOrientation(Mat image, SKEncodedOrigin origin)
+    {
+        if (origin == SKEncodedOrigin.TopLeft)
+        {
+            return image;
+        }
+
+        var result = new Mat();
+        switch (origin)
+        {
+            case SKEncodedOrigin.TopRight: Cv2.Flip(image, result, FlipMode.Y); break;
+            case SKEncodedOrigin.BottomRight: Cv2.Rotate(image, result, RotateFlags.Rotate180); break;
+            case SKEncodedOrigin.BottomLeft: Cv2.Flip(image, result, FlipMode.X); break;
+            case SKEncodedOrigin.LeftTop: Cv2.Transpose(image, result); break;
+            case SKEncodedOrigin.RightTop: Cv2.Rotate(image, result, RotateFlags.Rotate90Clockwise); break;
+            case SKEncodedOrigin.RightBottom:
+                Cv2.Transpose(image, result);
+                Cv2.Rotate(result, result, RotateFlags.Rotate180);
+                break;
+            case SKEncodedOrigin.LeftBottom: Cv2.Rotate(image, result, RotateFlags.Rotate90Counterclockwise); break;
+            default: image.CopyTo(result); break;
+        }
+
+        image.Dispose();
+        return result;
+    }
+}

@@ -1,0 +1,55 @@
+using OpenCvSharp;
+
+namespace FaceSwap.Engine.Imaging;
+
+/// <summary>Copies 8-bit image pixels into planar (NCHW) float tensors with a per-model normalisation.</summary>
+public static class TensorPacking
+{
+    /// <summary>BGR pixels to an RGB planar tensor: value = (p - mean) / scale.</summary>
+    public static unsafe void BgrToRgbPlanar(Mat bgr, Span<float> destination, float mean, float scale)
+    {
+        var width = bgr.Width;
+        var height = bgr.Height;
+        var plane = width * height;
+        if (destination.Length < 3 * plane || bgr.Type() != MatType.CV_8UC3)
+        {
+            throw new ArgumentException("tensor and image sizes differ", nameof(destination));
+        }
+
+        var step = (long)bgr.Step();
+        var basePtr = (byte*)bgr.Data;
+        for (var y = 0; y < height; y++)
+        {
+            var row = basePtr + y * step;
+            var o = y * width;
+            for (var x = 0; x < width; x++)
+            {
+                destination[o + x] = (row[3 * x + 2] - mean) / scale;
+                destination[plane + o + x] = (row[3 * x + 1] - mean) / scale;
+                destination[2 * plane + o + x] = (row[3 * x] - mean) / scale;
+            }
+        }
+    }
+
+    /// <summary>Grey pixels to a one-channel tensor: value = p / scale.</summary>
+    public static unsafe void GreyPlanar(Mat grey, Span<float> destination, float scale)
+    {
+        var width = grey.Width;
+        var height = grey.Height;
+        if (destination.Length < width * height || grey.Type() != MatType.CV_8UC1)
+        {
+            throw new ArgumentException("tensor and image sizes differ", nameof(destination));
+        }
+
+        var step = (long)grey.Step();
+        var basePtr = (byte*)grey.Data;
+        for (var y = 0; y < height; y++)
+        {
+            var row = basePtr + y * step;
+            for (var x = 0; x < width; x++)
+            {
+                destination[y * width + x] = row[x] / scale;
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace FaceSwap.Engine.Models;
+
+/// <summary>Whether a model file is usable.</summary>
+public enum ModelState { Present, Missing, Corrupt }
+
+/// <summary>The folder model weights live in, and the checks that they are the files the manifest names.</summary>
+public sealed class ModelDirectory
+{
+    /// <summary>Environment variable naming the model folder.</summary>
+    public const string EnvironmentVariable = "FACESWAP_MODELS";
+
+    private readonly ConcurrentDictionary<string, (long Size, DateTime Written, bool Valid)> verified = new();
+
+    /// <summary>Creates a model directory over a folder and a manifest.</summary>
+    public ModelDirectory(string path, ModelCatalog catalog)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        Catalog = catalog;
+    }
+
+    /// <summary>The folder's absolute path.</summary>
+    public string Path { get; }
+
+    /// <summary>The manifest.</summary>
+    public ModelCatalog Catalog { get; }
+
+    /// <summary>
+    /// The model folder: the explicit option, else FACESWAP_MODELS, else the repository's models/ folder,
+    /// else ~/.faceswap/models.
+    /// </summary>
+    public static string Resolve(string? explicitPath)
+    {
+        if (!string.IsNullOrWhiteSpace(explicitPath))
+        {
+            return System.IO.Path.GetFullPath(explicitPath);
+        }
+
+        var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            return System.IO.Path.GetFullPath(fromEnvironment);
+        }
+
+        var repo = RepositoryLocator.FindRoot();
+        return repo is not null
+            ? System.IO.Path.Combine(repo, "models")
+            : System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".faceswap", "models");
+    }
+
+    /// <summary>Opens the resolved model folder with the shipped manifest.</summary>
+    public static ModelDirectory Open(string? explicitPath) =>
+        new(Resolve(explicitPath), ModelCatalog.Load(ModelCatalog.DefaultManifestPath()));
+
+    /// <summary>Full path of a model's file.</summary>
+    public string FileOf(ModelEntry model) => System.IO.Path.Combine(Path, model.File);
+
+    /// <summary>Checks a model's file against the manifest's size and sha256 (the hash is cached per file version).</summary>
+    public ModelState Check(ModelEntry model)
+    {
+        var file = new FileInfo(FileOf(model));
+        if (!file.Exists)
+        {
+            return ModelState.Missing;
+        }
+
+        if (file.Length != model.Size)
+        {
+            return ModelState.Corrupt;
+        }
+
+        var key = file.FullName;
+        if (verified.TryGetValue(key, out var cached) && cached.Size == file.Length && cached.Written == file.LastWriteTimeUtc)
+        {
+            return cached.Valid ? ModelState.Present : ModelState.Corrupt;
+        }
+
+        var valid = string.Equals(Sha256Of(file.FullName), model.Sha256, StringComparison.OrdinalIgnoreCase);
+        verified[key] = (file.Length, file.LastWriteTimeUtc, valid);
+        return valid ? ModelState.Present : ModelState.Corrupt;
+    }
+
+    /// <summary>The path of a verified model, or an error that names the file and the command that fixes it.</summary>
+    public string Require(string name)
+    {
+        var model = Catalog.Get(name);
+        var fix = $"run `faceswap models pull{(Path == Resolve(null) ? string.Empty : $" --models {Path}")}`";
+        return Check(model) switch
+        {
+            ModelState.Present => FileOf(model),
+            ModelState.Missing => throw new FaceSwapException(FaceSwapErrorKind.ModelMissing,
+                $"model {model.File} is missing from {Path}: {fix}"),
+            _ => throw new FaceSwapException(FaceSwapErrorKind.ModelCorrupt,
+                $"model {FileOf(model)} does not match its sha256 in models.json (corrupt or a different file): {fix} to replace it"),
+        };
+    }
+
+    /// <summary>Hex sha256 of a file.</summary>
+    public static string Sha256Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}

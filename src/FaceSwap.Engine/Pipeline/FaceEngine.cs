@@ -1,0 +1,256 @@
+using FaceSwap.Engine.Detection;
+using FaceSwap.Engine.Imaging;
+using FaceSwap.Engine.Landmarks;
+using FaceSwap.Engine.Models;
+using FaceSwap.Engine.Recognition;
+using FaceSwap.Engine.Swapping;
+using OpenCvSharp;
+
+namespace FaceSwap.Engine.Pipeline;
+
+/// <summary>
+/// The face pipeline: decode, detect, landmarks, swap, blend, encode, then measure the result on the encoded
+/// output. Models are loaded once; every method is safe to call from many threads at once.
+/// </summary>
+public sealed class FaceEngine : IDisposable
+{
+    /// <summary>Sources turned further than this (see <see cref="FaceGeometry.Yaw"/>) are refused.</summary>
+    public const float MaxSourceYaw = 0.6f;
+
+    /// <summary>Sources whose mirror consistency is below this are refused as occluded or unclear.</summary>
+    public const float MinSourceConsistency = 0.6f;
+
+    private readonly OnnxModel detectorModel;
+    private readonly OnnxModel landmarkModel;
+    private readonly OnnxModel embedderModel;
+
+    private FaceEngine(OnnxModel detector, OnnxModel landmarks, OnnxModel embedder, IFaceSwapper swapper, EngineOptions options)
+    {
+        detectorModel = detector;
+        landmarkModel = landmarks;
+        embedderModel = embedder;
+        Detector = new FaceDetector(detector);
+        Landmarker = new FaceLandmarker(landmarks);
+        Embedder = new FaceEmbedder(embedder);
+        Swapper = swapper;
+        Options = options;
+    }
+
+    /// <summary>The detector.</summary>
+    public FaceDetector Detector { get; }
+
+    /// <summary>The 68-point landmarker.</summary>
+    public FaceLandmarker Landmarker { get; }
+
+    /// <summary>The identity embedder.</summary>
+    public FaceEmbedder Embedder { get; }
+
+    /// <summary>The swapper in use.</summary>
+    public IFaceSwapper Swapper { get; }
+
+    /// <summary>The settings.</summary>
+    public EngineOptions Options { get; }
+
+    /// <summary>Loads and checks the embedded default models.</summary>
+    public static FaceEngine Load(ModelDirectory models, EngineOptions? options = null)
+    {
+        options ??= new EngineOptions();
+        var loaded = new List<OnnxModel>();
+        try
+        {
+            loaded.Add(OnnxModel.Load(models, FaceDetector.Contract, options.Onnx));
+            loaded.Add(OnnxModel.Load(models, FaceLandmarker.Contract, options.Onnx));
+            loaded.Add(OnnxModel.Load(models, FaceEmbedder.Contract, options.Onnx));
+        }
+        catch
+        {
+            loaded.ForEach(m => m.Dispose());
+            throw;
+        }
+
+        return new FaceEngine(loaded[0], loaded[1], loaded[2], new MorphSwapper(), options);
+    }
+
+    /// <summary>Faces with landmarks, largest first, ignoring those under the minimum size.</summary>
+    public IReadOnlyList<DetectedFace> FindFaces(Mat bgr, StageTimer timings)
+    {
+        IReadOnlyList<DetectedFace> boxes;
+        using (timings.Time("detect"))
+        {
+            boxes = Detector.Detect(bgr).Where(f => f.Box.Width >= Options.MinFaceSize).ToList();
+        }
+
+        using (timings.Time("landmarks"))
+        {
+            return boxes.Select(f => Landmarker.Locate(bgr, f))
+                .Where(f => f.Landmarks.Length == 68)
+                .OrderByDescending(f => f.Box.Width * f.Box.Height)
+                .ToList();
+        }
+    }
+
+    /// <summary>
+    /// Prepares the source face: decodes, picks the best face (frontal, eyes open, mouth closed, large), and
+    /// computes its embedding once. A source whose best face is turned to profile is refused.
+    /// </summary>
+    public SourceFace PrepareSource(byte[] imageBytes)
+    {
+        var timings = new StageTimer();
+        using var image = ImageCodec.Decode(imageBytes, Options.MaxPixels);
+        var faces = FindFaces(image, timings);
+        if (faces.Count == 0)
+        {
+            throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the source image");
+        }
+
+        var largest = faces.Max(f => f.Box.Width);
+        using var mirrored = new Mat();
+        Cv2.Flip(image, mirrored, FlipMode.Y);
+        var mirroredFaces = FindFaces(mirrored, timings);
+        var ranked = faces
+            .Select(f => (Face: f, Quality: Assess(f, largest, MirrorConsistency(image, f, mirrored, mirroredFaces))))
+            .OrderByDescending(x => x.Quality.Score)
+            .ToList();
+        var (best, quality) = ranked[0];
+        if (Math.Abs(quality.Yaw) > MaxSourceYaw)
+        {
+            throw new FaceSwapException(FaceSwapErrorKind.PoorSource,
+                $"the source face is turned to profile (yaw {quality.Yaw:+0.00;-0.00}): use a frontal photo of the face");
+        }
+
+        if (quality.Consistency < MinSourceConsistency)
+        {
+            throw new FaceSwapException(FaceSwapErrorKind.PoorSource,
+                $"the source face looks occluded or unclear (it matches its own mirror image at only {quality.Consistency:0.00}, a clear face scores above {MinSourceConsistency:0.00}): use an unobstructed, frontal photo");
+        }
+
+        var extended = MorphSwapper.Extend(best.Landmarks);
+        var box = Cv2.BoundingRect(extended.Select(p => new Point((int)p.X, (int)p.Y)));
+        var pad = (int)(Math.Max(box.Width, box.Height) * 0.15f) + 4;
+        var cropRect = new Rect(box.X - pad, box.Y - pad, box.Width + 2 * pad, box.Height + 2 * pad)
+            .Intersect(new Rect(0, 0, image.Width, image.Height));
+        var crop = new Mat(image, cropRect).Clone();
+        var local = best.Landmarks.Select(p => new Point2f(p.X - cropRect.X, p.Y - cropRect.Y)).ToArray();
+        var embedding = Embedder.Embed(image, best.Landmarks);
+        return new SourceFace(crop, local, best, embedding, quality);
+    }
+
+    /// <summary>Swaps the source into the selected faces of a target image and encodes the result.</summary>
+    public SwapResult Swap(byte[] targetBytes, SourceFace source, SwapRequest request)
+    {
+        var timings = new StageTimer();
+        Mat frame;
+        using (timings.Time("decode"))
+        {
+            frame = ImageCodec.Decode(targetBytes, Options.MaxPixels);
+        }
+
+        using (frame)
+        {
+            var faces = FindFaces(frame, timings);
+            if (faces.Count == 0)
+            {
+                throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the image");
+            }
+
+            var selected = request.Faces == FaceSelection.Largest ? faces.Take(1).ToList() : faces.ToList();
+            var before = new float[selected.Count];
+            using (timings.Time("embed"))
+            {
+                for (var i = 0; i < selected.Count; i++)
+                {
+                    before[i] = FaceEmbedder.Similarity(source.Embedding, Embedder.Embed(frame, selected[i].Landmarks));
+                }
+            }
+
+            foreach (var face in selected)
+            {
+                Swapper.Swap(frame, face, source, timings);
+            }
+
+            byte[] output;
+            using (timings.Time("encode"))
+            {
+                output = ImageCodec.Encode(frame, request.OutputFormat, request.Quality);
+            }
+
+            var after = request.MeasureAfter
+                ? MeasureAfter(output, selected, source, timings)
+                : new float?[selected.Count];
+            var reports = selected.Select((f, i) => new FaceReport(f.BoxArray, f.Score, before[i], after[i], Swapped: true)).ToList();
+            return new SwapResult(output, frame.Width, frame.Height, reports, timings.Totals);
+        }
+    }
+
+    /// <summary>
+    /// Similarity to the source measured on the encoded output with fresh detection and landmarks; a face that is
+    /// not found again (null) counts as a failed swap.
+    /// </summary>
+    private float?[] MeasureAfter(byte[] output, IReadOnlyList<DetectedFace> swapped, SourceFace source, StageTimer timings)
+    {
+        using var scope = timings.Time("verify");
+        using var written = ImageCodec.Decode(output, long.MaxValue);
+        var found = Detector.Detect(written);
+        var result = new float?[swapped.Count];
+        for (var i = 0; i < swapped.Count; i++)
+        {
+            var match = found.Select(f => (Face: f, IoU: DetectedFace.IoU(f.Box, swapped[i].Box)))
+                .Where(x => x.IoU > 0.3f)
+                .OrderByDescending(x => x.IoU)
+                .Select(x => x.Face)
+                .FirstOrDefault();
+            if (match is null)
+            {
+                continue;
+            }
+
+            var located = Landmarker.Locate(written, match);
+            if (located.Landmarks.Length == 68)
+            {
+                result[i] = FaceEmbedder.Similarity(source.Embedding, Embedder.Embed(written, located.Landmarks));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Identity similarity of a face to its own mirror image. A clear face scores about 0.8-0.9; hair or a hand over
+    /// the face, closed eyes or a blurred face make the two halves disagree and the score drop.
+    /// </summary>
+    private float MirrorConsistency(Mat image, DetectedFace face, Mat mirrored, IReadOnlyList<DetectedFace> mirroredFaces)
+    {
+        var box = new Rect2f(image.Width - face.Box.Right, face.Box.Y, face.Box.Width, face.Box.Height);
+        var twin = mirroredFaces.MaxBy(f => DetectedFace.IoU(f.Box, box));
+        if (twin is null || DetectedFace.IoU(twin.Box, box) < 0.5f)
+        {
+            return 0;
+        }
+
+        return FaceEmbedder.Similarity(Embedder.Embed(image, face.Landmarks), Embedder.Embed(mirrored, twin.Landmarks));
+    }
+
+    private static SourceQuality Assess(DetectedFace face, float largestWidth, float consistency)
+    {
+        var p = face.Landmarks;
+        var yaw = FaceGeometry.Yaw(p);
+        var mouth = FaceGeometry.MouthOpen(p);
+        var eyes = FaceGeometry.EyeOpen(p);
+        var size = face.Box.Width / Math.Max(1f, largestWidth);
+        var score = face.Score
+            * (1 - Math.Min(1f, Math.Abs(yaw) * 1.5f))
+            * (1 - Math.Min(0.8f, mouth * 2f))
+            * Math.Min(1f, eyes / 0.2f)
+            * (0.6f + 0.4f * size)
+            * Math.Clamp(consistency, 0.05f, 1f);
+        return new SourceQuality(yaw, mouth, eyes, face.Box.Width, consistency, score);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        detectorModel.Dispose();
+        landmarkModel.Dispose();
+        embedderModel.Dispose();
+    }
+}
