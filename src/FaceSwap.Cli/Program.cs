@@ -7,6 +7,7 @@ var root = new RootCommand("faceswap: batch face swapping on Orleans")
     CommonOptions.Models,
     ModelsCommand.Create(),
     SwapCommand.Create(),
+    RunCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

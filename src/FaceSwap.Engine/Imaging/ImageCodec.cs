@@ -4,7 +4,7 @@ using SkiaSharp;
 namespace FaceSwap.Engine.Imaging;
 
 /// <summary>Output encodings the engine writes.</summary>
-public enum ImageFormat { Jpeg, Png, Webp }
+public enum ImageFormat { Jpeg, Png, Webp, Bmp }
 
 /// <summary>Decoding and encoding through SkiaSharp; pixels are handed to OpenCV as 8-bit BGR.</summary>
 public static class ImageCodec
@@ -58,13 +58,20 @@ public static class ImageCodec
         ".jpg" or ".jpeg" => ImageFormat.Jpeg,
         ".png" => ImageFormat.Png,
         ".webp" => ImageFormat.Webp,
+        ".bmp" => ImageFormat.Bmp,
         var ext => throw new FaceSwapException(FaceSwapErrorKind.UnsupportedFormat,
-            $"cannot write '{ext}' files: use .jpg, .jpeg, .png or .webp"),
+            $"cannot write '{ext}' files: use .jpg, .jpeg, .png, .webp or .bmp"),
     };
 
     /// <summary>Encodes a BGR Mat.</summary>
     public static byte[] Encode(Mat bgr, ImageFormat format, int quality = 92)
     {
+        if (format == ImageFormat.Bmp)
+        {
+            // Skia has no BMP encoder; OpenCV's is exact.
+            return bgr.ImEncode(".bmp");
+        }
+
         using var bgra = new Mat();
         Cv2.CvtColor(bgr, bgra, ColorConversionCodes.BGR2BGRA);
         var info = new SKImageInfo(bgra.Width, bgra.Height, SKColorType.Bgra8888, SKAlphaType.Opaque);

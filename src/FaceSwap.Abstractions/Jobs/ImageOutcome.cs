@@ -1,0 +1,71 @@
+namespace FaceSwap.Abstractions.Jobs;
+
+/// <summary>What happened to one image.</summary>
+public enum ImageStatus
+{
+    /// <summary>Swapped and written.</summary>
+    Ok,
+    /// <summary>No face found.</summary>
+    NoFace,
+    /// <summary>Failed; see the error class.</summary>
+    Failed,
+    /// <summary>Its output already matched; nothing done.</summary>
+    Skipped,
+}
+
+/// <summary>One image to process: its path and the version (ETag) that was listed.</summary>
+[GenerateSerializer, Immutable, Alias("FaceSwap.WorkItem")]
+public sealed record WorkItem([property: Id(0)] string Path, [property: Id(1)] string ETag, [property: Id(2)] long Size);
+
+/// <summary>Images of one job handed to an inference grain together. Names travel, never image bytes.</summary>
+[GenerateSerializer, Immutable, Alias("FaceSwap.WorkBatch")]
+public sealed record WorkBatch
+{
+    /// <summary>The job.</summary>
+    [Id(0)] public required string JobId { get; init; }
+
+    /// <summary>The job's spec.</summary>
+    [Id(1)] public required JobSpec Spec { get; init; }
+
+    /// <summary>Hash of everything that shapes an output (source version, options); recorded with each output.</summary>
+    [Id(2)] public required string SpecHash { get; init; }
+
+    /// <summary>The images.</summary>
+    [Id(3)] public required IReadOnlyList<WorkItem> Items { get; init; }
+}
+
+/// <summary>The outcome of one image, as written to the job's outcomes manifest.</summary>
+[GenerateSerializer, Immutable, Alias("FaceSwap.ImageOutcome")]
+public sealed record ImageOutcome
+{
+    /// <summary>Path relative to the job's input prefix (and output prefix).</summary>
+    [Id(0)] public required string Path { get; init; }
+
+    /// <summary>Status.</summary>
+    [Id(1)] public ImageStatus Status { get; init; }
+
+    /// <summary>Class of failure (not_an_image, truncated_image, storage_error, ...), when failed.</summary>
+    [Id(2)] public string? ErrorClass { get; init; }
+
+    /// <summary>What went wrong, for people.</summary>
+    [Id(3)] public string? Message { get; init; }
+
+    /// <summary>Faces swapped.</summary>
+    [Id(4)] public int Faces { get; init; }
+
+    /// <summary>Mean identity similarity to the source after the swap, measured on the output.</summary>
+    [Id(5)] public float? Similarity { get; init; }
+
+    /// <summary>Processing time in milliseconds.</summary>
+    [Id(6)] public double Milliseconds { get; init; }
+
+    /// <summary>The silo that processed it.</summary>
+    [Id(7)] public string? Silo { get; init; }
+
+    /// <summary>Per-stage milliseconds.</summary>
+    [Id(8)] public IReadOnlyDictionary<string, double>? Stages { get; init; }
+}
+
+/// <summary>Whether a source face can be used, and why not.</summary>
+[GenerateSerializer, Immutable, Alias("FaceSwap.SourceCheck")]
+public sealed record SourceCheck([property: Id(0)] bool Usable, [property: Id(1)] string? Error, [property: Id(2)] string? ErrorClass);

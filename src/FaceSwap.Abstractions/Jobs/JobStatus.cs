@@ -1,0 +1,86 @@
+namespace FaceSwap.Abstractions.Jobs;
+
+/// <summary>Where a job is in its life.</summary>
+public enum JobState
+{
+    /// <summary>Created, not yet running.</summary>
+    Pending,
+    /// <summary>Listing and processing images.</summary>
+    Running,
+    /// <summary>Every image has an outcome (some may have failed).</summary>
+    Completed,
+    /// <summary>The job could not run (bad source face, unreadable input prefix).</summary>
+    Failed,
+    /// <summary>Stopped by a user.</summary>
+    Cancelled,
+}
+
+/// <summary>Counts of a job's images by outcome.</summary>
+[GenerateSerializer, Immutable, Alias("FaceSwap.JobCounters")]
+public sealed record JobCounters
+{
+    /// <summary>Images found so far.</summary>
+    [Id(0)] public long Discovered { get; init; }
+
+    /// <summary>Swapped and written.</summary>
+    [Id(1)] public long Ok { get; init; }
+
+    /// <summary>No face found; not written.</summary>
+    [Id(2)] public long NoFace { get; init; }
+
+    /// <summary>Failed (decode, too large, model, storage).</summary>
+    [Id(3)] public long Failed { get; init; }
+
+    /// <summary>Output already matched input and spec; not processed again.</summary>
+    [Id(4)] public long Skipped { get; init; }
+
+    /// <summary>Faces swapped.</summary>
+    [Id(5)] public long Faces { get; init; }
+
+    /// <summary>Images with an outcome.</summary>
+    public long Finished => Ok + NoFace + Failed + Skipped;
+
+    /// <summary>Adds one outcome.</summary>
+    public JobCounters Add(ImageOutcome outcome) => outcome.Status switch
+    {
+        ImageStatus.Ok => this with { Ok = Ok + 1, Faces = Faces + outcome.Faces },
+        ImageStatus.NoFace => this with { NoFace = NoFace + 1 },
+        ImageStatus.Skipped => this with { Skipped = Skipped + 1 },
+        _ => this with { Failed = Failed + 1 },
+    };
+}
+
+/// <summary>A job as its owner sees it.</summary>
+[GenerateSerializer, Immutable, Alias("FaceSwap.JobStatus")]
+public sealed record JobStatus
+{
+    /// <summary>The job id.</summary>
+    [Id(0)] public required string JobId { get; init; }
+
+    /// <summary>State.</summary>
+    [Id(1)] public JobState State { get; init; }
+
+    /// <summary>Counts.</summary>
+    [Id(2)] public JobCounters Counters { get; init; } = new();
+
+    /// <summary>Images being processed now.</summary>
+    [Id(3)] public int InFlight { get; init; }
+
+    /// <summary>Whether the whole input has been listed.</summary>
+    [Id(4)] public bool ListingComplete { get; init; }
+
+    /// <summary>When the job was created.</summary>
+    [Id(5)] public DateTimeOffset Created { get; init; }
+
+    /// <summary>When it finished, if it has.</summary>
+    [Id(6)] public DateTimeOffset? Finished { get; init; }
+
+    /// <summary>Why the job failed, if it did.</summary>
+    [Id(7)] public string? Error { get; init; }
+
+    /// <summary>The spec (null before the job was started).</summary>
+    [Id(8)] public JobSpec? Spec { get; init; }
+
+    /// <summary>Whether the job will not change any more.</summary>
+    public bool IsTerminal => State is JobState.Completed or JobState.Failed or JobState.Cancelled;
+}

@@ -1,0 +1,182 @@
+using System.CommandLine;
+using System.Diagnostics;
+using FaceSwap.Abstractions.Grains;
+using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Engine;
+using FaceSwap.Engine.Models;
+using FaceSwap.Grains.Batch;
+using FaceSwap.Grains.Hosting;
+using FaceSwap.Storage;
+using Spectre.Console;
+
+namespace FaceSwap.Cli.Commands;
+
+/// <summary>`faceswap run`: a whole folder (or blob prefix) through the platform, output mirrored.</summary>
+public static class RunCommand
+{
+    private static readonly Option<string> Source = new("--source") { Description = "Image with the source face (a local file, or a path in --storage)", Required = true };
+    private static readonly Option<string> Input = new("--input") { Description = "Input folder (local) or container/prefix (blob storage)", Required = true };
+    private static readonly Option<string> Output = new("--output") { Description = "Output folder (local) or container/prefix; mirrors the input's paths", Required = true };
+    private static readonly Option<string> Storage = new("--storage") { Description = "local, or a storage connection string (Azurite or Azure)", DefaultValueFactory = _ => "local" };
+    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Images per inference call", DefaultValueFactory = _ => 4 };
+    private static readonly Option<int> Prefetch = new("--prefetch") { Description = "Images listed ahead and in flight at most", DefaultValueFactory = _ => 16 };
+    private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Engine pipelines (0: one per core)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<string> Faces = CommonOptions.Faces();
+    private static readonly Option<long> MaxPixels = CommonOptions.MaxPixels();
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("run", "Swap the source face into every face of every image under the input; the output mirrors the input")
+        {
+            Source, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, MaxPixels,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse, ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var storage = parse.GetValue(Storage)!;
+        var local = storage == "local";
+        var input = Prefix(parse.GetValue(Input)!, local, mustExist: true, "input");
+        var output = Prefix(parse.GetValue(Output)!, local, mustExist: false, "output");
+        if (input == output)
+        {
+            throw new CliException("input and output must differ: outputs would overwrite the originals");
+        }
+
+        var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
+        foreach (var model in models.Catalog.Models)
+        {
+            models.Require(model.Name);
+        }
+
+        var store = BlobStoreFactory.Create(storage);
+        var source = await ResolveSourceAsync(parse.GetValue(Source)!, local, store, output, cancellationToken);
+        var jobId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+        var spec = new JobSpec
+        {
+            Source = source,
+            Input = input,
+            Output = output,
+            SubmittedBy = Environment.UserName,
+            Options = new JobOptions
+            {
+                Faces = parse.GetValue(Faces) == "largest" ? FaceMode.Largest : FaceMode.All,
+                BatchSize = Math.Max(1, parse.GetValue(BatchSize)),
+                Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
+                MaxPixels = parse.GetValue(MaxPixels),
+            },
+        };
+
+        var stateDirectory = local
+            ? Path.Combine("/" + output, JobFiles.Folder, "state")
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".faceswap", "state");
+        var options = new FaceSwapSiloOptions
+        {
+            Role = "both",
+            Storage = local ? "local" : storage,
+            ModelsPath = models.Path,
+            Concurrency = parse.GetValue(Concurrency),
+        };
+
+        await using var platform = await EmbeddedPlatform.StartAsync(options, stateDirectory, cancellationToken);
+        var job = platform.Grains.GetGrain<IBatchGrain>(jobId);
+        var status = await job.StartAsync(spec);
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            status = await ProgressDisplay.FollowAsync(job, status, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            status = await job.CancelAsync();
+            Console.Error.WriteLine($"cancelled after {status.Counters.Finished} images; run the same command again to finish the rest");
+            return ExitCodes.Cancelled;
+        }
+
+        if (status.State == JobState.Failed)
+        {
+            var kind = status.Error?.Contains("profile", StringComparison.Ordinal) == true || status.Error?.Contains("occluded", StringComparison.Ordinal) == true
+                ? FaceSwapErrorKind.PoorSource : FaceSwapErrorKind.NoFace;
+            throw new FaceSwapException(kind, $"job {jobId} could not run: {status.Error}");
+        }
+
+        PrintSummary(status, watch.Elapsed, local, output, jobId);
+        return ExitCodes.Success;
+    }
+
+    private static void PrintSummary(JobStatus status, TimeSpan elapsed, bool local, string output, string jobId)
+    {
+        var c = status.Counters;
+        var rate = elapsed.TotalSeconds > 0 ? c.Finished / elapsed.TotalSeconds : 0;
+        Console.WriteLine($"job {jobId} {status.State.ToString().ToLowerInvariant()}: {c.Discovered} images, {c.Ok} swapped ({c.Faces} faces), {c.NoFace} without a face, {c.Failed} failed, {c.Skipped} skipped (already done)");
+        Console.WriteLine($"{elapsed.TotalSeconds:0.0} s, {rate:0.00} images/s");
+        var where = (local ? "/" : string.Empty) + output + $"{JobFiles.Folder}/{jobId}/";
+        Console.WriteLine($"summary: {where}summary.json, per-image outcomes: {where}outcomes.jsonl");
+        if (c.Discovered == 0)
+        {
+            Console.Error.WriteLine("warning: no images (.jpg .jpeg .png .bmp .webp) were found under the input");
+        }
+    }
+
+    /// <summary>A folder (local) or container/prefix (blob) as a store prefix ending in '/'.</summary>
+    private static string Prefix(string value, bool local, bool mustExist, string what)
+    {
+        if (!local)
+        {
+            var trimmed = value.Trim('/');
+            if (trimmed.Length == 0 || trimmed.Contains("..", StringComparison.Ordinal))
+            {
+                throw new CliException($"{what} '{value}' is not a container/prefix");
+            }
+
+            return trimmed + "/";
+        }
+
+        var full = Path.GetFullPath(value);
+        if (mustExist && !Directory.Exists(full))
+        {
+            throw new CliException($"{what} folder '{value}' does not exist", ExitCodes.NotFound);
+        }
+
+        if (full == "/")
+        {
+            throw new CliException($"{what} cannot be the file system root");
+        }
+
+        return full.TrimStart('/').TrimEnd('/') + "/";
+    }
+
+    /// <summary>The source as a store path; a local file is uploaded beside the output when storage is remote.</summary>
+    private static async Task<string> ResolveSourceAsync(string value, bool local, IBlobStore store, string output, CancellationToken cancellationToken)
+    {
+        if (local)
+        {
+            var full = Path.GetFullPath(value);
+            if (!File.Exists(full))
+            {
+                throw new CliException($"source '{value}' does not exist", ExitCodes.NotFound);
+            }
+
+            return full.TrimStart('/');
+        }
+
+        if (File.Exists(value))
+        {
+            var bytes = await File.ReadAllBytesAsync(value, cancellationToken);
+            var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..16];
+            var path = $"{output}{JobFiles.Folder}/sources/{hash}{Path.GetExtension(value).ToLowerInvariant()}";
+            await store.WriteAsync(path, bytes, "application/octet-stream", null, cancellationToken);
+            return path;
+        }
+
+        if (await store.GetPropertiesAsync(value.Trim('/'), cancellationToken) is null)
+        {
+            throw new CliException($"source '{value}' is neither a local file nor a blob in the storage account", ExitCodes.NotFound);
+        }
+
+        return value.Trim('/');
+    }
+}

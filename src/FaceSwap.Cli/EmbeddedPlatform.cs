@@ -1,0 +1,57 @@
+using System.Net;
+using System.Net.Sockets;
+using FaceSwap.Grains.Hosting;
+using FaceSwap.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FaceSwap.Cli;
+
+/// <summary>An in-process silo (the embedded mode): localhost clustering on free ports, job state as files.</summary>
+public sealed class EmbeddedPlatform : IAsyncDisposable
+{
+    private readonly IHost host;
+
+    private EmbeddedPlatform(IHost host) => this.host = host;
+
+    /// <summary>Grain factory of the silo.</summary>
+    public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
+
+    /// <summary>Starts a silo with role "both".</summary>
+    public static async Task<EmbeddedPlatform> StartAsync(FaceSwapSiloOptions options, string stateDirectory, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.AddFilter((category, level) => level >= (category?.StartsWith("FaceSwap", StringComparison.Ordinal) == true ? LogLevel.Warning : LogLevel.Error));
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.UseOrleans(silo => silo.UseFaceSwapEmbedded(stateDirectory, FreePort(), FreePort()).AddFaceSwap(options));
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return new EmbeddedPlatform(host);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await host.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down after a cancelled job: the state is persisted, a slow stop is not worth waiting for.
+        }
+
+        host.Dispose();
+    }
+}

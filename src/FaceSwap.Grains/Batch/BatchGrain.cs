@@ -1,0 +1,399 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FaceSwap.Abstractions.Grains;
+using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Storage;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+
+namespace FaceSwap.Grains.Batch;
+
+/// <summary>
+/// Owns one job. Lists the input lazily page by page, keeps a bounded window of images in flight on inference
+/// grains, appends outcomes to a JSON-lines manifest and persists progress in batches. Reentrant so that status
+/// calls interleave with the dispatch loop; all state changes happen on the grain's single thread.
+/// A reminder wakes the job up again after its silo is lost.
+/// </summary>
+[Reentrant]
+public sealed partial class BatchGrain(
+    [PersistentState("job", BatchGrain.StorageName)] IPersistentState<BatchState> state,
+    IBlobStore store,
+    ILogger<BatchGrain> logger) : Grain, IBatchGrain, IRemindable
+{
+    /// <summary>Name of the grain storage provider for job state.</summary>
+    public const string StorageName = "jobs";
+
+    private const string ReminderName = "resume";
+    private const int MaxAttempts = 4;
+    private static readonly TimeSpan PersistInterval = TimeSpan.FromSeconds(2);
+    private static readonly JsonSerializerOptions LineJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    private readonly LinkedList<Page> pages = new();
+    private Task? pump;
+    private int inFlight;
+    private DateTimeOffset lastPersist;
+    private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private string JobId => this.GetPrimaryKeyString();
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.State == JobState.Running)
+        {
+            LogResuming(JobId, state.State.Counters.Finished);
+            EnsurePump();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task<JobStatus> StartAsync(JobSpec spec)
+    {
+        if (state.State.Spec is not null)
+        {
+            return Status();
+        }
+
+        Validate(spec);
+        state.State.Spec = spec;
+        state.State.Created = DateTimeOffset.UtcNow;
+        state.State.State = JobState.Pending;
+
+        var check = await GrainFactory.GetGrain<IInferenceGrain>(0).CheckSourceAsync(spec);
+        if (!check.Usable)
+        {
+            state.State.State = JobState.Failed;
+            state.State.Error = check.Error;
+            state.State.Finished = DateTimeOffset.UtcNow;
+            await state.WriteStateAsync();
+            await WriteSummaryAsync();
+            return Status();
+        }
+
+        var source = await store.GetPropertiesAsync(spec.Source);
+        state.State.SpecHash = SpecHash(spec, source?.ETag ?? "none");
+        state.State.State = JobState.Running;
+        state.State.Started = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        LogStarted(JobId, spec.Input, spec.Output);
+        EnsurePump();
+        return Status();
+    }
+
+    /// <inheritdoc />
+    public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
+
+    /// <inheritdoc />
+    public async Task<JobStatus> CancelAsync()
+    {
+        if (!Status().IsTerminal)
+        {
+            state.State.State = JobState.Cancelled;
+            state.State.Finished = DateTimeOffset.UtcNow;
+            await state.WriteStateAsync();
+            await WriteSummaryAsync();
+            Wake();
+        }
+
+        return Status();
+    }
+
+    /// <inheritdoc />
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.State.State == JobState.Running)
+        {
+            EnsurePump();
+        }
+        else if (await this.GetReminder(reminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private void EnsurePump()
+    {
+        if (pump is null || pump.IsCompleted)
+        {
+            pump = PumpAsync();
+        }
+    }
+
+    private async Task PumpAsync()
+    {
+        var spec = state.State.Spec!;
+        var window = Math.Max(1, spec.Options.Prefetch);
+        var batchSize = Math.Clamp(spec.Options.BatchSize, 1, window);
+        var pageSize = Math.Max(window * 2, 32);
+        var nextToken = state.State.ResumeToken;
+        var listed = state.State.ListingComplete;
+        var buffer = new Queue<(WorkItem Item, Page Page)>();
+        try
+        {
+            while (state.State.State == JobState.Running)
+            {
+                this.DelayDeactivation(TimeSpan.FromMinutes(10));
+                while (inFlight < window && (buffer.Count > 0 || !listed))
+                {
+                    if (buffer.Count == 0)
+                    {
+                        var page = await store.ListAsync(spec.Input, nextToken, pageSize);
+                        var tracked = new Page(nextToken, page.ContinuationToken);
+                        foreach (var blob in page.Items.Where(b => JobFiles.IsInputImage(spec, b.Path)))
+                        {
+                            buffer.Enqueue((new WorkItem(blob.Path, blob.ETag, blob.Size), tracked));
+                            tracked.Listed++;
+                        }
+
+                        pages.AddLast(tracked);
+                        nextToken = page.ContinuationToken;
+                        listed = nextToken is null;
+                        tracked.LastPage = listed;
+                        if (tracked.Listed == 0)
+                        {
+                            await FoldFinishedPagesAsync(force: false);
+                        }
+
+                        continue;
+                    }
+
+                    var batch = new List<(WorkItem Item, Page Page)>();
+                    while (batch.Count < batchSize && buffer.Count > 0 && inFlight + batch.Count < window)
+                    {
+                        batch.Add(buffer.Dequeue());
+                    }
+
+                    inFlight += batch.Count;
+                    _ = DispatchAsync(spec, batch);
+                }
+
+                if (inFlight == 0 && buffer.Count == 0 && listed)
+                {
+                    await FoldFinishedPagesAsync(force: true);
+                    await FinishAsync();
+                    return;
+                }
+
+                await wake.Task;
+                wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                await FoldFinishedPagesAsync(force: false);
+            }
+        }
+        catch (Exception e)
+        {
+            // Listing or state storage failed for good (retries are inside the store): the reminder tries again.
+            LogPumpFailed(e, JobId);
+        }
+    }
+
+    private async Task DispatchAsync(JobSpec spec, List<(WorkItem Item, Page Page)> batch)
+    {
+        IReadOnlyList<ImageOutcome> outcomes;
+        var request = new WorkBatch { JobId = JobId, Spec = spec, SpecHash = state.State.SpecHash!, Items = batch.Select(b => b.Item).ToList() };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                outcomes = await GrainFactory.GetGrain<IInferenceGrain>(0).ProcessAsync(request);
+                break;
+            }
+            catch (Exception e) when (attempt < MaxAttempts)
+            {
+                // A lost inference silo, a timeout: the batch goes to another silo. Outputs already written there
+                // match their metadata and are skipped, so nothing is written twice.
+                LogRetry(JobId, attempt, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt));
+            }
+            catch (Exception e)
+            {
+                outcomes = batch.Select(b => new ImageOutcome
+                {
+                    Path = b.Item.Path[spec.Input.Length..],
+                    Status = ImageStatus.Failed,
+                    ErrorClass = "dispatch_error",
+                    Message = e.Message,
+                }).ToList();
+                break;
+            }
+        }
+
+        try
+        {
+            await store.AppendLinesAsync(JobFiles.Outcomes(spec, JobId), outcomes.Select(o => JsonSerializer.Serialize(o, LineJson)));
+        }
+        catch (Exception e)
+        {
+            LogManifestFailed(e, JobId);
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var page = batch[i].Page;
+            page.Counters = page.Counters.Add(outcomes[i]);
+            page.Done++;
+        }
+
+        inFlight -= batch.Count;
+        Wake();
+    }
+
+    /// <summary>Folds finished leading pages into the persisted counters and cursor; persists at most every few seconds.</summary>
+    private async Task FoldFinishedPagesAsync(bool force)
+    {
+        var changed = false;
+        while (pages.First is { } first && first.Value.Done == first.Value.Listed)
+        {
+            var page = first.Value;
+            var c = state.State.Counters;
+            var p = page.Counters;
+            state.State.Counters = c with
+            {
+                Discovered = c.Discovered + page.Listed,
+                Ok = c.Ok + p.Ok,
+                NoFace = c.NoFace + p.NoFace,
+                Failed = c.Failed + p.Failed,
+                Skipped = c.Skipped + p.Skipped,
+                Faces = c.Faces + p.Faces,
+            };
+            state.State.ResumeToken = page.NextToken;
+            state.State.ListingComplete = page.LastPage;
+            pages.RemoveFirst();
+            changed = true;
+        }
+
+        if (changed && (force || DateTimeOffset.UtcNow - lastPersist > PersistInterval))
+        {
+            await state.WriteStateAsync();
+            lastPersist = DateTimeOffset.UtcNow;
+        }
+    }
+
+    private async Task FinishAsync()
+    {
+        state.State.State = JobState.Completed;
+        state.State.Finished = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        await WriteSummaryAsync();
+        if (await this.GetReminder(ReminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        LogCompleted(JobId, state.State.Counters.Ok, state.State.Counters.Failed, state.State.Counters.Skipped);
+    }
+
+    private async Task WriteSummaryAsync()
+    {
+        var status = Status();
+        var elapsed = ((status.Finished ?? DateTimeOffset.UtcNow) - (state.State.Started ?? status.Created)).TotalSeconds;
+        var summary = new
+        {
+            jobId = JobId,
+            state = status.State,
+            error = status.Error,
+            counts = status.Counters,
+            created = status.Created,
+            started = state.State.Started,
+            finished = status.Finished,
+            elapsedSeconds = Math.Round(elapsed, 2),
+            imagesPerSecond = elapsed > 0 ? Math.Round(status.Counters.Finished / elapsed, 2) : 0,
+            spec = status.Spec,
+            specHash = state.State.SpecHash,
+        };
+        await store.WriteAsync(JobFiles.Summary(state.State.Spec!, JobId),
+            JsonSerializer.SerializeToUtf8Bytes(summary, new JsonSerializerOptions(LineJson) { WriteIndented = true }), "application/json", null);
+    }
+
+    private JobStatus Status()
+    {
+        var counters = state.State.Counters;
+        foreach (var page in pages)
+        {
+            var p = page.Counters;
+            counters = counters with
+            {
+                Discovered = counters.Discovered + page.Listed,
+                Ok = counters.Ok + p.Ok,
+                NoFace = counters.NoFace + p.NoFace,
+                Failed = counters.Failed + p.Failed,
+                Skipped = counters.Skipped + p.Skipped,
+                Faces = counters.Faces + p.Faces,
+            };
+        }
+
+        return new JobStatus
+        {
+            JobId = JobId,
+            State = state.State.State,
+            Counters = counters,
+            InFlight = inFlight,
+            ListingComplete = state.State.ListingComplete || (pages.Last?.Value.LastPage ?? false),
+            Created = state.State.Created,
+            Finished = state.State.Finished,
+            Error = state.State.Error,
+            Spec = state.State.Spec,
+        };
+    }
+
+    private void Wake() => wake.TrySetResult();
+
+    private static void Validate(JobSpec spec)
+    {
+        if (string.IsNullOrWhiteSpace(spec.Source) || string.IsNullOrWhiteSpace(spec.Input) || string.IsNullOrWhiteSpace(spec.Output))
+        {
+            throw new ArgumentException("a job needs a source, an input prefix and an output prefix");
+        }
+
+        if (!spec.Input.EndsWith('/') || !spec.Output.EndsWith('/'))
+        {
+            throw new ArgumentException("input and output prefixes must end with '/'");
+        }
+    }
+
+    /// <summary>The source's ETag, then a hash of everything else that shapes an output.</summary>
+    private static string SpecHash(JobSpec spec, string sourceETag)
+    {
+        var o = spec.Options;
+        var text = $"{spec.Source}|{o.Faces}|{o.Quality}|engine=morph-1";
+        return sourceETag.Replace(":", "_", StringComparison.Ordinal) + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Job {JobId} started: {Input} -> {Output}")]
+    private partial void LogStarted(string jobId, string input, string output);
+
+    [LoggerMessage(2, LogLevel.Information, "Job {JobId} resuming after {Finished} images")]
+    private partial void LogResuming(string jobId, long finished);
+
+    [LoggerMessage(3, LogLevel.Warning, "Job {JobId}: batch attempt {Attempt} failed, retrying: {Message}")]
+    private partial void LogRetry(string jobId, int attempt, string message);
+
+    [LoggerMessage(4, LogLevel.Error, "Job {JobId}: dispatch loop stopped; the reminder will resume it")]
+    private partial void LogPumpFailed(Exception exception, string jobId);
+
+    [LoggerMessage(5, LogLevel.Error, "Job {JobId}: could not append to the outcomes manifest")]
+    private partial void LogManifestFailed(Exception exception, string jobId);
+
+    [LoggerMessage(6, LogLevel.Information, "Job {JobId} completed: {Ok} ok, {Failed} failed, {Skipped} skipped")]
+    private partial void LogCompleted(string jobId, long ok, long failed, long skipped);
+
+    /// <summary>One listing page in memory: how many images it had and how many have outcomes.</summary>
+    private sealed class Page(string? startToken, string? nextToken)
+    {
+        public string? StartToken { get; } = startToken;
+        public string? NextToken { get; } = nextToken;
+        public int Listed { get; set; }
+        public int Done { get; set; }
+        public bool LastPage { get; set; }
+        public JobCounters Counters { get; set; } = new();
+    }
+}

@@ -1,0 +1,41 @@
+using FaceSwap.Abstractions.Jobs;
+
+namespace FaceSwap.Grains.Batch;
+
+/// <summary>
+/// The persisted state of a job. Its size does not grow with the job: no per-image list, only counters and the
+/// listing cursor of the oldest page that still has images in flight.
+/// </summary>
+[GenerateSerializer, Alias("FaceSwap.BatchState")]
+public sealed class BatchState
+{
+    /// <summary>The spec, once started.</summary>
+    [Id(0)] public JobSpec? Spec { get; set; }
+
+    /// <summary>Hash of the source version and options; recorded with every output.</summary>
+    [Id(1)] public string? SpecHash { get; set; }
+
+    /// <summary>State.</summary>
+    [Id(2)] public JobState State { get; set; }
+
+    /// <summary>Counters of every page before <see cref="ResumeToken"/> (all of whose images have outcomes).</summary>
+    [Id(3)] public JobCounters Counters { get; set; } = new();
+
+    /// <summary>Listing cursor where the oldest unfinished page starts (null: the beginning).</summary>
+    [Id(4)] public string? ResumeToken { get; set; }
+
+    /// <summary>Whether every page has been listed and finished.</summary>
+    [Id(5)] public bool ListingComplete { get; set; }
+
+    /// <summary>Creation time.</summary>
+    [Id(6)] public DateTimeOffset Created { get; set; }
+
+    /// <summary>Finish time.</summary>
+    [Id(7)] public DateTimeOffset? Finished { get; set; }
+
+    /// <summary>Why the job failed.</summary>
+    [Id(8)] public string? Error { get; set; }
+
+    /// <summary>Start time of the current run (for rates).</summary>
+    [Id(9)] public DateTimeOffset? Started { get; set; }
+}

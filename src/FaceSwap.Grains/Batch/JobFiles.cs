@@ -1,0 +1,26 @@
+using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Engine.Imaging;
+
+namespace FaceSwap.Grains.Batch;
+
+/// <summary>Where a job's own files live beside its output, and which input names are images.</summary>
+public static class JobFiles
+{
+    /// <summary>Folder name of the platform's files inside an output prefix.</summary>
+    public const string Folder = "_faceswap";
+
+    /// <summary>OUT/_faceswap/&lt;jobId&gt;/summary.json.</summary>
+    public static string Summary(JobSpec spec, string jobId) => $"{spec.Output}{Folder}/{jobId}/summary.json";
+
+    /// <summary>OUT/_faceswap/&lt;jobId&gt;/outcomes.jsonl: one JSON line per image.</summary>
+    public static string Outcomes(JobSpec spec, string jobId) => $"{spec.Output}{Folder}/{jobId}/outcomes.jsonl";
+
+    /// <summary>
+    /// Whether a listed path is an input image: a readable extension in any letter case, not inside the platform's
+    /// own folder and not inside the output prefix when that lies under the input.
+    /// </summary>
+    public static bool IsInputImage(JobSpec spec, string path) =>
+        ImageCodec.ReadableExtensions.Contains(Path.GetExtension(path))
+        && !path[spec.Input.Length..].Split('/').Contains(Folder)
+        && !(spec.Output.StartsWith(spec.Input, StringComparison.Ordinal) && spec.Output != spec.Input && path.StartsWith(spec.Output, StringComparison.Ordinal));
+}

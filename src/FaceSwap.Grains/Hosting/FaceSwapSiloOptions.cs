@@ -1,0 +1,26 @@
+namespace FaceSwap.Grains.Hosting;
+
+/// <summary>Settings of a FaceSwap silo (configuration section "FaceSwap").</summary>
+public sealed class FaceSwapSiloOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "FaceSwap";
+
+    /// <summary>api, inference or both.</summary>
+    public string Role { get; set; } = Placement.SiloRoles.Both;
+
+    /// <summary>Blob storage: "local", "local:/root", a connection string or a blob service URI.</summary>
+    public string Storage { get; set; } = "local";
+
+    /// <summary>Model folder; null resolves as the CLI does (FACESWAP_MODELS, the repository's models/).</summary>
+    public string? ModelsPath { get; set; }
+
+    /// <summary>Concurrent engine pipelines on this silo (dedicated threads); 0 = one per core.</summary>
+    public int Concurrency { get; set; }
+
+    /// <summary>Threads per ONNX Runtime operator; 1 keeps pipelines from oversubscribing the cores.</summary>
+    public int IntraOpThreads { get; set; } = 1;
+
+    /// <summary>Effective pipeline count.</summary>
+    public int EffectiveConcurrency => Concurrency > 0 ? Concurrency : Environment.ProcessorCount;
+}

@@ -1,0 +1,270 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Engine;
+using FaceSwap.Engine.Imaging;
+using FaceSwap.Engine.Models;
+using FaceSwap.Engine.Pipeline;
+using FaceSwap.Engine.Swapping;
+using FaceSwap.Grains.Hosting;
+using FaceSwap.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+
+namespace FaceSwap.Grains.Inference;
+
+/// <summary>
+/// The per-silo engine: models loaded once, a bounded queue, and a fixed number of dedicated threads that read,
+/// swap and write images. Grains hand work to it and await the result, so no grain turn ever runs the engine and
+/// the Orleans scheduler is never blocked.
+/// </summary>
+public sealed partial class EngineService : IDisposable
+{
+    private readonly IBlobStore store;
+    private readonly FaceSwapSiloOptions options;
+    private readonly ILogger<EngineService> logger;
+    private readonly string siloName;
+    private readonly Lazy<FaceEngine> engine;
+    private readonly Channel<WorkRequest> queue;
+    private readonly Thread[] workers;
+    private readonly ConcurrentDictionary<string, Lazy<SourceFace>> sources = new();
+    private readonly CancellationTokenSource stopping = new();
+
+    /// <summary>Creates the service and starts its worker threads.</summary>
+    public EngineService(IBlobStore store, IOptions<FaceSwapSiloOptions> options, ILocalSiloDetails silo, ILogger<EngineService> logger)
+    {
+        this.store = store;
+        this.options = options.Value;
+        this.logger = logger;
+        siloName = silo.Name;
+        engine = new Lazy<FaceEngine>(LoadEngine, LazyThreadSafetyMode.ExecutionAndPublication);
+        var concurrency = this.options.EffectiveConcurrency;
+        queue = Channel.CreateBounded<WorkRequest>(new BoundedChannelOptions(concurrency * 4) { FullMode = BoundedChannelFullMode.Wait });
+        workers = Enumerable.Range(0, concurrency).Select(i => new Thread(WorkLoop) { IsBackground = true, Name = $"faceswap-engine-{i}" }).ToArray();
+        foreach (var worker in workers)
+        {
+            worker.Start();
+        }
+    }
+
+    /// <summary>Images processed by this silo since it started.</summary>
+    public long Processed => Interlocked.Read(ref processed);
+
+    private long processed;
+
+    /// <summary>Checks that a spec's source face is usable, preparing (and caching) it.</summary>
+    public async Task<SourceCheck> CheckSourceAsync(JobSpec spec)
+    {
+        try
+        {
+            var properties = await store.GetPropertiesAsync(spec.Source)
+                ?? throw new FaceSwapException(FaceSwapErrorKind.NoFace, $"source face '{spec.Source}' does not exist");
+            await Task.Factory.StartNew(() => GetSource(spec, properties.ETag), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            return new SourceCheck(true, null, null);
+        }
+        catch (FaceSwapException e)
+        {
+            return new SourceCheck(false, $"source face '{spec.Source}': {e.Message}", e.Code);
+        }
+        catch (Exception e) when (e is IOException or InvalidBlobPathException)
+        {
+            return new SourceCheck(false, $"source face '{spec.Source}': {e.Message}", "storage_error");
+        }
+    }
+
+    /// <summary>Processes every item of a batch on the engine threads; one outcome per item, never an exception.</summary>
+    public async Task<IReadOnlyList<ImageOutcome>> ProcessAsync(WorkBatch batch, CancellationToken cancellationToken)
+    {
+        var requests = batch.Items.Select(item => new WorkRequest(batch, item)).ToList();
+        foreach (var request in requests)
+        {
+            await queue.Writer.WriteAsync(request, cancellationToken);
+        }
+
+        return await Task.WhenAll(requests.Select(r => r.Completion.Task));
+    }
+
+    private void WorkLoop()
+    {
+        var reader = queue.Reader;
+        while (!stopping.IsCancellationRequested)
+        {
+            WorkRequest? request;
+            try
+            {
+                if (!reader.TryRead(out request))
+                {
+                    if (!reader.WaitToReadAsync(stopping.Token).AsTask().GetAwaiter().GetResult())
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            request.Completion.TrySetResult(Process(request.Batch, request.Item));
+            Interlocked.Increment(ref processed);
+        }
+    }
+
+    private ImageOutcome Process(WorkBatch batch, WorkItem item)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var relative = item.Path[batch.Spec.Input.Length..];
+        var outcome = new ImageOutcome { Path = relative, Silo = siloName };
+        try
+        {
+            var outputPath = batch.Spec.Output + relative;
+            var timer = new StageTimer();
+            IReadOnlyDictionary<string, string>? existing;
+            using (timer.Time("read"))
+            {
+                existing = store.GetMetadataAsync(outputPath).GetAwaiter().GetResult();
+            }
+
+            if (OutputMetadata.Matches(existing, item.ETag, batch.SpecHash))
+            {
+                return outcome with { Status = ImageStatus.Skipped, Milliseconds = Elapsed(started) };
+            }
+
+            byte[] bytes;
+            using (timer.Time("read"))
+            {
+                bytes = store.ReadAllBytesAsync(item.Path, batch.Spec.Options.MaxFileBytes).GetAwaiter().GetResult();
+            }
+
+            var source = GetSource(batch.Spec, SourceETag(batch.SpecHash));
+            var result = engine.Value.Swap(bytes, source, new SwapRequest
+            {
+                Faces = batch.Spec.Options.Faces == FaceMode.Largest ? FaceSelection.Largest : FaceSelection.All,
+                OutputFormat = ImageCodec.FormatFromPath(relative),
+                Quality = batch.Spec.Options.Quality,
+            });
+
+            using (timer.Time("write"))
+            {
+                store.WriteAsync(outputPath, result.Output, ContentType(relative), new Dictionary<string, string>
+                {
+                    [OutputMetadata.InputETag] = item.ETag,
+                    [OutputMetadata.SpecHash] = batch.SpecHash,
+                    [OutputMetadata.JobId] = batch.JobId,
+                    [OutputMetadata.Generated] = "trainedAlgorithmicMedia",
+                }).GetAwaiter().GetResult();
+            }
+
+            var measured = result.Faces.Where(f => f.SimilarityAfter is not null).Select(f => f.SimilarityAfter!.Value).ToList();
+            var stages = result.TimingsMs.Concat(timer.Totals).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => Math.Round(g.Sum(kv => kv.Value), 1));
+            return outcome with
+            {
+                Status = ImageStatus.Ok,
+                Faces = result.Faces.Count,
+                Similarity = measured.Count > 0 ? MathF.Round(measured.Average(), 4) : null,
+                Milliseconds = Elapsed(started),
+                Stages = stages,
+            };
+        }
+        catch (FaceSwapException e) when (e.Kind == FaceSwapErrorKind.NoFace)
+        {
+            return outcome with { Status = ImageStatus.NoFace, ErrorClass = e.Code, Message = e.Message, Milliseconds = Elapsed(started) };
+        }
+        catch (Exception e)
+        {
+            var errorClass = Classify(e);
+            LogImageFailed(item.Path, errorClass, e.Message);
+            return outcome with { Status = ImageStatus.Failed, ErrorClass = errorClass, Message = e.Message, Milliseconds = Elapsed(started) };
+        }
+    }
+
+    /// <summary>The failure classes of per-image outcomes.</summary>
+    public static string Classify(Exception e) => e switch
+    {
+        FaceSwapException f => f.Code,
+        BlobNotFoundException => "not_found",
+        BlobTooLargeException => "file_too_large",
+        InvalidBlobPathException => "invalid_path",
+        IOException or TimeoutException or Azure.RequestFailedException => "storage_error",
+        _ => "internal_error",
+    };
+
+    private SourceFace GetSource(JobSpec spec, string etag)
+    {
+        var key = spec.Source + "|" + etag;
+        var lazy = sources.GetOrAdd(key, _ => new Lazy<SourceFace>(() =>
+        {
+            var bytes = store.ReadAllBytesAsync(spec.Source, spec.Options.MaxFileBytes).GetAwaiter().GetResult();
+            return engine.Value.PrepareSource(bytes);
+        }, LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            // Do not cache failures: the next job may bring a fixed source at the same path.
+            sources.TryRemove(new KeyValuePair<string, Lazy<SourceFace>>(key, lazy));
+            throw;
+        }
+    }
+
+    /// <summary>The spec hash starts with the source's ETag (see BatchGrain), so workers key the source cache by it.</summary>
+    private static string SourceETag(string specHash) => specHash.Split(':')[0];
+
+    private FaceEngine LoadEngine()
+    {
+        var models = ModelDirectory.Open(options.ModelsPath);
+        var loaded = FaceEngine.Load(models, new EngineOptions { Onnx = new OnnxSettings { IntraOpThreads = options.IntraOpThreads } });
+        LogEngineLoaded(models.Path, options.EffectiveConcurrency);
+        return loaded;
+    }
+
+    private static string ContentType(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".png" => "image/png",
+        ".webp" => "image/webp",
+        ".bmp" => "image/bmp",
+        _ => "image/jpeg",
+    };
+
+    private static double Elapsed(long started) => Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1);
+
+    [LoggerMessage(1, LogLevel.Information, "Face engine loaded from {ModelsPath} with {Concurrency} pipelines")]
+    private partial void LogEngineLoaded(string modelsPath, int concurrency);
+
+    [LoggerMessage(2, LogLevel.Debug, "Image {Path} failed ({ErrorClass}): {Message}")]
+    private partial void LogImageFailed(string path, string errorClass, string message);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        stopping.Cancel();
+        queue.Writer.TryComplete();
+        foreach (var worker in workers)
+        {
+            worker.Join(TimeSpan.FromSeconds(5));
+        }
+
+        if (engine.IsValueCreated)
+        {
+            engine.Value.Dispose();
+        }
+
+        foreach (var source in sources.Values.Where(s => s.IsValueCreated))
+        {
+            source.Value.Dispose();
+        }
+
+        stopping.Dispose();
+    }
+
+    private sealed record WorkRequest(WorkBatch Batch, WorkItem Item)
+    {
+        public TaskCompletionSource<ImageOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

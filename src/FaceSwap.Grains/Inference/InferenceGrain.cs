@@ -1,0 +1,21 @@
+using FaceSwap.Abstractions.Grains;
+using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Grains.Placement;
+using Orleans.Concurrency;
+
+namespace FaceSwap.Grains.Inference;
+
+/// <summary>
+/// Stateless worker on inference silos only: hands batches to the silo's engine service and awaits the outcomes.
+/// Api silos also remove this class from their grain types, so the engine can never be placed there.
+/// </summary>
+[StatelessWorker]
+[InferenceSiloPlacement]
+public sealed class InferenceGrain(EngineService engine) : Grain, IInferenceGrain
+{
+    /// <inheritdoc />
+    public Task<SourceCheck> CheckSourceAsync(JobSpec spec) => engine.CheckSourceAsync(spec);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ImageOutcome>> ProcessAsync(WorkBatch batch) => engine.ProcessAsync(batch, CancellationToken.None);
+}

@@ -1,0 +1,23 @@
+namespace FaceSwap.Grains.Inference;
+
+/// <summary>Metadata recorded with every output so that a resumed or repeated job can skip outputs that already match.</summary>
+public static class OutputMetadata
+{
+    /// <summary>ETag of the input the output was made from.</summary>
+    public const string InputETag = "faceswap_input_etag";
+
+    /// <summary>Hash of the spec (source version and options) the output was made with.</summary>
+    public const string SpecHash = "faceswap_spec";
+
+    /// <summary>The job that wrote it.</summary>
+    public const string JobId = "faceswap_job";
+
+    /// <summary>Marks the output as AI-generated.</summary>
+    public const string Generated = "faceswap_ai_generated";
+
+    /// <summary>Whether stored metadata shows the output was made from this input version with this spec.</summary>
+    public static bool Matches(IReadOnlyDictionary<string, string>? metadata, string inputETag, string specHash) =>
+        metadata is not null
+        && metadata.TryGetValue(InputETag, out var etag) && etag == inputETag
+        && metadata.TryGetValue(SpecHash, out var spec) && spec == specHash;
+}

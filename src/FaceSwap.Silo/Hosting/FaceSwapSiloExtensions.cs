@@ -1,0 +1,69 @@
+using Azure.Data.Tables;
+using FaceSwap.Grains.Batch;
+using FaceSwap.Grains.Hosting;
+using FaceSwap.Grains.Inference;
+using FaceSwap.Grains.Placement;
+using FaceSwap.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Placement;
+
+namespace FaceSwap.Silo.Hosting;
+
+/// <summary>Registers FaceSwap's grains and services on a silo, in each of the three modes of DESIGN.md.</summary>
+public static class FaceSwapSiloExtensions
+{
+    /// <summary>
+    /// Grains, blob store, role metadata and the inference placement filter. A silo whose role does not run inference
+    /// drops the inference grain class, so the engine is never placed there (the filter alone would also hold).
+    /// </summary>
+    public static ISiloBuilder AddFaceSwap(this ISiloBuilder silo, FaceSwapSiloOptions options)
+    {
+        options.Role = SiloRoles.Parse(options.Role);
+        silo.Services.AddSingleton(Options.Create(options));
+        silo.Services.TryAddSingleton<IBlobStore>(_ => BlobStoreFactory.Create(options.Storage));
+        silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = options.Role });
+        silo.Services.AddPlacementFilter<InferenceSiloPlacementFilterStrategy, InferenceSiloPlacementFilterDirector>(ServiceLifetime.Singleton);
+        if (SiloRoles.RunsInference(options.Role))
+        {
+            silo.Services.AddSingleton<EngineService>();
+        }
+        else
+        {
+            silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(InferenceGrain)));
+        }
+
+        return silo;
+    }
+
+    /// <summary>Embedded mode: one silo on localhost, job state as files in <paramref name="stateDirectory"/>.</summary>
+    public static ISiloBuilder UseFaceSwapEmbedded(this ISiloBuilder silo, string stateDirectory, int siloPort, int gatewayPort)
+    {
+        silo.UseLocalhostClustering(siloPort, gatewayPort);
+        silo.AddLocalFileGrainStorage(BatchGrain.StorageName, o => o.RootDirectory = stateDirectory);
+        silo.UseInMemoryReminderService();
+        return silo;
+    }
+
+    /// <summary>
+    /// Cluster mode over one storage account (Azurite or Azure): Azure Table clustering and reminders, Orleans' Azure
+    /// blob grain storage. Nothing else is needed beside the storage account.
+    /// </summary>
+    public static ISiloBuilder UseFaceSwapAzureStorage(this ISiloBuilder silo, string storage, string clusterId = "faceswap", string serviceId = "faceswap")
+    {
+        var tables = new TableServiceClient(storage);
+        var blobs = BlobStoreFactory.CreateServiceClient(storage);
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = clusterId;
+            o.ServiceId = serviceId;
+        });
+        silo.UseAzureStorageClustering(o => o.TableServiceClient = tables);
+        silo.AddAzureBlobGrainStorage(BatchGrain.StorageName, o => o.BlobServiceClient = blobs);
+        silo.UseAzureTableReminderService(o => o.TableServiceClient = tables);
+        return silo;
+    }
+}

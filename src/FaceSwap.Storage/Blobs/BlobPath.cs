@@ -1,0 +1,72 @@
+namespace FaceSwap.Storage;
+
+/// <summary>A parsed blob path: the container and the rest.</summary>
+/// <param name="Container">The first segment.</param>
+/// <param name="Name">The rest after the first '/': a blob name, or a name prefix (possibly empty) for listings.</param>
+internal readonly record struct BlobPath(string Container, string Name)
+{
+    /// <summary>Parses the path of one blob: <c>container/name</c>, both non-empty.</summary>
+    public static BlobPath ParseBlob(string path)
+    {
+        var parsed = Parse(path, isPrefix: false);
+        if (parsed.Name.Length == 0)
+        {
+            throw new InvalidBlobPathException(path, "a blob path is 'container/name'; the name is missing.");
+        }
+
+        return parsed;
+    }
+
+    /// <summary>Parses a listing prefix: <c>container</c>, <c>container/</c>, <c>container/folder/</c> or <c>container/folder/start</c>.</summary>
+    public static BlobPath ParsePrefix(string prefix) => Parse(prefix, isPrefix: true);
+
+    private static BlobPath Parse(string path, bool isPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.Length == 0)
+        {
+            throw new InvalidBlobPathException(path, "the path is empty.");
+        }
+
+        if (path.Contains('\\', StringComparison.Ordinal))
+        {
+            throw new InvalidBlobPathException(path, "backslashes are not allowed; separate segments with '/'.");
+        }
+
+        if (path[0] == '/' || (path.Length > 1 && path[1] == ':'))
+        {
+            throw new InvalidBlobPathException(path, "absolute paths are not allowed; a path starts with its container.");
+        }
+
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new InvalidBlobPathException(path, "NUL characters are not allowed.");
+        }
+
+        var segments = path.Split('/');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var segment = segments[i];
+            var isTrailing = i == segments.Length - 1;
+            if (segment.Length == 0 && !(isTrailing && isPrefix))
+            {
+                throw new InvalidBlobPathException(
+                    path,
+                    isTrailing ? "a blob path cannot end with '/'." : "empty segments ('//') are not allowed.");
+            }
+
+            if (segment is "." or "..")
+            {
+                throw new InvalidBlobPathException(path, "'.' and '..' segments are not allowed.");
+            }
+        }
+
+        var slash = path.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0
+            ? new BlobPath(path, string.Empty)
+            : new BlobPath(path[..slash], path[(slash + 1)..]);
+    }
+
+    /// <summary>The full path, <c>container/name</c>.</summary>
+    public override string ToString() => Name.Length == 0 ? Container : $"{Container}/{Name}";
+}

@@ -1,0 +1,309 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FaceSwap.Storage;
+
+/// <summary>
+/// A blob store over local folders: containers are folders under a root, and <c>container/a/b.jpg</c> is
+/// <c>root/container/a/b.jpg</c>. With the root <c>/</c>, a path is an absolute path without its leading slash.
+/// </summary>
+/// <remarks>
+/// <para>Writes go to a hidden temporary file that is renamed over the target, so readers never see half a file.
+/// Metadata and content type live in a JSON sidecar, <c>dir/.faceswap-meta/name.json</c>.</para>
+/// <para>Listings skip hidden entries (names starting with '.', which includes sidecars and temporary files)
+/// and do not descend into symbolically linked folders. Paths that climb out of the root, directly or through a
+/// symbolic link, are rejected with <see cref="InvalidBlobPathException"/>.</para>
+/// <para>The ETag of a file is its size and last-write time, so listing never reads content.</para>
+/// </remarks>
+public sealed partial class LocalBlobStore : IBlobStore
+{
+    /// <summary>The hidden folder, beside each file, that holds the metadata sidecars.</summary>
+    public const string MetadataFolderName = ".faceswap-meta";
+
+    private readonly string _root;
+    private readonly string _realRoot;
+    private readonly bool _rootIsFileSystemRoot;
+    private readonly StripedAsyncLock _appendLocks = new();
+
+    /// <summary>Creates a store whose containers are the folders under <paramref name="rootDirectory"/>.</summary>
+    /// <param name="rootDirectory">The root folder; relative paths are resolved against the current directory.</param>
+    public LocalBlobStore(string rootDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(rootDirectory);
+        _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootDirectory));
+        _realRoot = Path.TrimEndingDirectorySeparator(FileSystemHelpers.RealPath(_root));
+        _rootIsFileSystemRoot = string.Equals(_realRoot, Path.GetPathRoot(_realRoot), StringComparison.Ordinal);
+    }
+
+    /// <summary>The full path of the root folder.</summary>
+    public string RootDirectory => _root;
+
+    /// <inheritdoc />
+    public Task<BlobPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken = default)
+    {
+        var parsed = BlobPath.ParsePrefix(prefix);
+        BlobStoreRules.ValidatePageSize(pageSize);
+        RejectReservedSegments(parsed, prefix);
+
+        var lastSlash = parsed.Name.LastIndexOf('/');
+        var folderKey = parsed.Name[..(lastSlash + 1)];
+        var namePrefix = parsed.Name[(lastSlash + 1)..];
+        var containerDirectory = Path.Join(_root, parsed.Container);
+        var startDirectory = Path.Join(containerDirectory, folderKey);
+        EnsureInsideRoot(startDirectory, prefix);
+
+        return Task.Run(
+            () =>
+            {
+                var walker = new LocalDirectoryWalker(this, parsed.Container, continuationToken, pageSize + 1, cancellationToken);
+                var items = walker.Walk(startDirectory, folderKey, namePrefix);
+                if (items.Count <= pageSize)
+                {
+                    return new BlobPage(items, null);
+                }
+
+                items.RemoveAt(items.Count - 1);
+                var last = items[^1].Path;
+                return new BlobPage(items, last[(parsed.Container.Length + 1)..]);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<BlobItemInfo?> GetPropertiesAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var (parsed, fullPath) = Resolve(path);
+        var info = new FileInfo(fullPath);
+        return Task.FromResult(info.Exists ? ToItem(parsed.ToString(), info) : null);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, string>?> GetMetadataAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var (_, fullPath) = Resolve(path);
+        var info = new FileInfo(fullPath);
+        if (!info.Exists)
+        {
+            return null;
+        }
+
+        var sidecar = await ReadSidecarAsync(fullPath, cancellationToken).ConfigureAwait(false);
+
+        // A sidecar written for other content (the file was replaced by something other than this store) says nothing.
+        return sidecar is not null && string.Equals(sidecar.ContentETag, ETagOf(info), StringComparison.Ordinal)
+            ? new Dictionary<string, string>(sidecar.Metadata, StringComparer.OrdinalIgnoreCase)
+            : new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <inheritdoc />
+    public Task<byte[]> ReadAllBytesAsync(string path, long maxBytes, CancellationToken cancellationToken = default)
+    {
+        var (parsed, fullPath) = Resolve(path);
+        BlobStoreRules.ValidateMaxBytes(maxBytes);
+        return FileSystemHelpers.RetryOnSharingViolationAsync(
+            async () =>
+            {
+                FileStream stream;
+                try
+                {
+                    stream = new FileStream(fullPath, new FileStreamOptions
+                    {
+                        Mode = FileMode.Open,
+                        Access = FileAccess.Read,
+                        Share = FileShare.ReadWrite | FileShare.Delete,
+                        Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+                    });
+                }
+                catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException
+                                           || (ex is UnauthorizedAccessException && Directory.Exists(fullPath)))
+                {
+                    throw new BlobNotFoundException(parsed.ToString(), ex);
+                }
+
+                await using (stream.ConfigureAwait(false))
+                {
+                    var length = stream.Length;
+                    if (length > maxBytes || length > Array.MaxLength)
+                    {
+                        throw new BlobTooLargeException(parsed.ToString(), length, maxBytes);
+                    }
+
+                    var buffer = new byte[length];
+                    await stream.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    return buffer;
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task WriteAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken = default)
+    {
+        var (_, fullPath) = Resolve(path);
+        ArgumentNullException.ThrowIfNull(contentType);
+        var validMetadata = BlobStoreRules.ValidateMetadata(metadata);
+        return FileSystemHelpers.RetryOnSharingViolationAsync(
+            async () =>
+            {
+                // Content first, then the sidecar: a crash in between leaves new content with stale metadata,
+                // which makes an idempotent writer redo the work rather than wrongly skip it.
+                await FileSystemHelpers.WriteAtomicallyAsync(fullPath, content, cancellationToken).ConfigureAwait(false);
+                var sidecar = new Sidecar(contentType, ETagOf(new FileInfo(fullPath)), validMetadata);
+                var json = JsonSerializer.SerializeToUtf8Bytes(sidecar, SidecarJsonContext.Default.Sidecar);
+                await FileSystemHelpers.WriteAtomicallyAsync(SidecarPath(fullPath), json, cancellationToken).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task AppendLinesAsync(string path, IEnumerable<string> lines, CancellationToken cancellationToken = default)
+    {
+        var (_, fullPath) = Resolve(path);
+        var bytes = BlobStoreRules.EncodeLines(lines);
+        using var held = await _appendLocks.AcquireAsync(fullPath, cancellationToken).ConfigureAwait(false);
+        await FileSystemHelpers.RetryOnSharingViolationAsync(
+            async () =>
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+                var stream = new FileStream(fullPath, new FileStreamOptions
+                {
+                    Mode = FileMode.Append,
+                    Access = FileAccess.Write,
+                    Share = FileShare.Read,
+                    Options = FileOptions.Asynchronous,
+                });
+                await using (stream.ConfigureAwait(false))
+                {
+                    await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+                    stream.Flush(flushToDisk: true);
+                }
+
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var (_, fullPath) = Resolve(path);
+        return FileSystemHelpers.RetryOnSharingViolationAsync(
+            () =>
+            {
+                if (!File.Exists(fullPath))
+                {
+                    return Task.FromResult(false);
+                }
+
+                File.Delete(fullPath);
+                try
+                {
+                    File.Delete(SidecarPath(fullPath));
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    // No sidecar folder, no sidecar.
+                }
+
+                return Task.FromResult(true);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> ExistsAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var (_, fullPath) = Resolve(path);
+        return Task.FromResult(File.Exists(fullPath));
+    }
+
+    /// <summary>Whether a file reached through a symbolic link found by a listing stays inside the root.</summary>
+    internal bool IsInsideRoot(string fullPath)
+        => _rootIsFileSystemRoot || FileSystemHelpers.IsUnder(FileSystemHelpers.RealPath(fullPath), _realRoot);
+
+    internal static BlobItemInfo ToItem(string path, FileInfo info)
+        => new(path, info.Length, ETagOf(info), new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero));
+
+    private static string ETagOf(FileInfo info)
+        => $"\"{info.Length:x}-{info.LastWriteTimeUtc.Ticks:x}\"";
+
+    private static string SidecarPath(string fullPath)
+        => Path.Join(Path.GetDirectoryName(fullPath), MetadataFolderName, Path.GetFileName(fullPath) + ".json");
+
+    private static async Task<Sidecar?> ReadSidecarAsync(string fullPath, CancellationToken cancellationToken)
+    {
+        var sidecarPath = SidecarPath(fullPath);
+        byte[] json;
+        try
+        {
+            json = await File.ReadAllBytesAsync(sidecarPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(json, SidecarJsonContext.Default.Sidecar);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"The metadata file '{sidecarPath}' is not valid JSON: {ex.Message}", ex);
+        }
+    }
+
+    private (BlobPath Parsed, string FullPath) Resolve(string path)
+    {
+        var parsed = BlobPath.ParseBlob(path);
+        RejectReservedSegments(parsed, path);
+        var fullPath = Path.Join(_root, parsed.Container, parsed.Name);
+        EnsureInsideRoot(fullPath, path);
+        return (parsed, fullPath);
+    }
+
+    private static void RejectReservedSegments(BlobPath parsed, string path)
+    {
+        if (parsed.Container == MetadataFolderName || parsed.Name.Split('/').Contains(MetadataFolderName, StringComparer.Ordinal))
+        {
+            throw new InvalidBlobPathException(path, $"'{MetadataFolderName}' is reserved for metadata sidecars.");
+        }
+    }
+
+    /// <summary>Rejects a path when one of its existing parts is a symbolic link that leads outside the root.</summary>
+    private void EnsureInsideRoot(string fullPath, string originalPath)
+    {
+        if (_rootIsFileSystemRoot)
+        {
+            return;
+        }
+
+        var current = _root;
+        foreach (var segment in fullPath[_root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Join(current, segment);
+            var info = new FileInfo(current);
+            if (info.LinkTarget is not null)
+            {
+                if (!FileSystemHelpers.IsUnder(FileSystemHelpers.RealPath(current), _realRoot))
+                {
+                    throw new InvalidBlobPathException(originalPath, "it goes through a symbolic link that leads outside the store's root folder.");
+                }
+            }
+            else if (!info.Exists && !Directory.Exists(current))
+            {
+                return;
+            }
+        }
+    }
+
+    internal sealed record Sidecar(
+        [property: JsonPropertyName("contentType")] string ContentType,
+        [property: JsonPropertyName("contentETag")] string ContentETag,
+        [property: JsonPropertyName("metadata")] Dictionary<string, string> Metadata);
+
+    [JsonSerializable(typeof(Sidecar))]
+    [JsonSourceGenerationOptions(WriteIndented = false)]
+    internal sealed partial class SidecarJsonContext : JsonSerializerContext;
+}
