@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The README's first command: fetches the models and the demo photos on first use, then swaps the best face of
-# sample3.jpg into every face of the other demo photos. Outputs and reports land in out/demo/.
+# The README's first command: fetches the models and the demo photos on first use, then runs the batch platform
+# (an embedded Orleans silo) over a nested copy of the demo photos, with the best face of sample3.jpg as the
+# source. The output tree mirrors the input under out/demo/output; the job's summary and per-image outcomes are in
+# out/demo/output/_faceswap/<job id>/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -9,9 +11,7 @@ scripts/fetch-samples.sh .cache/samples >/dev/null
 dotnet build src/FaceSwap.Cli -c Release -v quiet -nologo >/dev/null
 faceswap() { dotnet "src/FaceSwap.Cli/bin/Release/net10.0/faceswap.dll" "$@"; }
 faceswap models pull
-mkdir -p out/demo
-for n in 1 2 4; do
-  faceswap swap --source .cache/samples/sample3.jpg --target ".cache/samples/sample$n.jpg" \
-    --output "out/demo/sample$n.jpg" --report "out/demo/sample$n.json"
-done
-echo "outputs in $root/out/demo"
+mkdir -p out/demo/input/group-a out/demo/input/group-b/nested
+cp .cache/samples/sample1.jpg .cache/samples/sample2.jpg out/demo/input/group-a/
+cp .cache/samples/sample4.jpg out/demo/input/group-b/nested/
+faceswap run --source .cache/samples/sample3.jpg --input out/demo/input --output out/demo/output "$@"
