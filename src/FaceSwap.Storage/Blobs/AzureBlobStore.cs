@@ -48,7 +48,7 @@ public sealed partial class AzureBlobStore : IBlobStore
                     items.Add(new BlobItemInfo(
                         $"{parsed.Container}/{blob.Name}",
                         blob.Properties.ContentLength ?? 0,
-                        blob.Properties.ETag?.ToString() ?? string.Empty,
+                        NormalizeETag(blob.Properties.ETag),
                         blob.Properties.LastModified ?? DateTimeOffset.MinValue));
                 }
 
@@ -70,7 +70,7 @@ public sealed partial class AzureBlobStore : IBlobStore
         var properties = await TryGetPropertiesAsync(blob, cancellationToken).ConfigureAwait(false);
         return properties is null
             ? null
-            : new BlobItemInfo(parsed.ToString(), properties.ContentLength, properties.ETag.ToString(), properties.LastModified);
+            : new BlobItemInfo(parsed.ToString(), properties.ContentLength, NormalizeETag(properties.ETag), properties.LastModified);
     }
 
     /// <inheritdoc />
@@ -161,6 +161,13 @@ public sealed partial class AzureBlobStore : IBlobStore
         var (_, blob) = GetBlob(path);
         var response = await blob.ExistsAsync(cancellationToken).ConfigureAwait(false);
         return response.Value;
+    }
+
+    /// <summary>One form for every ETag, quoted as in HTTP headers (listings return them bare, properties quoted).</summary>
+    private static string NormalizeETag(ETag? etag)
+    {
+        var value = etag?.ToString() ?? string.Empty;
+        return value.Length == 0 ? value : $"\"{value.Trim('"')}\"";
     }
 
     private static async Task<BlobProperties?> TryGetPropertiesAsync(BlobClient blob, CancellationToken cancellationToken)

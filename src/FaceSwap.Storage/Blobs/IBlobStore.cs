@@ -81,6 +81,9 @@ public sealed record BlobPage(IReadOnlyList<BlobItemInfo> Items, string? Continu
 /// <summary>What a listing says about one blob.</summary>
 /// <param name="Path">The full path, container included.</param>
 /// <param name="Size">The size in bytes.</param>
-/// <param name="ETag">An opaque string that changes whenever the content changes.</param>
+/// <param name="ETag">
+/// An opaque string, in quoted HTTP form, that changes whenever the content changes; a listing and
+/// <see cref="IBlobStore.GetPropertiesAsync"/> give the same value for the same content.
+/// </param>
 /// <param name="LastModified">When the blob was last written.</param>
 public sealed record BlobItemInfo(string Path, long Size, string ETag, DateTimeOffset LastModified);

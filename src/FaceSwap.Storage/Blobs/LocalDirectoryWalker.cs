@@ -56,7 +56,8 @@ internal sealed class LocalDirectoryWalker(
                 var fullPath = Path.Join(directory, entry.Name);
                 if (entry.IsDirectory)
                 {
-                    if (WalkDirectory(fullPath, entry.Key, string.Empty))
+                    // Symbolically linked folders are not walked: they could loop, or lead out of the root.
+                    if (!IsLink(fullPath) && WalkDirectory(fullPath, entry.Key, string.Empty))
                     {
                         return true;
                     }
@@ -83,15 +84,15 @@ internal sealed class LocalDirectoryWalker(
     private bool TryCreateItem(string fullPath, Entry entry, out BlobItemInfo item)
     {
         item = null!;
-        if (entry.IsLink && !store.IsInsideRoot(fullPath))
-        {
-            return false;
-        }
-
         var info = new FileInfo(fullPath);
         if (!info.Exists)
         {
             return false; // deleted since the folder was read
+        }
+
+        if ((info.Attributes & FileAttributes.ReparsePoint) != 0 && !store.IsInsideRoot(fullPath))
+        {
+            return false; // a symbolic link that leads out of the root
         }
 
         item = LocalBlobStore.ToItem($"{container}/{entry.Key}", info);
@@ -99,42 +100,53 @@ internal sealed class LocalDirectoryWalker(
     }
 
     /// <summary>Reads a folder and keeps, in ascending key order, the <paramref name="count"/> smallest entries still to visit.</summary>
+    /// <remarks>
+    /// The filter runs on the raw directory entry without allocating (names are compared as spans, no file status is
+    /// read); only entries that enter the bounded heap become strings, and only the selected ones are looked at further.
+    /// </remarks>
     private List<Entry> SelectSmallest(string directory, string directoryKey, string namePrefix, string? afterSibling, int count)
     {
         var heap = new PriorityQueue<Entry, string>(Descending);
+        string? largest = null;
         try
         {
             var entries = new FileSystemEnumerable<Entry>(
                 directory,
                 (ref FileSystemEntry e) =>
                 {
-                    var isLink = (e.Attributes & FileAttributes.ReparsePoint) != 0;
-                    var isDirectory = e.IsDirectory;
                     var name = e.FileName.ToString();
-                    return new Entry(name, directoryKey + name + (isDirectory ? "/" : string.Empty), isDirectory, isLink);
+                    return new Entry(name, directoryKey + name + (e.IsDirectory ? "/" : string.Empty), e.IsDirectory);
                 },
                 Options)
             {
                 ShouldIncludePredicate = (ref FileSystemEntry e) =>
-                    !FileSystemHelpers.IsHidden(e.FileName)
-                    && e.FileName.StartsWith(namePrefix, StringComparison.Ordinal)
-                    && !(e.IsDirectory && (e.Attributes & FileAttributes.ReparsePoint) != 0),
+                {
+                    var name = e.FileName;
+                    if (FileSystemHelpers.IsHidden(name) || !name.StartsWith(namePrefix, StringComparison.Ordinal))
+                    {
+                        return false;
+                    }
+
+                    var isDirectory = e.IsDirectory;
+                    return IsStillToVisit(directoryKey, name, isDirectory, afterSibling)
+                           && (largest is null || CompareKey(directoryKey, name, isDirectory, largest) < 0);
+                },
             };
 
             foreach (var entry in entries)
             {
-                if (!IsStillToVisit(entry, afterSibling))
-                {
-                    continue;
-                }
-
                 if (heap.Count < count)
                 {
                     heap.Enqueue(entry, entry.Key);
                 }
-                else if (heap.TryPeek(out _, out var largest) && string.CompareOrdinal(entry.Key, largest) < 0)
+                else
                 {
                     heap.DequeueEnqueue(entry, entry.Key);
+                }
+
+                if (heap.Count == count)
+                {
+                    heap.TryPeek(out _, out largest);
                 }
             }
         }
@@ -153,21 +165,79 @@ internal sealed class LocalDirectoryWalker(
         return result;
     }
 
-    private bool IsStillToVisit(Entry entry, string? afterSibling)
+    private bool IsStillToVisit(string directoryKey, ReadOnlySpan<char> name, bool isDirectory, string? afterSibling)
     {
-        if (afterSibling is not null && string.CompareOrdinal(entry.Key, afterSibling) <= 0)
+        if (afterSibling is not null && CompareKey(directoryKey, name, isDirectory, afterSibling) <= 0)
         {
             return false;
         }
 
-        if (token is null || string.CompareOrdinal(entry.Key, token) > 0)
+        if (token is null || CompareKey(directoryKey, name, isDirectory, token) > 0)
         {
             return true;
         }
 
         // A folder that sorts before the token still matters when the token lies inside it.
-        return entry.IsDirectory && token.StartsWith(entry.Key, StringComparison.Ordinal);
+        var rest = token.AsSpan();
+        return isDirectory
+               && rest.StartsWith(directoryKey, StringComparison.Ordinal)
+               && rest[directoryKey.Length..].StartsWith(name, StringComparison.Ordinal)
+               && rest.Length > directoryKey.Length + name.Length
+               && rest[directoryKey.Length + name.Length] == '/';
     }
 
-    private readonly record struct Entry(string Name, string Key, bool IsDirectory, bool IsLink);
+    /// <summary>
+    /// Compares the key <c>directoryKey + name (+ "/" for a folder)</c> with <paramref name="other"/>, ordinally,
+    /// without building the key.
+    /// </summary>
+    internal static int CompareKey(string directoryKey, ReadOnlySpan<char> name, bool isDirectory, string other)
+    {
+        var rest = other.AsSpan();
+        var c = ComparePart(directoryKey, ref rest);
+        if (c != 0)
+        {
+            return c;
+        }
+
+        c = ComparePart(name, ref rest);
+        if (c != 0)
+        {
+            return c;
+        }
+
+        if (isDirectory)
+        {
+            c = ComparePart("/", ref rest);
+            if (c != 0)
+            {
+                return c;
+            }
+        }
+
+        return rest.Length == 0 ? 0 : -1;
+    }
+
+    /// <summary>Compares <paramref name="part"/> with the start of <paramref name="rest"/> and moves past it when equal.</summary>
+    /// <returns>The comparison of the key so far: negative, positive, or 0 when <paramref name="rest"/> starts with <paramref name="part"/>.</returns>
+    private static int ComparePart(ReadOnlySpan<char> part, ref ReadOnlySpan<char> rest)
+    {
+        var n = Math.Min(part.Length, rest.Length);
+        var c = part[..n].SequenceCompareTo(rest[..n]);
+        if (c != 0)
+        {
+            return c;
+        }
+
+        if (rest.Length < part.Length)
+        {
+            return 1; // the other string ended first: the key is longer, so greater
+        }
+
+        rest = rest[part.Length..];
+        return 0;
+    }
+
+    private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
+
+    private readonly record struct Entry(string Name, string Key, bool IsDirectory);
 }

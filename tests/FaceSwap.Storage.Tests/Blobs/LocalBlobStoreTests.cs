@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using System.Text.Json;
+using FaceSwap.Testing;
+
+namespace FaceSwap.Storage.Tests.Blobs;
+
+/// <summary>What only the local store does: folders, sidecars, symbolic links, exact pages.</summary>
+public sealed class LocalBlobStoreTests : IDisposable
+{
+    private readonly TemporaryDirectory _temp = new("faceswap-local");
+    private readonly string _root;
+    private readonly LocalBlobStore _store;
+
+    public LocalBlobStoreTests()
+    {
+        _root = Path.Join(_temp.FullPath, "root");
+        Directory.CreateDirectory(_root);
+        _store = new LocalBlobStore(_root);
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task A_path_maps_to_root_container_rest_and_the_sidecar_sits_in_a_hidden_folder()
+    {
+        await _store.WriteAsync("data/a/b.jpg", "b"u8.ToArray(), "image/jpeg", new Dictionary<string, string> { ["k"] = "v" });
+
+        Assert.Equal("b", await File.ReadAllTextAsync(Path.Join(_root, "data", "a", "b.jpg")));
+        var sidecar = Path.Join(_root, "data", "a", LocalBlobStore.MetadataFolderName, "b.jpg.json");
+        using var json = JsonDocument.Parse(await File.ReadAllBytesAsync(sidecar));
+        Assert.Equal("image/jpeg", json.RootElement.GetProperty("contentType").GetString());
+        Assert.Equal("v", json.RootElement.GetProperty("metadata").GetProperty("k").GetString());
+    }
+
+    [Fact]
+    public async Task Listings_skip_sidecars_hidden_files_and_leftover_temporary_files()
+    {
+        await _store.WriteAsync("data/a.jpg", "a"u8.ToArray(), "image/jpeg", new Dictionary<string, string> { ["k"] = "v" });
+        await File.WriteAllTextAsync(Path.Join(_root, "data", ".DS_Store"), "x");
+        await File.WriteAllTextAsync(Path.Join(_root, "data", ".a.jpg.0123.tmp"), "half");
+        Directory.CreateDirectory(Path.Join(_root, "data", ".git"));
+        await File.WriteAllTextAsync(Path.Join(_root, "data", ".git", "HEAD"), "x");
+
+        var page = await _store.ListAsync("data/", null, 100);
+
+        Assert.Equal(["data/a.jpg"], page.Items.Select(i => i.Path));
+        Assert.Null(page.ContinuationToken);
+        Assert.True(File.Exists(Path.Join(_root, "data", LocalBlobStore.MetadataFolderName, "a.jpg.json")));
+    }
+
+    [Fact]
+    public async Task No_temporary_files_are_left_behind_by_writes()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await _store.WriteAsync("data/x.jpg", new byte[i + 1], "image/jpeg", new Dictionary<string, string> { ["i"] = $"{i}" });
+        }
+
+        var files = Directory.GetFiles(Path.Join(_root, "data"), "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(_root, f))
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(["data/.faceswap-meta/x.jpg.json", "data/x.jpg"], files);
+    }
+
+    [Fact]
+    public async Task Pages_are_exactly_the_page_size_and_the_last_token_is_null()
+    {
+        for (var i = 0; i < 25; i++)
+        {
+            await File.WriteAllTextAsync(CreateFile($"data/in/{(char)('a' + (i % 4))}/{i:D2}.jpg"), "x");
+        }
+
+        var sizes = new List<int>();
+        var tokens = new List<string?>();
+        string? token = null;
+        do
+        {
+            var page = await _store.ListAsync("data/in/", token, 7);
+            sizes.Add(page.Items.Count);
+            token = page.ContinuationToken;
+            tokens.Add(token);
+        }
+        while (token is not null);
+
+        Assert.Equal([7, 7, 7, 4], sizes);
+        Assert.Equal("in/a/24.jpg", tokens[0]); // the relative path of the last item returned
+    }
+
+    [Fact]
+    public async Task The_order_is_the_ordinal_order_of_full_paths_like_Azure()
+    {
+        string[] names = ["a.txt", "a/b.txt", "a0.txt", "a-b/c.txt", "A.txt", "a/b/c.txt", "ab.txt", "a/a.txt"];
+        foreach (var name in names)
+        {
+            await File.WriteAllTextAsync(CreateFile("data/" + name), "x");
+        }
+
+        var all = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await _store.ListAsync("data/", token, 3);
+            all.AddRange(page.Items.Select(i => i.Path));
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+
+        Assert.Equal(names.Select(n => "data/" + n).Order(StringComparer.Ordinal), all);
+    }
+
+    [Fact]
+    public async Task Resuming_after_the_token_item_was_deleted_continues_where_it_was()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            await File.WriteAllTextAsync(CreateFile($"data/{i % 2}/{i:D2}.jpg"), "x");
+        }
+
+        var first = await _store.ListAsync("data/", null, 3);
+        File.Delete(Path.Join(_root, "data", first.ContinuationToken!));
+        var second = await _store.ListAsync("data/", first.ContinuationToken, 3);
+
+        Assert.Equal(["data/0/00.jpg", "data/0/02.jpg", "data/0/04.jpg"], first.Items.Select(i => i.Path));
+        Assert.Equal(["data/0/06.jpg", "data/0/08.jpg", "data/1/01.jpg"], second.Items.Select(i => i.Path));
+    }
+
+    [Fact]
+    public async Task Listing_and_properties_agree_on_size_and_etag_and_the_etag_changes_on_rewrite()
+    {
+        await _store.WriteAsync("data/p.jpg", new byte[10], "image/jpeg", null);
+        var listed = Assert.Single((await _store.ListAsync("data/", null, 10)).Items);
+        var properties = await _store.GetPropertiesAsync("data/p.jpg");
+        await Task.Delay(20);
+        await _store.WriteAsync("data/p.jpg", new byte[10], "image/jpeg", null);
+        var rewritten = await _store.GetPropertiesAsync("data/p.jpg");
+
+        Assert.Equal(listed, properties);
+        Assert.NotEqual(properties!.ETag, rewritten!.ETag);
+    }
+
+    [Fact]
+    public async Task Metadata_written_for_earlier_content_is_not_reported_after_the_file_is_replaced_by_another_program()
+    {
+        await _store.WriteAsync("data/m.jpg", "old"u8.ToArray(), "image/jpeg", new Dictionary<string, string> { ["inputETag"] = "1" });
+        await Task.Delay(20);
+        await File.WriteAllTextAsync(Path.Join(_root, "data", "m.jpg"), "changed by hand");
+
+        var metadata = await _store.GetMetadataAsync("data/m.jpg");
+
+        Assert.NotNull(metadata);
+        Assert.Empty(metadata);
+    }
+
+    [Fact]
+    public async Task A_symbolic_link_that_leads_outside_the_root_is_rejected_and_not_listed()
+    {
+        var outside = Path.Join(_temp.FullPath, "outside");
+        Directory.CreateDirectory(outside);
+        await File.WriteAllTextAsync(Path.Join(outside, "secret.txt"), "secret");
+        Directory.CreateDirectory(Path.Join(_root, "data"));
+        Directory.CreateSymbolicLink(Path.Join(_root, "data", "linkdir"), outside);
+        File.CreateSymbolicLink(Path.Join(_root, "data", "linkfile.txt"), Path.Join(outside, "secret.txt"));
+        await File.WriteAllTextAsync(Path.Join(_root, "data", "ok.txt"), "ok");
+
+        await Assert.ThrowsAsync<InvalidBlobPathException>(() => _store.ReadAllBytesAsync("data/linkdir/secret.txt", 100));
+        await Assert.ThrowsAsync<InvalidBlobPathException>(() => _store.ReadAllBytesAsync("data/linkfile.txt", 100));
+        await Assert.ThrowsAsync<InvalidBlobPathException>(() => _store.WriteAsync("data/linkdir/new.txt", "x"u8.ToArray(), "text/plain", null));
+        await Assert.ThrowsAsync<InvalidBlobPathException>(() => _store.GetPropertiesAsync("data/linkfile.txt"));
+        await Assert.ThrowsAsync<InvalidBlobPathException>(() => _store.ListAsync("data/linkdir/", null, 10));
+        Assert.False(File.Exists(Path.Join(outside, "new.txt")));
+
+        var listed = await _store.ListAsync("data/", null, 10);
+        Assert.Equal(["data/ok.txt"], listed.Items.Select(i => i.Path));
+    }
+
+    [Fact]
+    public async Task A_symbolic_link_to_a_file_inside_the_root_is_followed()
+    {
+        await _store.WriteAsync("data/real.txt", "real"u8.ToArray(), "text/plain", null);
+        File.CreateSymbolicLink(Path.Join(_root, "data", "alias.txt"), Path.Join(_root, "data", "real.txt"));
+
+        Assert.Equal("real"u8.ToArray(), await _store.ReadAllBytesAsync("data/alias.txt", 100));
+        var listed = await _store.ListAsync("data/", null, 10);
+        Assert.Equal(["data/alias.txt", "data/real.txt"], listed.Items.Select(i => i.Path));
+    }
+
+    [Fact]
+    public async Task A_root_that_is_itself_reached_through_a_symbolic_link_works()
+    {
+        var link = Path.Join(_temp.FullPath, "rootlink");
+        Directory.CreateSymbolicLink(link, _root);
+        var store = new LocalBlobStore(link);
+
+        await store.WriteAsync("data/x.txt", "x"u8.ToArray(), "text/plain", null);
+
+        Assert.Equal("x"u8.ToArray(), await store.ReadAllBytesAsync("data/x.txt", 10));
+        Assert.True(File.Exists(Path.Join(_root, "data", "x.txt")));
+    }
+
+    [Fact]
+    public async Task The_metadata_folder_name_is_reserved()
+    {
+        await Assert.ThrowsAsync<InvalidBlobPathException>(() =>
+            _store.WriteAsync($"data/{LocalBlobStore.MetadataFolderName}/x.json", "x"u8.ToArray(), "text/plain", null));
+    }
+
+    [Fact]
+    public async Task With_the_file_system_root_a_path_is_an_absolute_path_without_its_leading_slash()
+    {
+        var store = new LocalBlobStore("/");
+        var file = Path.Join(_temp.FullPath, "abs", "in", "photo.jpg");
+        var asBlob = file.TrimStart('/');
+
+        await store.WriteAsync(asBlob, "p"u8.ToArray(), "image/jpeg", null);
+        var listed = await store.ListAsync(Path.Join(_temp.FullPath, "abs").TrimStart('/') + "/", null, 10);
+
+        Assert.Equal("p", await File.ReadAllTextAsync(file));
+        Assert.Equal([asBlob], listed.Items.Select(i => i.Path));
+    }
+
+    [Fact]
+    public async Task Many_files_list_in_bounded_pages_each_exactly_once()
+    {
+        const int folders = 20;
+        const int perFolder = 500;
+        for (var f = 0; f < folders; f++)
+        {
+            var directory = Path.Join(_root, "big", $"f{f:D2}", f % 2 == 0 ? "even" : string.Empty);
+            Directory.CreateDirectory(directory);
+            for (var i = 0; i < perFolder; i++)
+            {
+                File.WriteAllBytes(Path.Join(directory, $"{i:D4}.jpg"), []);
+            }
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var count = 0;
+        string? previous = null;
+        string? token = null;
+        do
+        {
+            var page = await _store.ListAsync("big/", token, 1000);
+            foreach (var item in page.Items)
+            {
+                Assert.True(previous is null || string.CompareOrdinal(previous, item.Path) < 0, $"{item.Path} came after {previous}");
+                previous = item.Path;
+                count++;
+            }
+
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+
+        Assert.Equal(folders * perFolder, count);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"listing {count} files took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_to_one_manifest_keep_whole_lines()
+    {
+        var tasks = Enumerable.Range(0, 20).Select(i =>
+            Task.Run(() => _store.AppendLinesAsync("data/manifest.jsonl", Enumerable.Range(0, 10).Select(j => $"{{\"writer\":{i},\"n\":{j}}}"))));
+        await Task.WhenAll(tasks);
+
+        var lines = (await File.ReadAllLinesAsync(Path.Join(_root, "data", "manifest.jsonl"))).ToList();
+
+        Assert.Equal(200, lines.Count);
+        Assert.All(lines, line => JsonDocument.Parse(line).Dispose());
+        Assert.Equal(200, lines.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    private string CreateFile(string relative)
+    {
+        var path = Path.Join(_root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return path;
+    }
+}
