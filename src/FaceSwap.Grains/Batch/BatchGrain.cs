@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Grains.Placement;
 using FaceSwap.Storage;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
@@ -17,6 +18,7 @@ namespace FaceSwap.Grains.Batch;
 /// A reminder wakes the job up again after its silo is lost.
 /// </summary>
 [Reentrant]
+[ApiSiloPlacement]
 public sealed partial class BatchGrain(
     [PersistentState("job", BatchGrain.StorageName)] IPersistentState<BatchState> state,
     IBlobStore store,
@@ -37,7 +39,9 @@ public sealed partial class BatchGrain(
 
     private readonly LinkedList<Page> pages = new();
     private Task? pump;
+    private const int InferenceKeys = 64;
     private int inFlight;
+    private long dispatchCounter = Random.Shared.Next(InferenceKeys);
     private DateTimeOffset lastPersist;
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -64,11 +68,25 @@ public sealed partial class BatchGrain(
         }
 
         Validate(spec);
+        SourceCheck check;
+        try
+        {
+            check = await NextInferenceGrain().CheckSourceAsync(spec);
+        }
+        catch (Exception e) when (e is OrleansException or ArgumentException or TimeoutException)
+        {
+            // Nothing was persisted: a later StartAsync tries again from scratch.
+            throw new InvalidOperationException($"no inference silo is available to check the source face: {e.Message}", e);
+        }
+
+        if (state.State.Spec is not null)
+        {
+            return Status();
+        }
+
         state.State.Spec = spec;
         state.State.Created = DateTimeOffset.UtcNow;
         state.State.State = JobState.Pending;
-
-        var check = await GrainFactory.GetGrain<IInferenceGrain>(0).CheckSourceAsync(spec);
         if (!check.Usable)
         {
             state.State.State = JobState.Failed;
@@ -204,7 +222,7 @@ public sealed partial class BatchGrain(
         {
             try
             {
-                outcomes = await GrainFactory.GetGrain<IInferenceGrain>(0).ProcessAsync(request);
+                outcomes = await NextInferenceGrain().ProcessAsync(request);
                 break;
             }
             catch (Exception e) when (attempt < MaxAttempts)
@@ -346,6 +364,12 @@ public sealed partial class BatchGrain(
     }
 
     private void Wake() => wake.TrySetResult();
+
+    /// <summary>
+    /// A stateless inference grain with a rotating key: a caller caches the placement of each key, so one fixed key
+    /// would send every batch to the same inference silo. Retries get a new key, and so likely another silo.
+    /// </summary>
+    private IInferenceGrain NextInferenceGrain() => GrainFactory.GetGrain<IInferenceGrain>(dispatchCounter++ % InferenceKeys);
 
     private static void Validate(JobSpec spec)
     {

@@ -78,9 +78,10 @@ public sealed partial class EngineService : IDisposable
     public async Task<IReadOnlyList<ImageOutcome>> ProcessAsync(WorkBatch batch, CancellationToken cancellationToken)
     {
         var requests = batch.Items.Select(item => new WorkRequest(batch, item)).ToList();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping.Token);
         foreach (var request in requests)
         {
-            await queue.Writer.WriteAsync(request, cancellationToken);
+            await queue.Writer.WriteAsync(request, linked.Token);
         }
 
         return await Task.WhenAll(requests.Select(r => r.Completion.Task));
@@ -248,6 +249,12 @@ public sealed partial class EngineService : IDisposable
         foreach (var worker in workers)
         {
             worker.Join(TimeSpan.FromSeconds(5));
+        }
+
+        // Fail what is still queued so awaiting grain calls return (the caller retries elsewhere) instead of hanging.
+        while (queue.Reader.TryRead(out var pending))
+        {
+            pending.Completion.TrySetException(new ObjectDisposedException(nameof(EngineService), "the silo is shutting down"));
         }
 
         if (engine.IsValueCreated)

@@ -30,3 +30,24 @@ public sealed class InferenceSiloPlacementFilterDirector(ISiloMetadataCache meta
     public IEnumerable<SiloAddress> Filter(PlacementFilterStrategy filterStrategy, PlacementTarget target, IEnumerable<SiloAddress> silos) =>
         silos.Where(silo => SiloRoles.RunsInference(metadata.GetSiloMetadata(silo).Metadata.GetValueOrDefault(SiloRoles.MetadataKey)));
 }
+
+/// <summary>Places a grain only on silos whose role is api or both (BatchGrains: coordination stays off GPU silos).</summary>
+public sealed class ApiSiloPlacementFilterStrategy : PlacementFilterStrategy
+{
+    /// <summary>Creates the strategy (order 0).</summary>
+    public ApiSiloPlacementFilterStrategy() : base(0)
+    {
+    }
+}
+
+/// <summary>Marks a grain class as api-silo only.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+public sealed class ApiSiloPlacementAttribute() : PlacementFilterAttribute(new ApiSiloPlacementFilterStrategy());
+
+/// <summary>Keeps the silos whose metadata role is api or both.</summary>
+public sealed class ApiSiloPlacementFilterDirector(ISiloMetadataCache metadata) : IPlacementFilterDirector
+{
+    /// <inheritdoc />
+    public IEnumerable<SiloAddress> Filter(PlacementFilterStrategy filterStrategy, PlacementTarget target, IEnumerable<SiloAddress> silos) =>
+        silos.Where(silo => metadata.GetSiloMetadata(silo).Metadata.GetValueOrDefault(SiloRoles.MetadataKey) is SiloRoles.Api or SiloRoles.Both);
+}

@@ -27,6 +27,7 @@ public static class FaceSwapSiloExtensions
         silo.Services.TryAddSingleton<IBlobStore>(_ => BlobStoreFactory.Create(options.Storage));
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = options.Role });
         silo.Services.AddPlacementFilter<InferenceSiloPlacementFilterStrategy, InferenceSiloPlacementFilterDirector>(ServiceLifetime.Singleton);
+        silo.Services.AddPlacementFilter<ApiSiloPlacementFilterStrategy, ApiSiloPlacementFilterDirector>(ServiceLifetime.Singleton);
         if (SiloRoles.RunsInference(options.Role))
         {
             silo.Services.AddSingleton<EngineService>();
