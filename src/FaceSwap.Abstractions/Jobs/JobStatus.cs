@@ -40,6 +40,17 @@ public sealed record JobCounters
     /// <summary>Images with an outcome.</summary>
     public long Finished => Ok + NoFace + Failed + Skipped;
 
+    /// <summary>The sum of two sets of counters.</summary>
+    public JobCounters Plus(JobCounters other) => new()
+    {
+        Discovered = Discovered + other.Discovered,
+        Ok = Ok + other.Ok,
+        NoFace = NoFace + other.NoFace,
+        Failed = Failed + other.Failed,
+        Skipped = Skipped + other.Skipped,
+        Faces = Faces + other.Faces,
+    };
+
     /// <summary>Adds one outcome.</summary>
     public JobCounters Add(ImageOutcome outcome) => outcome.Status switch
     {

@@ -108,10 +108,14 @@ public sealed class FaceEngine : IDisposable
         Cv2.Flip(image, mirrored, FlipMode.Y);
         var mirroredFaces = FindFaces(mirrored, timings);
         var ranked = faces
-            .Select(f => (Face: f, Quality: Assess(f, largest, MirrorConsistency(image, f, mirrored, mirroredFaces))))
+            .Select(f =>
+            {
+                var embedding = Embedder.Embed(image, f.Landmarks);
+                return (Face: f, Embedding: embedding, Quality: Assess(f, largest, MirrorConsistency(embedding, f, image.Width, mirrored, mirroredFaces)));
+            })
             .OrderByDescending(x => x.Quality.Score)
             .ToList();
-        var (best, quality) = ranked[0];
+        var (best, embedding, quality) = ranked[0];
         if (Math.Abs(quality.Yaw) > MaxSourceYaw)
         {
             throw new FaceSwapException(FaceSwapErrorKind.PoorSource,
@@ -131,7 +135,6 @@ public sealed class FaceEngine : IDisposable
             .Intersect(new Rect(0, 0, image.Width, image.Height));
         var crop = new Mat(image, cropRect).Clone();
         var local = best.Landmarks.Select(p => new Point2f(p.X - cropRect.X, p.Y - cropRect.Y)).ToArray();
-        var embedding = Embedder.Embed(image, best.Landmarks);
         return new SourceFace(crop, local, best, embedding, quality);
     }
 
@@ -218,16 +221,16 @@ public sealed class FaceEngine : IDisposable
     /// Identity similarity of a face to its own mirror image. A clear face scores about 0.8-0.9; hair or a hand over
     /// the face, closed eyes or a blurred face make the two halves disagree and the score drop.
     /// </summary>
-    private float MirrorConsistency(Mat image, DetectedFace face, Mat mirrored, IReadOnlyList<DetectedFace> mirroredFaces)
+    private float MirrorConsistency(float[] embedding, DetectedFace face, int imageWidth, Mat mirrored, IReadOnlyList<DetectedFace> mirroredFaces)
     {
-        var box = new Rect2f(image.Width - face.Box.Right, face.Box.Y, face.Box.Width, face.Box.Height);
+        var box = new Rect2f(imageWidth - face.Box.Right, face.Box.Y, face.Box.Width, face.Box.Height);
         var twin = mirroredFaces.MaxBy(f => DetectedFace.IoU(f.Box, box));
         if (twin is null || DetectedFace.IoU(twin.Box, box) < 0.5f)
         {
             return 0;
         }
 
-        return FaceEmbedder.Similarity(Embedder.Embed(image, face.Landmarks), Embedder.Embed(mirrored, twin.Landmarks));
+        return FaceEmbedder.Similarity(embedding, Embedder.Embed(mirrored, twin.Landmarks));
     }
 
     private static SourceQuality Assess(DetectedFace face, float largestWidth, float consistency)

@@ -272,17 +272,7 @@ public sealed partial class BatchGrain(
         while (pages.First is { } first && first.Value.Done == first.Value.Listed)
         {
             var page = first.Value;
-            var c = state.State.Counters;
-            var p = page.Counters;
-            state.State.Counters = c with
-            {
-                Discovered = c.Discovered + page.Listed,
-                Ok = c.Ok + p.Ok,
-                NoFace = c.NoFace + p.NoFace,
-                Failed = c.Failed + p.Failed,
-                Skipped = c.Skipped + p.Skipped,
-                Faces = c.Faces + p.Faces,
-            };
+            state.State.Counters = state.State.Counters.Plus(page.Totals);
             state.State.ResumeToken = page.NextToken;
             state.State.ListingComplete = page.LastPage;
             pages.RemoveFirst();
@@ -337,16 +327,7 @@ public sealed partial class BatchGrain(
         var counters = state.State.Counters;
         foreach (var page in pages)
         {
-            var p = page.Counters;
-            counters = counters with
-            {
-                Discovered = counters.Discovered + page.Listed,
-                Ok = counters.Ok + p.Ok,
-                NoFace = counters.NoFace + p.NoFace,
-                Failed = counters.Failed + p.Failed,
-                Skipped = counters.Skipped + p.Skipped,
-                Faces = counters.Faces + p.Faces,
-            };
+            counters = counters.Plus(page.Totals);
         }
 
         return new JobStatus
@@ -419,5 +400,8 @@ public sealed partial class BatchGrain(
         public int Done { get; set; }
         public bool LastPage { get; set; }
         public JobCounters Counters { get; set; } = new();
+
+        /// <summary>The page's outcome counters plus the images it listed.</summary>
+        public JobCounters Totals => Counters with { Discovered = Counters.Discovered + Listed };
     }
 }
