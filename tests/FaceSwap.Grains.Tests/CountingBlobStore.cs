@@ -109,6 +109,10 @@ public sealed class CountingBlobStore(IBlobStore inner, string silo, StorageLedg
     }
 
     /// <inheritdoc />
+    public Task<byte[]> ReadRangeAsync(string path, long offset, int maxBytes, CancellationToken cancellationToken = default) =>
+        inner.ReadRangeAsync(path, offset, maxBytes, cancellationToken);
+
+    /// <inheritdoc />
     public async Task AppendLinesAsync(string path, IEnumerable<string> lines, CancellationToken cancellationToken = default)
     {
         await GateAsync();

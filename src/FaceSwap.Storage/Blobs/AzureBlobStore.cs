@@ -113,6 +113,24 @@ public sealed partial class AzureBlobStore : IBlobStore
     }
 
     /// <inheritdoc />
+    public async Task<byte[]> ReadRangeAsync(string path, long offset, int maxBytes, CancellationToken cancellationToken = default)
+    {
+        var (_, blob) = GetBlob(path);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        try
+        {
+            var response = await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(offset, maxBytes) }, cancellationToken).ConfigureAwait(false);
+            return response.Value.Content.ToArray();
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 416)
+        {
+            // 416: the range starts at or past the end of the blob.
+            return [];
+        }
+    }
+
+    /// <inheritdoc />
     public Task WriteAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken = default)
     {
         var (_, blob) = GetBlob(path);

@@ -43,6 +43,13 @@ public interface IBlobStore
     Task<byte[]> ReadAllBytesAsync(string path, long maxBytes, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Reads at most <paramref name="maxBytes"/> bytes of a blob starting at <paramref name="offset"/>: the way to follow
+    /// an append-only manifest without reading it whole each time.
+    /// </summary>
+    /// <returns>The bytes read; empty when the blob is missing or no longer than <paramref name="offset"/>.</returns>
+    Task<byte[]> ReadRangeAsync(string path, long offset, int maxBytes, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Writes a blob, replacing any blob at <paramref name="path"/>. Readers see the old or the new content, never a mix.
     /// </summary>
     /// <param name="path">The blob's path; its container is created when missing.</param>

@@ -137,6 +137,47 @@ public sealed partial class LocalBlobStore : IBlobStore
     }
 
     /// <inheritdoc />
+    public Task<byte[]> ReadRangeAsync(string path, long offset, int maxBytes, CancellationToken cancellationToken = default)
+    {
+        var (_, fullPath) = Resolve(path);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        return FileSystemHelpers.RetryOnSharingViolationAsync(
+            async () =>
+            {
+                FileStream stream;
+                try
+                {
+                    stream = new FileStream(fullPath, new FileStreamOptions
+                    {
+                        Mode = FileMode.Open,
+                        Access = FileAccess.Read,
+                        Share = FileShare.ReadWrite | FileShare.Delete,
+                        Options = FileOptions.Asynchronous,
+                    });
+                }
+                catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+                {
+                    return Array.Empty<byte>();
+                }
+
+                await using (stream.ConfigureAwait(false))
+                {
+                    if (offset >= stream.Length)
+                    {
+                        return Array.Empty<byte>();
+                    }
+
+                    stream.Position = offset;
+                    var buffer = new byte[(int)Math.Min(maxBytes, stream.Length - offset)];
+                    var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                    return read == buffer.Length ? buffer : buffer[..read];
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task WriteAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken = default)
     {
         var (_, fullPath) = Resolve(path);

@@ -211,6 +211,23 @@ public abstract class BlobStoreContractTests
     }
 
     [Fact]
+    public async Task Reading_a_range_follows_an_appended_manifest_from_an_offset()
+    {
+        Assert.Empty(await Store.ReadRangeAsync(P("follow/missing.jsonl"), 0, 100));
+        await Store.AppendLinesAsync(P("follow/m.jsonl"), ["{\"n\":1}", "{\"n\":2}"]);
+
+        var first = await Store.ReadRangeAsync(P("follow/m.jsonl"), 0, 4);
+        Assert.Equal("{\"n\"", Encoding.UTF8.GetString(first));
+        var all = await Store.ReadRangeAsync(P("follow/m.jsonl"), 0, 1000);
+        Assert.Equal("{\"n\":1}\n{\"n\":2}\n", Encoding.UTF8.GetString(all));
+
+        await Store.AppendLinesAsync(P("follow/m.jsonl"), ["{\"n\":3}"]);
+        var tail = await Store.ReadRangeAsync(P("follow/m.jsonl"), all.Length, 1000);
+        Assert.Equal("{\"n\":3}\n", Encoding.UTF8.GetString(tail));
+        Assert.Empty(await Store.ReadRangeAsync(P("follow/m.jsonl"), all.Length + tail.Length, 1000));
+    }
+
+    [Fact]
     public async Task Appending_a_line_with_a_line_break_is_rejected()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Store.AppendLinesAsync(P("m.jsonl"), ["ok", "bad\nline"]));
