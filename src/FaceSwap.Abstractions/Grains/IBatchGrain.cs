@@ -17,6 +17,26 @@ public interface IBatchGrain : IGrainWithStringKey
     /// <summary>Stops the job: nothing new is dispatched; work in flight finishes.</summary>
     [Alias("Cancel")]
     Task<JobStatus> CancelAsync();
+
+    /// <summary>
+    /// Runs the images whose latest outcome is a failure again (for example after a corrupt file was replaced).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The job is still running, or it never started.</exception>
+    [Alias("RetryFailed")]
+    Task<JobStatus> RetryFailedAsync();
+}
+
+/// <summary>The list of every job of the cluster, newest first (key: 0).</summary>
+[Alias("FaceSwap.IJobIndexGrain")]
+public interface IJobIndexGrain : IGrainWithIntegerKey
+{
+    /// <summary>Records a job; recording it again changes nothing.</summary>
+    [Alias("Add")]
+    Task AddAsync(string jobId, DateTimeOffset created);
+
+    /// <summary>Job ids, newest first, after the cursor of a previous page.</summary>
+    [Alias("List")]
+    Task<JobIndexPage> ListAsync(int limit, string? cursor);
 }
 
 /// <summary>Runs the face engine on images; placed only on inference silos.</summary>

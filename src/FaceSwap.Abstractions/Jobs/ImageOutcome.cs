@@ -69,3 +69,7 @@ public sealed record ImageOutcome
 /// <summary>Whether a source face can be used, and why not.</summary>
 [GenerateSerializer, Immutable, Alias("FaceSwap.SourceCheck")]
 public sealed record SourceCheck([property: Id(0)] bool Usable, [property: Id(1)] string? Error, [property: Id(2)] string? ErrorClass);
+
+/// <summary>A page of job ids, newest first.</summary>
+[GenerateSerializer, Immutable, Alias("FaceSwap.JobIndexPage")]
+public sealed record JobIndexPage([property: Id(0)] IReadOnlyList<string> JobIds, [property: Id(1)] string? Next);

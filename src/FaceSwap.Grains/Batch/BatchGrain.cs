@@ -1,7 +1,8 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Placement;
@@ -30,17 +31,12 @@ public sealed partial class BatchGrain(
     private const string ReminderName = "resume";
     private const int MaxAttempts = 4;
     private static readonly TimeSpan PersistInterval = TimeSpan.FromSeconds(2);
-    private static readonly JsonSerializerOptions LineJson = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
 
     private readonly LinkedList<Page> pages = new();
     private Task? pump;
     private const int InferenceKeys = 64;
     private int inFlight;
+    private string[]? retryPaths;
     private long dispatchCounter = Random.Shared.Next(InferenceKeys);
     private DateTimeOffset lastPersist;
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -84,8 +80,10 @@ public sealed partial class BatchGrain(
             return Status();
         }
 
+        var created = DateTimeOffset.UtcNow;
+        await GrainFactory.GetGrain<IJobIndexGrain>(0).AddAsync(JobId, created);
         state.State.Spec = spec;
-        state.State.Created = DateTimeOffset.UtcNow;
+        state.State.Created = created;
         state.State.State = JobState.Pending;
         if (!check.Usable)
         {
@@ -123,6 +121,51 @@ public sealed partial class BatchGrain(
             Wake();
         }
 
+        return Status();
+    }
+
+    /// <inheritdoc />
+    public async Task<JobStatus> RetryFailedAsync()
+    {
+        var spec = state.State.Spec ?? throw new InvalidOperationException("the job does not exist");
+        if (!Status().IsTerminal)
+        {
+            throw new InvalidOperationException("the job is still running; cancel it or wait for it to finish first");
+        }
+
+        if (state.State.SpecHash is null)
+        {
+            throw new InvalidOperationException($"the job failed before it started ({state.State.Error}); submit a new job");
+        }
+
+        var failed = (await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, JobId)))
+            .Where(o => o.Status == ImageStatus.Failed)
+            .Select(o => o.Path)
+            .ToList();
+        if (failed.Count == 0)
+        {
+            return Status();
+        }
+
+        var round = state.State.Round + 1;
+        var list = JobFiles.RetryList(spec, JobId, round);
+        await store.WriteAsync(list, Encoding.UTF8.GetBytes(string.Join('\n', failed) + "\n"), "text/plain", null);
+
+        // The failed images leave the counters and come back as the round lists them again.
+        var counters = state.State.Counters;
+        state.State.Counters = counters with { Failed = counters.Failed - failed.Count, Discovered = counters.Discovered - failed.Count };
+        state.State.Round = round;
+        state.State.RetryList = list;
+        state.State.ResumeToken = null;
+        state.State.ListingComplete = false;
+        state.State.State = JobState.Running;
+        state.State.Finished = null;
+        state.State.Started = DateTimeOffset.UtcNow;
+        retryPaths = null;
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        LogRetryRound(JobId, round, failed.Count);
+        EnsurePump();
         return Status();
     }
 
@@ -165,7 +208,7 @@ public sealed partial class BatchGrain(
                 {
                     if (buffer.Count == 0)
                     {
-                        var page = await store.ListAsync(spec.Input, nextToken, pageSize);
+                        var page = await ListPageAsync(spec, nextToken, pageSize);
                         var tracked = new Page(nextToken, page.ContinuationToken);
                         foreach (var blob in page.Items.Where(b => JobFiles.IsInputImage(spec, b.Path)))
                         {
@@ -214,6 +257,31 @@ public sealed partial class BatchGrain(
         }
     }
 
+    /// <summary>
+    /// One page of the round's listing: the input prefix in the first round, the retry list in a retry round (whose
+    /// token is a line number, and whose items get their current version so that a replaced file is read anew).
+    /// </summary>
+    private async Task<BlobPage> ListPageAsync(JobSpec spec, string? token, int pageSize)
+    {
+        if (state.State.RetryList is not { } list)
+        {
+            return await store.ListAsync(spec.Input, token, pageSize);
+        }
+
+        retryPaths ??= Encoding.UTF8.GetString(await store.ReadAllBytesAsync(list, long.MaxValue))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var start = token is null ? 0 : int.Parse(token, CultureInfo.InvariantCulture);
+        var end = Math.Min(retryPaths.Length, start + pageSize);
+        var items = new List<BlobItemInfo>();
+        foreach (var relative in retryPaths[start..end])
+        {
+            var path = spec.Input + relative;
+            items.Add(await store.GetPropertiesAsync(path) ?? new BlobItemInfo(path, 0, "", DateTimeOffset.MinValue));
+        }
+
+        return new BlobPage(items, end < retryPaths.Length ? end.ToString(CultureInfo.InvariantCulture) : null);
+    }
+
     private async Task DispatchAsync(JobSpec spec, List<(WorkItem Item, Page Page)> batch)
     {
         IReadOnlyList<ImageOutcome> outcomes;
@@ -247,7 +315,7 @@ public sealed partial class BatchGrain(
 
         try
         {
-            await store.AppendLinesAsync(JobFiles.Outcomes(spec, JobId), outcomes.Select(o => JsonSerializer.Serialize(o, LineJson)));
+            await store.AppendLinesAsync(JobFiles.Outcomes(spec, JobId), outcomes.Select(JobOutcomes.ToLine));
         }
         catch (Exception e)
         {
@@ -319,7 +387,7 @@ public sealed partial class BatchGrain(
             specHash = state.State.SpecHash,
         };
         await store.WriteAsync(JobFiles.Summary(state.State.Spec!, JobId),
-            JsonSerializer.SerializeToUtf8Bytes(summary, new JsonSerializerOptions(LineJson) { WriteIndented = true }), "application/json", null);
+            JsonSerializer.SerializeToUtf8Bytes(summary, new JsonSerializerOptions(FaceSwapJson.Options) { WriteIndented = true }), "application/json", null);
     }
 
     private JobStatus Status()
@@ -390,6 +458,9 @@ public sealed partial class BatchGrain(
 
     [LoggerMessage(6, LogLevel.Information, "Job {JobId} completed: {Ok} ok, {Failed} failed, {Skipped} skipped")]
     private partial void LogCompleted(string jobId, long ok, long failed, long skipped);
+
+    [LoggerMessage(7, LogLevel.Information, "Job {JobId}: retry round {Round} runs {Count} failed images again")]
+    private partial void LogRetryRound(string jobId, int round, int count);
 
     /// <summary>One listing page in memory: how many images it had and how many have outcomes.</summary>
     private sealed class Page(string? startToken, string? nextToken)

@@ -38,4 +38,13 @@ public sealed class BatchState
 
     /// <summary>Start time of the current run (for rates).</summary>
     [Id(9)] public DateTimeOffset? Started { get; set; }
+
+    /// <summary>How many retry-failed rounds the job has had.</summary>
+    [Id(10)] public int Round { get; set; }
+
+    /// <summary>
+    /// In a retry round, the blob listing the paths to run again (one relative path per line); the listing cursor is
+    /// then a line number in it. Null in the first round, whose listing is the input prefix.
+    /// </summary>
+    [Id(11)] public string? RetryList { get; set; }
 }

@@ -15,6 +15,9 @@ public static class JobFiles
     /// <summary>OUT/_faceswap/&lt;jobId&gt;/outcomes.jsonl: one JSON line per image.</summary>
     public static string Outcomes(JobSpec spec, string jobId) => $"{spec.Output}{Folder}/{jobId}/outcomes.jsonl";
 
+    /// <summary>OUT/_faceswap/&lt;jobId&gt;/retry-&lt;round&gt;.txt: the paths a retry-failed round runs again.</summary>
+    public static string RetryList(JobSpec spec, string jobId, int round) => $"{spec.Output}{Folder}/{jobId}/retry-{round}.txt";
+
     /// <summary>
     /// Whether a listed path is an input image: a readable extension in any letter case, not inside the platform's
     /// own folder and not inside the output prefix when that lies under the input.
