@@ -1,26 +1,7 @@
-using FaceSwap.Grains.Hosting;
 using FaceSwap.Silo.Hosting;
 
-// A standalone silo: configuration section "FaceSwap" (Role, Storage, ModelsPath, Concurrency) and
-// FACESWAP_CLUSTER_STORAGE (a storage connection string) to join a cluster over Azure Table clustering.
-var builder = WebApplication.CreateBuilder(args);
-var options = builder.Configuration.GetSection(FaceSwapSiloOptions.Section).Get<FaceSwapSiloOptions>() ?? new FaceSwapSiloOptions();
-var clusterStorage = builder.Configuration["FACESWAP_CLUSTER_STORAGE"];
-builder.UseOrleans(silo =>
-{
-    if (string.IsNullOrWhiteSpace(clusterStorage))
-    {
-        var state = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".faceswap", "state");
-        silo.UseFaceSwapEmbedded(state, 11111, 30000);
-    }
-    else
-    {
-        silo.UseFaceSwapAzureStorage(clusterStorage);
-    }
-
-    silo.AddFaceSwap(options);
-});
-
-var app = builder.Build();
-app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
+// The silo host. Configuration: section "FaceSwap" (Role, Storage, ModelsPath, Concurrency, IntraOpThreads),
+// "FaceSwap:Host" (ports, cluster and service ids, state folder), "Api" (Keys, Jwt) and FACESWAP_ADMIN_KEY.
+// Storage "local:/root" runs the embedded mode; a storage connection string or URI joins that account's cluster.
+var app = FaceSwapHost.Build(args);
 app.Run();

@@ -70,3 +70,34 @@ internal readonly record struct BlobPath(string Container, string Name)
     /// <summary>The full path, <c>container/name</c>.</summary>
     public override string ToString() => Name.Length == 0 ? Container : $"{Container}/{Name}";
 }
+
+/// <summary>Checks paths that come from users (API requests, manifests) before they reach a store.</summary>
+public static class BlobPathRules
+{
+    /// <summary>
+    /// Why <paramref name="path"/> is not a usable blob path (or, with <paramref name="isPrefix"/>, listing prefix), or
+    /// null when it is. URLs, absolute paths, backslashes and '.' or '..' segments are refused.
+    /// </summary>
+    public static string? Problem(string? path, bool isPrefix)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return "is required";
+        }
+
+        if (path.Contains("://", StringComparison.Ordinal))
+        {
+            return "must be a storage path such as 'container/folder/', not a URL";
+        }
+
+        try
+        {
+            var parsed = isPrefix ? BlobPath.ParsePrefix(path) : BlobPath.ParseBlob(path);
+            return parsed.Container.Length == 0 ? "must start with a container name" : null;
+        }
+        catch (InvalidBlobPathException e)
+        {
+            return e.Reason;
+        }
+    }
+}

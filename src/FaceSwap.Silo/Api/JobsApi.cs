@@ -1,0 +1,226 @@
+using System.Text.Json;
+using FaceSwap.Abstractions.Api;
+using FaceSwap.Abstractions.Grains;
+using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Grains.Batch;
+using FaceSwap.Silo.Api.Security;
+using FaceSwap.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace FaceSwap.Silo.Api;
+
+/// <summary>The REST API over the grains: jobs, their live events, results and gallery.</summary>
+public static class JobsApi
+{
+    /// <summary>Maps /api/*.</summary>
+    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("jobs");
+        api.MapPost("/jobs", SubmitAsync).RequireAuthorization(ApiRoles.Submit)
+            .Accepts<SubmitJobRequest>("application/json")
+            .Produces<JobStatus>(StatusCodes.Status202Accepted).Produces<JobStatus>()
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        api.MapGet("/jobs", ListAsync).RequireAuthorization(ApiRoles.Read);
+        api.MapGet("/jobs/{id}", GetAsync).RequireAuthorization(ApiRoles.Read);
+        api.MapGet("/jobs/{id}/events", JobEventStream.StreamAsync).RequireAuthorization(ApiRoles.Read)
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/jobs/{id}/cancel", CancelAsync).RequireAuthorization(ApiRoles.Submit);
+        api.MapPost("/jobs/{id}/retry-failed", RetryFailedAsync).RequireAuthorization(ApiRoles.Submit);
+        api.MapGet("/jobs/{id}/results", ResultsAsync).RequireAuthorization(ApiRoles.Read);
+        api.MapGet("/jobs/{id}/gallery", GalleryAsync).RequireAuthorization(ApiRoles.Read);
+        api.MapGet("/jobs/{id}/thumbnail", Thumbnails.GetAsync).RequireAuthorization(ApiRoles.Read)
+            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new CallerInfo(http.User.Identity?.Name ?? "", ApiRoles.Highest(http.User) ?? "")))
+            .RequireAuthorization(ApiRoles.Read);
+        return app;
+    }
+
+    /// <summary>The status of an existing job, or null when there is no such job.</summary>
+    public static async Task<JobStatus?> FindAsync(IGrainFactory grains, string id)
+    {
+        if (!JobIds.IsValid(id))
+        {
+            return null;
+        }
+
+        var status = await grains.GetGrain<IBatchGrain>(id).GetStatusAsync();
+        return status.Spec is null ? null : status;
+    }
+
+    /// <summary>A 404 problem for a job id.</summary>
+    public static ProblemHttpResult JobNotFound(string id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such job", detail: $"there is no job '{id}'");
+
+    private static async Task<IResult> SubmitAsync(HttpContext http, IGrainFactory grains, IBlobStore store, CancellationToken cancellationToken)
+    {
+        SubmitJobRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync<SubmitJobRequest>(http.Request.Body, RequestJson, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [JsonProblem(e)] });
+        }
+
+        if (request is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["a JSON object is required"] });
+        }
+
+        var (spec, errors) = await SubmitValidation.ValidateAsync(request, http.User.Identity?.Name ?? "unknown", store, cancellationToken);
+        if (spec is null)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var jobId = request.JobId ?? JobIds.New();
+        var existing = await FindAsync(grains, jobId);
+        if (existing is not null)
+        {
+            return SameJob(existing.Spec!, spec)
+                ? TypedResults.Ok(existing)
+                : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Job id in use", detail: $"job '{jobId}' exists with another spec");
+        }
+
+        JobStatus status;
+        try
+        {
+            status = await grains.GetGrain<IBatchGrain>(jobId).StartAsync(spec);
+        }
+        catch (InvalidOperationException e)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Cannot start the job now", detail: e.Message);
+        }
+
+        if (status.State == JobState.Failed)
+        {
+            var problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "The source face cannot be used",
+                Detail = status.Error,
+                Extensions = { ["jobId"] = jobId, ["errors"] = new Dictionary<string, string[]> { ["source"] = [status.Error ?? "unusable"] } },
+            };
+            return TypedResults.Problem(problem);
+        }
+
+        return TypedResults.Accepted($"/api/jobs/{jobId}", status);
+    }
+
+    private static async Task<IResult> ListAsync(IGrainFactory grains, int? limit, string? cursor)
+    {
+        var page = await grains.GetGrain<IJobIndexGrain>(0).ListAsync(Math.Clamp(limit ?? 20, 1, 200), cursor);
+        var statuses = await Task.WhenAll(page.JobIds.Select(id => grains.GetGrain<IBatchGrain>(id).GetStatusAsync()));
+        return TypedResults.Ok(new JobList(statuses.Where(s => s.Spec is not null).ToList(), page.Next));
+    }
+
+    private static async Task<IResult> GetAsync(IGrainFactory grains, string id) =>
+        await FindAsync(grains, id) is { } status ? TypedResults.Ok(status) : JobNotFound(id);
+
+    private static async Task<IResult> CancelAsync(IGrainFactory grains, string id) =>
+        await FindAsync(grains, id) is null ? JobNotFound(id) : TypedResults.Ok(await grains.GetGrain<IBatchGrain>(id).CancelAsync());
+
+    private static async Task<IResult> RetryFailedAsync(IGrainFactory grains, string id)
+    {
+        if (await FindAsync(grains, id) is null)
+        {
+            return JobNotFound(id);
+        }
+
+        try
+        {
+            return TypedResults.Accepted($"/api/jobs/{id}", await grains.GetGrain<IBatchGrain>(id).RetryFailedAsync());
+        }
+        catch (InvalidOperationException e)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Cannot retry now", detail: e.Message);
+        }
+    }
+
+    private static async Task<IResult> ResultsAsync(IGrainFactory grains, IBlobStore store, string id, string? status, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(grains, id) is not { } job)
+        {
+            return JobNotFound(id);
+        }
+
+        ImageStatus? filter = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (!TryParseStatus(status, out var parsed))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["must be ok, no_face, failed or skipped"] });
+            }
+
+            filter = parsed;
+        }
+
+        var start = 0;
+        if (!string.IsNullOrEmpty(cursor) && (!int.TryParse(cursor, out start) || start < 0))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["cursor"] = ["is not a cursor this API gave out"] });
+        }
+
+        var all = await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(job.Spec!, id), cancellationToken);
+        var matching = filter is null ? all : all.Where(o => o.Status == filter).ToList();
+        var take = Math.Clamp(limit ?? 100, 1, 1000);
+        var items = matching.Skip(start).Take(take).ToList();
+        var next = start + items.Count < matching.Count ? (start + items.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        return TypedResults.Ok(new ResultsPage(items, next, matching.Count));
+    }
+
+    private static async Task<IResult> GalleryAsync(IGrainFactory grains, IBlobStore store, string id, int? count, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(grains, id) is not { } job)
+        {
+            return JobNotFound(id);
+        }
+
+        var swapped = (await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(job.Spec!, id), cancellationToken))
+            .Where(o => o.Status == ImageStatus.Ok).ToList();
+        var wanted = Math.Clamp(count ?? 8, 1, 64);
+
+        // Spread the sample over the job rather than showing only its first images.
+        var step = Math.Max(1.0, swapped.Count / (double)wanted);
+        var items = Enumerable.Range(0, Math.Min(wanted, swapped.Count))
+            .Select(i => swapped[(int)(i * step)])
+            .Select(o => new GalleryItem(
+                o.Path,
+                Thumbnails.Url(id, o.Path, "input"),
+                Thumbnails.Url(id, o.Path, "output"),
+                o.Faces,
+                o.Similarity))
+            .ToList();
+        return TypedResults.Ok(items);
+    }
+
+    private static bool TryParseStatus(string value, out ImageStatus status)
+    {
+        status = default;
+        foreach (var candidate in Enum.GetValues<ImageStatus>())
+        {
+            if (JsonNamingPolicy.SnakeCaseLower.ConvertName(candidate.ToString()) == value.ToLowerInvariant())
+            {
+                status = candidate;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool SameJob(JobSpec a, JobSpec b) =>
+        a.Source == b.Source && a.Input == b.Input && a.Output == b.Output && a.Options == b.Options;
+
+    private static string JsonProblem(JsonException e) =>
+        e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "is not a known member" : "has a value of the wrong type or is not valid JSON";
+
+    /// <summary>Requests are read strictly: unknown members are errors, so a typo does not silently fall back to a default.</summary>
+    private static readonly JsonSerializerOptions RequestJson = new(FaceSwapJson.Options)
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+}

@@ -1,0 +1,112 @@
+using FaceSwap.Abstractions.Api;
+using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Storage;
+
+namespace FaceSwap.Silo.Api;
+
+/// <summary>Turns a submit request into a job spec, or into the list of what is wrong with it, field by field.</summary>
+public static class SubmitValidation
+{
+    /// <summary>Checks the request's shape and, against the store, that the source exists and the input has files.</summary>
+    public static async Task<(JobSpec? Spec, Dictionary<string, string[]> Errors)> ValidateAsync(
+        SubmitJobRequest request, string submittedBy, IBlobStore store, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        void Add(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
+
+        var input = Prefix(request.Input);
+        var output = Prefix(request.Output);
+        if (BlobPathRules.Problem(request.Source, isPrefix: false) is { } sourceProblem)
+        {
+            Add("source", sourceProblem);
+        }
+
+        if (BlobPathRules.Problem(input, isPrefix: true) is { } inputProblem)
+        {
+            Add("input", inputProblem);
+        }
+
+        if (BlobPathRules.Problem(output, isPrefix: true) is { } outputProblem)
+        {
+            Add("output", outputProblem);
+        }
+        else if (input is not null && output == input)
+        {
+            Add("output", "must differ from input: outputs would overwrite the originals");
+        }
+
+        if (request.JobId is not null && !JobIds.IsValid(request.JobId))
+        {
+            Add("jobId", "must be 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit");
+        }
+
+        if (request.ConsentReference is { Length: > 256 })
+        {
+            Add("consentReference", "must be at most 256 characters");
+        }
+
+        var options = request.Options ?? new JobOptions();
+        if (options.BatchSize is < 1 or > 64)
+        {
+            Add("options.batchSize", "must be between 1 and 64");
+        }
+
+        if (options.Prefetch is < 1 or > 1024)
+        {
+            Add("options.prefetch", "must be between 1 and 1024");
+        }
+
+        if (options.Quality is < 1 or > 100)
+        {
+            Add("options.quality", "must be between 1 and 100");
+        }
+
+        if (options.MaxPixels < 1)
+        {
+            Add("options.maxPixels", "must be positive");
+        }
+
+        if (options.MaxFileBytes < 1)
+        {
+            Add("options.maxFileBytes", "must be positive");
+        }
+
+        if (!Enum.IsDefined(options.Faces))
+        {
+            Add("options.faces", "must be 'all' or 'largest'");
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        if (await store.GetPropertiesAsync(request.Source!, cancellationToken) is null)
+        {
+            Add("source", $"no image at {request.Source}");
+        }
+
+        if (await store.ListAsync(input!, null, 1, cancellationToken) is { Items.Count: 0, ContinuationToken: null })
+        {
+            Add("input", $"no files under {input}");
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        return (new JobSpec
+        {
+            Source = request.Source!,
+            Input = input!,
+            Output = output!,
+            Options = options,
+            SubmittedBy = submittedBy,
+            ConsentReference = request.ConsentReference,
+        }, errors);
+    }
+
+    private static string? Prefix(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? value : value.EndsWith('/') ? value : value + "/";
+}

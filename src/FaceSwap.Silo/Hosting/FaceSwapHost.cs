@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Sockets;
+using FaceSwap.Abstractions.Api;
+using FaceSwap.Grains.Hosting;
+using FaceSwap.Silo.Api;
+using FaceSwap.Silo.Api.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.FileProviders;
+
+namespace FaceSwap.Silo.Hosting;
+
+/// <summary>Settings of a host beyond the silo's own (configuration section "FaceSwap:Host").</summary>
+public sealed class FaceSwapHostSettings
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "FaceSwap:Host";
+
+    /// <summary>Silo-to-silo port; 0 picks a free one (embedded mode only).</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Gateway port for cluster clients; 0 picks a free one (embedded mode only).</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Cluster id when the cluster lives in a storage account (several clusters can share one account).</summary>
+    public string ClusterId { get; set; } = "faceswap";
+
+    /// <summary>Service id: grain state and reminders belong to it.</summary>
+    public string ServiceId { get; set; } = "faceswap";
+
+    /// <summary>Folder of job state in the embedded mode; null: STORAGE-ROOT/state/grains, or ~/.faceswap/state.</summary>
+    public string? StateDirectory { get; set; }
+}
+
+/// <summary>
+/// Builds the silo host: an Orleans silo (embedded over local folders, or clustered over a storage account) with the
+/// REST API, the web page and health endpoints. Used by the FaceSwap.Silo program and by `faceswap serve`.
+/// </summary>
+public static class FaceSwapHost
+{
+    /// <summary>Builds the host from command-line arguments and configuration; <paramref name="configure"/> may override settings.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var silo = builder.Configuration.GetSection(FaceSwapSiloOptions.Section).Get<FaceSwapSiloOptions>() ?? new FaceSwapSiloOptions();
+        var host = builder.Configuration.GetSection(FaceSwapHostSettings.Section).Get<FaceSwapHostSettings>() ?? new FaceSwapHostSettings();
+        var storage = silo.Storage.Trim();
+        builder.UseOrleans(orleans =>
+        {
+            if (IsLocal(storage))
+            {
+                orleans.UseFaceSwapEmbedded(host.StateDirectory ?? DefaultStateDirectory(storage), Port(host.SiloPort), Port(host.GatewayPort));
+            }
+            else
+            {
+                orleans.UseFaceSwapAzureStorage(storage, host.ClusterId, host.ServiceId);
+            }
+
+            orleans.AddFaceSwap(silo);
+        });
+
+        AddApi(builder);
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = WebPage });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = WebPage });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi();
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).ExcludeFromDescription();
+        app.MapJobsApi();
+        var keys = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ApiKeyOptions>>().Get(ApiKeyOptions.Scheme);
+        if (!keys.HasKeys && app.Configuration["Api:Jwt:Authority"] is null)
+        {
+            app.Logger.LogWarning("No API key is configured (Api:Keys or FACESWAP_ADMIN_KEY): every /api call will be refused with 401");
+        }
+
+        return app;
+    }
+
+    /// <summary>The web page, embedded in this assembly.</summary>
+    public static IFileProvider WebPage { get; } = new ManifestEmbeddedFileProvider(typeof(FaceSwapHost).Assembly, "wwwroot");
+
+    private static void AddApi(WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(o => FaceSwapJson.Configure(o.SerializerOptions));
+
+        var keys = configuration.GetSection("Api:Keys").Get<List<ApiKeyEntry>>() ?? [];
+        ValidateKeys(keys);
+        var authentication = builder.Services.AddAuthentication(o =>
+        {
+            o.DefaultScheme = "FaceSwap";
+            o.DefaultChallengeScheme = "FaceSwap";
+        });
+        authentication.AddScheme<ApiKeyOptions, ApiKeyAuthenticationHandler>(ApiKeyOptions.Scheme, o =>
+        {
+            o.Keys = keys;
+            o.AdminKey = configuration["FACESWAP_ADMIN_KEY"];
+        });
+
+        var jwtAuthority = configuration["Api:Jwt:Authority"];
+        if (!string.IsNullOrEmpty(jwtAuthority))
+        {
+            authentication.AddJwtBearer(JwtBearerDefaults.AuthenticationScheme, o =>
+            {
+                o.Authority = jwtAuthority;
+                o.Audience = configuration["Api:Jwt:Audience"];
+                o.TokenValidationParameters.RoleClaimType = "roles";
+            });
+        }
+
+        // Bearer tokens go to Entra ID validation when it is configured; everything else is an API key.
+        authentication.AddPolicyScheme("FaceSwap", "API key or bearer token", o => o.ForwardDefaultSelector = http =>
+            !string.IsNullOrEmpty(jwtAuthority) && http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                ? JwtBearerDefaults.AuthenticationScheme
+                : ApiKeyOptions.Scheme);
+
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(ApiRoles.Read, p => p.RequireAssertion(c => ApiRoles.Allows(c.User, ApiRoles.Read)))
+            .AddPolicy(ApiRoles.Submit, p => p.RequireAssertion(c => ApiRoles.Allows(c.User, ApiRoles.Submit)))
+            .AddPolicy(ApiRoles.Admin, p => p.RequireAssertion(c => ApiRoles.Allows(c.User, ApiRoles.Admin)));
+    }
+
+    private static void ValidateKeys(List<ApiKeyEntry> keys)
+    {
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var key = keys[i];
+            if (string.IsNullOrWhiteSpace(key.Name))
+            {
+                throw new InvalidOperationException($"Api:Keys:{i}: Name is required");
+            }
+
+            if (!ApiRoles.IsKnown(key.Role))
+            {
+                throw new InvalidOperationException($"Api:Keys:{i} ({key.Name}): Role must be read, submit or admin, not '{key.Role}'");
+            }
+
+            if (key.Sha256.Length != 64 || !key.Sha256.All(Uri.IsHexDigit))
+            {
+                throw new InvalidOperationException($"Api:Keys:{i} ({key.Name}): Sha256 must be the 64 hex digits of the key's SHA-256 (faceswap keys hash KEY prints it)");
+            }
+        }
+    }
+
+    /// <summary>Whether a storage setting means local folders (the embedded mode).</summary>
+    public static bool IsLocal(string storage) =>
+        storage.Equals("local", StringComparison.OrdinalIgnoreCase) || storage.StartsWith("local:", StringComparison.OrdinalIgnoreCase);
+
+    private static string DefaultStateDirectory(string storage) =>
+        storage.StartsWith("local:", StringComparison.OrdinalIgnoreCase)
+            ? Path.Combine(storage["local:".Length..].Trim(), "state", "grains")
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".faceswap", "state");
+
+    private static int Port(int configured)
+    {
+        if (configured != 0)
+        {
+            return configured;
+        }
+
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
