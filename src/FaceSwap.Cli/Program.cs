@@ -8,6 +8,7 @@ var root = new RootCommand("faceswap: batch face swapping on Orleans")
     ModelsCommand.Create(),
     SwapCommand.Create(),
     RunCommand.Create(),
+    ServeCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

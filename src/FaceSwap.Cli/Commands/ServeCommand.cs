@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using FaceSwap.Engine.Models;
+using FaceSwap.Grains.Placement;
+using FaceSwap.Silo.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FaceSwap.Cli.Commands;
+
+/// <summary>`faceswap serve`: a silo host with the REST API and the web page.</summary>
+public static class ServeCommand
+{
+    private static readonly Option<string> Urls = new("--urls") { Description = "Addresses to listen on", DefaultValueFactory = _ => "http://localhost:5000" };
+    private static readonly Option<string> Storage = new("--storage")
+    {
+        Description = "local:FOLDER (containers inbox, outbox, state are its subfolders), or a storage connection string to join that account's cluster",
+        DefaultValueFactory = _ => "local:" + Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".faceswap", "data"),
+    };
+    private static readonly Option<string> Role = new Option<string>("--role") { Description = "What this silo runs", DefaultValueFactory = _ => SiloRoles.Both }
+        .AcceptOnlyFromAmong(SiloRoles.Api, SiloRoles.Inference, SiloRoles.Both);
+    private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Engine pipelines (0: one per core)", DefaultValueFactory = _ => 0 };
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("serve", "Run a silo with the REST API and the web page (Ctrl+C stops it; jobs resume on the next start)")
+        {
+            Urls, Storage, Role, Concurrency,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse, ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var storage = parse.GetValue(Storage)!.Trim();
+        var role = parse.GetValue(Role)!;
+        string? modelsPath = null;
+        if (SiloRoles.RunsInference(role))
+        {
+            var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
+            foreach (var model in models.Catalog.Models)
+            {
+                models.Require(model.Name);
+            }
+
+            modelsPath = models.Path;
+        }
+
+        string? root = null;
+        if (storage.StartsWith("local:", StringComparison.OrdinalIgnoreCase))
+        {
+            root = Path.GetFullPath(storage["local:".Length..].Trim());
+            foreach (var container in new[] { "inbox", "outbox", "state" })
+            {
+                Directory.CreateDirectory(Path.Combine(root, container));
+            }
+
+            storage = "local:" + root;
+        }
+        else if (FaceSwapHost.IsLocal(storage))
+        {
+            throw new CliException("serve needs a storage root: --storage local:FOLDER");
+        }
+
+        var urls = parse.GetValue(Urls)!;
+        List<string> args = ["--urls", urls, "--FaceSwap:Storage=" + storage, "--FaceSwap:Role=" + role, "--FaceSwap:Concurrency=" + parse.GetValue(Concurrency)];
+        if (modelsPath is not null)
+        {
+            args.Add("--FaceSwap:ModelsPath=" + modelsPath);
+        }
+
+        string? generatedKey = null;
+        var app = FaceSwapHost.Build([.. args], builder =>
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            builder.Logging.AddFilter((category, level) =>
+                level >= (category?.StartsWith("FaceSwap", StringComparison.Ordinal) == true ? LogLevel.Information : LogLevel.Warning));
+
+            // The silo's note that server GC is off is advice for dedicated servers, not for a command on a workstation.
+            builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+            var hasKeys = builder.Configuration.GetSection("Api:Keys").GetChildren().Any()
+                || !string.IsNullOrEmpty(builder.Configuration["FACESWAP_ADMIN_KEY"])
+                || !string.IsNullOrEmpty(builder.Configuration["Api:Jwt:Authority"]);
+            if (!hasKeys)
+            {
+                // Nobody configured a key: make one up for this run, like a notebook server's token.
+                generatedKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+                builder.Configuration.AddInMemoryCollection([new("FACESWAP_ADMIN_KEY", generatedKey)]);
+            }
+        });
+
+        await app.StartAsync(cancellationToken);
+        var address = app.Urls.FirstOrDefault() ?? urls;
+        Console.WriteLine($"FaceSwap.Orleans is serving on {address} (role {role})");
+        Console.WriteLine(root is not null
+            ? $"  storage: {root} (containers: inbox, outbox, state; paths look like inbox/photos/)"
+            : "  storage: the storage account's containers");
+        if (generatedKey is not null)
+        {
+            Console.WriteLine($"  admin key for this run: {generatedKey}");
+            Console.WriteLine($"  web page: {address.TrimEnd('/')}/#key={generatedKey}");
+        }
+        else
+        {
+            Console.WriteLine($"  web page: {address.TrimEnd('/')}/ (enter your API key)");
+        }
+
+        Console.WriteLine("  Ctrl+C stops; unfinished jobs resume when it starts again");
+        try
+        {
+            await app.WaitForShutdownAsync(cancellationToken);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+
+        return ExitCodes.Success;
+    }
+}
