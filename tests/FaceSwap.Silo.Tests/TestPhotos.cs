@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+using FaceSwap.Engine.Imaging;
+using FaceSwap.Engine.Tests;
+using OpenCvSharp;
+
+namespace FaceSwap.Silo.Tests;
+
+/// <summary>The demo photos, downscaled to 960 px wide so jobs stay quick; every face is still found.</summary>
+public static class TestPhotos
+{
+    private static readonly ConcurrentDictionary<int, byte[]> Cache = new();
+
+    /// <summary>JPEG bytes of demo photo <paramref name="sample"/> (1 to 4), 960 px wide.</summary>
+    public static byte[] Small(int sample) => Cache.GetOrAdd(sample, n =>
+    {
+        using var image = ImageCodec.Decode(File.ReadAllBytes(TestAssets.Sample(n)));
+        using var small = new Mat();
+        Cv2.Resize(image, small, new Size(960, (int)Math.Round(image.Height * 960.0 / image.Width)), interpolation: InterpolationFlags.Area);
+        return ImageCodec.Encode(small, ImageFormat.Jpeg, 90);
+    });
+
+    /// <summary>Bytes that claim to be a JPEG and are not.</summary>
+    public static byte[] Corrupt { get; } = "this is not a photo, whatever its name says"u8.ToArray();
+
+    /// <summary>Uploads <paramref name="count"/> photos under <paramref name="prefix"/>, some in subfolders; returns their relative paths.</summary>
+    public static async Task<List<string>> UploadAsync(ApiHost host, string prefix, int count)
+    {
+        var paths = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var relative = i % 3 == 0 ? $"p{i:D2}.jpg" : $"set{i % 3}/p{i:D2}.jpg";
+            await host.PutBytesAsync(prefix + relative, Small(i % 4 == 2 ? 4 : i % 4 + 1));
+            paths.Add(relative);
+        }
+
+        return paths;
+    }
+}
