@@ -56,4 +56,7 @@ public sealed record JobSpec
 
     /// <summary>A reference to the consent on record for the source face.</summary>
     [Id(5)] public string? ConsentReference { get; init; }
+
+    /// <summary>Where the job mirrors its status as JSON (a blob-drop job's <c>_faceswap/status.json</c>); null for none.</summary>
+    [Id(6)] public string? StatusPath { get; init; }
 }

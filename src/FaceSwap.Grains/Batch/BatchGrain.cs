@@ -31,6 +31,7 @@ public sealed partial class BatchGrain(
     private const string ReminderName = "resume";
     private const int MaxAttempts = 4;
     private static readonly TimeSpan PersistInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(5);
 
     private readonly LinkedList<Page> pages = new();
     private Task? pump;
@@ -39,6 +40,7 @@ public sealed partial class BatchGrain(
     private string[]? retryPaths;
     private long dispatchCounter = Random.Shared.Next(InferenceKeys);
     private DateTimeOffset lastPersist;
+    private DateTimeOffset lastStatusWrite;
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private string JobId => this.GetPrimaryKeyString();
@@ -102,6 +104,7 @@ public sealed partial class BatchGrain(
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         LogStarted(JobId, spec.Input, spec.Output);
+        await WriteStatusBlobAsync(force: true);
         EnsurePump();
         return Status();
     }
@@ -351,6 +354,7 @@ public sealed partial class BatchGrain(
         {
             await state.WriteStateAsync();
             lastPersist = DateTimeOffset.UtcNow;
+            await WriteStatusBlobAsync(force: false);
         }
     }
 
@@ -368,8 +372,28 @@ public sealed partial class BatchGrain(
         LogCompleted(JobId, state.State.Counters.Ok, state.State.Counters.Failed, state.State.Counters.Skipped);
     }
 
+    /// <summary>Mirrors the status to the spec's status blob, if it has one (blob-drop jobs); at most every few seconds unless forced.</summary>
+    private async Task WriteStatusBlobAsync(bool force)
+    {
+        if (state.State.Spec?.StatusPath is not { } path || (!force && DateTimeOffset.UtcNow - lastStatusWrite < StatusInterval))
+        {
+            return;
+        }
+
+        lastStatusWrite = DateTimeOffset.UtcNow;
+        try
+        {
+            await store.WriteAsync(path, JsonSerializer.SerializeToUtf8Bytes(Status(), new JsonSerializerOptions(FaceSwapJson.Options) { WriteIndented = true }), "application/json", null);
+        }
+        catch (Exception e) when (e is IOException or Azure.RequestFailedException)
+        {
+            LogStatusFailed(e, JobId, path);
+        }
+    }
+
     private async Task WriteSummaryAsync()
     {
+        await WriteStatusBlobAsync(force: true);
         var status = Status();
         var elapsed = ((status.Finished ?? DateTimeOffset.UtcNow) - (state.State.Started ?? status.Created)).TotalSeconds;
         var summary = new
@@ -458,6 +482,9 @@ public sealed partial class BatchGrain(
 
     [LoggerMessage(6, LogLevel.Information, "Job {JobId} completed: {Ok} ok, {Failed} failed, {Skipped} skipped")]
     private partial void LogCompleted(string jobId, long ok, long failed, long skipped);
+
+    [LoggerMessage(8, LogLevel.Warning, "Job {JobId}: could not write its status to {Path}")]
+    private partial void LogStatusFailed(Exception exception, string jobId, string path);
 
     [LoggerMessage(7, LogLevel.Information, "Job {JobId}: retry round {Round} runs {Count} failed images again")]
     private partial void LogRetryRound(string jobId, int round, int count);

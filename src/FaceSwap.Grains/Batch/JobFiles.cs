@@ -20,10 +20,11 @@ public static class JobFiles
 
     /// <summary>
     /// Whether a listed path is an input image: a readable extension in any letter case, not inside the platform's
-    /// own folder and not inside the output prefix when that lies under the input.
+    /// own folder, not the source face itself, and not inside the output prefix when that lies under the input.
     /// </summary>
     public static bool IsInputImage(JobSpec spec, string path) =>
         ImageCodec.ReadableExtensions.Contains(Path.GetExtension(path))
+        && path != spec.Source
         && !path[spec.Input.Length..].Split('/').Contains(Folder)
         && !(spec.Output.StartsWith(spec.Input, StringComparison.Ordinal) && spec.Output != spec.Input && path.StartsWith(spec.Output, StringComparison.Ordinal));
 }

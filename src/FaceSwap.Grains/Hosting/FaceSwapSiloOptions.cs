@@ -21,6 +21,9 @@ public sealed class FaceSwapSiloOptions
     /// <summary>Threads per ONNX Runtime operator; 1 keeps pipelines from oversubscribing the cores.</summary>
     public int IntraOpThreads { get; set; } = 1;
 
+    /// <summary>Blob-drop triggers (manifests dropped into the inbox start jobs); run on api silos.</summary>
+    public BlobDrop.BlobDropOptions Drop { get; set; } = new();
+
     /// <summary>Effective pipeline count.</summary>
     public int EffectiveConcurrency => Concurrency > 0 ? Concurrency : Environment.ProcessorCount;
 }

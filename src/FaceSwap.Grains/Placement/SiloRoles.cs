@@ -18,6 +18,9 @@ public static class SiloRoles
     /// <summary>Whether a role runs the engine.</summary>
     public static bool RunsInference(string? role) => role is Inference or Both;
 
+    /// <summary>Whether a role runs the API side: BatchGrains, the job index and the blob-drop trigger.</summary>
+    public static bool RunsApi(string? role) => role is Api or Both;
+
     /// <summary>Validates a configured role.</summary>
     public static string Parse(string? role) => role?.Trim().ToLowerInvariant() switch
     {

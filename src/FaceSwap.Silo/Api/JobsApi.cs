@@ -70,7 +70,7 @@ public static class JobsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["a JSON object is required"] });
         }
 
-        var (spec, errors) = await SubmitValidation.ValidateAsync(request, http.User.Identity?.Name ?? "unknown", store, cancellationToken);
+        var (spec, errors) = await JobRequestValidation.ValidateAsync(request, http.User.Identity?.Name ?? "unknown", store, cancellationToken);
         if (spec is null)
         {
             return TypedResults.ValidationProblem(errors);

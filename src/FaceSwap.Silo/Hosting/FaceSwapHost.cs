@@ -45,6 +45,11 @@ public static class FaceSwapHost
         configure?.Invoke(builder);
         var silo = builder.Configuration.GetSection(FaceSwapSiloOptions.Section).Get<FaceSwapSiloOptions>() ?? new FaceSwapSiloOptions();
         var host = builder.Configuration.GetSection(FaceSwapHostSettings.Section).Get<FaceSwapHostSettings>() ?? new FaceSwapHostSettings();
+        if (builder.Configuration["FaceSwap:Drop:Enabled"] is null)
+        {
+            silo.Drop.Enabled = true;
+        }
+
         var storage = silo.Storage.Trim();
         builder.UseOrleans(orleans =>
         {

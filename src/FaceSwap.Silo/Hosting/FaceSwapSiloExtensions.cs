@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using FaceSwap.Grains.Batch;
+using FaceSwap.Grains.BlobDrop;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Inference;
 using FaceSwap.Grains.Placement;
@@ -37,7 +38,30 @@ public static class FaceSwapSiloExtensions
             silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(InferenceGrain)));
         }
 
+        if (SiloRoles.RunsApi(options.Role) && options.Drop.Enabled)
+        {
+            AddBlobDrop(silo.Services, options);
+        }
+
         return silo;
+    }
+
+    private static void AddBlobDrop(IServiceCollection services, FaceSwapSiloOptions options)
+    {
+        services.AddSingleton<BlobDropHandler>();
+        services.AddSingleton<IBlobDropHandler>(sp => sp.GetRequiredService<BlobDropHandler>());
+        if (options.Drop.WatchSeconds > 0)
+        {
+            services.AddHostedService<BlobDropWatcher>();
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Drop.Queue))
+        {
+            services.AddSingleton(_ => new DropQueues(
+                QueueClients.Create(options.Storage, options.Drop.Queue),
+                QueueClients.Create(options.Storage, options.Drop.PoisonQueueName)));
+            services.AddHostedService<BlobDropQueueConsumer>();
+        }
     }
 
     /// <summary>Embedded mode: one silo on localhost, job state as files in <paramref name="stateDirectory"/>.</summary>

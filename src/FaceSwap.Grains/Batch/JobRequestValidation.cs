@@ -2,10 +2,10 @@ using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Storage;
 
-namespace FaceSwap.Silo.Api;
+namespace FaceSwap.Grains.Batch;
 
-/// <summary>Turns a submit request into a job spec, or into the list of what is wrong with it, field by field.</summary>
-public static class SubmitValidation
+/// <summary>Turns a job request (from the API or a blob-drop manifest) into a job spec, or into the list of what is wrong with it, field by field.</summary>
+public static class JobRequestValidation
 {
     /// <summary>Checks the request's shape and, against the store, that the source exists and the input has files.</summary>
     public static async Task<(JobSpec? Spec, Dictionary<string, string[]> Errors)> ValidateAsync(
