@@ -5,6 +5,7 @@ using FaceSwap.Grains.Placement;
 using FaceSwap.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -80,6 +81,9 @@ public static class ServeCommand
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
             builder.Logging.AddFilter((category, level) =>
                 level >= (category?.StartsWith("FaceSwap", StringComparison.Ordinal) == true ? LogLevel.Information : LogLevel.Warning));
+
+            // Logs on stderr; stdout carries only what the command itself says (address, key), for scripts to read.
+            builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
             // The silo's note that server GC is off is advice for dedicated servers, not for a command on a workstation.
             builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
