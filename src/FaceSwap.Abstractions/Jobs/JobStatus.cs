@@ -92,6 +92,9 @@ public sealed record JobStatus
     /// <summary>The spec (null before the job was started).</summary>
     [Id(8)] public JobSpec? Spec { get; init; }
 
+    /// <summary>Why a running job is not making progress right now (e.g. it is waiting for an inference silo).</summary>
+    [Id(9)] public string? Notice { get; init; }
+
     /// <summary>Whether the job will not change any more.</summary>
     public bool IsTerminal => State is JobState.Completed or JobState.Failed or JobState.Cancelled;
 }

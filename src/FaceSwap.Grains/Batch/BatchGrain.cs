@@ -32,11 +32,13 @@ public sealed partial class BatchGrain(
     private const int MaxAttempts = 4;
     private static readonly TimeSpan PersistInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan WaitForSilo = TimeSpan.FromSeconds(2);
 
     private readonly LinkedList<Page> pages = new();
     private Task? pump;
     private const int InferenceKeys = 64;
     private int inFlight;
+    private string? notice;
     private string[]? retryPaths;
     private long dispatchCounter = Random.Shared.Next(InferenceKeys);
     private DateTimeOffset lastPersist;
@@ -294,7 +296,21 @@ public sealed partial class BatchGrain(
             try
             {
                 outcomes = await NextInferenceGrain().ProcessAsync(request);
+                notice = null;
                 break;
+            }
+            catch (OrleansException e) when (IsNoInferenceSilo(e) && state.State.State == JobState.Running)
+            {
+                // No inference silo in the cluster (all lost, or scaled to zero): not the batch's fault, so no attempt is
+                // used up; the job says why it waits and tries again until a silo joins or the job is cancelled.
+                attempt--;
+                if (notice is null)
+                {
+                    LogWaiting(JobId);
+                }
+
+                notice = "waiting for an inference silo: none is in the cluster";
+                await Task.Delay(WaitForSilo);
             }
             catch (Exception e) when (attempt < MaxAttempts)
             {
@@ -433,10 +449,14 @@ public sealed partial class BatchGrain(
             Finished = state.State.Finished,
             Error = state.State.Error,
             Spec = state.State.Spec,
+            Notice = state.State.State == JobState.Running ? notice : null,
         };
     }
 
     private void Wake() => wake.TrySetResult();
+
+    private static bool IsNoInferenceSilo(OrleansException e) =>
+        e.Message.Contains("No active nodes are compatible", StringComparison.Ordinal);
 
     /// <summary>
     /// A stateless inference grain with a rotating key: a caller caches the placement of each key, so one fixed key
@@ -482,6 +502,9 @@ public sealed partial class BatchGrain(
 
     [LoggerMessage(6, LogLevel.Information, "Job {JobId} completed: {Ok} ok, {Failed} failed, {Skipped} skipped")]
     private partial void LogCompleted(string jobId, long ok, long failed, long skipped);
+
+    [LoggerMessage(9, LogLevel.Warning, "Job {JobId}: no inference silo is in the cluster; waiting for one")]
+    private partial void LogWaiting(string jobId);
 
     [LoggerMessage(8, LogLevel.Warning, "Job {JobId}: could not write its status to {Path}")]
     private partial void LogStatusFailed(Exception exception, string jobId, string path);

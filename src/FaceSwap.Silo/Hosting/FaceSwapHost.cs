@@ -7,30 +7,9 @@ using FaceSwap.Silo.Api.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.FileProviders;
+using Orleans.Configuration;
 
 namespace FaceSwap.Silo.Hosting;
-
-/// <summary>Settings of a host beyond the silo's own (configuration section "FaceSwap:Host").</summary>
-public sealed class FaceSwapHostSettings
-{
-    /// <summary>Configuration section name.</summary>
-    public const string Section = "FaceSwap:Host";
-
-    /// <summary>Silo-to-silo port; 0 picks a free one (embedded mode only).</summary>
-    public int SiloPort { get; set; } = 11111;
-
-    /// <summary>Gateway port for cluster clients; 0 picks a free one (embedded mode only).</summary>
-    public int GatewayPort { get; set; } = 30000;
-
-    /// <summary>Cluster id when the cluster lives in a storage account (several clusters can share one account).</summary>
-    public string ClusterId { get; set; } = "faceswap";
-
-    /// <summary>Service id: grain state and reminders belong to it.</summary>
-    public string ServiceId { get; set; } = "faceswap";
-
-    /// <summary>Folder of job state in the embedded mode; null: STORAGE-ROOT/state/grains, or ~/.faceswap/state.</summary>
-    public string? StateDirectory { get; set; }
-}
 
 /// <summary>
 /// Builds the silo host: an Orleans silo (embedded over local folders, or clustered over a storage account) with the
@@ -50,16 +29,27 @@ public static class FaceSwapHost
             silo.Drop.Enabled = true;
         }
 
+        host.Validate(silo);
         var storage = silo.Storage.Trim();
         builder.UseOrleans(orleans =>
         {
-            if (IsLocal(storage))
+            if (host.EffectiveClustering(storage) == FaceSwapHostSettings.Localhost)
             {
                 orleans.UseFaceSwapEmbedded(host.StateDirectory ?? DefaultStateDirectory(storage), Port(host.SiloPort), Port(host.GatewayPort));
             }
             else
             {
                 orleans.UseFaceSwapAzureStorage(storage, host.ClusterId, host.ServiceId);
+                var siloPort = Port(host.SiloPort);
+                var gatewayPort = Port(host.GatewayPort);
+                orleans.Configure<EndpointOptions>(o =>
+                {
+                    o.AdvertisedIPAddress = host.AdvertisedAddress is { Length: > 0 } address ? IPAddress.Parse(address) : IPAddress.Loopback;
+                    o.SiloPort = siloPort;
+                    o.GatewayPort = gatewayPort;
+                    o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, host.ListenSiloPort ?? siloPort);
+                    o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, host.ListenGatewayPort ?? gatewayPort);
+                });
             }
 
             orleans.AddFaceSwap(silo);

@@ -79,7 +79,18 @@ public static class FaceSwapSiloExtensions
     /// </summary>
     public static ISiloBuilder UseFaceSwapAzureStorage(this ISiloBuilder silo, string storage, string clusterId = "faceswap", string serviceId = "faceswap")
     {
-        var tables = new TableServiceClient(storage);
+        TableServiceClient tables;
+        if (Uri.TryCreate(storage.Trim(), UriKind.Absolute, out var blobService) && blobService.Scheme == Uri.UriSchemeHttps)
+        {
+            // A service URI: the account's table endpoint beside its blob endpoint, signed in with the managed identity.
+            var tableService = new UriBuilder(blobService) { Host = blobService.Host.Replace(".blob.", ".table.", StringComparison.OrdinalIgnoreCase) }.Uri;
+            tables = new TableServiceClient(tableService, new Azure.Identity.DefaultAzureCredential());
+        }
+        else
+        {
+            tables = new TableServiceClient(storage);
+        }
+
         var blobs = BlobStoreFactory.CreateServiceClient(storage);
         silo.Configure<ClusterOptions>(o =>
         {

@@ -1,0 +1,159 @@
+using System.Net;
+using FaceSwap.Engine;
+using FaceSwap.Engine.Models;
+using FaceSwap.Grains.Hosting;
+using FaceSwap.Grains.Placement;
+
+namespace FaceSwap.Silo.Hosting;
+
+/// <summary>
+/// Settings of a host beyond the silo's own (configuration section "FaceSwap:Host"): clustering, ports, identity of
+/// the cluster. Together with "FaceSwap" (role, storage, models) this is the one configuration schema of every silo:
+/// the CLI, the tests and the containers all use it (docs/deploy.md lists it).
+/// </summary>
+public sealed class FaceSwapHostSettings
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "FaceSwap:Host";
+
+    /// <summary>One silo on this machine; job state as files.</summary>
+    public const string Localhost = "localhost";
+
+    /// <summary>Membership and reminders in Azure Table storage, grain state in blobs, all in the storage account.</summary>
+    public const string AzureTable = "azure-table";
+
+    /// <summary>localhost or azure-table; default: localhost for local storage, azure-table for a storage account.</summary>
+    public string? Clustering { get; set; }
+
+    /// <summary>Advertised silo-to-silo port; 0 picks a free one.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Advertised gateway port for cluster clients; 0 picks a free one.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Port the silo listens on when it differs from the advertised one (containers behind port mappings).</summary>
+    public int? ListenSiloPort { get; set; }
+
+    /// <summary>Port the gateway listens on when it differs from the advertised one.</summary>
+    public int? ListenGatewayPort { get; set; }
+
+    /// <summary>The IP address other silos reach this one at (Container Apps: the environment's static IP); default loopback.</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary>Cluster id when the cluster lives in a storage account (several clusters can share one account).</summary>
+    public string ClusterId { get; set; } = "faceswap";
+
+    /// <summary>Service id: grain state and reminders belong to it.</summary>
+    public string ServiceId { get; set; } = "faceswap";
+
+    /// <summary>Folder of job state with localhost clustering; null: STORAGE-ROOT/state/grains, or ~/.faceswap/state.</summary>
+    public string? StateDirectory { get; set; }
+
+    /// <summary>The clustering in effect for <paramref name="storage"/>.</summary>
+    public string EffectiveClustering(string storage) =>
+        Clustering?.Trim().ToLowerInvariant() is { Length: > 0 } chosen ? chosen : FaceSwapHost.IsLocal(storage) ? Localhost : AzureTable;
+
+    /// <summary>
+    /// Checks the whole configuration before anything starts; every missing or contradictory setting gets its own line.
+    /// </summary>
+    /// <exception cref="FaceSwapConfigurationException">At least one setting is wrong.</exception>
+    public void Validate(FaceSwapSiloOptions silo)
+    {
+        var problems = new List<string>();
+        var storage = silo.Storage?.Trim() ?? "";
+        if (storage.Length == 0)
+        {
+            problems.Add("FaceSwap:Storage is missing: set local:/folder, a storage connection string, or https://<account>.blob.core.windows.net");
+        }
+        else if (!FaceSwapHost.IsLocal(storage) && !IsConnectionString(storage) && !IsHttpsUri(storage))
+        {
+            problems.Add("FaceSwap:Storage is not understood: set local:/folder, a storage connection string, or https://<account>.blob.core.windows.net");
+        }
+        else if (storage.Equals("local", StringComparison.OrdinalIgnoreCase) || storage.Equals("local:", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add("FaceSwap:Storage 'local' names no folder: the silo host needs local:/folder (its subfolders inbox, outbox, state are the containers)");
+        }
+
+        try
+        {
+            silo.Role = SiloRoles.Parse(silo.Role);
+        }
+        catch (ArgumentException e)
+        {
+            problems.Add($"FaceSwap:Role: {e.Message}");
+        }
+
+        var clustering = EffectiveClustering(storage);
+        if (clustering is not (Localhost or AzureTable))
+        {
+            problems.Add($"FaceSwap:Host:Clustering '{Clustering}' is unknown: use localhost or azure-table");
+        }
+        else if (clustering == AzureTable && FaceSwapHost.IsLocal(storage))
+        {
+            problems.Add("FaceSwap:Host:Clustering is azure-table but FaceSwap:Storage is a local folder: azure-table clustering needs a storage account");
+        }
+        else if (clustering == Localhost && silo.Role != SiloRoles.Both)
+        {
+            problems.Add($"FaceSwap:Role is {silo.Role} but clustering is localhost (one silo alone): a silo that only does part of the work needs azure-table clustering with the other silos");
+        }
+
+        if (!string.IsNullOrEmpty(AdvertisedAddress) && !IPAddress.TryParse(AdvertisedAddress, out _))
+        {
+            problems.Add($"FaceSwap:Host:AdvertisedAddress '{AdvertisedAddress}' is not an IP address");
+        }
+
+        foreach (var (name, port) in new[] { ("SiloPort", (int?)SiloPort), ("GatewayPort", GatewayPort), ("ListenSiloPort", ListenSiloPort), ("ListenGatewayPort", ListenGatewayPort) })
+        {
+            if (port is < 0 or > 65535)
+            {
+                problems.Add($"FaceSwap:Host:{name} {port} is not a port (0-65535)");
+            }
+        }
+
+        if (SiloPort != 0 && SiloPort == GatewayPort)
+        {
+            problems.Add($"FaceSwap:Host:SiloPort and GatewayPort are both {SiloPort}: they must differ");
+        }
+
+        if (!string.IsNullOrWhiteSpace(silo.Drop.Queue) && FaceSwapHost.IsLocal(storage))
+        {
+            problems.Add("FaceSwap:Drop:Queue is set but FaceSwap:Storage is a local folder: a queue needs a storage account (local folders use the watcher)");
+        }
+
+        if (SiloRoles.RunsInference(silo.Role))
+        {
+            try
+            {
+                var models = ModelDirectory.Open(silo.ModelsPath);
+                foreach (var model in models.Catalog.Models)
+                {
+                    models.Require(model.Name);
+                }
+            }
+            catch (FaceSwapException e)
+            {
+                problems.Add($"FaceSwap:ModelsPath: {e.Message}");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new FaceSwapConfigurationException(problems);
+        }
+    }
+
+    private static bool IsConnectionString(string value) =>
+        value.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase)
+        || value.Contains("AccountName=", StringComparison.OrdinalIgnoreCase)
+        || value.Contains("BlobEndpoint=", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsHttpsUri(string value) => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps;
+}
+
+/// <summary>The host's configuration is missing or contradicts itself; the message has one line per problem.</summary>
+public sealed class FaceSwapConfigurationException(IReadOnlyList<string> problems)
+    : Exception("invalid configuration:\n  " + string.Join("\n  ", problems))
+{
+    /// <summary>The problems, one per setting.</summary>
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
