@@ -39,6 +39,7 @@ public sealed partial class BatchGrain(
     private const int InferenceKeys = 64;
     private int inFlight;
     private string? notice;
+    private bool deactivated;
     private string[]? retryPaths;
     private long dispatchCounter = Random.Shared.Next(InferenceKeys);
     private DateTimeOffset lastPersist;
@@ -56,6 +57,16 @@ public sealed partial class BatchGrain(
             EnsurePump();
         }
 
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Loops of this activation stop; a new activation resumes from the persisted cursor (outputs already written
+        // are skipped), so nothing is lost or written twice.
+        deactivated = true;
+        Wake();
         return Task.CompletedTask;
     }
 
@@ -206,7 +217,7 @@ public sealed partial class BatchGrain(
         var buffer = new Queue<(WorkItem Item, Page Page)>();
         try
         {
-            while (state.State.State == JobState.Running)
+            while (state.State.State == JobState.Running && !deactivated)
             {
                 this.DelayDeactivation(TimeSpan.FromMinutes(10));
                 while (inFlight < window && (buffer.Count > 0 || !listed))
@@ -293,23 +304,31 @@ public sealed partial class BatchGrain(
         var request = new WorkBatch { JobId = JobId, Spec = spec, SpecHash = state.State.SpecHash!, Items = batch.Select(b => b.Item).ToList() };
         for (var attempt = 1; ; attempt++)
         {
+            if (deactivated)
+            {
+                return;
+            }
+
             try
             {
                 outcomes = await NextInferenceGrain().ProcessAsync(request);
                 notice = null;
                 break;
             }
-            catch (OrleansException e) when (IsNoInferenceSilo(e) && state.State.State == JobState.Running)
+            catch (Exception e) when (IsNoInferenceSilo(e) && state.State.State == JobState.Running && !deactivated)
             {
-                // No inference silo in the cluster (all lost, or scaled to zero): not the batch's fault, so no attempt is
-                // used up; the job says why it waits and tries again until a silo joins or the job is cancelled.
+                // The inference silo was lost, or none is in the cluster (all lost, or scaled to zero): not the batch's
+                // fault, so no attempt is used up; the job says why it waits and tries again until a silo takes the
+                // batch or the job is cancelled.
                 attempt--;
                 if (notice is null)
                 {
                     LogWaiting(JobId);
                 }
 
-                notice = "waiting for an inference silo: none is in the cluster";
+                notice = e is SiloUnavailableException
+                    ? "waiting for an inference silo: the one running a batch was lost"
+                    : "waiting for an inference silo: none is in the cluster";
                 await Task.Delay(WaitForSilo);
             }
             catch (Exception e) when (attempt < MaxAttempts)
@@ -330,6 +349,11 @@ public sealed partial class BatchGrain(
                 }).ToList();
                 break;
             }
+        }
+
+        if (deactivated)
+        {
+            return;
         }
 
         try
@@ -455,8 +479,16 @@ public sealed partial class BatchGrain(
 
     private void Wake() => wake.TrySetResult();
 
-    private static bool IsNoInferenceSilo(OrleansException e) =>
-        e.Message.Contains("No active nodes are compatible", StringComparison.Ordinal);
+    /// <summary>
+    /// Whether a call failed because no inference silo can take it: the one called was lost, or none is in the cluster
+    /// (Orleans says "No active nodes are compatible" while the dead silo's type map lingers, then "Could not find an
+    /// implementation" once no live silo has the grain class).
+    /// </summary>
+    private static bool IsNoInferenceSilo(Exception e) =>
+        e is SiloUnavailableException
+        || e.Message.Contains("became unavailable", StringComparison.Ordinal)
+        || e.Message.Contains("No active nodes are compatible", StringComparison.Ordinal)
+        || e.Message.Contains("Could not find an implementation for interface", StringComparison.Ordinal);
 
     /// <summary>
     /// A stateless inference grain with a rotating key: a caller caches the placement of each key, so one fixed key

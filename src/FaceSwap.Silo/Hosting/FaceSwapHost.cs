@@ -52,6 +52,11 @@ public static class FaceSwapHost
                 });
             }
 
+            if (!string.IsNullOrWhiteSpace(host.SiloName))
+            {
+                orleans.Configure<SiloOptions>(o => o.SiloName = host.SiloName);
+            }
+
             orleans.AddFaceSwap(silo);
         });
 

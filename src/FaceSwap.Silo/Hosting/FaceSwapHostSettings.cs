@@ -46,6 +46,9 @@ public sealed class FaceSwapHostSettings
     /// <summary>Service id: grain state and reminders belong to it.</summary>
     public string ServiceId { get; set; } = "faceswap";
 
+    /// <summary>The silo's name in the cluster (logs, per-image outcomes); default: Orleans picks one.</summary>
+    public string? SiloName { get; set; }
+
     /// <summary>Folder of job state with localhost clustering; null: STORAGE-ROOT/state/grains, or ~/.faceswap/state.</summary>
     public string? StateDirectory { get; set; }
 
