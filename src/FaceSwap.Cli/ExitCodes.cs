@@ -11,6 +11,12 @@ public static class ExitCodes
     public const int Failure = 1;
     /// <summary>A file or folder named on the command line does not exist.</summary>
     public const int NotFound = 2;
+    /// <summary>The server refused the API key: none given or unknown (401), or its role is too low (403).</summary>
+    public const int Auth = 3;
+    /// <summary>The server refused the request's values (400); the message names each bad field.</summary>
+    public const int Usage = 4;
+    /// <summary>The server could not be reached (connection refused, name not found, no answer in time).</summary>
+    public const int Unreachable = 5;
     /// <summary>The job was cancelled (Ctrl+C).</summary>
     public const int Cancelled = 130;
 

@@ -9,6 +9,16 @@ var root = new RootCommand("faceswap: batch face swapping on Orleans")
     SwapCommand.Create(),
     RunCommand.Create(),
     ServeCommand.Create(),
+    KeysCommand.Create(),
+    RemoteCommands.Submit(),
+    RemoteCommands.Status(),
+    RemoteCommands.Watch(),
+    RemoteCommands.Cancel(),
+    RemoteCommands.Retry(),
+    RemoteCommands.Results(),
+    RemoteCommands.Jobs(),
 };
 
-return await root.Parse(args).InvokeAsync();
+// Ctrl+C and SIGTERM cancel the command's token (jobs stop after the images in flight); without a termination
+// timeout System.CommandLine 2.0.0 leaves the process to be killed by the signal before the command sees it.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(10) });

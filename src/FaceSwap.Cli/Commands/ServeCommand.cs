@@ -75,28 +75,15 @@ public static class ServeCommand
         }
 
         string? generatedKey = null;
-        var app = FaceSwapHost.Build([.. args], builder =>
+        WebApplication app;
+        try
         {
-            builder.Logging.ClearProviders();
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-            builder.Logging.AddFilter((category, level) =>
-                level >= (category?.StartsWith("FaceSwap", StringComparison.Ordinal) == true ? LogLevel.Information : LogLevel.Warning));
-
-            // Logs on stderr; stdout carries only what the command itself says (address, key), for scripts to read.
-            builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-
-            // The silo's note that server GC is off is advice for dedicated servers, not for a command on a workstation.
-            builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
-            var hasKeys = builder.Configuration.GetSection("Api:Keys").GetChildren().Any()
-                || !string.IsNullOrEmpty(builder.Configuration["FACESWAP_ADMIN_KEY"])
-                || !string.IsNullOrEmpty(builder.Configuration["Api:Jwt:Authority"]);
-            if (!hasKeys)
-            {
-                // Nobody configured a key: make one up for this run, like a notebook server's token.
-                generatedKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-                builder.Configuration.AddInMemoryCollection([new("FACESWAP_ADMIN_KEY", generatedKey)]);
-            }
-        });
+            app = Build([.. args], key => generatedKey = key);
+        }
+        catch (FaceSwapConfigurationException e)
+        {
+            throw new CliException(e.Message);
+        }
 
         await app.StartAsync(cancellationToken);
         var address = app.Urls.FirstOrDefault() ?? urls;
@@ -126,4 +113,30 @@ public static class ServeCommand
 
         return ExitCodes.Success;
     }
+
+    /// <summary>The host with the command's logging; when no key is configured, one is made up and reported.</summary>
+    private static WebApplication Build(string[] args, Action<string> onGeneratedKey) =>
+        FaceSwapHost.Build(args, builder =>
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            builder.Logging.AddFilter((category, level) =>
+                level >= (category?.StartsWith("FaceSwap", StringComparison.Ordinal) == true ? LogLevel.Information : LogLevel.Warning));
+
+            // Logs on stderr; stdout carries only what the command itself says (address, key), for scripts to read.
+            builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+            // The silo's note that server GC is off is advice for dedicated servers, not for a command on a workstation.
+            builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+            var hasKeys = builder.Configuration.GetSection("Api:Keys").GetChildren().Any()
+                || !string.IsNullOrEmpty(builder.Configuration["FACESWAP_ADMIN_KEY"])
+                || !string.IsNullOrEmpty(builder.Configuration["Api:Jwt:Authority"]);
+            if (!hasKeys)
+            {
+                // Nobody configured a key: make one up for this run, like a notebook server's token.
+                var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+                builder.Configuration.AddInMemoryCollection([new("FACESWAP_ADMIN_KEY", key)]);
+                onGeneratedKey(key);
+            }
+        });
 }

@@ -80,9 +80,13 @@ public static class JobsApi
         var existing = await FindAsync(grains, jobId);
         if (existing is not null)
         {
-            return SameJob(existing.Spec!, spec)
-                ? TypedResults.Ok(existing)
-                : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Job id in use", detail: $"job '{jobId}' exists with another spec");
+            if (!SameJob(existing.Spec!, spec))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Job id in use", detail: $"job '{jobId}' exists with another spec");
+            }
+
+            // A retried POST gets the answer the first one got: 422 again for a job whose source face was refused.
+            return existing.State == JobState.Failed && existing.Counters.Discovered == 0 ? SourceRefused(jobId, existing) : TypedResults.Ok(existing);
         }
 
         JobStatus status;
@@ -95,20 +99,16 @@ public static class JobsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Cannot start the job now", detail: e.Message);
         }
 
-        if (status.State == JobState.Failed)
-        {
-            var problem = new ProblemDetails
-            {
-                Status = StatusCodes.Status422UnprocessableEntity,
-                Title = "The source face cannot be used",
-                Detail = status.Error,
-                Extensions = { ["jobId"] = jobId, ["errors"] = new Dictionary<string, string[]> { ["source"] = [status.Error ?? "unusable"] } },
-            };
-            return TypedResults.Problem(problem);
-        }
-
-        return TypedResults.Accepted($"/api/jobs/{jobId}", status);
+        return status.State == JobState.Failed ? SourceRefused(jobId, status) : TypedResults.Accepted($"/api/jobs/{jobId}", status);
     }
+
+    private static IResult SourceRefused(string jobId, JobStatus status) => TypedResults.Problem(new ProblemDetails
+    {
+        Status = StatusCodes.Status422UnprocessableEntity,
+        Title = "The source face cannot be used",
+        Detail = status.Error,
+        Extensions = { ["jobId"] = jobId, ["errors"] = new Dictionary<string, string[]> { ["source"] = [status.Error ?? "unusable"] } },
+    });
 
     private static async Task<IResult> ListAsync(IGrainFactory grains, int? limit, string? cursor)
     {

@@ -1,0 +1,274 @@
+using System.Collections.Concurrent;
+using System.Net;
+using FaceSwap.Abstractions.Api;
+using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Engine.Imaging;
+using FaceSwap.Silo.Tests;
+using FaceSwap.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FaceSwap.Client.Tests;
+
+/// <summary>The SDK against a real host: Kestrel on loopback, an Orleans silo with the real engine, Azurite storage.</summary>
+[Collection(AzuriteFixture.CollectionName), Trait("Category", "Azurite")]
+public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixture<ClientHostFixture>
+{
+    private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(2);
+
+    private ApiHost Host => fixture.Host;
+
+    [Fact]
+    public async Task A_submitted_job_streams_each_image_then_done_and_completes_with_its_outputs()
+    {
+        var batch = await fixture.NewBatchAsync();
+        var paths = await TestPhotos.UploadAsync(Host, batch.Input, 3);
+        using var client = fixture.Client(ApiHost.SubmitKey);
+        using var timeout = new CancellationTokenSource(JobTimeout);
+
+        var created = await client.SubmitAsync(Request(batch), timeout.Token);
+        var events = await CollectAsync(client.WatchAsync(created.JobId, cancellationToken: timeout.Token));
+
+        Assert.True(JobIds.IsValid(created.JobId), created.JobId);
+        Assert.Equal(JobState.Running, created.State);
+        Assert.Equal(("studio", batch.Input), (created.Spec!.SubmittedBy, created.Spec.Input));
+        var images = events.Where(e => e.Kind == JobEventKind.Image).Select(e => e.Image!).ToList();
+        Assert.Equal(paths.Order(), images.Select(i => i.Path).Order());
+        Assert.All(images, i => Assert.Equal(ImageStatus.Ok, i.Status));
+        Assert.All(events, e => Assert.False(string.IsNullOrEmpty(e.Id)));
+        var done = Assert.Single(events, e => e.Kind == JobEventKind.Done);
+        Assert.Same(events[^1], done);
+        Assert.Equal(JobState.Completed, done.Status!.State);
+        Assert.Equal((3L, 3L, 0L), (done.Status.Counters.Discovered, done.Status.Counters.Ok, done.Status.Counters.Failed));
+        Assert.Equal(images.Sum(i => i.Faces), done.Status.Counters.Faces);
+        foreach (var path in paths)
+        {
+            Assert.NotNull(await Host.Store.GetPropertiesAsync(batch.Output + path));
+        }
+
+        // The same job as the other calls see it.
+        Assert.Equal(JobState.Completed, (await client.GetAsync(created.JobId)).State);
+        Assert.Equal(created.JobId, (await client.ListAsync(limit: 5)).Items[0].JobId);
+        Assert.Equal(new CallerInfo("studio", "submit"), await client.WhoAmIAsync());
+        var results = await client.GetResultsAsync(created.JobId, limit: 2);
+        var rest = await client.GetResultsAsync(created.JobId, cursor: results.Next);
+        Assert.Equal((3, 2, 1), (results.Total, results.Items.Count, rest.Items.Count));
+        Assert.Equal(paths.Order(), results.Items.Concat(rest.Items).Select(i => i.Path).Order());
+        Assert.Empty((await client.GetResultsAsync(created.JobId, ImageStatus.Failed)).Items);
+        var gallery = await client.GetGalleryAsync(created.JobId, count: 2);
+        Assert.Equal(2, gallery.Count);
+        using var thumbnail = ImageCodec.Decode(await client.GetThumbnailAsync(gallery[0].After));
+        Assert.Equal(256, Math.Max(thumbnail.Width, thumbnail.Height));
+
+        // Submitting the same id and spec again is the same job; another spec under that id is a conflict.
+        var again = await client.SubmitAsync(Request(batch) with { JobId = created.JobId });
+        Assert.Equal((created.JobId, JobState.Completed), (again.JobId, again.State));
+        var conflict = await Assert.ThrowsAsync<FaceSwapConflictException>(() =>
+            client.SubmitAsync(Request(batch) with { JobId = created.JobId, Options = new JobOptions { Quality = 50 } }));
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        Assert.Contains(created.JobId, conflict.Detail);
+    }
+
+    [Fact]
+    public async Task Cancelling_mid_job_ends_it_cancelled_with_images_left_undone()
+    {
+        var batch = await fixture.NewBatchAsync();
+        var paths = await TestPhotos.UploadAsync(Host, batch.Input, 20);
+        using var client = fixture.Client(ApiHost.SubmitKey);
+        using var timeout = new CancellationTokenSource(JobTimeout);
+        var created = await client.SubmitAsync(Request(batch) with { Options = new JobOptions { BatchSize = 1, Prefetch = 1 } }, timeout.Token);
+
+        var busy = await Assert.ThrowsAsync<FaceSwapConflictException>(() => client.RetryFailedAsync(created.JobId));
+        Assert.Equal(409, busy.Status);
+        await foreach (var e in client.WatchAsync(created.JobId, cancellationToken: timeout.Token))
+        {
+            if (e.Kind == JobEventKind.Image)
+            {
+                break;
+            }
+        }
+
+        var cancelled = await client.CancelAsync(created.JobId, timeout.Token);
+        var progress = new Recorder<JobStatus>();
+        var final = await client.WaitForCompletionAsync(created.JobId, progress, timeout.Token);
+
+        Assert.Equal(JobState.Cancelled, cancelled.State);
+        Assert.Equal(JobState.Cancelled, final.State);
+        Assert.Equal(final, progress.Items.Last());
+        var written = 0;
+        foreach (var path in paths)
+        {
+            written += await Host.Store.GetPropertiesAsync(batch.Output + path) is null ? 0 : 1;
+        }
+
+        Assert.InRange(written, 1, paths.Count - 1);
+        Assert.InRange(final.Counters.Ok, 1, written);
+        Assert.True(final.Counters.Finished < paths.Count, $"{final.Counters.Finished} of {paths.Count} finished");
+    }
+
+    [Fact]
+    public async Task Retry_failed_after_the_corrupt_file_is_replaced_completes_every_image()
+    {
+        var batch = await fixture.NewBatchAsync();
+        var paths = await TestPhotos.UploadAsync(Host, batch.Input, 2);
+        await Host.PutBytesAsync(batch.Input + "broken/bad.jpg", TestPhotos.Corrupt);
+        using var client = fixture.Client(ApiHost.SubmitKey);
+        using var timeout = new CancellationTokenSource(JobTimeout);
+        var created = await client.SubmitAsync(Request(batch), timeout.Token);
+
+        var first = await client.WaitForCompletionAsync(created.JobId, null, timeout.Token);
+        var failures = await client.GetResultsAsync(created.JobId, ImageStatus.Failed);
+
+        Assert.Equal((JobState.Completed, 2L, 1L), (first.State, first.Counters.Ok, first.Counters.Failed));
+        var failure = Assert.Single(failures.Items);
+        Assert.Equal(("broken/bad.jpg", "not_an_image"), (failure.Path, failure.ErrorClass));
+        Assert.Null(await Host.Store.GetPropertiesAsync(batch.Output + "broken/bad.jpg"));
+
+        await Host.PutBytesAsync(batch.Input + "broken/bad.jpg", TestPhotos.Small(1));
+        var retried = await client.RetryFailedAsync(created.JobId, timeout.Token);
+        var final = await client.WaitForCompletionAsync(created.JobId, null, timeout.Token);
+
+        Assert.Equal(JobState.Running, retried.State);
+        Assert.Equal((JobState.Completed, 3L, 3L, 0L), (final.State, final.Counters.Discovered, final.Counters.Ok, final.Counters.Failed));
+        Assert.NotNull(await Host.Store.GetPropertiesAsync(batch.Output + "broken/bad.jpg"));
+        var results = await client.GetResultsAsync(created.JobId);
+        Assert.Equal(paths.Append("broken/bad.jpg").Order(), results.Items.Select(r => r.Path).Order());
+        Assert.All(results.Items, r => Assert.Equal(ImageStatus.Ok, r.Status));
+        Assert.Empty((await client.GetResultsAsync(created.JobId, ImageStatus.Failed)).Items);
+    }
+
+    [Fact]
+    public async Task Api_errors_come_as_typed_exceptions_with_their_problem_details()
+    {
+        var batch = await fixture.NewBatchAsync();
+        using var submitter = fixture.Client(ApiHost.SubmitKey);
+        using var reader = fixture.Client(ApiHost.ReadKey);
+        using var wrongKey = fixture.Client("not-a-key");
+        using var http = new HttpClient { BaseAddress = Host.BaseAddress };
+        using var anonymous = new FaceSwapClient(http);
+
+        var invalid = await Assert.ThrowsAsync<FaceSwapValidationException>(() =>
+            submitter.SubmitAsync(Request(batch) with { Source = "https://evil.example/face.jpg", Options = new JobOptions { BatchSize = 0 } }));
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Contains(invalid.Errors["source"], m => m.Contains("not a URL", StringComparison.Ordinal));
+        Assert.Contains(invalid.Errors["options.batchSize"], m => m.Contains("between 1 and 64", StringComparison.Ordinal));
+        Assert.Contains("source: ", invalid.Message);
+
+        var noKey = await Assert.ThrowsAsync<FaceSwapAuthenticationException>(() => anonymous.ListAsync());
+        Assert.Equal(401, noKey.Status);
+        await Assert.ThrowsAsync<FaceSwapAuthenticationException>(() => wrongKey.WhoAmIAsync());
+
+        var forbidden = await Assert.ThrowsAsync<FaceSwapForbiddenException>(() => reader.SubmitAsync(Request(batch)));
+        Assert.Equal(403, forbidden.Status);
+        await Assert.ThrowsAsync<FaceSwapForbiddenException>(() => reader.CancelAsync("some-job"));
+
+        var missing = await Assert.ThrowsAsync<FaceSwapNotFoundException>(() => reader.GetAsync("no-such-job"));
+        Assert.Equal(("No such job", 404), (missing.Title, missing.Status));
+        Assert.Contains("no-such-job", missing.Detail);
+        await Assert.ThrowsAsync<FaceSwapNotFoundException>(() => reader.GetResultsAsync("no-such-job"));
+        await Assert.ThrowsAsync<FaceSwapNotFoundException>(async () =>
+        {
+            await foreach (var _ in reader.WatchAsync("no-such-job"))
+            {
+            }
+        });
+
+        // A source image without a face: 422 naming the source and the job it created.
+        using var gradient = new OpenCvSharp.Mat(400, 400, OpenCvSharp.MatType.CV_8UC3, new OpenCvSharp.Scalar(90, 140, 200));
+        await Host.PutBytesAsync(batch.Source, ImageCodec.Encode(gradient, ImageFormat.Jpeg));
+        await TestPhotos.UploadAsync(Host, batch.Input, 1);
+        var unusable = await Assert.ThrowsAsync<FaceSwapValidationException>(() => submitter.SubmitAsync(Request(batch)));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, unusable.StatusCode);
+        Assert.True(unusable.Errors.ContainsKey("source"));
+        Assert.NotNull(unusable.JobId);
+        Assert.Equal(JobState.Failed, (await reader.GetAsync(unusable.JobId!)).State);
+    }
+
+    [Fact]
+    public async Task Watching_again_from_the_last_event_id_loses_and_repeats_no_image()
+    {
+        var batch = await fixture.NewBatchAsync();
+        var paths = await TestPhotos.UploadAsync(Host, batch.Input, 8);
+        using var submitter = fixture.Client(ApiHost.SubmitKey);
+        using var reader = fixture.Client(ApiHost.ReadKey);
+        using var timeout = new CancellationTokenSource(JobTimeout);
+        var created = await submitter.SubmitAsync(Request(batch) with { Options = new JobOptions { BatchSize = 1, Prefetch = 2 } }, timeout.Token);
+
+        var before = new List<JobEvent>();
+        await foreach (var e in reader.WatchAsync(created.JobId, cancellationToken: timeout.Token))
+        {
+            before.Add(e);
+            if (before.Count(b => b.Kind == JobEventKind.Image) == 3)
+            {
+                break;
+            }
+        }
+
+        await Task.Delay(1000, timeout.Token); // images keep finishing while nobody listens
+        var after = await CollectAsync(reader.WatchAsync(created.JobId, lastEventId: before[^1].Id, cancellationToken: timeout.Token));
+
+        var seen = before.Concat(after).Where(e => e.Kind == JobEventKind.Image).Select(e => e.Image!.Path).ToList();
+        Assert.Equal(paths.Order(), seen.Order());
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        Assert.Equal(JobState.Completed, after[^1].Status!.State);
+        var ids = before.Concat(after).Select(e => long.Parse(e.Id!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(ids.Order(), ids);
+    }
+
+    [Fact]
+    public async Task The_client_reconnects_a_broken_event_stream_by_itself_without_losing_or_repeating_images()
+    {
+        var batch = await fixture.NewBatchAsync();
+        var paths = await TestPhotos.UploadAsync(Host, batch.Input, 8);
+        var flaky = new FlakyStreamHandler(cuts: [CutKind.Reset, CutKind.EndOfStream], imagesPerCut: 2);
+        var services = new ServiceCollection();
+        services.AddFaceSwapClient(o =>
+        {
+            o.BaseAddress = Host.BaseAddress;
+            o.ApiKey = ApiHost.SubmitKey;
+            o.ReconnectDelay = TimeSpan.FromMilliseconds(100);
+        });
+        services.AddHttpClient(FaceSwapClientServiceCollectionExtensions.StreamingHttpClientName).AddHttpMessageHandler(() => flaky);
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<FaceSwapClient>();
+        using var timeout = new CancellationTokenSource(JobTimeout);
+        var created = await client.SubmitAsync(Request(batch) with { Options = new JobOptions { BatchSize = 1, Prefetch = 2 } }, timeout.Token);
+
+        var events = await CollectAsync(client.WatchAsync(created.JobId, cancellationToken: timeout.Token));
+
+        var seen = events.Where(e => e.Kind == JobEventKind.Image).Select(e => e.Image!.Path).ToList();
+        Assert.Equal(paths.Order(), seen.Order());
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        Assert.Equal(JobEventKind.Done, events[^1].Kind);
+        Assert.Equal((JobState.Completed, 8L), (events[^1].Status!.State, events[^1].Status!.Counters.Ok));
+
+        // Two cuts: three connections, the second and third resuming from the last event delivered before each cut.
+        var resumedFrom = flaky.LastEventIds.ToList();
+        Assert.Equal(3, resumedFrom.Count);
+        Assert.Null(resumedFrom[0]);
+        Assert.All(resumedFrom.Skip(1), id => Assert.Contains(events, e => e.Id == id));
+        Assert.True(long.Parse(resumedFrom[2]!, System.Globalization.CultureInfo.InvariantCulture) > long.Parse(resumedFrom[1]!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static SubmitJobRequest Request(Batch batch) => new() { Source = batch.Source, Input = batch.Input, Output = batch.Output };
+
+    private static async Task<List<JobEvent>> CollectAsync(IAsyncEnumerable<JobEvent> events)
+    {
+        var list = new List<JobEvent>();
+        await foreach (var e in events)
+        {
+            list.Add(e);
+        }
+
+        return list;
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that records synchronously (Progress&lt;T&gt; posts, which races assertions).</summary>
+    private sealed class Recorder<T> : IProgress<T>
+    {
+        private readonly ConcurrentQueue<T> items = new();
+
+        public IReadOnlyList<T> Items => items.ToList();
+
+        public void Report(T value) => items.Enqueue(value);
+    }
+}
