@@ -30,6 +30,15 @@ public sealed class MorphSwapper : IFaceSwapper
     /// <summary>Strength of the Lab colour transfer, 0 (none) to 1 (full mean and spread).</summary>
     public float ColourTransfer { get; init; } = 0.6f;
 
+    /// <summary>
+    /// How much of the target's smooth lighting replaces the source's, 0 to 1. The source keeps its fine detail (skin,
+    /// brows, lips) but not its own coloured lights: a source lit purple on one cheek must not bring that patch along.
+    /// </summary>
+    public float LightingTransfer { get; init; } = 1f;
+
+    /// <summary>Scale of "smooth" lighting, in eye distances (the blur's sigma).</summary>
+    private const float LightingScale = 0.35f;
+
     /// <inheritdoc />
     public void Swap(Mat frame, DetectedFace target, SourceFace source, StageTimer timings)
     {
@@ -83,6 +92,11 @@ public sealed class MorphSwapper : IFaceSwapper
             }
 
             using var region = new Mat(frame, roi);
+            if (LightingTransfer > 0)
+            {
+                TransferLighting(warped, region, mask, FaceGeometry.EyeDistance(target.Landmarks) * LightingScale, LightingTransfer);
+            }
+
             if (ColourTransfer > 0)
             {
                 TransferColour(warped, region, mask, ColourTransfer);
@@ -211,6 +225,67 @@ public sealed class MorphSwapper : IFaceSwapper
         // seamlessClone needs the mask off the image border.
         Cv2.Rectangle(mask, new Rect(0, 0, mask.Cols, mask.Rows), Scalar.All(0), thickness: 1);
         return mask;
+    }
+
+    /// <summary>
+    /// Replaces the low-frequency part of the warped source (blurred inside the mask only, so the background does not
+    /// bleed in) with the target's: full for colour (a, b), <paramref name="strength"/>/2 for lightness, whose shading
+    /// also carries some of the face's shape.
+    /// </summary>
+    private static void TransferLighting(Mat warped, Mat targetRegion, Mat mask, float sigma, float strength)
+    {
+        using var weight = new Mat();
+        mask.ConvertTo(weight, MatType.CV_32F, 1.0 / 255);
+        using var weightBlur = new Mat();
+        Cv2.GaussianBlur(weight, weightBlur, new Size(0, 0), sigma);
+        Cv2.Max(weightBlur, 1e-3, weightBlur);
+        using var srcLab = ToLab(warped);
+        using var dstLab = ToLab(targetRegion);
+        var src = srcLab.Split();
+        var dst = dstLab.Split();
+        try
+        {
+            for (var c = 0; c < 3; c++)
+            {
+                using var srcLow = MaskedBlur(src[c], weight, weightBlur, sigma);
+                using var dstLow = MaskedBlur(dst[c], weight, weightBlur, sigma);
+                using var delta = new Mat();
+                Cv2.Subtract(dstLow, srcLow, delta);
+                Cv2.ScaleAdd(delta, c == 0 ? strength * 0.5 : strength, src[c], src[c]);
+            }
+
+            Cv2.Merge(src, srcLab);
+        }
+        finally
+        {
+            foreach (var m in src.Concat(dst))
+            {
+                m.Dispose();
+            }
+        }
+
+        using var bgr = new Mat();
+        Cv2.CvtColor(srcLab, bgr, ColorConversionCodes.Lab2BGR);
+        bgr.ConvertTo(warped, MatType.CV_8UC3, 255);
+    }
+
+    private static Mat ToLab(Mat bgr8)
+    {
+        using var f = new Mat();
+        bgr8.ConvertTo(f, MatType.CV_32FC3, 1.0 / 255);
+        var lab = new Mat();
+        Cv2.CvtColor(f, lab, ColorConversionCodes.BGR2Lab);
+        return lab;
+    }
+
+    private static Mat MaskedBlur(Mat channel, Mat weight, Mat weightBlur, float sigma)
+    {
+        using var weighted = new Mat();
+        Cv2.Multiply(channel, weight, weighted);
+        var blurred = new Mat();
+        Cv2.GaussianBlur(weighted, blurred, new Size(0, 0), sigma);
+        Cv2.Divide(blurred, weightBlur, blurred);
+        return blurred;
     }
 
     private static void TransferColour(Mat warped, Mat targetRegion, Mat mask, float strength)
