@@ -17,6 +17,8 @@ public static class ExitCodes
     public const int Usage = 4;
     /// <summary>The server could not be reached (connection refused, name not found, no answer in time).</summary>
     public const int Unreachable = 5;
+    /// <summary>`verify`: a file carries neither the metadata mark nor the watermark.</summary>
+    public const int Unmarked = 6;
     /// <summary>The job was cancelled (Ctrl+C).</summary>
     public const int Cancelled = 130;
 
@@ -30,6 +32,9 @@ public static class ExitCodes
         FaceSwapErrorKind.NoFace => 14,
         FaceSwapErrorKind.PoorSource => 15,
         FaceSwapErrorKind.UnsupportedFormat => 16,
+        FaceSwapErrorKind.EmptyFile => 10,
+        FaceSwapErrorKind.ContentMismatch => 17,
+        FaceSwapErrorKind.HeaderMismatch => 18,
         FaceSwapErrorKind.ModelMissing => 20,
         FaceSwapErrorKind.ModelCorrupt => 21,
         FaceSwapErrorKind.ModelContract => 22,

@@ -10,6 +10,8 @@ var root = new RootCommand("faceswap: batch face swapping on Orleans")
     RunCommand.Create(),
     ServeCommand.Create(),
     KeysCommand.Create(),
+    BenchCommand.Create(),
+    VerifyCommand.Create(),
     RemoteCommands.Submit(),
     RemoteCommands.Status(),
     RemoteCommands.Watch(),

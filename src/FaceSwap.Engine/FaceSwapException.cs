@@ -25,6 +25,12 @@ public enum FaceSwapErrorKind
     ModelError,
     /// <summary>The output format cannot be written.</summary>
     UnsupportedFormat,
+    /// <summary>The file is empty.</summary>
+    EmptyFile,
+    /// <summary>The file's content is an image of another format than its extension names (a PNG named .jpg).</summary>
+    ContentMismatch,
+    /// <summary>The header declares more pixels than the file could possibly hold (a lying header).</summary>
+    HeaderMismatch,
 }
 
 /// <summary>An expected failure of the face pipeline, with a message meant for users.</summary>

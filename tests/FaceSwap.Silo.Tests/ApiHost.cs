@@ -50,7 +50,10 @@ public sealed class ApiHost : IAsyncDisposable
     public IServiceProvider Services => app.Services;
 
     /// <summary>Starts a host over <paramref name="storage"/> (Azurite connection string or local:/folder).</summary>
-    public static async Task<ApiHost> StartAsync(string storage, params string[] extraArgs)
+    public static Task<ApiHost> StartAsync(string storage, params string[] extraArgs) => StartAsync(storage, null, extraArgs);
+
+    /// <summary>Starts a host over <paramref name="storage"/>; <paramref name="configure"/> adds to the builder (e.g. in-memory exporters).</summary>
+    public static async Task<ApiHost> StartAsync(string storage, Action<WebApplicationBuilder>? configure, params string[] extraArgs)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
         string[] args =
@@ -66,6 +69,9 @@ public sealed class ApiHost : IAsyncDisposable
             "--Api:Keys:0:Name=ops", "--Api:Keys:0:Role=admin", "--Api:Keys:0:Sha256=" + ApiKeyOptions.Hash(AdminKey),
             "--Api:Keys:1:Name=studio", "--Api:Keys:1:Role=submit", "--Api:Keys:1:Sha256=" + ApiKeyOptions.Hash(SubmitKey),
             "--Api:Keys:2:Name=viewer", "--Api:Keys:2:Role=read", "--Api:Keys:2:Sha256=" + ApiKeyOptions.Hash(ReadKey),
+            // Most tests submit without a consent reference and poll hard with one key; SafetyApiTests turns both on.
+            "--FaceSwap:Safety:RequireConsent=false",
+            "--Api:RateLimit:PermitsPerMinute=0",
             .. extraArgs,
         ];
         var app = FaceSwapHost.Build(args, builder =>
@@ -73,6 +79,7 @@ public sealed class ApiHost : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
             builder.Logging.AddFilter((category, level) => level >= (category?.StartsWith("FaceSwap", StringComparison.Ordinal) == true ? LogLevel.Warning : LogLevel.Error));
+            configure?.Invoke(builder);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -195,8 +195,9 @@ public sealed class ApiTests(AzuriteApiHostFixture fixture)
             written += await Host.Store.GetPropertiesAsync(batch.Output + path) is null ? 0 : 1;
         }
 
+        // Nothing new is dispatched after the cancel; the one image in flight (prefetch 1) may still finish after it.
         Assert.InRange(written, 1, paths.Count - 4);
-        Assert.Equal(written, final.Counters.Ok);
+        Assert.InRange(written, final.Counters.Ok, final.Counters.Ok + 1);
     }
 
     [Fact]

@@ -34,6 +34,7 @@ public sealed class SiloProcessTests(AzuriteApiHostFixture fixture, ITestOutputH
             {
                 Source = $"faces/{id}/face.jpg", Input = $"inbox/{id}/", Output = $"outbox/{id}/",
                 Options = new JobOptions { BatchSize = 1, Prefetch = 2 },
+                ConsentReference = "process-test-consent",
             };
 
             // The api silo answers once it is up; the job starts once the inference silo has joined (503 until then).

@@ -68,7 +68,11 @@ public sealed record ImageOutcome
 
 /// <summary>Whether a source face can be used, and why not.</summary>
 [GenerateSerializer, Immutable, Alias("FaceSwap.SourceCheck")]
-public sealed record SourceCheck([property: Id(0)] bool Usable, [property: Id(1)] string? Error, [property: Id(2)] string? ErrorClass);
+public sealed record SourceCheck([property: Id(0)] bool Usable, [property: Id(1)] string? Error, [property: Id(2)] string? ErrorClass)
+{
+    /// <summary>SHA-256 (hex) of the source face's bytes, for the audit log; null when it could not be read.</summary>
+    [Id(3)] public string? SourceSha256 { get; init; }
+}
 
 /// <summary>A page of job ids, newest first.</summary>
 [GenerateSerializer, Immutable, Alias("FaceSwap.JobIndexPage")]

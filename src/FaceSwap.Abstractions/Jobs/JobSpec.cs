@@ -30,6 +30,9 @@ public sealed record JobOptions
 
     /// <summary>Largest input file accepted, in bytes.</summary>
     [Id(5)] public long MaxFileBytes { get; init; } = 200L * 1024 * 1024;
+
+    /// <summary>Embed the invisible watermark carrying the job id in every output (on unless turned off).</summary>
+    [Id(6)] public bool Watermark { get; init; } = true;
 }
 
 /// <summary>

@@ -31,9 +31,10 @@ public static class RemoteCommands
         var consent = new Option<string>("--consent") { Description = "Reference to the consent on record for the source face" };
         var jobId = new Option<string>("--job-id") { Description = "Your own job id (a-z 0-9 - _); submitting it again with the same values returns the same job" };
         var wait = new Option<bool>("--wait") { Description = "Follow the job until it ends; the exit code tells how it ended" };
+        var noWatermark = new Option<bool>("--no-watermark") { Description = "Do not embed the invisible watermark (outputs are still marked AI-generated in their metadata)" };
         var command = new Command("submit", "Submit a job to a FaceSwap server; prints the job id")
         {
-            source, input, output, faces, batchSize, prefetch, quality, consent, jobId, wait,
+            source, input, output, faces, batchSize, prefetch, quality, consent, jobId, wait, noWatermark,
         };
         remote.AddTo(command);
         command.SetAction((parse, ct) => remote.RunAsync(parse, ct, async (client, token) =>
@@ -51,6 +52,7 @@ public static class RemoteCommands
                     BatchSize = parse.GetValue(batchSize),
                     Prefetch = parse.GetValue(prefetch),
                     Quality = parse.GetValue(quality),
+                    Watermark = !parse.GetValue(noWatermark),
                 },
             };
             var status = await client.SubmitAsync(request, token);

@@ -5,6 +5,7 @@ using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Engine;
 using FaceSwap.Engine.Models;
 using FaceSwap.Grains.Batch;
+using FaceSwap.Grains.Diagnostics;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Storage;
 using Spectre.Console;
@@ -104,6 +105,7 @@ public static class RunCommand
         }
 
         PrintSummary(status, watch.Elapsed, local, output, jobId);
+        Console.Write(StageTable.Format(await StageTable.ReadAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken)));
         return ExitCodes.Success;
     }
 

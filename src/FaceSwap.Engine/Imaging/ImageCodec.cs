@@ -12,6 +12,9 @@ public static class ImageCodec
     /// <summary>Default pixel limit: 64 megapixels.</summary>
     public const long DefaultMaxPixels = 64L * 1000 * 1000;
 
+    /// <summary>Raw-to-file size ratio above which an over-limit header is treated as lying (see <see cref="Decode"/>).</summary>
+    public const double MaxCompressionRatio = 1100;
+
     /// <summary>Extensions the engine reads, lower case with the dot.</summary>
     public static readonly IReadOnlySet<string> ReadableExtensions =
         new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".bmp", ".webp" };
@@ -30,6 +33,14 @@ public static class ImageCodec
         var info = codec.Info;
         if ((long)info.Width * info.Height > maxPixels)
         {
+            // No codec the engine reads compresses better than about 1:1032 (deflate's limit); a header declaring more
+            // raw pixel bytes than that is lying about the size rather than holding a real (if huge) image.
+            if ((double)info.Width * info.Height * 3 / data.Length > MaxCompressionRatio)
+            {
+                throw new FaceSwapException(FaceSwapErrorKind.HeaderMismatch,
+                    $"the header claims {info.Width}x{info.Height} pixels, which {data.Length} bytes cannot hold: the file is damaged or forged");
+            }
+
             throw new FaceSwapException(FaceSwapErrorKind.ImageTooLarge,
                 $"image is {info.Width}x{info.Height} ({(long)info.Width * info.Height / 1e6:0.#} megapixels), over the limit of {maxPixels / 1e6:0.#} megapixels");
         }
@@ -51,6 +62,38 @@ public static class ImageCodec
         Cv2.CvtColor(bgra, bgr, ColorConversionCodes.BGRA2BGR);
         return ApplyOrientation(bgr, codec.EncodedOrigin);
     }
+
+    /// <summary>
+    /// Refuses a file whose leading bytes are an image of another format than its name's extension says (a PNG named
+    /// .jpg); content that is no known image is left to the decoder to refuse.
+    /// </summary>
+    public static void CheckContentMatchesName(ReadOnlySpan<byte> data, string name)
+    {
+        var claimed = Path.GetExtension(name).ToLowerInvariant() switch
+        {
+            ".jpg" or ".jpeg" => "jpeg",
+            ".png" => "png",
+            ".webp" => "webp",
+            ".bmp" => "bmp",
+            _ => null,
+        };
+        var actual = Sniff(data);
+        if (claimed is not null && actual is not null && claimed != actual)
+        {
+            throw new FaceSwapException(FaceSwapErrorKind.ContentMismatch,
+                $"the file is named {Path.GetExtension(name)} but holds a {actual.ToUpperInvariant()} image: rename it or convert it");
+        }
+    }
+
+    /// <summary>The format a file's leading bytes identify (jpeg, png, webp, bmp), or null.</summary>
+    public static string? Sniff(ReadOnlySpan<byte> data) => data switch
+    {
+        [0xFF, 0xD8, 0xFF, ..] => "jpeg",
+        [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, ..] => "png",
+        [0x52, 0x49, 0x46, 0x46, _, _, _, _, 0x57, 0x45, 0x42, 0x50, ..] => "webp",
+        [0x42, 0x4D, ..] => "bmp",
+        _ => null,
+    };
 
     /// <summary>The format an output path's extension names, or an error for one the engine cannot write.</summary>
     public static ImageFormat FormatFromPath(string path) => Path.GetExtension(path).ToLowerInvariant() switch
@@ -91,7 +134,7 @@ public static class ImageCodec
     {
         if (data.Length == 0)
         {
-            throw new FaceSwapException(FaceSwapErrorKind.NotAnImage, "file is empty");
+            throw new FaceSwapException(FaceSwapErrorKind.EmptyFile, "file is empty (0 bytes)");
         }
 
         var codec = SKCodec.Create(new SKMemoryStream(data), out var result);

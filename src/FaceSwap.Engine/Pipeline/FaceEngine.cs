@@ -3,6 +3,7 @@ using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Landmarks;
 using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Recognition;
+using FaceSwap.Engine.Safety;
 using FaceSwap.Engine.Swapping;
 using OpenCvSharp;
 
@@ -145,6 +146,11 @@ public sealed class FaceEngine : IDisposable
         Mat frame;
         using (timings.Time("decode"))
         {
+            if (request.InputName is not null)
+            {
+                ImageCodec.CheckContentMatchesName(targetBytes, request.InputName);
+            }
+
             frame = ImageCodec.Decode(targetBytes, Options.MaxPixels);
         }
 
@@ -171,10 +177,20 @@ public sealed class FaceEngine : IDisposable
                 Swapper.Swap(frame, face, source, timings);
             }
 
+            var watermarked = request.Watermark && request.JobId is not null;
+            if (watermarked)
+            {
+                using (timings.Time("watermark"))
+                {
+                    Watermark.Embed(frame, request.JobId!);
+                }
+            }
+
             byte[] output;
             using (timings.Time("encode"))
             {
-                output = ImageCodec.Encode(frame, request.OutputFormat, request.Quality);
+                // Every output is marked as AI-generated in its metadata (see XmpMarker).
+                output = XmpMarker.Mark(ImageCodec.Encode(frame, request.OutputFormat, request.Quality), request.OutputFormat, request.JobId, watermarked);
             }
 
             var after = request.MeasureAfter

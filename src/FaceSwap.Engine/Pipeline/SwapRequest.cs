@@ -25,6 +25,15 @@ public sealed record SwapRequest
 
     /// <summary>Measure identity similarity after the swap on the written output (fresh detection and landmarks).</summary>
     public bool MeasureAfter { get; init; } = true;
+
+    /// <summary>The job the output belongs to, recorded in its XMP (and carried by the watermark); null for none.</summary>
+    public string? JobId { get; init; }
+
+    /// <summary>Embed the invisible watermark carrying the job id (needs <see cref="JobId"/>).</summary>
+    public bool Watermark { get; init; }
+
+    /// <summary>The input's name: when set, content of another format than its extension names is refused.</summary>
+    public string? InputName { get; init; }
 }
 
 /// <summary>What happened to one target face.</summary>

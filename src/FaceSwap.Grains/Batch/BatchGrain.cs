@@ -5,7 +5,9 @@ using System.Text.Json;
 using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Grains.Diagnostics;
 using FaceSwap.Grains.Placement;
+using FaceSwap.Grains.Safety;
 using FaceSwap.Storage;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
@@ -40,6 +42,7 @@ public sealed partial class BatchGrain(
     private int inFlight;
     private string? notice;
     private bool deactivated;
+    private bool publishing;
     private string[]? retryPaths;
     private long dispatchCounter = Random.Shared.Next(InferenceKeys);
     private DateTimeOffset lastPersist;
@@ -47,6 +50,10 @@ public sealed partial class BatchGrain(
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private string JobId => this.GetPrimaryKeyString();
+
+    private AuditLog Audit => audit ??= AuditLog.For(ServiceProvider);
+
+    private AuditLog? audit;
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -95,6 +102,16 @@ public sealed partial class BatchGrain(
             return Status();
         }
 
+        // The audit line is written before anything is persisted: a job that cannot be audited does not start.
+        try
+        {
+            await Audit.SubmittedAsync(JobId, spec, check);
+        }
+        catch (Exception e) when (e is IOException or Azure.RequestFailedException or InvalidBlobPathException)
+        {
+            throw new InvalidOperationException($"the audit log cannot be written: {e.Message}", e);
+        }
+
         var created = DateTimeOffset.UtcNow;
         await GrainFactory.GetGrain<IJobIndexGrain>(0).AddAsync(JobId, created);
         state.State.Spec = spec;
@@ -102,11 +119,19 @@ public sealed partial class BatchGrain(
         state.State.State = JobState.Pending;
         if (!check.Usable)
         {
+            publishing = true;
             state.State.State = JobState.Failed;
             state.State.Error = check.Error;
             state.State.Finished = DateTimeOffset.UtcNow;
-            await state.WriteStateAsync();
-            await WriteSummaryAsync();
+            try
+            {
+                await state.WriteStateAsync();
+                await WriteSummaryAsync();
+            }
+            finally
+            {
+                publishing = false;
+            }
             return Status();
         }
 
@@ -128,12 +153,21 @@ public sealed partial class BatchGrain(
     /// <inheritdoc />
     public async Task<JobStatus> CancelAsync()
     {
-        if (!Status().IsTerminal)
+        if (!Snapshot().IsTerminal)
         {
+            publishing = true;
             state.State.State = JobState.Cancelled;
             state.State.Finished = DateTimeOffset.UtcNow;
-            await state.WriteStateAsync();
-            await WriteSummaryAsync();
+            try
+            {
+                await state.WriteStateAsync();
+                await WriteSummaryAsync();
+            }
+            finally
+            {
+                publishing = false;
+            }
+            await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Cancelled, Status().Counters);
             Wake();
         }
 
@@ -144,7 +178,7 @@ public sealed partial class BatchGrain(
     public async Task<JobStatus> RetryFailedAsync()
     {
         var spec = state.State.Spec ?? throw new InvalidOperationException("the job does not exist");
-        if (!Status().IsTerminal)
+        if (!Snapshot().IsTerminal)
         {
             throw new InvalidOperationException("the job is still running; cancel it or wait for it to finish first");
         }
@@ -202,7 +236,7 @@ public sealed partial class BatchGrain(
     {
         if (pump is null || pump.IsCompleted)
         {
-            pump = PumpAsync();
+            pump = JobTelemetry.RunAsync(JobId, logger, PumpAsync);
         }
     }
 
@@ -400,10 +434,19 @@ public sealed partial class BatchGrain(
 
     private async Task FinishAsync()
     {
+        publishing = true;
         state.State.State = JobState.Completed;
         state.State.Finished = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
-        await WriteSummaryAsync();
+        try
+        {
+            await state.WriteStateAsync();
+            await WriteSummaryAsync();
+        }
+        finally
+        {
+            publishing = false;
+        }
+        await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Completed, Status().Counters);
         if (await this.GetReminder(ReminderName) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
@@ -423,7 +466,7 @@ public sealed partial class BatchGrain(
         lastStatusWrite = DateTimeOffset.UtcNow;
         try
         {
-            await store.WriteAsync(path, JsonSerializer.SerializeToUtf8Bytes(Status(), new JsonSerializerOptions(FaceSwapJson.Options) { WriteIndented = true }), "application/json", null);
+            await store.WriteAsync(path, JsonSerializer.SerializeToUtf8Bytes(Snapshot(), new JsonSerializerOptions(FaceSwapJson.Options) { WriteIndented = true }), "application/json", null);
         }
         catch (Exception e) when (e is IOException or Azure.RequestFailedException)
         {
@@ -434,7 +477,7 @@ public sealed partial class BatchGrain(
     private async Task WriteSummaryAsync()
     {
         await WriteStatusBlobAsync(force: true);
-        var status = Status();
+        var status = Snapshot();
         var elapsed = ((status.Finished ?? DateTimeOffset.UtcNow) - (state.State.Started ?? status.Created)).TotalSeconds;
         var summary = new
         {
@@ -449,12 +492,19 @@ public sealed partial class BatchGrain(
             imagesPerSecond = elapsed > 0 ? Math.Round(status.Counters.Finished / elapsed, 2) : 0,
             spec = status.Spec,
             specHash = state.State.SpecHash,
+            stages = await StageTable.ReadAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId)),
         };
         await store.WriteAsync(JobFiles.Summary(state.State.Spec!, JobId),
             JsonSerializer.SerializeToUtf8Bytes(summary, new JsonSerializerOptions(FaceSwapJson.Options) { WriteIndented = true }), "application/json", null);
     }
 
-    private JobStatus Status()
+    /// <summary>
+    /// The status as callers see it: a job turns terminal for them only once its summary and status blob are written,
+    /// so whoever sees "completed" finds them.
+    /// </summary>
+    private JobStatus Status() => publishing ? Snapshot() with { State = JobState.Running, Finished = null } : Snapshot();
+
+    private JobStatus Snapshot()
     {
         var counters = state.State.Counters;
         foreach (var page in pages)
@@ -513,7 +563,7 @@ public sealed partial class BatchGrain(
     private static string SpecHash(JobSpec spec, string sourceETag)
     {
         var o = spec.Options;
-        var text = $"{spec.Source}|{o.Faces}|{o.Quality}|engine=morph-1";
+        var text = $"{spec.Source}|{o.Faces}|{o.Quality}|engine=morph-1{(o.Watermark ? "" : "|no-watermark")}";
         return sourceETag.Replace(":", "_", StringComparison.Ordinal) + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
     }
 

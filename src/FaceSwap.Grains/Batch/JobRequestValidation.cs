@@ -9,7 +9,7 @@ public static class JobRequestValidation
 {
     /// <summary>Checks the request's shape and, against the store, that the source exists and the input has files.</summary>
     public static async Task<(JobSpec? Spec, Dictionary<string, string[]> Errors)> ValidateAsync(
-        SubmitJobRequest request, string submittedBy, IBlobStore store, CancellationToken cancellationToken)
+        SubmitJobRequest request, string submittedBy, IBlobStore store, CancellationToken cancellationToken, bool requireConsent = false)
     {
         var errors = new Dictionary<string, string[]>();
         void Add(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
@@ -40,7 +40,11 @@ public static class JobRequestValidation
             Add("jobId", "must be 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit");
         }
 
-        if (request.ConsentReference is { Length: > 256 })
+        if (requireConsent && string.IsNullOrWhiteSpace(request.ConsentReference))
+        {
+            Add("consentReference", "is required: a reference to the consent on record for the source face (this host sets FaceSwap:Safety:RequireConsent)");
+        }
+        else if (request.ConsentReference is { Length: > 256 })
         {
             Add("consentReference", "must be at most 256 characters");
         }

@@ -104,7 +104,7 @@ public sealed partial class BlobDropHandler(IGrainFactory grains, IBlobStore sto
             Options = manifest.Options,
             ConsentReference = manifest.ConsentReference,
         };
-        var (spec, errors) = await JobRequestValidation.ValidateAsync(request, "blob-drop", store, cancellationToken);
+        var (spec, errors) = await JobRequestValidation.ValidateAsync(request, "blob-drop", store, cancellationToken, options.Value.Safety.RequireConsent);
         if (spec is null)
         {
             return await RejectAsync(manifestPath, jobId, string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(", ", e.Value)}")), cancellationToken);

@@ -24,6 +24,9 @@ public sealed class FaceSwapSiloOptions
     /// <summary>Blob-drop triggers (manifests dropped into the inbox start jobs); run on api silos.</summary>
     public BlobDrop.BlobDropOptions Drop { get; set; } = new();
 
+    /// <summary>Trust and safety: consent requirement and the audit log (section FaceSwap:Safety).</summary>
+    public Safety.SafetyOptions Safety { get; set; } = new();
+
     /// <summary>Effective pipeline count.</summary>
     public int EffectiveConcurrency => Concurrency > 0 ? Concurrency : Environment.ProcessorCount;
 }

@@ -7,6 +7,7 @@ using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Pipeline;
 using FaceSwap.Engine.Swapping;
+using FaceSwap.Grains.Diagnostics;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Storage;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,7 @@ public sealed partial class EngineService : IDisposable
     private readonly Thread[] workers;
     private readonly ConcurrentDictionary<string, Lazy<SourceFace>> sources = new();
     private readonly CancellationTokenSource stopping = new();
+    private readonly FaceSwapTelemetry.EngineGauges gauges;
 
     /// <summary>Creates the service and starts its worker threads.</summary>
     public EngineService(IBlobStore store, IOptions<FaceSwapSiloOptions> options, ILocalSiloDetails silo, ILogger<EngineService> logger)
@@ -42,12 +44,19 @@ public sealed partial class EngineService : IDisposable
         engine = new Lazy<FaceEngine>(LoadEngine, LazyThreadSafetyMode.ExecutionAndPublication);
         var concurrency = this.options.EffectiveConcurrency;
         queue = Channel.CreateBounded<WorkRequest>(new BoundedChannelOptions(concurrency * 4) { FullMode = BoundedChannelFullMode.Wait });
+        gauges = FaceSwapTelemetry.RegisterEngine(siloName, () => queue.Reader.Count, logger);
         workers = Enumerable.Range(0, concurrency).Select(i => new Thread(WorkLoop) { IsBackground = true, Name = $"faceswap-engine-{i}" }).ToArray();
         foreach (var worker in workers)
         {
             worker.Start();
         }
     }
+
+    /// <summary>Whether the models are loaded (readiness).</summary>
+    public bool ModelsLoaded => engine.IsValueCreated;
+
+    /// <summary>Loads the models now, if they are not loaded yet.</summary>
+    public void LoadModels() => _ = engine.Value;
 
     /// <summary>Images processed by this silo since it started.</summary>
     public long Processed => Interlocked.Read(ref processed);
@@ -62,11 +71,11 @@ public sealed partial class EngineService : IDisposable
             var properties = await store.GetPropertiesAsync(spec.Source)
                 ?? throw new FaceSwapException(FaceSwapErrorKind.NoFace, $"source face '{spec.Source}' does not exist");
             await Task.Factory.StartNew(() => GetSource(spec, properties.ETag), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            return new SourceCheck(true, null, null);
+            return new SourceCheck(true, null, null) { SourceSha256 = await SourceSha256Async(spec) };
         }
         catch (FaceSwapException e)
         {
-            return new SourceCheck(false, $"source face '{spec.Source}': {e.Message}", e.Code);
+            return new SourceCheck(false, $"source face '{spec.Source}': {e.Message}", e.Code) { SourceSha256 = await SourceSha256Async(spec) };
         }
         catch (Exception e) when (e is IOException or InvalidBlobPathException)
         {
@@ -110,7 +119,7 @@ public sealed partial class EngineService : IDisposable
                 return;
             }
 
-            request.Completion.TrySetResult(Process(request.Batch, request.Item));
+            request.Completion.TrySetResult(gauges.Run(request.Parent, request.Batch, request.Item, () => Process(request.Batch, request.Item)));
             Interlocked.Increment(ref processed);
         }
     }
@@ -139,6 +148,7 @@ public sealed partial class EngineService : IDisposable
             using (timer.Time("read"))
             {
                 bytes = store.ReadAllBytesAsync(item.Path, batch.Spec.Options.MaxFileBytes).GetAwaiter().GetResult();
+                FaceSwapTelemetry.BytesRead.Add(bytes.Length);
             }
 
             var source = GetSource(batch.Spec, SourceETag(batch.SpecHash));
@@ -147,6 +157,9 @@ public sealed partial class EngineService : IDisposable
                 Faces = batch.Spec.Options.Faces == FaceMode.Largest ? FaceSelection.Largest : FaceSelection.All,
                 OutputFormat = ImageCodec.FormatFromPath(relative),
                 Quality = batch.Spec.Options.Quality,
+                JobId = batch.JobId,
+                Watermark = batch.Spec.Options.Watermark,
+                InputName = relative,
             });
 
             using (timer.Time("write"))
@@ -158,6 +171,7 @@ public sealed partial class EngineService : IDisposable
                     [OutputMetadata.JobId] = batch.JobId,
                     [OutputMetadata.Generated] = "trainedAlgorithmicMedia",
                 }).GetAwaiter().GetResult();
+                FaceSwapTelemetry.BytesWritten.Add(result.Output.Length);
             }
 
             var measured = result.Faces.Where(f => f.SimilarityAfter is not null).Select(f => f.SimilarityAfter!.Value).ToList();
@@ -245,6 +259,7 @@ public sealed partial class EngineService : IDisposable
     public void Dispose()
     {
         stopping.Cancel();
+        gauges.Dispose();
         queue.Writer.TryComplete();
         foreach (var worker in workers)
         {
@@ -273,5 +288,8 @@ public sealed partial class EngineService : IDisposable
     private sealed record WorkRequest(WorkBatch Batch, WorkItem Item)
     {
         public TaskCompletionSource<ImageOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The span of the grain call that brought the item (its image span is a child of it).</summary>
+        public ActivityContext Parent { get; } = Activity.Current?.Context ?? default;
     }
 }

@@ -1,5 +1,6 @@
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Grains.Diagnostics;
 using FaceSwap.Grains.Placement;
 using Orleans.Concurrency;
 
@@ -17,5 +18,9 @@ public sealed class InferenceGrain(EngineService engine) : Grain, IInferenceGrai
     public Task<SourceCheck> CheckSourceAsync(JobSpec spec) => engine.CheckSourceAsync(spec);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<ImageOutcome>> ProcessAsync(WorkBatch batch) => engine.ProcessAsync(batch, CancellationToken.None);
+    public Task<IReadOnlyList<ImageOutcome>> ProcessAsync(WorkBatch batch)
+    {
+        FaceSwapTelemetry.BatchSize.Record(batch.Items.Count);
+        return engine.ProcessAsync(batch, CancellationToken.None);
+    }
 }

@@ -16,7 +16,7 @@ public static class JobsApi
     /// <summary>Maps /api/*.</summary>
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("jobs");
+        var api = app.MapGroup("/api").WithTags("jobs").RequireRateLimiting(ApiRateLimits.Policy);
         api.MapPost("/jobs", SubmitAsync).RequireAuthorization(ApiRoles.Submit)
             .Accepts<SubmitJobRequest>("application/json")
             .Produces<JobStatus>(StatusCodes.Status202Accepted).Produces<JobStatus>()
@@ -52,7 +52,7 @@ public static class JobsApi
     public static ProblemHttpResult JobNotFound(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such job", detail: $"there is no job '{id}'");
 
-    private static async Task<IResult> SubmitAsync(HttpContext http, IGrainFactory grains, IBlobStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> SubmitAsync(HttpContext http, IGrainFactory grains, IBlobStore store, Microsoft.Extensions.Options.IOptions<FaceSwap.Grains.Hosting.FaceSwapSiloOptions> silo, CancellationToken cancellationToken)
     {
         SubmitJobRequest? request;
         try
@@ -70,7 +70,7 @@ public static class JobsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["a JSON object is required"] });
         }
 
-        var (spec, errors) = await JobRequestValidation.ValidateAsync(request, http.User.Identity?.Name ?? "unknown", store, cancellationToken);
+        var (spec, errors) = await JobRequestValidation.ValidateAsync(request, http.User.Identity?.Name ?? "unknown", store, cancellationToken, silo.Value.Safety.RequireConsent);
         if (spec is null)
         {
             return TypedResults.ValidationProblem(errors);

@@ -29,6 +29,14 @@ public static class FaceSwapHost
             silo.Drop.Enabled = true;
         }
 
+        // Trust and safety defaults of a served host: consent required, audit log in the "state" container.
+        if (builder.Configuration["FaceSwap:Safety:RequireConsent"] is null)
+        {
+            silo.Safety.RequireConsent = true;
+        }
+
+        silo.Safety.AuditPrefix ??= FaceSwap.Grains.Safety.AuditLog.DefaultPrefix;
+
         host.Validate(silo);
         var storage = silo.Storage.Trim();
         builder.UseOrleans(orleans =>
@@ -58,9 +66,11 @@ public static class FaceSwapHost
             }
 
             orleans.AddFaceSwap(silo);
+            orleans.AddFaceSwapObservability();
         });
 
         AddApi(builder);
+        builder.AddFaceSwapTelemetry(silo, host.SiloName);
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -68,9 +78,11 @@ public static class FaceSwapHost
         app.UseStaticFiles(new StaticFileOptions { FileProvider = WebPage });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapOpenApi();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapJobsApi();
+        app.MapFaceSwapObservability();
         var keys = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ApiKeyOptions>>().Get(ApiKeyOptions.Scheme);
         if (!keys.HasKeys && app.Configuration["Api:Jwt:Authority"] is null)
         {
@@ -88,6 +100,7 @@ public static class FaceSwapHost
         var configuration = builder.Configuration;
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
+        builder.Services.AddApiRateLimits(configuration);
         builder.Services.ConfigureHttpJsonOptions(o => FaceSwapJson.Configure(o.SerializerOptions));
 
         var keys = configuration.GetSection("Api:Keys").Get<List<ApiKeyEntry>>() ?? [];

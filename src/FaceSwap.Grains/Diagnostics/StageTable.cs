@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text;
+using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Grains.Batch;
+using FaceSwap.Storage;
+
+namespace FaceSwap.Grains.Diagnostics;
+
+/// <summary>Per-stage time of one stage over a job's images: how many images ran it, and the median and 95th percentile in milliseconds.</summary>
+public sealed record StageStats(int Count, double P50Ms, double P95Ms);
+
+/// <summary>The per-stage time table of a job (p50/p95 per stage), computed from its outcomes; written into summary.json and printed by `faceswap run`.</summary>
+public static class StageTable
+{
+    /// <summary>The table from outcomes: stages in pipeline order, then any others by name; images without stage times are left out.</summary>
+    public static IReadOnlyDictionary<string, StageStats> From(IEnumerable<ImageOutcome> outcomes)
+    {
+        var samples = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+        foreach (var outcome in outcomes)
+        {
+            foreach (var (stage, milliseconds) in outcome.Stages ?? new Dictionary<string, double>())
+            {
+                if (!samples.TryGetValue(stage, out var list))
+                {
+                    samples[stage] = list = [];
+                }
+
+                list.Add(milliseconds);
+            }
+        }
+
+        var order = FaceSwapTelemetry.Stages;
+        var table = new Dictionary<string, StageStats>(StringComparer.Ordinal);
+        foreach (var stage in samples.Keys.OrderBy(s => order.Contains(s) ? order.ToList().IndexOf(s) : int.MaxValue).ThenBy(s => s, StringComparer.Ordinal))
+        {
+            var values = samples[stage];
+            values.Sort();
+            table[stage] = new StageStats(values.Count, Percentile(values, 0.50), Percentile(values, 0.95));
+        }
+
+        return table;
+    }
+
+    /// <summary>The table of a job's outcomes manifest (latest outcome per image).</summary>
+    public static async Task<IReadOnlyDictionary<string, StageStats>> ReadAsync(IBlobStore store, string manifest, CancellationToken cancellationToken = default) =>
+        From(await JobOutcomes.ReadLatestAsync(store, manifest, cancellationToken));
+
+    /// <summary>The table as aligned text: stage, images, p50 ms, p95 ms.</summary>
+    public static string Format(IReadOnlyDictionary<string, StageStats> table)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"stage",-10} {"images",7} {"p50 ms",9} {"p95 ms",9}");
+        foreach (var (stage, stats) in table)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"{stage,-10} {stats.Count,7} {stats.P50Ms,9:0.0} {stats.P95Ms,9:0.0}");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Nearest-rank percentile of sorted values.</summary>
+    public static double Percentile(IReadOnlyList<double> sorted, double p)
+    {
+        if (sorted.Count == 0)
+        {
+            return 0;
+        }
+
+        var rank = (int)Math.Ceiling(p * sorted.Count);
+        return Math.Round(sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)], 1);
+    }
+}

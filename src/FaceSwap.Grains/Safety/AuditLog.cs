@@ -1,0 +1,137 @@
+using System.Text.Json;
+using FaceSwap.Abstractions.Api;
+using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Grains.Hosting;
+using FaceSwap.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FaceSwap.Grains.Safety;
+
+/// <summary>
+/// The append-only audit log of jobs: one JSON line per event (submitted, refused, cancelled, completed) with who
+/// submitted the job, when, the consent reference, the SHA-256 of the source face's bytes, the input and output
+/// prefixes and the counts. Lines are appended with <see cref="IBlobStore.AppendLinesAsync"/> (an append blob in
+/// Azure, an appended file locally) to PREFIX/yyyy-MM.jsonl, so nothing already written is ever rewritten.
+/// </summary>
+public sealed partial class AuditLog(IBlobStore store, string? prefix, ILogger logger)
+{
+    /// <summary>Where the silo host keeps the log unless configured: the "state" container, folder audit/.</summary>
+    public const string DefaultPrefix = "state/audit/";
+
+    /// <summary>The audit log as configured for a silo (FaceSwap:Safety:AuditPrefix).</summary>
+    public static AuditLog For(IServiceProvider services)
+    {
+        var options = services.GetService<IOptions<FaceSwapSiloOptions>>()?.Value.Safety ?? new SafetyOptions();
+        return new AuditLog(services.GetRequiredService<IBlobStore>(), options.AuditPrefix,
+            services.GetRequiredService<ILoggerFactory>().CreateLogger<AuditLog>());
+    }
+
+    /// <summary>Whether the log is on.</summary>
+    public bool Enabled => !string.IsNullOrWhiteSpace(prefix);
+
+    /// <summary>The blob a time's lines go to.</summary>
+    public string PathFor(DateTimeOffset time) =>
+        $"{prefix!.TrimEnd('/')}/{time.UtcDateTime.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture)}.jsonl";
+
+    /// <summary>
+    /// Records a submission (accepted, or refused because of its source face), with the source face's hash taken by
+    /// the inference silo that checked it (api silos never read images). It must be written before the job runs: a
+    /// failure here throws, and the job is not started.
+    /// </summary>
+    public async Task SubmittedAsync(string jobId, JobSpec spec, SourceCheck check)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        await AppendAsync(new AuditRecord
+        {
+            Event = check.Usable ? "submitted" : "refused",
+            JobId = jobId,
+            SubmittedBy = spec.SubmittedBy,
+            ConsentReference = spec.ConsentReference,
+            Source = spec.Source,
+            SourceSha256 = check.SourceSha256,
+            Input = spec.Input,
+            Output = spec.Output,
+            Watermark = spec.Options.Watermark,
+            Error = check.Error,
+        });
+    }
+
+    /// <summary>Records the end of a job (completed or cancelled) with its counts; failures are logged, not thrown.</summary>
+    public async Task FinishedAsync(string jobId, JobSpec spec, JobState state, JobCounters counters)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            await AppendAsync(new AuditRecord
+            {
+                Event = state == JobState.Cancelled ? "cancelled" : state.ToString().ToLowerInvariant(),
+                JobId = jobId,
+                SubmittedBy = spec.SubmittedBy,
+                ConsentReference = spec.ConsentReference,
+                Input = spec.Input,
+                Output = spec.Output,
+                Counts = counters,
+            });
+        }
+        catch (Exception e) when (e is IOException or InvalidBlobPathException or Azure.RequestFailedException)
+        {
+            LogAppendFailed(e, jobId);
+        }
+    }
+
+    private Task AppendAsync(AuditRecord record) =>
+        store.AppendLinesAsync(PathFor(record.Time), [JsonSerializer.Serialize(record, FaceSwapJson.Options)]);
+
+    [LoggerMessage(2, LogLevel.Error, "Audit: job {JobId}: the audit line could not be written")]
+    private partial void LogAppendFailed(Exception e, string jobId);
+}
+
+/// <summary>One line of the audit log.</summary>
+public sealed record AuditRecord
+{
+    /// <summary>When (UTC).</summary>
+    public DateTimeOffset Time { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>submitted, refused, cancelled or completed.</summary>
+    public required string Event { get; init; }
+
+    /// <summary>The job.</summary>
+    public required string JobId { get; init; }
+
+    /// <summary>Who submitted it: the API key's name, "blob-drop", or the user running the CLI.</summary>
+    public string? SubmittedBy { get; init; }
+
+    /// <summary>The consent reference for the source face.</summary>
+    public string? ConsentReference { get; init; }
+
+    /// <summary>The source face's path.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>SHA-256 of the source face's bytes, hex.</summary>
+    public string? SourceSha256 { get; init; }
+
+    /// <summary>Input prefix.</summary>
+    public string? Input { get; init; }
+
+    /// <summary>Output prefix.</summary>
+    public string? Output { get; init; }
+
+    /// <summary>Whether outputs carry the invisible watermark.</summary>
+    public bool? Watermark { get; init; }
+
+    /// <summary>Counts at the end.</summary>
+    public JobCounters? Counts { get; init; }
+
+    /// <summary>Why the job was refused.</summary>
+    public string? Error { get; init; }
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using FaceSwap.Testing;
+
+namespace FaceSwap.Silo.Tests;
+
+/// <summary>/readyz (cluster joined, models loaded, storage answering) and the admin-only Orleans Dashboard.</summary>
+[Trait("Category", "Telemetry")]
+public sealed class ReadinessTests
+{
+    [Fact]
+    public async Task Readyz_is_503_until_models_load_and_while_storage_is_down_and_the_dashboard_is_admin_only()
+    {
+        using var folder = new TemporaryDirectory();
+        await using var host = await ApiHost.StartAsync("local:" + folder.FullPath, "--FaceSwap:Host:LoadModelsAtStart=false");
+        using var anonymous = host.CreateClient(apiKey: null);
+
+        // Models load on the first image when they are not loaded at start: not ready before that.
+        var before = await ReadyAsync(anonymous);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, before.Status);
+        Assert.Equal(["models"], before.Failed);
+        Assert.Equal("Healthy", (string?)before.Body["checks"]!["cluster"]!["status"]);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("healthz")).StatusCode);
+
+        await TelemetryJobs.RunAsync(host, photos: 1);
+        var after = await ReadyAsync(anonymous);
+        Assert.Equal(HttpStatusCode.OK, after.Status);
+        Assert.Empty(after.Failed);
+
+        // Storage down (its folder gone): 503 naming storage; back: 200.
+        var moved = folder.FullPath + "-away";
+        Directory.Move(folder.FullPath, moved);
+        try
+        {
+            var down = await ReadyAsync(anonymous);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, down.Status);
+            Assert.Equal(["storage"], down.Failed);
+        }
+        finally
+        {
+            Directory.Move(moved, folder.FullPath);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await ReadyAsync(anonymous)).Status);
+
+        // The dashboard: 401 without a key, 403 with a read key, served to the admin.
+        using var reader = host.CreateClient(ApiHost.ReadKey);
+        using var admin = host.CreateClient(ApiHost.AdminKey);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("dashboard")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync("dashboard")).StatusCode);
+        using var page = await admin.GetAsync("dashboard/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("Orleans", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Readyz_turns_200_on_its_own_once_models_load_at_start()
+    {
+        using var folder = new TemporaryDirectory();
+        await using var host = await ApiHost.StartAsync("local:" + folder.FullPath);
+        using var http = host.CreateClient(apiKey: null);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        (HttpStatusCode Status, string[] Failed, JsonNode Body) ready;
+        while ((ready = await ReadyAsync(http)).Status != HttpStatusCode.OK && DateTime.UtcNow < deadline)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.Status);
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, ready.Status);
+        Assert.Equal(["cluster", "models", "storage"], ready.Body["checks"]!.AsObject().Select(kv => kv.Key).Order());
+    }
+
+    private static async Task<(HttpStatusCode Status, string[] Failed, JsonNode Body)> ReadyAsync(HttpClient http)
+    {
+        using var response = await http.GetAsync("readyz");
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        return (response.StatusCode, body["failed"]!.AsArray().Select(n => (string)n!).ToArray(), body);
+    }
+}

@@ -1,0 +1,348 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FaceSwap.Abstractions.Api;
+using FaceSwap.Abstractions.Grains;
+using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Engine.Imaging;
+using FaceSwap.Engine.Safety;
+using FaceSwap.Grains.Batch;
+using FaceSwap.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace FaceSwap.Silo.Tests;
+
+/// <summary>A host with the served defaults of trust and safety: consent required, audit log on, a tight per-key rate limit.</summary>
+public sealed class SafetyHostFixture : IAsyncLifetime
+{
+    /// <summary>Requests a key may make per minute on this host.</summary>
+    public const int PermitsPerMinute = 40;
+
+    private readonly TemporaryDirectory root = new("faceswap-safety");
+
+    /// <summary>The storage root folder.</summary>
+    public string Root => root.FullPath;
+
+    /// <summary>The host.</summary>
+    public ApiHost Host { get; private set; } = null!;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync() => Host = await ApiHost.StartAsync("local:" + root.FullPath,
+        "--FaceSwap:Safety:RequireConsent=true", $"--Api:RateLimit:PermitsPerMinute={PermitsPerMinute}");
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        root.Dispose();
+    }
+}
+
+/// <summary>Consent, the audit log, provenance marks on outputs, hostile inputs, traversal and rate limits, through a real host.</summary>
+public sealed class SafetyApiTests(SafetyHostFixture fixture, ITestOutputHelper output) : IClassFixture<SafetyHostFixture>
+{
+    private ApiHost Host => fixture.Host;
+
+    [Fact]
+    public async Task Consent_is_required_and_audited_and_outputs_carry_both_marks()
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var face = TestPhotos.Small(3);
+        await Host.PutBytesAsync($"faces/{id}/face.jpg", face);
+        await Host.PutBytesAsync($"inbox/{id}/a.jpg", TestPhotos.Small(1));
+        await Host.PutBytesAsync($"inbox/{id}/b.jpg", TestPhotos.Small(2));
+        using var http = Host.CreateClient(ApiHost.SubmitKey);
+        var request = new SubmitJobRequest { Source = $"faces/{id}/face.jpg", Input = $"inbox/{id}/", Output = $"outbox/{id}/", JobId = "consent-" + id };
+
+        using (var refused = await http.PostAsJsonAsync("api/jobs", request, FaceSwapJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var errors = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["errors"]!.AsObject();
+            Assert.Contains("consentReference", errors.Select(e => e.Key));
+        }
+
+        using var accepted = await http.PostAsJsonAsync("api/jobs", request with { ConsentReference = "release-form-2026-118" }, FaceSwapJson.Options);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var status = await WaitAsync(request.JobId!);
+        Assert.Equal(JobState.Completed, status.State);
+        Assert.Equal(2, status.Counters.Ok);
+
+        // The summary and the audit log record who, what, the consent and the source face's hash.
+        var summary = JsonNode.Parse(await File.ReadAllTextAsync(Local(JobFiles.Summary(status.Spec!, status.JobId))))!;
+        Assert.Equal("release-form-2026-118", (string?)summary["spec"]!["consentReference"]);
+        Assert.Equal("studio", (string?)summary["spec"]!["submittedBy"]);
+        var audit = AuditLines().Where(l => (string?)l["jobId"] == request.JobId).ToList();
+        Assert.Equal(["submitted", "completed"], audit.Select(l => (string?)l["event"]));
+        Assert.Equal("studio", (string?)audit[0]["submittedBy"]);
+        Assert.Equal("release-form-2026-118", (string?)audit[0]["consentReference"]);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(face)), (string?)audit[0]["sourceSha256"]);
+        Assert.Equal($"inbox/{id}/", (string?)audit[0]["input"]);
+        Assert.Equal($"outbox/{id}/", (string?)audit[0]["output"]);
+        Assert.Equal(2, (int?)audit[1]["counts"]!["ok"]);
+
+        // Every output is marked AI-generated in its XMP and carries the watermark with the job's tag.
+        foreach (var name in new[] { "a.jpg", "b.jpg" })
+        {
+            var bytes = await File.ReadAllBytesAsync(Local($"outbox/{id}/{name}"));
+            var meta = XmpMarker.Read(bytes);
+            Assert.True(meta.Found);
+            Assert.Equal(request.JobId, meta.JobId);
+            using var image = ImageCodec.Decode(bytes);
+            var reading = Watermark.Detect(image);
+            Assert.True(reading.Found, $"{name}: score {reading.Score}");
+            Assert.Equal(Watermark.JobTag(request.JobId!), reading.JobTag);
+        }
+
+        // Cancellation is audited too.
+        var cancelId = "cancel-" + id;
+        using (var second = await http.PostAsJsonAsync("api/jobs", request with { JobId = cancelId, Output = $"outbox/{id}-2/", ConsentReference = "c-2" }, FaceSwapJson.Options))
+        {
+            Assert.True(second.IsSuccessStatusCode);
+        }
+
+        await http.PostAsync($"api/jobs/{cancelId}/cancel", null);
+        var cancelled = await WaitAsync(cancelId);
+        var events = AuditLines().Where(l => (string?)l["jobId"] == cancelId).Select(l => (string?)l["event"]).ToList();
+        Assert.Equal("submitted", events[0]);
+        Assert.Equal(cancelled.State == JobState.Cancelled ? "cancelled" : "completed", events[^1]);
+    }
+
+    [Fact]
+    public async Task Hostile_files_each_fail_with_their_own_error_class_and_the_job_completes_with_bounded_memory()
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var input = $"inbox/hostile-{id}/";
+        var small = TestPhotos.Small(2);
+        await Host.PutBytesAsync($"faces/{id}/face.jpg", TestPhotos.Small(3));
+        var corpus = new Dictionary<string, (byte[] Bytes, string? ErrorClass)>
+        {
+            ["good.jpg"] = (small, null),
+            ["bomb.png"] = (PngBomb(16000, 16000), "image_too_large"),
+            ["header-60000.jpg"] = (WithJpegSize(small, 60000, 60000), "header_mismatch"),
+            ["truncated.jpg"] = (small[..(small.Length / 3)], "truncated_image"),
+            ["text.jpg"] = ("this is a text file, not a photo\n"u8.ToArray(), "not_an_image"),
+            ["png-named.jpg"] = (ImageCodec.Encode(ImageCodec.Decode(small), ImageFormat.Png), "content_mismatch"),
+            ["empty.jpg"] = ([], "empty_file"),
+            ["huge-file.jpg"] = ([.. small, .. new byte[3_000_000]], "file_too_large"),
+        };
+        foreach (var (name, file) in corpus)
+        {
+            await Host.PutBytesAsync(input + name, file.Bytes);
+        }
+
+        // A symlink leaving the storage root (local mode) must not be read.
+        var outside = Path.Combine(Path.GetTempPath(), $"faceswap-outside-{id}.jpg");
+        await File.WriteAllBytesAsync(outside, small);
+        File.CreateSymbolicLink(Local(input + "escape.jpg"), outside);
+
+        var peakBefore = Process.GetCurrentProcess().PeakWorkingSet64;
+        using var http = Host.CreateClient(ApiHost.AdminKey);
+        var request = new SubmitJobRequest
+        {
+            Source = $"faces/{id}/face.jpg", Input = input, Output = $"outbox/hostile-{id}/", JobId = "hostile-" + id, ConsentReference = "test",
+            Options = new JobOptions { MaxFileBytes = 2_000_000, Faces = FaceMode.Largest },
+        };
+        using (var response = await http.PostAsJsonAsync("api/jobs", request, FaceSwapJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        var status = await WaitAsync(request.JobId!);
+        using var process = Process.GetCurrentProcess();
+        var growth = process.PeakWorkingSet64 - peakBefore;
+        File.Delete(outside);
+        Assert.Equal(JobState.Completed, status.State);
+        var outcomes = (await File.ReadAllLinesAsync(Local(JobFiles.Outcomes(status.Spec!, status.JobId))))
+            .Select(l => JobOutcomes.Parse(Encoding.UTF8.GetBytes(l))).OfType<ImageOutcome>().ToDictionary(o => o.Path);
+        foreach (var o in outcomes.Values.OrderBy(o => o.Path))
+        {
+            output.WriteLine($"{o.Path}: {o.Status} {o.ErrorClass} {o.Message}");
+        }
+
+        foreach (var (name, file) in corpus)
+        {
+            Assert.True(outcomes.ContainsKey(name), $"{name} has no outcome");
+            Assert.Equal(file.ErrorClass is null ? ImageStatus.Ok : ImageStatus.Failed, outcomes[name].Status);
+            Assert.Equal(file.ErrorClass, outcomes[name].ErrorClass);
+        }
+
+        Assert.NotEqual(ImageStatus.Ok, outcomes.GetValueOrDefault("escape.jpg")?.Status ?? ImageStatus.Failed);
+        Assert.False(File.Exists(Local($"outbox/hostile-{id}/escape.jpg")));
+        output.WriteLine($"peak working set grew by {growth / 1e6:0} MB during the job");
+        Assert.True(growth < 600_000_000, $"memory grew by {growth / 1e6:0} MB");
+    }
+
+    [Theory]
+    [InlineData("source", "faces/../../etc/passwd")]
+    [InlineData("source", "/etc/passwd")]
+    [InlineData("source", "https://attacker.example/face.jpg")]
+    [InlineData("input", "inbox/../../../")]
+    [InlineData("input", "file:///etc/")]
+    [InlineData("output", "/tmp/out/")]
+    [InlineData("output", "outbox/../../escape/")]
+    public async Task Traversal_absolute_paths_and_urls_are_refused_field_by_field(string field, string value)
+    {
+        using var http = Host.CreateClient(ApiHost.AdminKey);
+        var request = new SubmitJobRequest { Source = "faces/x/face.jpg", Input = "inbox/x/", Output = "outbox/x/", ConsentReference = "c" };
+        request = field switch
+        {
+            "source" => request with { Source = value },
+            "input" => request with { Input = value },
+            _ => request with { Output = value },
+        };
+        using var response = await http.PostAsJsonAsync("api/jobs", request, FaceSwapJson.Options);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]!.AsObject();
+        Assert.Contains(field, errors.Select(e => e.Key));
+    }
+
+    [Theory]
+    [InlineData("""{ "source": "./face.jpg" }""", "consentReference")]
+    [InlineData("""{ "source": "../../../etc/face.jpg", "consentReference": "c" }""", "source")]
+    [InlineData("""{ "source": "./face.jpg", "output": "/srv/elsewhere/", "consentReference": "c" }""", "output")]
+    [InlineData("""{ "source": "https://attacker.example/face.jpg", "consentReference": "c" }""", "source")]
+    public async Task Blob_drop_manifests_without_consent_or_with_escaping_paths_are_rejected(string manifest, string field)
+    {
+        var folder = $"inbox/drop-{Guid.NewGuid():N}/";
+        await Host.PutBytesAsync(folder + "face.jpg", TestPhotos.Small(3));
+        await Host.PutBytesAsync(folder + "p.jpg", TestPhotos.Small(1));
+        await Host.PutBytesAsync(folder + "faceswap.json", Encoding.UTF8.GetBytes(manifest));
+        var handler = Host.Services.GetRequiredService<FaceSwap.Grains.BlobDrop.BlobDropHandler>();
+        var outcome = await handler.HandleAsync(folder + "faceswap.json", CancellationToken.None);
+
+        // The inbox watcher may have handled it first; either way the manifest's status blob tells why it was refused.
+        Assert.NotEqual(FaceSwap.Grains.BlobDrop.DropResult.Started, outcome.Result);
+        var status = JsonNode.Parse(await File.ReadAllTextAsync(Local(folder + "_faceswap/status.json")))!;
+        Assert.Equal("failed", (string?)status["state"]);
+        Assert.Contains(field, (string?)status["error"]);
+    }
+
+    [Fact]
+    public async Task A_burst_over_the_per_key_limit_gets_429_with_retry_after_and_other_keys_are_unaffected()
+    {
+        using var reader = Host.CreateClient(ApiHost.ReadKey);
+        var codes = new List<HttpStatusCode>();
+        string? retryAfter = null;
+        for (var i = 0; i < SafetyHostFixture.PermitsPerMinute + 5; i++)
+        {
+            using var response = await reader.GetAsync("api/whoami");
+            codes.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                retryAfter ??= response.Headers.RetryAfter?.ToString();
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            }
+        }
+
+        Assert.True(codes.Count(c => c == HttpStatusCode.TooManyRequests) >= 5, string.Join(",", codes));
+        Assert.All(codes, c => Assert.True(c is HttpStatusCode.OK or HttpStatusCode.TooManyRequests));
+        Assert.True(int.TryParse(retryAfter, out var seconds) && seconds is > 0 and <= 60, $"Retry-After: {retryAfter}");
+
+        // The limit is per key: another key still gets through.
+        using var other = Host.CreateClient(ApiHost.SubmitKey);
+        Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("api/whoami")).StatusCode);
+    }
+
+    private string Local(string path) => Path.Combine(fixture.Root, path);
+
+    private List<JsonNode> AuditLines() =>
+        Directory.GetFiles(Path.Combine(fixture.Root, "state", "audit"), "*.jsonl")
+            .SelectMany(File.ReadAllLines).Select(l => JsonNode.Parse(l)!).ToList();
+
+    private async Task<JobStatus> WaitAsync(string jobId)
+    {
+        var grain = Host.Services.GetRequiredService<IGrainFactory>().GetGrain<IBatchGrain>(jobId);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            var status = await grain.GetStatusAsync();
+            if (status.IsTerminal || DateTime.UtcNow > deadline)
+            {
+                return status;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>A valid PNG that declares <paramref name="width"/>x<paramref name="height"/> RGB and really holds that many (black) pixels, deflated about 1:1000.</summary>
+    private static byte[] PngBomb(int width, int height)
+    {
+        using var idat = new MemoryStream();
+        using (var z = new ZLibStream(idat, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            var row = new byte[1 + width * 3];
+            for (var y = 0; y < height; y++)
+            {
+                z.Write(row);
+            }
+        }
+
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8;
+        ihdr[9] = 2;
+        using var png = new MemoryStream();
+        png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        Chunk(png, "IHDR", ihdr);
+        Chunk(png, "IDAT", idat.ToArray());
+        Chunk(png, "IEND", []);
+        return png.ToArray();
+    }
+
+    private static void Chunk(Stream png, string type, byte[] data)
+    {
+        var header = new byte[8];
+        BinaryPrimitives.WriteInt32BigEndian(header, data.Length);
+        Encoding.ASCII.GetBytes(type, header.AsSpan(4));
+        png.Write(header);
+        png.Write(data);
+        var crc = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32([.. header.AsSpan(4), .. data]));
+        png.Write(crc);
+    }
+
+    private static uint Crc32(byte[] data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+            }
+        }
+
+        return crc ^ 0xFFFFFFFFu;
+    }
+
+    /// <summary>A real JPEG whose frame header (SOF) is edited to claim another size.</summary>
+    private static byte[] WithJpegSize(byte[] jpeg, int width, int height)
+    {
+        var copy = jpeg.ToArray();
+        for (var at = 2; at + 9 < copy.Length;)
+        {
+            var marker = copy[at + 1];
+            var length = BinaryPrimitives.ReadUInt16BigEndian(copy.AsSpan(at + 2));
+            if (marker is 0xC0 or 0xC1 or 0xC2)
+            {
+                BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(at + 5), (ushort)height);
+                BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(at + 7), (ushort)width);
+                return copy;
+            }
+
+            at += 2 + length;
+        }
+
+        throw new InvalidOperationException("no SOF marker");
+    }
+}
