@@ -22,6 +22,7 @@ public static class RunCommand
     private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Images per inference call", DefaultValueFactory = _ => 4 };
     private static readonly Option<int> Prefetch = new("--prefetch") { Description = "Images listed ahead and in flight at most", DefaultValueFactory = _ => 16 };
     private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Engine pipelines (0: one per core)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<bool> NoWatermark = new("--no-watermark") { Description = "Leave out the invisible watermark carrying the job id (outputs keep their XMP AI-generated mark)" };
     private static readonly Option<string> Faces = CommonOptions.Faces();
     private static readonly Option<long> MaxPixels = CommonOptions.MaxPixels();
 
@@ -30,7 +31,7 @@ public static class RunCommand
     {
         var command = new Command("run", "Swap the source face into every face of every image under the input; the output mirrors the input")
         {
-            Source, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, MaxPixels,
+            Source, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, MaxPixels, NoWatermark,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse, ct)));
         return command;
@@ -68,6 +69,7 @@ public static class RunCommand
                 BatchSize = Math.Max(1, parse.GetValue(BatchSize)),
                 Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
                 MaxPixels = parse.GetValue(MaxPixels),
+                Watermark = !parse.GetValue(NoWatermark),
             },
         };
 
