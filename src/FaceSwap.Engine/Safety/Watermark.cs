@@ -47,6 +47,27 @@ public static class Watermark
     /// <summary>Embeds the watermark for a job into a BGR image, in place.</summary>
     public static void Embed(Mat bgr, string jobId)
     {
+        // The luminance change depends only on the job, so every image of a job shares it; the same change goes to
+        // B, G and R (chroma stays as it was), added with rounding and saturation in one pass.
+        var delta = Deltas.GetOrAdd(jobId, CreateDelta);
+        using var full = new Mat();
+        Cv2.Resize(delta, full, new Size(bgr.Width, bgr.Height), 0, 0, InterpolationFlags.Linear);
+        using var full3 = new Mat();
+        Cv2.Merge([full, full, full], full3);
+        Cv2.Add(bgr, full3, bgr, dtype: MatType.CV_8UC3.Value);
+    }
+
+    /// <summary>Deltas of recent jobs (a few hundred KB each); cleared when many jobs have passed through.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Mat> Deltas = new(StringComparer.Ordinal);
+
+    /// <summary>The watermark of one job on the grid: the inverse block DCT of its chips (it is additive, so the image's own DCT is not needed).</summary>
+    private static Mat CreateDelta(string jobId)
+    {
+        if (Deltas.Count > 64)
+        {
+            Deltas.Clear();
+        }
+
         var payload = Payload(JobTag(jobId));
         var (bit, chip) = Layout.Value;
         var coefficients = new float[Grid * Grid];
@@ -64,18 +85,8 @@ public static class Watermark
             }
         }
 
-        // Inverse block DCT of the chips alone: the watermark is additive, so the image's own DCT is not needed.
         using var chips = ToMat(coefficients);
-        using var delta = Transform(chips, inverse: true);
-        // The luminance change is the same change to B, G and R (chroma stays as it was).
-        using var full = new Mat();
-        Cv2.Resize(delta, full, new Size(bgr.Width, bgr.Height), 0, 0, InterpolationFlags.Linear);
-        using var full3 = new Mat();
-        Cv2.Merge([full, full, full], full3);
-        using var image = new Mat();
-        bgr.ConvertTo(image, MatType.CV_32FC3);
-        Cv2.Add(image, full3, image);
-        image.ConvertTo(bgr, MatType.CV_8UC3);
+        return Transform(chips, inverse: true);
     }
 
     /// <summary>Looks for the watermark in a BGR image.</summary>
