@@ -103,22 +103,8 @@ public sealed partial class LocalBlobStore : IBlobStore
         return FileSystemHelpers.RetryOnSharingViolationAsync(
             async () =>
             {
-                FileStream stream;
-                try
-                {
-                    stream = new FileStream(fullPath, new FileStreamOptions
-                    {
-                        Mode = FileMode.Open,
-                        Access = FileAccess.Read,
-                        Share = FileShare.ReadWrite | FileShare.Delete,
-                        Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
-                    });
-                }
-                catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException
-                                           || (ex is UnauthorizedAccessException && Directory.Exists(fullPath)))
-                {
-                    throw new BlobNotFoundException(parsed.ToString(), ex);
-                }
+                var stream = OpenForReading(fullPath, FileOptions.Asynchronous | FileOptions.SequentialScan)
+                    ?? throw new BlobNotFoundException(parsed.ToString());
 
                 await using (stream.ConfigureAwait(false))
                 {
@@ -136,6 +122,26 @@ public sealed partial class LocalBlobStore : IBlobStore
             cancellationToken);
     }
 
+    /// <summary>Opens a blob's file for reading while writers may still append; null when there is no such blob.</summary>
+    private static FileStream? OpenForReading(string fullPath, FileOptions options)
+    {
+        try
+        {
+            return new FileStream(fullPath, new FileStreamOptions
+            {
+                Mode = FileMode.Open,
+                Access = FileAccess.Read,
+                Share = FileShare.ReadWrite | FileShare.Delete,
+                Options = options,
+            });
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException
+                                   || (ex is UnauthorizedAccessException && Directory.Exists(fullPath)))
+        {
+            return null;
+        }
+    }
+
     /// <inheritdoc />
     public Task<byte[]> ReadRangeAsync(string path, long offset, int maxBytes, CancellationToken cancellationToken = default)
     {
@@ -145,18 +151,7 @@ public sealed partial class LocalBlobStore : IBlobStore
         return FileSystemHelpers.RetryOnSharingViolationAsync(
             async () =>
             {
-                FileStream stream;
-                try
-                {
-                    stream = new FileStream(fullPath, new FileStreamOptions
-                    {
-                        Mode = FileMode.Open,
-                        Access = FileAccess.Read,
-                        Share = FileShare.ReadWrite | FileShare.Delete,
-                        Options = FileOptions.Asynchronous,
-                    });
-                }
-                catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+                if (OpenForReading(fullPath, FileOptions.Asynchronous) is not { } stream)
                 {
                     return Array.Empty<byte>();
                 }
