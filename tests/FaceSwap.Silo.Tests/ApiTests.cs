@@ -96,6 +96,10 @@ public sealed class ApiTests(AzuriteApiHostFixture fixture)
     [InlineData("""{"source":"inbox/f.jpg","input":"inbox/x/","output":"outbox/x/","jobId":"Bad Id!"}""", "jobId", "a-z")]
     [InlineData("""{"source":"inbox/no-such-face.jpg","input":"inbox/no-such-folder/","output":"outbox/x/"}""", "source", "no image at")]
     [InlineData("""not json""", "body", "not valid JSON")]
+    [InlineData("""{"source":"inbox/f.jpg","input":"inbox/x/","output":"outbox/x/","options":{"faces":"reference"}}""", "options.references", "at least one reference")]
+    [InlineData("""{"source":"inbox/f.jpg","input":"inbox/x/","output":"outbox/x/","options":{"faces":"reference","references":["faces/a.jpg"],"referenceDistance":0}}""", "options.referenceDistance", "(0, 2]")]
+    [InlineData("""{"source":"inbox/f.jpg","input":"inbox/x/","output":"outbox/x/","options":{"faces":"reference","references":["faces/a.jpg"],"referenceDistance":2.5}}""", "options.referenceDistance", "(0, 2]")]
+    [InlineData("""{"source":"inbox/f.jpg","input":"inbox/x/","output":"outbox/x/","options":{"minFace":-1}}""", "options.minFace", "0 or more")]
     public async Task Invalid_requests_get_problem_details_naming_the_field(string body, string field, string message)
     {
         using var http = Host.CreateClient(ApiHost.SubmitKey);
@@ -291,7 +295,7 @@ public sealed class ApiTests(AzuriteApiHostFixture fixture)
     private static async Task<JobStatus> SubmitAsync(HttpClient http, SubmitJobRequest request)
     {
         using var response = await http.PostAsJsonAsync("api/jobs", request, FaceSwapJson.Options);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         return (await response.Content.ReadFromJsonAsync<JobStatus>(FaceSwapJson.Options))!;
     }
 

@@ -64,6 +64,18 @@ public sealed record ImageOutcome
 
     /// <summary>Per-stage milliseconds.</summary>
     [Id(8)] public IReadOnlyDictionary<string, double>? Stages { get; init; }
+
+    /// <summary>Faces found but left untouched by the job's face selection (0 when every face was swapped).</summary>
+    [Id(9)] public int FacesSkipped { get; init; }
+
+    /// <summary>
+    /// Why faces were left untouched, reason to count: <c>not_reference</c> (further than the reference distance from
+    /// every reference), <c>too_small</c> (under the minimum face size), <c>not_largest</c>; null when none were.
+    /// </summary>
+    [Id(10)] public IReadOnlyDictionary<string, int>? SkipReasons { get; init; }
+
+    /// <summary>Reference mode: the smallest distance of a face that was not swapped as not_reference, to tune the distance by.</summary>
+    [Id(11)] public float? NearestSkippedDistance { get; init; }
 }
 
 /// <summary>Whether a source face can be used, and why not.</summary>

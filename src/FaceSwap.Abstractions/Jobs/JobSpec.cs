@@ -7,6 +7,8 @@ public enum FaceMode
     All,
     /// <summary>Only the largest face of each image.</summary>
     Largest,
+    /// <summary>Only faces of the people shown in <see cref="JobOptions.References"/>.</summary>
+    Reference,
 }
 
 /// <summary>Options of a job that change its outputs or how fast it runs.</summary>
@@ -33,6 +35,32 @@ public sealed record JobOptions
 
     /// <summary>Embed the invisible watermark carrying the job id in every output (on unless turned off).</summary>
     [Id(6)] public bool Watermark { get; init; } = true;
+
+    /// <summary>
+    /// Reference mode (<see cref="FaceMode.Reference"/>): storage paths of photos of the people whose faces are swapped
+    /// (one face each). A reference without a usable face fails the job at start.
+    /// </summary>
+    [Id(7)] public IReadOnlyList<string>? References { get; init; }
+
+    /// <summary>
+    /// Reference mode: a face is swapped when its cosine distance (1 - cosine similarity of identity embeddings) to
+    /// some reference is at most this; in (0, 2]. The default 0.3 is measured in docs/face-selection.md.
+    /// </summary>
+    [Id(8)] public float ReferenceDistance { get; init; } = DefaultReferenceDistance;
+
+    /// <summary>Faces whose box's shorter side is under this many pixels are left untouched (every mode); 0: none.</summary>
+    [Id(9)] public int MinFace { get; init; }
+
+    /// <summary>The default <see cref="ReferenceDistance"/>.</summary>
+    public const float DefaultReferenceDistance = 0.3f;
+
+    /// <summary>The most references a job may name.</summary>
+    public const int MaxReferences = 16;
+
+    /// <summary>Equal options, comparing <see cref="References"/> by content.</summary>
+    public bool SameAs(JobOptions other) =>
+        this with { References = null } == other with { References = null }
+        && (References ?? []).SequenceEqual(other.References ?? []);
 }
 
 /// <summary>

@@ -48,7 +48,7 @@ public static class RemoteCommands
                 JobId = parse.GetValue(jobId),
                 Options = new JobOptions
                 {
-                    Faces = parse.GetValue(faces) == "largest" ? FaceMode.Largest : FaceMode.All,
+                    Faces = CommonOptions.ParseFaceMode(parse.GetValue(faces)!),
                     BatchSize = parse.GetValue(batchSize),
                     Prefetch = parse.GetValue(prefetch),
                     Quality = parse.GetValue(quality),

@@ -25,13 +25,16 @@ public static class RunCommand
     private static readonly Option<bool> NoWatermark = new("--no-watermark") { Description = "Leave out the invisible watermark carrying the job id (outputs keep their XMP AI-generated mark)" };
     private static readonly Option<string> Faces = CommonOptions.Faces();
     private static readonly Option<long> MaxPixels = CommonOptions.MaxPixels();
+    private static readonly Option<string[]> References = CommonOptions.References();
+    private static readonly Option<float> ReferenceDistance = CommonOptions.ReferenceDistance();
+    private static readonly Option<int> MinFace = CommonOptions.MinFace();
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var command = new Command("run", "Swap the source face into every face of every image under the input; the output mirrors the input")
         {
-            Source, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, MaxPixels, NoWatermark,
+            Source, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, References, ReferenceDistance, MinFace, MaxPixels, NoWatermark,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse, ct)));
         return command;
@@ -55,7 +58,16 @@ public static class RunCommand
         }
 
         var store = BlobStoreFactory.Create(storage);
+        var faces = parse.GetValue(Faces)!;
+        var referenceValues = parse.GetValue(References) ?? [];
+        CommonOptions.CheckSelection(faces, referenceValues, parse.GetValue(ReferenceDistance), parse.GetValue(MinFace));
         var source = await ResolveSourceAsync(parse.GetValue(Source)!, local, store, output, cancellationToken);
+        var references = new List<string>();
+        foreach (var reference in referenceValues)
+        {
+            references.Add(await ResolveSourceAsync(reference, local, store, output, cancellationToken, "reference"));
+        }
+
         var jobId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         var spec = new JobSpec
         {
@@ -65,7 +77,10 @@ public static class RunCommand
             SubmittedBy = Environment.UserName,
             Options = new JobOptions
             {
-                Faces = parse.GetValue(Faces) == "largest" ? FaceMode.Largest : FaceMode.All,
+                Faces = CommonOptions.ParseFaceMode(faces),
+                References = references.Count > 0 ? references : null,
+                ReferenceDistance = parse.GetValue(ReferenceDistance),
+                MinFace = parse.GetValue(MinFace),
                 BatchSize = Math.Max(1, parse.GetValue(BatchSize)),
                 Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
                 MaxPixels = parse.GetValue(MaxPixels),
@@ -107,6 +122,13 @@ public static class RunCommand
         }
 
         PrintSummary(status, watch.Elapsed, local, output, jobId);
+        if (spec.Options.Faces == FaceMode.Reference || spec.Options.MinFace > 0)
+        {
+            var outcomes = await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken);
+            var reasons = outcomes.SelectMany(o => o.SkipReasons ?? new Dictionary<string, int>()).GroupBy(kv => kv.Key).Select(g => $"{g.Sum(kv => kv.Value)} {g.Key}");
+            Console.WriteLine($"faces left untouched: {outcomes.Sum(o => o.FacesSkipped)} ({string.Join(", ", reasons)})");
+        }
+
         Console.Write(StageTable.Format(await StageTable.ReadAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken)));
         return ExitCodes.Success;
     }
@@ -154,14 +176,14 @@ public static class RunCommand
     }
 
     /// <summary>The source as a store path; a local file is uploaded beside the output when storage is remote.</summary>
-    private static async Task<string> ResolveSourceAsync(string value, bool local, IBlobStore store, string output, CancellationToken cancellationToken)
+    private static async Task<string> ResolveSourceAsync(string value, bool local, IBlobStore store, string output, CancellationToken cancellationToken, string what = "source")
     {
         if (local)
         {
             var full = Path.GetFullPath(value);
             if (!File.Exists(full))
             {
-                throw new CliException($"source '{value}' does not exist", ExitCodes.NotFound);
+                throw new CliException($"{what} '{value}' does not exist", ExitCodes.NotFound);
             }
 
             return full.TrimStart('/');
@@ -178,7 +200,7 @@ public static class RunCommand
 
         if (await store.GetPropertiesAsync(value.Trim('/'), cancellationToken) is null)
         {
-            throw new CliException($"source '{value}' is neither a local file nor a blob in the storage account", ExitCodes.NotFound);
+            throw new CliException($"{what} '{value}' is neither a local file nor a blob in the storage account", ExitCodes.NotFound);
         }
 
         return value.Trim('/');

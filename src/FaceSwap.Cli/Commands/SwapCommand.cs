@@ -18,13 +18,16 @@ public static class SwapCommand
     private static readonly Option<string?> Report = new("--report") { Description = "Write a JSON report of faces, similarities and timings" };
     private static readonly Option<string> Faces = CommonOptions.Faces();
     private static readonly Option<long> MaxPixels = CommonOptions.MaxPixels();
+    private static readonly Option<string[]> References = CommonOptions.References();
+    private static readonly Option<float> ReferenceDistance = CommonOptions.ReferenceDistance();
+    private static readonly Option<int> MinFace = CommonOptions.MinFace();
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var command = new Command("swap", "Put the source face into the faces of one target image")
         {
-            Source, Target, Output, Report, Faces, MaxPixels,
+            Source, Target, Output, Report, Faces, References, ReferenceDistance, MinFace, MaxPixels,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse)));
         return command;
@@ -36,6 +39,10 @@ public static class SwapCommand
         var targetPath = parse.GetValue(Target)!;
         var outputPath = parse.GetValue(Output)!;
         var format = ImageCodec.FormatFromPath(outputPath);
+        var faces = parse.GetValue(Faces)!;
+        var referencePaths = parse.GetValue(References) ?? [];
+        CommonOptions.CheckSelection(faces, referencePaths, parse.GetValue(ReferenceDistance), parse.GetValue(MinFace));
+        var referenceBytes = referencePaths.Select(p => (Path: p, Bytes: CommonOptions.ReadInput(p, "reference"))).ToList();
         var sourceBytes = CommonOptions.ReadInput(sourcePath, "source");
         var targetBytes = CommonOptions.ReadInput(targetPath, "target");
 
@@ -43,9 +50,13 @@ public static class SwapCommand
         using var engine = FaceEngine.Load(models, new EngineOptions { MaxPixels = parse.GetValue(MaxPixels) });
 
         using var source = WithContext(sourcePath, () => engine.PrepareSource(sourceBytes));
+        var references = referenceBytes.Select(r => WithContext($"reference {r.Path}", () => engine.PrepareReference(r.Bytes))).ToList();
         var result = WithContext(targetPath, () => engine.Swap(targetBytes, source, new SwapRequest
         {
-            Faces = CommonOptions.ParseFaces(parse.GetValue(Faces)!),
+            Faces = CommonOptions.ParseFaces(faces),
+            References = references,
+            ReferenceDistance = parse.GetValue(ReferenceDistance),
+            MinFace = parse.GetValue(MinFace),
             OutputFormat = format,
         }));
 
@@ -60,7 +71,16 @@ public static class SwapCommand
         {
             var report = new
             {
-                faces = result.Faces.Select(f => new { box = f.Box, score = Math.Round(f.Score, 4), similarityBefore = Math.Round(f.SimilarityBefore, 4), similarityAfter = f.SimilarityAfter is { } a ? Math.Round(a, 4) : (double?)null }),
+                faces = result.Faces.Select(f => new
+                {
+                    box = f.Box,
+                    score = Math.Round(f.Score, 4),
+                    selected = f.Selected,
+                    reason = f.Reason,
+                    referenceDistance = f.ReferenceDistance is { } d ? Math.Round(d, 4) : (double?)null,
+                    similarityBefore = Math.Round(f.SimilarityBefore, 4),
+                    similarityAfter = f.SimilarityAfter is { } a ? Math.Round(a, 4) : (double?)null,
+                }),
                 timingsMs = result.TimingsMs.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 1)),
             };
             await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, ReportJson));
@@ -68,11 +88,19 @@ public static class SwapCommand
 
         foreach (var face in result.Faces)
         {
+            var distance = face.ReferenceDistance is { } d ? FormattableString.Invariant($", reference distance {d:0.000}") : "";
+            if (!face.Swapped)
+            {
+                Console.WriteLine($"face at [{string.Join(",", face.Box)}]: left untouched ({face.Reason}{distance})");
+                continue;
+            }
+
             var after = face.SimilarityAfter is { } s ? s.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) : "not found";
-            Console.WriteLine($"face at [{string.Join(",", face.Box)}]: similarity to source {face.SimilarityBefore:0.000} -> {after}");
+            Console.WriteLine($"face at [{string.Join(",", face.Box)}]: similarity to source {face.SimilarityBefore:0.000} -> {after}{distance}");
         }
 
-        Console.WriteLine($"wrote {outputPath} ({result.Width}x{result.Height}, {result.Faces.Count} face(s) swapped, {result.TimingsMs.Values.Sum():0} ms)");
+        var skipped = result.Faces.Count(f => !f.Swapped);
+        Console.WriteLine($"wrote {outputPath} ({result.Width}x{result.Height}, {result.Faces.Count(f => f.Swapped)} face(s) swapped{(skipped > 0 ? $", {skipped} left untouched" : "")}, {result.TimingsMs.Values.Sum():0} ms)");
         return ExitCodes.Success;
     }
 

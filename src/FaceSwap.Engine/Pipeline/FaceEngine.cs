@@ -162,16 +162,17 @@ public sealed class FaceEngine : IDisposable
                 throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the image");
             }
 
-            var selected = request.Faces == FaceSelection.Largest ? faces.Take(1).ToList() : faces.ToList();
-            var before = new float[selected.Count];
+            var embeddings = new float[faces.Count][];
             using (timings.Time("embed"))
             {
-                for (var i = 0; i < selected.Count; i++)
+                for (var i = 0; i < faces.Count; i++)
                 {
-                    before[i] = FaceEmbedder.Similarity(source.Embedding, Embedder.Embed(frame, selected[i].Landmarks));
+                    embeddings[i] = Embedder.Embed(frame, faces[i].Landmarks);
                 }
             }
 
+            var choices = Select(faces, embeddings, request);
+            var selected = faces.Where((_, i) => choices[i].Selected).ToList();
             foreach (var face in selected)
             {
                 Swapper.Swap(frame, face, source, timings);
@@ -196,9 +197,77 @@ public sealed class FaceEngine : IDisposable
             var after = request.MeasureAfter
                 ? MeasureAfter(output, selected, source, timings)
                 : new float?[selected.Count];
-            var reports = selected.Select((f, i) => new FaceReport(f.BoxArray, f.Score, before[i], after[i], Swapped: true)).ToList();
+            var reports = new List<FaceReport>(faces.Count);
+            var next = 0;
+            for (var i = 0; i < faces.Count; i++)
+            {
+                var (isSelected, reason, distance) = choices[i];
+                var similarity = FaceEmbedder.Similarity(source.Embedding, embeddings[i]);
+                reports.Add(new FaceReport(faces[i].BoxArray, faces[i].Score, similarity, isSelected ? after[next++] : null, Swapped: isSelected,
+                    Selected: isSelected, Reason: reason, ReferenceDistance: distance));
+            }
+
             return new SwapResult(output, frame.Width, frame.Height, reports, timings.Totals);
         }
+    }
+
+    /// <summary>
+    /// The identity embedding of a reference face (reference mode). A reference is a photo of one person; when it
+    /// shows more than one face (a loose crop from a group shot catches a neighbour's face at its edge), the face
+    /// nearest the centre among those at least half as wide as the largest is taken. An image without a usable face is
+    /// refused with <see cref="FaceSwapErrorKind.NoFace"/>.
+    /// </summary>
+    public float[] PrepareReference(byte[] imageBytes)
+    {
+        using var image = ImageCodec.Decode(imageBytes, Options.MaxPixels);
+        var faces = FindFaces(image, new StageTimer());
+        if (faces.Count == 0)
+        {
+            throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the reference image");
+        }
+
+        var (cx, cy) = (image.Width / 2f, image.Height / 2f);
+        var face = faces.Where(f => f.Box.Width >= faces[0].Box.Width / 2)
+            .MinBy(f => MathF.Pow(f.Box.X + f.Box.Width / 2 - cx, 2) + MathF.Pow(f.Box.Y + f.Box.Height / 2 - cy, 2))!;
+        return Embedder.Embed(image, face.Landmarks);
+    }
+
+    /// <summary>Cosine distance (1 - cosine similarity) of two identity embeddings: 0 is the same, 2 the opposite.</summary>
+    public static float Distance(float[] a, float[] b) => 1f - FaceEmbedder.Similarity(a, b);
+
+    /// <summary>Which faces (largest first) a request selects, and why the others are not.</summary>
+    private static (bool Selected, string? Reason, float? Distance)[] Select(IReadOnlyList<DetectedFace> faces, float[][] embeddings, SwapRequest request)
+    {
+        if (request.Faces == FaceSelection.Reference && request.References.Count == 0)
+        {
+            throw new ArgumentException("reference face selection needs at least one reference face", nameof(request));
+        }
+
+        var result = new (bool, string?, float?)[faces.Count];
+        var largestTaken = false;
+        for (var i = 0; i < faces.Count; i++)
+        {
+            float? distance = request.Faces == FaceSelection.Reference ? request.References.Min(r => Distance(r, embeddings[i])) : null;
+            if (Math.Min(faces[i].Box.Width, faces[i].Box.Height) < request.MinFace)
+            {
+                result[i] = (false, SkipReasons.TooSmall, distance is { } d ? MathF.Round(d, 4) : null);
+            }
+            else if (request.Faces == FaceSelection.Largest && largestTaken)
+            {
+                result[i] = (false, SkipReasons.NotLargest, distance);
+            }
+            else if (request.Faces == FaceSelection.Reference && distance > request.ReferenceDistance)
+            {
+                result[i] = (false, SkipReasons.NotReference, MathF.Round(distance.Value, 4));
+            }
+            else
+            {
+                result[i] = (true, null, distance is { } d ? MathF.Round(d, 4) : null);
+                largestTaken = true;
+            }
+        }
+
+        return result;
     }
 
     /// <summary>

@@ -9,6 +9,21 @@ public enum FaceSelection
     All,
     /// <summary>Only the largest face.</summary>
     Largest,
+    /// <summary>Only faces whose identity is within <see cref="SwapRequest.ReferenceDistance"/> of a reference face.</summary>
+    Reference,
+}
+
+/// <summary>Why a detected target face was not swapped (the <see cref="FaceReport.Reason"/> values).</summary>
+public static class SkipReasons
+{
+    /// <summary>Reference mode: the face is further than the reference distance from every reference.</summary>
+    public const string NotReference = "not_reference";
+
+    /// <summary>The face box's shorter side is under the minimum face size.</summary>
+    public const string TooSmall = "too_small";
+
+    /// <summary>Largest mode: another face is larger.</summary>
+    public const string NotLargest = "not_largest";
 }
 
 /// <summary>How one target image is swapped and written.</summary>
@@ -16,6 +31,30 @@ public sealed record SwapRequest
 {
     /// <summary>Which faces to replace.</summary>
     public FaceSelection Faces { get; init; } = FaceSelection.All;
+
+    /// <summary>
+    /// Identity embeddings of the reference faces (see <see cref="FaceEngine.PrepareReference"/>); used when
+    /// <see cref="Faces"/> is <see cref="FaceSelection.Reference"/>.
+    /// </summary>
+    public IReadOnlyList<float[]> References { get; init; } = [];
+
+    /// <summary>
+    /// Reference mode: the largest cosine distance (1 - cosine similarity) to some reference at which a face counts
+    /// as that person. See <see cref="DefaultReferenceDistance"/>.
+    /// </summary>
+    public float ReferenceDistance { get; init; } = DefaultReferenceDistance;
+
+    /// <summary>
+    /// Default reference distance. Measured on the 13 faces of the demo photos (docs/face-selection.md): different
+    /// people are 0.39 .. 1.19 apart (median 0.95); the same clear face (a crop vs. the full photo, a 60% JPEG-60 copy
+    /// or its mirror image) 0.005 .. 0.155. 0.3 keeps twice the worst clear same-person distance and stays under the
+    /// closest pair of different people; profile or occluded faces can be further from their own reference and are
+    /// then left untouched.
+    /// </summary>
+    public const float DefaultReferenceDistance = 0.3f;
+
+    /// <summary>Faces whose box's shorter side is under this many pixels are not swapped (every mode); 0: no minimum.</summary>
+    public int MinFace { get; init; }
 
     /// <summary>Encoding of the output.</summary>
     public ImageFormat OutputFormat { get; init; } = ImageFormat.Jpeg;
@@ -36,8 +75,13 @@ public sealed record SwapRequest
     public string? InputName { get; init; }
 }
 
-/// <summary>What happened to one target face.</summary>
-public sealed record FaceReport(int[] Box, float Score, float SimilarityBefore, float? SimilarityAfter, bool Swapped);
+/// <summary>
+/// What happened to one detected target face. <paramref name="Selected"/> faces are swapped (<paramref name="Swapped"/>);
+/// the others say why not in <paramref name="Reason"/> (<see cref="SkipReasons"/>). <paramref name="ReferenceDistance"/>
+/// is the face's cosine distance to its nearest reference, in reference mode.
+/// </summary>
+public sealed record FaceReport(int[] Box, float Score, float SimilarityBefore, float? SimilarityAfter, bool Swapped,
+    bool Selected = true, string? Reason = null, float? ReferenceDistance = null);
 
 /// <summary>The result of swapping one image.</summary>
 public sealed record SwapResult(byte[] Output, int Width, int Height, IReadOnlyList<FaceReport> Faces, IReadOnlyDictionary<string, double> TimingsMs);

@@ -136,7 +136,16 @@ public sealed partial class BatchGrain(
         }
 
         var source = await store.GetPropertiesAsync(spec.Source);
-        state.State.SpecHash = SpecHash(spec, source?.ETag ?? "none");
+        var referenceVersions = new List<string>();
+        if (spec.Options.Faces == FaceMode.Reference)
+        {
+            foreach (var reference in spec.Options.References ?? [])
+            {
+                referenceVersions.Add($"{reference}@{(await store.GetPropertiesAsync(reference))?.ETag ?? "none"}");
+            }
+        }
+
+        state.State.SpecHash = SpecHash(spec, source?.ETag ?? "none", referenceVersions);
         state.State.State = JobState.Running;
         state.State.Started = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
@@ -559,11 +568,19 @@ public sealed partial class BatchGrain(
         }
     }
 
-    /// <summary>The source's ETag, then a hash of everything else that shapes an output.</summary>
-    private static string SpecHash(JobSpec spec, string sourceETag)
+    /// <summary>
+    /// The source's ETag, then a hash of everything else that shapes an output: options, and in reference mode each
+    /// reference's path and version and the distance. Parts added for newer options appear only when they are not at
+    /// their defaults, so outputs of jobs from before them still match.
+    /// </summary>
+    private static string SpecHash(JobSpec spec, string sourceETag, IReadOnlyList<string> referenceVersions)
     {
         var o = spec.Options;
-        var text = $"{spec.Source}|{o.Faces}|{o.Quality}|engine=morph-1{(o.Watermark ? "" : "|no-watermark")}";
+        var text = $"{spec.Source}|{o.Faces}|{o.Quality}|engine=morph-1{(o.Watermark ? "" : "|no-watermark")}"
+            + (o.MinFace > 0 ? $"|min-face={o.MinFace}" : "")
+            + (o.Faces == FaceMode.Reference
+                ? FormattableString.Invariant($"|distance={o.ReferenceDistance:R}|references={string.Join(",", referenceVersions)}")
+                : "");
         return sourceETag.Replace(":", "_", StringComparison.Ordinal) + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
     }
 

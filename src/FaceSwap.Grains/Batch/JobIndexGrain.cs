@@ -2,6 +2,7 @@ using System.Globalization;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Placement;
+using Orleans.Storage;
 
 namespace FaceSwap.Grains.Batch;
 
@@ -25,7 +26,21 @@ public sealed class JobIndexGrain(
         var entry = new JobIndexEntry(jobId, created);
         var at = entries.FindLastIndex(e => Compare(e, entry) < 0) + 1;
         entries.Insert(at, entry);
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            // Someone else wrote the index (a previous activation that is not quite gone): take theirs and add again.
+            await state.ReadStateAsync();
+            if (!state.State.Entries.Any(e => e.JobId == jobId))
+            {
+                state.State.Entries.Insert(state.State.Entries.FindLastIndex(e => Compare(e, entry) < 0) + 1, entry);
+            }
+
+            await state.WriteStateAsync();
+        }
     }
 
     /// <inheritdoc />

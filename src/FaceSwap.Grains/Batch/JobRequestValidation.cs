@@ -77,7 +77,41 @@ public static class JobRequestValidation
 
         if (!Enum.IsDefined(options.Faces))
         {
-            Add("options.faces", "must be 'all' or 'largest'");
+            Add("options.faces", "must be 'all', 'largest' or 'reference'");
+        }
+
+        var references = options.References ?? [];
+        if (options.Faces == FaceMode.Reference && references.Count == 0)
+        {
+            Add("options.references", "faces 'reference' needs at least one reference face (a storage path of a photo of the person)");
+        }
+        else if (options.Faces != FaceMode.Reference && references.Count > 0)
+        {
+            Add("options.references", "are only used with faces 'reference'");
+        }
+        else if (references.Count > JobOptions.MaxReferences)
+        {
+            Add("options.references", $"must be at most {JobOptions.MaxReferences}");
+        }
+        else
+        {
+            foreach (var reference in references)
+            {
+                if (BlobPathRules.Problem(reference, isPrefix: false) is { } referenceProblem)
+                {
+                    Add("options.references", $"'{reference}': {referenceProblem}");
+                }
+            }
+        }
+
+        if (!(options.ReferenceDistance > 0 && options.ReferenceDistance <= 2))
+        {
+            Add("options.referenceDistance", "must be a cosine distance in (0, 2]");
+        }
+
+        if (options.MinFace < 0)
+        {
+            Add("options.minFace", "must be 0 or more (pixels)");
         }
 
         if (errors.Count > 0)
@@ -88,6 +122,14 @@ public static class JobRequestValidation
         if (await store.GetPropertiesAsync(request.Source!, cancellationToken) is null)
         {
             Add("source", $"no image at {request.Source}");
+        }
+
+        foreach (var reference in references)
+        {
+            if (await store.GetPropertiesAsync(reference, cancellationToken) is null)
+            {
+                Add("options.references", $"no image at {reference}");
+            }
         }
 
         if (await store.ListAsync(input!, null, 1, cancellationToken) is { Items.Count: 0, ContinuationToken: null })

@@ -101,7 +101,10 @@ public sealed partial class BlobDropHandler(IGrainFactory grains, IBlobStore sto
             Source = manifest.Source is { } source && source.StartsWith("./", StringComparison.Ordinal) ? folder + source[2..] : manifest.Source,
             Input = folder,
             Output = manifest.Output ?? drop.Outbox + folder[drop.Inbox.Length..],
-            Options = manifest.Options,
+            // References may be relative to the manifest's folder too ("./anna.jpg").
+            Options = manifest.Options is { References: { } references } withReferences
+                ? withReferences with { References = references.Select(r => r.StartsWith("./", StringComparison.Ordinal) ? folder + r[2..] : r).ToList() }
+                : manifest.Options,
             ConsentReference = manifest.ConsentReference,
         };
         var (spec, errors) = await JobRequestValidation.ValidateAsync(request, "blob-drop", store, cancellationToken, options.Value.Safety.RequireConsent);

@@ -7,7 +7,8 @@ namespace FaceSwap.Grains.BlobDrop;
 
 /// <summary>
 /// The <c>faceswap.json</c> a user drops beside the photos. <see cref="Source"/> is a storage path
-/// (<c>faces/anna.jpg</c>) or, starting with <c>./</c>, a path relative to the manifest's folder.
+/// (<c>faces/anna.jpg</c>) or, starting with <c>./</c>, a path relative to the manifest's folder; so are the paths of
+/// <c>options.references</c>.
 /// </summary>
 public sealed record DropManifest
 {

@@ -31,6 +31,7 @@ public sealed partial class EngineService : IDisposable
     private readonly Channel<WorkRequest> queue;
     private readonly Thread[] workers;
     private readonly ConcurrentDictionary<string, Lazy<SourceFace>> sources = new();
+    private readonly ConcurrentDictionary<string, Lazy<IReadOnlyList<float[]>>> references = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly FaceSwapTelemetry.EngineGauges gauges;
 
@@ -71,6 +72,11 @@ public sealed partial class EngineService : IDisposable
             var properties = await store.GetPropertiesAsync(spec.Source)
                 ?? throw new FaceSwapException(FaceSwapErrorKind.NoFace, $"source face '{spec.Source}' does not exist");
             await Task.Factory.StartNew(() => GetSource(spec, properties.ETag), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            if (await CheckReferencesAsync(spec) is { } refused)
+            {
+                return refused with { SourceSha256 = await SourceSha256Async(spec) };
+            }
+
             return new SourceCheck(true, null, null) { SourceSha256 = await SourceSha256Async(spec) };
         }
         catch (FaceSwapException e)
@@ -82,6 +88,40 @@ public sealed partial class EngineService : IDisposable
             return new SourceCheck(false, $"source face '{spec.Source}': {e.Message}", "storage_error");
         }
     }
+
+    /// <summary>
+    /// Reference mode: every reference must show a usable face. The error names the reference and starts with
+    /// "reference face", which the API turns into a 422 naming options.references.
+    /// </summary>
+    private async Task<SourceCheck?> CheckReferencesAsync(JobSpec spec)
+    {
+        if (spec.Options.Faces != FaceMode.Reference)
+        {
+            return null;
+        }
+
+        foreach (var path in spec.Options.References ?? [])
+        {
+            try
+            {
+                var bytes = await store.ReadAllBytesAsync(path, spec.Options.MaxFileBytes);
+                await Task.Factory.StartNew(() => engine.Value.PrepareReference(bytes), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+            catch (FaceSwapException e)
+            {
+                return new SourceCheck(false, $"{ReferenceErrorPrefix} '{path}': {e.Message}", e.Code);
+            }
+            catch (Exception e) when (e is IOException or InvalidBlobPathException or BlobNotFoundException or BlobTooLargeException)
+            {
+                return new SourceCheck(false, $"{ReferenceErrorPrefix} '{path}': {e.Message}", Classify(e));
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>How a refused reference's error starts.</summary>
+    public const string ReferenceErrorPrefix = "reference face";
 
     /// <summary>Processes every item of a batch on the engine threads; one outcome per item, never an exception.</summary>
     public async Task<IReadOnlyList<ImageOutcome>> ProcessAsync(WorkBatch batch, CancellationToken cancellationToken)
@@ -154,7 +194,15 @@ public sealed partial class EngineService : IDisposable
             var source = GetSource(batch.Spec, SourceETag(batch.SpecHash));
             var result = engine.Value.Swap(bytes, source, new SwapRequest
             {
-                Faces = batch.Spec.Options.Faces == FaceMode.Largest ? FaceSelection.Largest : FaceSelection.All,
+                Faces = batch.Spec.Options.Faces switch
+                {
+                    FaceMode.Largest => FaceSelection.Largest,
+                    FaceMode.Reference => FaceSelection.Reference,
+                    _ => FaceSelection.All,
+                },
+                References = batch.Spec.Options.Faces == FaceMode.Reference ? GetReferences(batch) : [],
+                ReferenceDistance = batch.Spec.Options.ReferenceDistance,
+                MinFace = batch.Spec.Options.MinFace,
                 OutputFormat = ImageCodec.FormatFromPath(relative),
                 Quality = batch.Spec.Options.Quality,
                 JobId = batch.JobId,
@@ -174,12 +222,16 @@ public sealed partial class EngineService : IDisposable
                 FaceSwapTelemetry.BytesWritten.Add(result.Output.Length);
             }
 
-            var measured = result.Faces.Where(f => f.SimilarityAfter is not null).Select(f => f.SimilarityAfter!.Value).ToList();
+            var skipped = result.Faces.Where(f => !f.Swapped).ToList();
+            var measured = result.Faces.Where(f => f.Swapped && f.SimilarityAfter is not null).Select(f => f.SimilarityAfter!.Value).ToList();
             var stages = result.TimingsMs.Concat(timer.Totals).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => Math.Round(g.Sum(kv => kv.Value), 1));
             return outcome with
             {
                 Status = ImageStatus.Ok,
-                Faces = result.Faces.Count,
+                Faces = result.Faces.Count(f => f.Swapped),
+                FacesSkipped = skipped.Count,
+                SkipReasons = skipped.Count == 0 ? null : skipped.GroupBy(f => f.Reason ?? "unselected").ToDictionary(g => g.Key, g => g.Count()),
+                NearestSkippedDistance = skipped.Where(f => f.Reason == SkipReasons.NotReference).Min(f => f.ReferenceDistance),
                 Similarity = measured.Count > 0 ? MathF.Round(measured.Average(), 4) : null,
                 Milliseconds = Elapsed(started),
                 Stages = stages,
@@ -224,6 +276,24 @@ public sealed partial class EngineService : IDisposable
         {
             // Do not cache failures: the next job may bring a fixed source at the same path.
             sources.TryRemove(new KeyValuePair<string, Lazy<SourceFace>>(key, lazy));
+            throw;
+        }
+    }
+
+    /// <summary>The reference embeddings of a job, cached by its spec hash (which holds the references' versions).</summary>
+    private IReadOnlyList<float[]> GetReferences(WorkBatch batch)
+    {
+        var spec = batch.Spec;
+        var lazy = references.GetOrAdd(batch.SpecHash, _ => new Lazy<IReadOnlyList<float[]>>(() => (spec.Options.References ?? [])
+            .Select(path => engine.Value.PrepareReference(store.ReadAllBytesAsync(path, spec.Options.MaxFileBytes).GetAwaiter().GetResult()))
+            .ToList(), LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            references.TryRemove(new KeyValuePair<string, Lazy<IReadOnlyList<float[]>>>(batch.SpecHash, lazy));
             throw;
         }
     }

@@ -102,13 +102,17 @@ public static class JobsApi
         return status.State == JobState.Failed ? SourceRefused(jobId, status) : TypedResults.Accepted($"/api/jobs/{jobId}", status);
     }
 
-    private static IResult SourceRefused(string jobId, JobStatus status) => TypedResults.Problem(new ProblemDetails
+    private static IResult SourceRefused(string jobId, JobStatus status)
     {
-        Status = StatusCodes.Status422UnprocessableEntity,
-        Title = "The source face cannot be used",
-        Detail = status.Error,
-        Extensions = { ["jobId"] = jobId, ["errors"] = new Dictionary<string, string[]> { ["source"] = [status.Error ?? "unusable"] } },
-    });
+        var reference = status.Error?.StartsWith(FaceSwap.Grains.Inference.EngineService.ReferenceErrorPrefix, StringComparison.Ordinal) == true;
+        return TypedResults.Problem(new ProblemDetails
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Title = reference ? "A reference face cannot be used" : "The source face cannot be used",
+            Detail = status.Error,
+            Extensions = { ["jobId"] = jobId, ["errors"] = new Dictionary<string, string[]> { [reference ? "options.references" : "source"] = [status.Error ?? "unusable"] } },
+        });
+    }
 
     private static async Task<IResult> ListAsync(IGrainFactory grains, int? limit, string? cursor)
     {
@@ -213,7 +217,7 @@ public static class JobsApi
     }
 
     private static bool SameJob(JobSpec a, JobSpec b) =>
-        a.Source == b.Source && a.Input == b.Input && a.Output == b.Output && a.Options == b.Options;
+        a.Source == b.Source && a.Input == b.Input && a.Output == b.Output && a.Options.SameAs(b.Options);
 
     private static string JsonProblem(JsonException e) =>
         e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "is not a known member" : "has a value of the wrong type or is not valid JSON";

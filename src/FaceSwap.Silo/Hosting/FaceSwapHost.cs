@@ -98,7 +98,14 @@ public static class FaceSwapHost
     private static void AddApi(WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            // An unexpected error names its kind (the log has the rest), so a client's report can be matched to it.
+            if (context.Exception is { } exception)
+            {
+                context.ProblemDetails.Extensions["exception"] = exception.GetType().Name;
+            }
+        });
         builder.Services.AddOpenApi();
         builder.Services.AddApiRateLimits(configuration);
         builder.Services.ConfigureHttpJsonOptions(o => FaceSwapJson.Configure(o.SerializerOptions));

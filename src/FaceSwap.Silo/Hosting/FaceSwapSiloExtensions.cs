@@ -64,6 +64,20 @@ public static class FaceSwapSiloExtensions
         }
     }
 
+    /// <summary>The blob container holding a service's grain state: "&lt;service id&gt;-grainstate", as Azure names allow.</summary>
+    public static string GrainStateContainer(string serviceId)
+    {
+        var name = new string(serviceId.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray());
+        while (name.Contains("--", StringComparison.Ordinal))
+        {
+            name = name.Replace("--", "-", StringComparison.Ordinal);
+        }
+
+        name = name.Trim('-');
+        name = name.Length > 52 ? name[..52].TrimEnd('-') : name;
+        return (name.Length == 0 ? "faceswap" : name) + "-grainstate";
+    }
+
     /// <summary>Embedded mode: one silo on localhost, job state as files in <paramref name="stateDirectory"/>.</summary>
     public static ISiloBuilder UseFaceSwapEmbedded(this ISiloBuilder silo, string stateDirectory, int siloPort, int gatewayPort)
     {
@@ -98,7 +112,13 @@ public static class FaceSwapSiloExtensions
             o.ServiceId = serviceId;
         });
         silo.UseAzureStorageClustering(o => o.TableServiceClient = tables);
-        silo.AddAzureBlobGrainStorage(BatchGrain.StorageName, o => o.BlobServiceClient = blobs);
+        // Orleans names state blobs by grain only, so the container carries the service id: clusters that share an
+        // account (several deployments, tests) never overwrite each other's jobs or job index.
+        silo.AddAzureBlobGrainStorage(BatchGrain.StorageName, o =>
+        {
+            o.BlobServiceClient = blobs;
+            o.ContainerName = GrainStateContainer(serviceId);
+        });
         silo.UseAzureTableReminderService(o => o.TableServiceClient = tables);
         return silo;
     }
