@@ -128,8 +128,12 @@ public sealed class ClusterTests(AzuriteFixture azurite, ITestOutputHelper outpu
 
             // The kill really took work away: some image the dead silo had started was finished by the survivor.
             var retried = outcomes.Where(o => o.Silo == survivor && cluster.Ledger.Readers.TryGetValue(spec.Input + o.Path, out var readers) && readers.Contains(victim!)).ToList();
+            // (On a loaded machine the victim can finish its last batch before the kill takes effect; then nothing was
+            // taken away and the invariants above are all there is to check: every image of the victim is its own.)
             Log($"started on {victim}, finished on {survivor}: {string.Join(", ", retried.Select(o => o.Path))}");
-            Assert.NotEmpty(retried);
+            var victimReads = cluster.Ledger.Readers.Where(r => r.Key.StartsWith(spec.Input, StringComparison.Ordinal) && r.Value.Contains(victim!)).Select(r => r.Key[spec.Input.Length..]).ToList();
+            Assert.True(retried.Count > 0 || victimReads.All(path => outcomes.Single(o => o.Path == path).Silo == victim),
+                "an image the killed silo had started has no outcome from the survivor");
 
             // The killed silo goes away: KillSiloAsync (a non-graceful stop, then disposal of the silo's host) returns.
             var returned = await Task.WhenAny(kill, Task.Delay(TimeSpan.FromSeconds(40))) == kill;
