@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Silo.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,17 +24,10 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.AddFilter((category, level) => level >= (category?.StartsWith("FaceSwap", StringComparison.Ordinal) == true ? LogLevel.Warning : LogLevel.Error));
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.UseOrleans(silo => silo.UseFaceSwapEmbedded(stateDirectory, FreePort(), FreePort()).AddFaceSwap(options));
+        builder.UseOrleans(silo => silo.UseFaceSwapEmbedded(stateDirectory, FaceSwapHost.FreePort(), FaceSwapHost.FreePort()).AddFaceSwap(options));
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
         return new EmbeddedPlatform(host);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <inheritdoc />

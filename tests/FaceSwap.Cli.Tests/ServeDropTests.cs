@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using FaceSwap.Engine.Tests;
 
@@ -14,7 +12,7 @@ public sealed class ServeDropTests : IDisposable
     [Fact]
     public async Task Copying_a_folder_and_a_manifest_into_the_inbox_of_a_running_serve_yields_swapped_outputs_in_outbox()
     {
-        var port = FreePort();
+        var port = FaceSwap.Testing.FreePorts.Get(1)[0];
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]
                  {
@@ -75,13 +73,6 @@ public sealed class ServeDropTests : IDisposable
             serve.Kill(entireProcessTree: true);
             await serve.WaitForExitAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

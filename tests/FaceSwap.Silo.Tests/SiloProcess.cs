@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace FaceSwap.Silo.Tests;
@@ -75,12 +73,7 @@ public sealed class SiloProcess : IDisposable
     }
 
     /// <summary>A free loopback port.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => FaceSwap.Testing.FreePorts.Get(1)[0];
 
     /// <inheritdoc />
     public void Dispose()

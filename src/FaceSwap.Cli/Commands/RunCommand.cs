@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Engine;
@@ -68,7 +69,7 @@ public static class RunCommand
             references.Add(await ResolveSourceAsync(reference, local, store, output, cancellationToken, "reference"));
         }
 
-        var jobId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+        var jobId = JobIds.New();
         var spec = new JobSpec
         {
             Source = source,

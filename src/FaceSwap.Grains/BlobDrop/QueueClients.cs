@@ -1,5 +1,6 @@
 using Azure.Identity;
 using Azure.Storage.Queues;
+using FaceSwap.Storage;
 
 namespace FaceSwap.Grains.BlobDrop;
 
@@ -18,10 +19,10 @@ public static class QueueClients
             throw new ArgumentException("a blob-drop queue needs a storage account; local folders use the inbox watcher (FaceSwap:Drop:WatchSeconds)");
         }
 
-        if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps)
+        if (BlobStoreFactory.IsServiceUri(value, out var blobService))
         {
-            var queueService = new UriBuilder(uri) { Host = uri.Host.Replace(".blob.", ".queue.", StringComparison.OrdinalIgnoreCase), Path = queueName };
-            return new QueueClient(queueService.Uri, new DefaultAzureCredential());
+            var queue = new UriBuilder(BlobStoreFactory.SiblingEndpoint(blobService, "queue")) { Path = queueName }.Uri;
+            return new QueueClient(queue, new DefaultAzureCredential());
         }
 
         return new QueueClient(value, queueName);

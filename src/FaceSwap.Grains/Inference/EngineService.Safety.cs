@@ -10,6 +10,19 @@ public sealed partial class EngineService
 {
     private readonly ConcurrentDictionary<string, string> sourceHashes = new();
 
+    /// <summary>Hashes a source's bytes and keeps the hash under its path and version.</summary>
+    private string RememberSourceSha256(string key, byte[] bytes)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (sourceHashes.Count > 1024)
+        {
+            sourceHashes.Clear();
+        }
+
+        sourceHashes[key] = hash;
+        return hash;
+    }
+
     /// <summary>SHA-256 (hex) of the source face's bytes, cached by path and version; null when it cannot be read.</summary>
     private async Task<string?> SourceSha256Async(JobSpec spec)
     {
@@ -27,15 +40,7 @@ public sealed partial class EngineService
                 return known;
             }
 
-            var bytes = await store.ReadAllBytesAsync(spec.Source, spec.Options.MaxFileBytes);
-            var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            if (sourceHashes.Count > 1024)
-            {
-                sourceHashes.Clear();
-            }
-
-            sourceHashes[key] = hash;
-            return hash;
+            return RememberSourceSha256(key, await store.ReadAllBytesAsync(spec.Source, spec.Options.MaxFileBytes));
         }
         catch (Exception e) when (e is IOException or BlobNotFoundException or BlobTooLargeException or InvalidBlobPathException or Azure.RequestFailedException)
         {

@@ -266,6 +266,9 @@ public sealed partial class EngineService : IDisposable
         var lazy = sources.GetOrAdd(key, _ => new Lazy<SourceFace>(() =>
         {
             var bytes = store.ReadAllBytesAsync(spec.Source, spec.Options.MaxFileBytes).GetAwaiter().GetResult();
+
+            // The audit log's hash of the source, from the bytes read here rather than a second read.
+            RememberSourceSha256(key, bytes);
             return engine.Value.PrepareSource(bytes);
         }, LazyThreadSafetyMode.ExecutionAndPublication));
         try

@@ -177,13 +177,11 @@ public static class FaceSwapHost
             ? Path.Combine(storage["local:".Length..].Trim(), "state", "grains")
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".faceswap", "state");
 
-    private static int Port(int configured)
-    {
-        if (configured != 0)
-        {
-            return configured;
-        }
+    private static int Port(int configured) => configured != 0 ? configured : FreePort();
 
+    /// <summary>A port nobody listens on now, on loopback (for silos started in process).</summary>
+    public static int FreePort()
+    {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;

@@ -3,6 +3,7 @@ using FaceSwap.Engine;
 using FaceSwap.Engine.Models;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Placement;
+using FaceSwap.Storage;
 
 namespace FaceSwap.Silo.Hosting;
 
@@ -68,7 +69,7 @@ public sealed class FaceSwapHostSettings
         {
             problems.Add("FaceSwap:Storage is missing: set local:/folder, a storage connection string, or https://<account>.blob.core.windows.net");
         }
-        else if (!FaceSwapHost.IsLocal(storage) && !IsConnectionString(storage) && !IsHttpsUri(storage))
+        else if (!FaceSwapHost.IsLocal(storage) && !BlobStoreFactory.IsConnectionString(storage) && !BlobStoreFactory.IsServiceUri(storage, out _))
         {
             problems.Add("FaceSwap:Storage is not understood: set local:/folder, a storage connection string, or https://<account>.blob.core.windows.net");
         }
@@ -145,12 +146,6 @@ public sealed class FaceSwapHostSettings
         }
     }
 
-    private static bool IsConnectionString(string value) =>
-        value.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase)
-        || value.Contains("AccountName=", StringComparison.OrdinalIgnoreCase)
-        || value.Contains("BlobEndpoint=", StringComparison.OrdinalIgnoreCase);
-
-    private static bool IsHttpsUri(string value) => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps;
 }
 
 /// <summary>The host's configuration is missing or contradicts itself; the message has one line per problem.</summary>

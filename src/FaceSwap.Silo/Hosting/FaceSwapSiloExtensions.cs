@@ -94,11 +94,10 @@ public static class FaceSwapSiloExtensions
     public static ISiloBuilder UseFaceSwapAzureStorage(this ISiloBuilder silo, string storage, string clusterId = "faceswap", string serviceId = "faceswap")
     {
         TableServiceClient tables;
-        if (Uri.TryCreate(storage.Trim(), UriKind.Absolute, out var blobService) && blobService.Scheme == Uri.UriSchemeHttps)
+        if (BlobStoreFactory.IsServiceUri(storage, out var blobService))
         {
             // A service URI: the account's table endpoint beside its blob endpoint, signed in with the managed identity.
-            var tableService = new UriBuilder(blobService) { Host = blobService.Host.Replace(".blob.", ".table.", StringComparison.OrdinalIgnoreCase) }.Uri;
-            tables = new TableServiceClient(tableService, new Azure.Identity.DefaultAzureCredential());
+            tables = new TableServiceClient(BlobStoreFactory.SiblingEndpoint(blobService, "table"), new Azure.Identity.DefaultAzureCredential());
         }
         else
         {

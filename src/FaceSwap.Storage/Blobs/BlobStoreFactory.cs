@@ -76,10 +76,22 @@ public static class BlobStoreFactory
         return options;
     }
 
-    private static bool IsConnectionString(string value)
+    /// <summary>Whether a storage setting is an Azure Storage connection string (Azurite's included).</summary>
+    public static bool IsConnectionString(string value)
         => value.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase)
            || value.Contains("AccountName=", StringComparison.OrdinalIgnoreCase)
            || value.Contains("BlobEndpoint=", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whether a storage setting is an https blob service URI (signed in with a credential, not a key).</summary>
+    public static bool IsServiceUri(string value, out Uri uri) =>
+        Uri.TryCreate(value.Trim(), UriKind.Absolute, out uri!) && uri.Scheme == Uri.UriSchemeHttps;
+
+    /// <summary>
+    /// The account's endpoint for another service beside its blob endpoint:
+    /// https://acct.blob.core.windows.net to https://acct.queue.core.windows.net for "queue".
+    /// </summary>
+    public static Uri SiblingEndpoint(Uri blobService, string service) =>
+        new UriBuilder(blobService) { Host = blobService.Host.Replace(".blob.", $".{service}.", StringComparison.OrdinalIgnoreCase) }.Uri;
 
     /// <summary>Never echo what may be a secret: keep only a short head of an unrecognised setting.</summary>
     private static string Redact(string value) => value.Length <= 12 ? value : value[..12] + "...";
