@@ -124,11 +124,15 @@ public static class BenchCommand
         File.Copy(Directory.EnumerateFiles(input, "*.jpg", SearchOption.AllDirectories).First(), Path.Combine(warmInput, "warm.jpg"));
         await RunJobAsync(platform, source, warmInput, Path.Combine(work, "warm-out"), batchSize, watermark, cancellationToken);
 
+        using var self = Process.GetCurrentProcess();
+        var cpuBefore = self.TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var (spec, status) = await RunJobAsync(platform, source, input, output, batchSize, watermark, cancellationToken);
         var seconds = watch.Elapsed.TotalSeconds;
+        self.Refresh();
+        var cpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
         var outcomes = JobOutcomes.ParseAll(await File.ReadAllBytesAsync("/" + JobFiles.Outcomes(spec, status.JobId), cancellationToken)).ToList();
-        return new RunResult((int)status.Counters.Finished, status.Counters.Faces, outcomes.Where(o => o.Stages is not null).Select(o => o.Stages!).ToList(), seconds);
+        return new RunResult((int)status.Counters.Finished, status.Counters.Faces, outcomes.Where(o => o.Stages is not null).Select(o => o.Stages!).ToList(), seconds, cpuSeconds);
     }
 
     private static async Task<(JobSpec Spec, JobStatus Status)> RunJobAsync(EmbeddedPlatform platform, string source, string input, string output, int batchSize, bool watermark, CancellationToken cancellationToken)
@@ -177,18 +181,20 @@ public static class BenchCommand
         var result = await run();
         watch.Stop();
         process.Refresh();
-        var cpu = Math.Min(1, (process.TotalProcessorTime - cpuBefore).TotalSeconds / (watch.Elapsed.TotalSeconds * Environment.ProcessorCount));
+        var cpuSeconds = result.CpuSeconds ?? (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         await sampling.CancelAsync();
         await sampler;
         var seconds = result.Seconds ?? watch.Elapsed.TotalSeconds;
+        var cpu = Math.Min(1, cpuSeconds / (seconds * Environment.ProcessorCount));
         var stageNames = result.Stages.SelectMany(s => s.Keys).Distinct().Order(StringComparer.Ordinal);
         var stages = stageNames.ToDictionary(s => s, s =>
         {
             var values = result.Stages.Where(x => x.ContainsKey(s)).Select(x => x[s]).Order().ToList();
             return new StageStats(Math.Round(Percentile(values, 0.5), 1), Math.Round(Percentile(values, 0.95), 1));
         });
+        var cpuMsPerImage = cpuSeconds * 1000 / Math.Max(1, result.Images);
         return new Phase(name, result.Images, result.Faces, Math.Round(seconds, 2), Math.Round(result.Images / seconds, 2),
-            Math.Round(result.Faces / seconds, 2), Math.Round(cpu * 100, 1), peak / (1024 * 1024), stages);
+            Math.Round(result.Faces / seconds, 2), Math.Round(cpu * 100, 1), Math.Round(cpuMsPerImage, 1), peak / (1024 * 1024), stages);
     }
 
     private static double Percentile(List<double> sorted, double p) =>
@@ -197,10 +203,10 @@ public static class BenchCommand
     private static void Print(BenchReport r)
     {
         Console.WriteLine($"{r.Count} photos, {r.Concurrency} pipelines on {r.Cores} cores");
-        Console.WriteLine($"{"run",-9} {"images/s",9} {"faces/s",8} {"seconds",8} {"cpu %",6} {"peak MB",8}");
+        Console.WriteLine($"{"run",-9} {"images/s",9} {"faces/s",8} {"seconds",8} {"cpu %",6} {"cpu ms/img",10} {"peak MB",8}");
         foreach (var p in new[] { r.Platform, r.Ceiling, r.Naive })
         {
-            Console.WriteLine($"{p.Name,-9} {p.ImagesPerSecond,9:0.00} {p.FacesPerSecond,8:0.00} {p.Seconds,8:0.0} {p.CpuPercent,6:0} {p.PeakMegabytes,8}");
+            Console.WriteLine($"{p.Name,-9} {p.ImagesPerSecond,9:0.00} {p.FacesPerSecond,8:0.00} {p.Seconds,8:0.0} {p.CpuPercent,6:0} {p.CpuMsPerImage,10:0} {p.PeakMegabytes,8}");
         }
 
         Console.WriteLine();
@@ -240,15 +246,15 @@ public static class BenchCommand
         return files;
     }
 
-    /// <summary>What a run did; <paramref name="Seconds"/> when the run timed its steady part itself.</summary>
-    private sealed record RunResult(int Images, long Faces, IReadOnlyList<IReadOnlyDictionary<string, double>> Stages, double? Seconds = null);
+    /// <summary>What a run did; <paramref name="Seconds"/> and <paramref name="CpuSeconds"/> when the run timed its steady part itself.</summary>
+    private sealed record RunResult(int Images, long Faces, IReadOnlyList<IReadOnlyDictionary<string, double>> Stages, double? Seconds = null, double? CpuSeconds = null);
 }
 
 /// <summary>p50 and p95 of one stage, in milliseconds.</summary>
 public sealed record StageStats(double P50, double P95);
 
 /// <summary>One way of running the workload, measured.</summary>
-public sealed record Phase(string Name, int Images, long Faces, double Seconds, double ImagesPerSecond, double FacesPerSecond, double CpuPercent, long PeakMegabytes, IReadOnlyDictionary<string, StageStats> Stages);
+public sealed record Phase(string Name, int Images, long Faces, double Seconds, double ImagesPerSecond, double FacesPerSecond, double CpuPercent, double CpuMsPerImage, long PeakMegabytes, IReadOnlyDictionary<string, StageStats> Stages);
 
 /// <summary>What `faceswap bench` measured.</summary>
 public sealed record BenchReport(int Count, int Concurrency, int Cores, Phase Platform, Phase Ceiling, Phase Naive, double PlatformOverCeiling, double PlatformOverNaive);

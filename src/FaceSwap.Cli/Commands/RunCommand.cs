@@ -98,6 +98,7 @@ public static class RunCommand
             Storage = local ? "local" : storage,
             ModelsPath = models.Path,
             Concurrency = parse.GetValue(Concurrency),
+            Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
         };
 
         await using var platform = await EmbeddedPlatform.StartAsync(options, stateDirectory, cancellationToken);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FaceSwap.Engine.Detection;
 using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Landmarks;
@@ -142,73 +143,84 @@ public sealed class FaceEngine : IDisposable
     /// <summary>Swaps the source into the selected faces of a target image and encodes the result.</summary>
     public SwapResult Swap(byte[] targetBytes, SourceFace source, SwapRequest request)
     {
-        var timings = new StageTimer();
-        Mat frame;
-        using (timings.Time("decode"))
-        {
-            if (request.InputName is not null)
-            {
-                ImageCodec.CheckContentMatchesName(targetBytes, request.InputName);
-            }
+        using var target = Decode(targetBytes, request.InputName);
+        return Swap(target, source, request);
+    }
 
-            frame = ImageCodec.Decode(targetBytes, Options.MaxPixels);
+    /// <summary>
+    /// Decodes a target image, checking first that its content is what its name says (<paramref name="inputName"/>,
+    /// when given) and that it is not larger than allowed.
+    /// </summary>
+    public DecodedImage Decode(byte[] imageBytes, string? inputName)
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (inputName is not null)
+        {
+            ImageCodec.CheckContentMatchesName(imageBytes, inputName);
         }
 
-        using (frame)
+        var frame = ImageCodec.Decode(imageBytes, Options.MaxPixels);
+        return new DecodedImage(frame, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Swaps the source into the selected faces of a decoded target (changing its pixels) and encodes the result.</summary>
+    public SwapResult Swap(DecodedImage target, SourceFace source, SwapRequest request)
+    {
+        var timings = new StageTimer();
+        timings.Add("decode", target.DecodeMilliseconds);
+        var frame = target.Frame;
+        var faces = FindFaces(frame, timings);
+        if (faces.Count == 0)
         {
-            var faces = FindFaces(frame, timings);
-            if (faces.Count == 0)
-            {
-                throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the image");
-            }
+            throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the image");
+        }
 
-            var embeddings = new float[faces.Count][];
-            using (timings.Time("embed"))
-            {
-                for (var i = 0; i < faces.Count; i++)
-                {
-                    embeddings[i] = Embedder.Embed(frame, faces[i].Landmarks);
-                }
-            }
-
-            var choices = Select(faces, embeddings, request);
-            var selected = faces.Where((_, i) => choices[i].Selected).ToList();
-            foreach (var face in selected)
-            {
-                Swapper.Swap(frame, face, source, timings);
-            }
-
-            var watermarked = request.Watermark && request.JobId is not null;
-            if (watermarked)
-            {
-                using (timings.Time("watermark"))
-                {
-                    Watermark.Embed(frame, request.JobId!);
-                }
-            }
-
-            byte[] output;
-            using (timings.Time("encode"))
-            {
-                // Every output is marked as AI-generated in its metadata (see XmpMarker).
-                output = XmpMarker.Mark(ImageCodec.Encode(frame, request.OutputFormat, request.Quality), request.OutputFormat, request.JobId, watermarked);
-            }
-
-            var after = request.MeasureAfter
-                ? MeasureAfter(output, selected, source, timings)
-                : new float?[selected.Count];
-            var reports = new List<FaceReport>(faces.Count);
-            var next = 0;
+        var embeddings = new float[faces.Count][];
+        using (timings.Time("embed"))
+        {
             for (var i = 0; i < faces.Count; i++)
             {
-                var (isSelected, reason, distance) = choices[i];
-                var similarity = FaceEmbedder.Similarity(source.Embedding, embeddings[i]);
-                reports.Add(new FaceReport(faces[i].BoxArray, faces[i].Score, similarity, isSelected ? after[next++] : null, Swapped: isSelected,
-                    Selected: isSelected, Reason: reason, ReferenceDistance: distance));
+                embeddings[i] = Embedder.Embed(frame, faces[i].Landmarks);
             }
-
-            return new SwapResult(output, frame.Width, frame.Height, reports, timings.Totals);
         }
+
+        var choices = Select(faces, embeddings, request);
+        var selected = faces.Where((_, i) => choices[i].Selected).ToList();
+        foreach (var face in selected)
+        {
+            Swapper.Swap(frame, face, source, timings);
+        }
+
+        var watermarked = request.Watermark && request.JobId is not null;
+        if (watermarked)
+        {
+            using (timings.Time("watermark"))
+            {
+                Watermark.Embed(frame, request.JobId!);
+            }
+        }
+
+        byte[] output;
+        using (timings.Time("encode"))
+        {
+            // Every output is marked as AI-generated in its metadata (see XmpMarker).
+            output = XmpMarker.Mark(ImageCodec.Encode(frame, request.OutputFormat, request.Quality), request.OutputFormat, request.JobId, watermarked);
+        }
+
+        var after = request.MeasureAfter
+            ? MeasureAfter(output, selected, source, timings)
+            : new float?[selected.Count];
+        var reports = new List<FaceReport>(faces.Count);
+        var next = 0;
+        for (var i = 0; i < faces.Count; i++)
+        {
+            var (isSelected, reason, distance) = choices[i];
+            var similarity = FaceEmbedder.Similarity(source.Embedding, embeddings[i]);
+            reports.Add(new FaceReport(faces[i].BoxArray, faces[i].Score, similarity, isSelected ? after[next++] : null, Swapped: isSelected,
+                Selected: isSelected, Reason: reason, ReferenceDistance: distance));
+        }
+
+        return new SwapResult(output, frame.Width, frame.Height, reports, timings.Totals);
     }
 
     /// <summary>

@@ -131,7 +131,7 @@ public static class FaceSwapTelemetry
         internal int QueueDepth() => queueDepth();
 
         /// <summary>Runs one image: its span (child of <paramref name="parent"/>, the grain call that brought it), the in-flight gauge and its metrics.</summary>
-        public ImageOutcome Run(ActivityContext parent, WorkBatch batch, WorkItem item, Func<ImageOutcome> process)
+        public async Task<ImageOutcome> RunAsync(ActivityContext parent, WorkBatch batch, WorkItem item, Func<Task<ImageOutcome>> process)
         {
             var previous = Activity.Current;
             Activity.Current = null;
@@ -142,7 +142,7 @@ public static class FaceSwapTelemetry
             Interlocked.Increment(ref inFlight);
             try
             {
-                var outcome = process();
+                var outcome = await process();
                 if (activity is not null)
                 {
                     activity.SetTag("faceswap.image.status", StatusName(outcome.Status));

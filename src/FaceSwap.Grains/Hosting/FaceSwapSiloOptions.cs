@@ -18,6 +18,12 @@ public sealed class FaceSwapSiloOptions
     /// <summary>Concurrent engine pipelines on this silo (dedicated threads); 0 = one per core.</summary>
     public int Concurrency { get; set; }
 
+    /// <summary>
+    /// Images this silo reads ahead of its engine threads (the prefetch buffer); of those, at most one per engine
+    /// thread is also decoded ahead.
+    /// </summary>
+    public int Prefetch { get; set; } = 16;
+
     /// <summary>Threads per ONNX Runtime operator; 1 keeps pipelines from oversubscribing the cores.</summary>
     public int IntraOpThreads { get; set; } = 1;
 

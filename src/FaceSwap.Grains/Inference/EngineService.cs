@@ -28,7 +28,9 @@ public sealed partial class EngineService : IDisposable
     private readonly ILogger<EngineService> logger;
     private readonly string siloName;
     private readonly Lazy<FaceEngine> engine;
-    private readonly Channel<WorkRequest> queue;
+    private readonly Channel<SwapWork> queue;
+    private readonly SemaphoreSlim prefetched;
+    private readonly SemaphoreSlim decodedAhead;
     private readonly Thread[] workers;
     private readonly ConcurrentDictionary<string, Lazy<SourceFace>> sources = new();
     private readonly ConcurrentDictionary<string, Lazy<IReadOnlyList<float[]>>> references = new();
@@ -44,7 +46,9 @@ public sealed partial class EngineService : IDisposable
         siloName = silo.Name;
         engine = new Lazy<FaceEngine>(LoadEngine, LazyThreadSafetyMode.ExecutionAndPublication);
         var concurrency = this.options.EffectiveConcurrency;
-        queue = Channel.CreateBounded<WorkRequest>(new BoundedChannelOptions(concurrency * 4) { FullMode = BoundedChannelFullMode.Wait });
+        queue = Channel.CreateUnbounded<SwapWork>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
+        prefetched = new SemaphoreSlim(Math.Max(1, this.options.Prefetch));
+        decodedAhead = new SemaphoreSlim(concurrency);
         gauges = FaceSwapTelemetry.RegisterEngine(siloName, () => queue.Reader.Count, logger);
         workers = Enumerable.Range(0, concurrency).Select(i => new Thread(WorkLoop) { IsBackground = true, Name = $"faceswap-engine-{i}" }).ToArray();
         foreach (var worker in workers)
@@ -123,48 +127,22 @@ public sealed partial class EngineService : IDisposable
     /// <summary>How a refused reference's error starts.</summary>
     public const string ReferenceErrorPrefix = "reference face";
 
-    /// <summary>Processes every item of a batch on the engine threads; one outcome per item, never an exception.</summary>
+    /// <summary>
+    /// Processes every item of a batch; one outcome per item, never an exception. Each image goes through three
+    /// stages that overlap across images: fetch (output check, read and decode, asynchronous and bounded by the
+    /// prefetch buffer), swap (the engine threads), and write (asynchronous, off the engine threads).
+    /// </summary>
     public async Task<IReadOnlyList<ImageOutcome>> ProcessAsync(WorkBatch batch, CancellationToken cancellationToken)
     {
-        var requests = batch.Items.Select(item => new WorkRequest(batch, item)).ToList();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping.Token);
-        foreach (var request in requests)
-        {
-            await queue.Writer.WriteAsync(request, linked.Token);
-        }
+        var parent = Activity.Current?.Context ?? default;
 
-        return await Task.WhenAll(requests.Select(r => r.Completion.Task));
+        // Off the calling grain's scheduler: fetching and decoding must never run in a grain turn.
+        return await Task.Run(() => Task.WhenAll(batch.Items.Select(item =>
+            gauges.RunAsync(parent, batch, item, () => ProcessAsync(batch, item, linked.Token)))), CancellationToken.None);
     }
 
-    private void WorkLoop()
-    {
-        var reader = queue.Reader;
-        while (!stopping.IsCancellationRequested)
-        {
-            WorkRequest? request;
-            try
-            {
-                if (!reader.TryRead(out request))
-                {
-                    if (!reader.WaitToReadAsync(stopping.Token).AsTask().GetAwaiter().GetResult())
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            request.Completion.TrySetResult(gauges.Run(request.Parent, request.Batch, request.Item, () => Process(request.Batch, request.Item)));
-            Interlocked.Increment(ref processed);
-        }
-    }
-
-    private ImageOutcome Process(WorkBatch batch, WorkItem item)
+    private async Task<ImageOutcome> ProcessAsync(WorkBatch batch, WorkItem item, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var relative = item.Path[batch.Spec.Input.Length..];
@@ -173,52 +151,51 @@ public sealed partial class EngineService : IDisposable
         {
             var outputPath = batch.Spec.Output + relative;
             var timer = new StageTimer();
-            IReadOnlyDictionary<string, string>? existing;
-            using (timer.Time("read"))
+            SwapResult result;
+            await prefetched.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var request = new SwapWork(batch, relative, prefetched);
+            try
             {
-                existing = store.GetMetadataAsync(outputPath).GetAwaiter().GetResult();
-            }
-
-            if (OutputMetadata.Matches(existing, item.ETag, batch.SpecHash))
-            {
-                return outcome with { Status = ImageStatus.Skipped, Milliseconds = Elapsed(started) };
-            }
-
-            byte[] bytes;
-            using (timer.Time("read"))
-            {
-                bytes = store.ReadAllBytesAsync(item.Path, batch.Spec.Options.MaxFileBytes).GetAwaiter().GetResult();
-                FaceSwapTelemetry.BytesRead.Add(bytes.Length);
-            }
-
-            var source = GetSource(batch.Spec, SourceETag(batch.SpecHash));
-            var result = engine.Value.Swap(bytes, source, new SwapRequest
-            {
-                Faces = batch.Spec.Options.Faces switch
+                IReadOnlyDictionary<string, string>? existing;
+                using (timer.Time("read"))
                 {
-                    FaceMode.Largest => FaceSelection.Largest,
-                    FaceMode.Reference => FaceSelection.Reference,
-                    _ => FaceSelection.All,
-                },
-                References = batch.Spec.Options.Faces == FaceMode.Reference ? GetReferences(batch) : [],
-                ReferenceDistance = batch.Spec.Options.ReferenceDistance,
-                MinFace = batch.Spec.Options.MinFace,
-                OutputFormat = ImageCodec.FormatFromPath(relative),
-                Quality = batch.Spec.Options.Quality,
-                JobId = batch.JobId,
-                Watermark = batch.Spec.Options.Watermark,
-                InputName = relative,
-            });
+                    existing = await store.GetMetadataAsync(outputPath, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (OutputMetadata.Matches(existing, item.ETag, batch.SpecHash))
+                {
+                    return outcome with { Status = ImageStatus.Skipped, Milliseconds = Elapsed(started) };
+                }
+
+                byte[] bytes;
+                using (timer.Time("read"))
+                {
+                    bytes = await store.ReadAllBytesAsync(item.Path, batch.Spec.Options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
+                    FaceSwapTelemetry.BytesRead.Add(bytes.Length);
+                }
+
+                // Decoding ahead is bounded separately (decoded images are large): at most one waiting per engine thread.
+                await decodedAhead.WaitAsync(cancellationToken).ConfigureAwait(false);
+                request.HoldsDecodeSlot(decodedAhead);
+                request.Target = engine.Value.Decode(bytes, relative);
+                await queue.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+                result = await request.Completion.Task.ConfigureAwait(false);
+            }
+            finally
+            {
+                request.ReleaseSlots();
+                request.Target?.Dispose();
+            }
 
             using (timer.Time("write"))
             {
-                store.WriteAsync(outputPath, result.Output, ContentType(relative), new Dictionary<string, string>
+                await store.WriteAsync(outputPath, result.Output, ContentType(relative), new Dictionary<string, string>
                 {
                     [OutputMetadata.InputETag] = item.ETag,
                     [OutputMetadata.SpecHash] = batch.SpecHash,
                     [OutputMetadata.JobId] = batch.JobId,
                     [OutputMetadata.Generated] = "trainedAlgorithmicMedia",
-                }).GetAwaiter().GetResult();
+                }, cancellationToken).ConfigureAwait(false);
                 FaceSwapTelemetry.BytesWritten.Add(result.Output.Length);
             }
 
@@ -237,6 +214,11 @@ public sealed partial class EngineService : IDisposable
                 Stages = stages,
             };
         }
+        catch (Exception) when (stopping.IsCancellationRequested)
+        {
+            // The silo is shutting down: the batch fails as a whole and the job retries it on another silo.
+            throw;
+        }
         catch (FaceSwapException e) when (e.Kind == FaceSwapErrorKind.NoFace)
         {
             return outcome with { Status = ImageStatus.NoFace, ErrorClass = e.Code, Message = e.Message, Milliseconds = Elapsed(started) };
@@ -247,6 +229,66 @@ public sealed partial class EngineService : IDisposable
             LogImageFailed(item.Path, errorClass, e.Message);
             return outcome with { Status = ImageStatus.Failed, ErrorClass = errorClass, Message = e.Message, Milliseconds = Elapsed(started) };
         }
+    }
+
+    /// <summary>An engine thread: takes decoded images and swaps them; reading and writing happen elsewhere.</summary>
+    private void WorkLoop()
+    {
+        var reader = queue.Reader;
+        while (!stopping.IsCancellationRequested)
+        {
+            SwapWork? work;
+            try
+            {
+                if (!reader.TryRead(out work))
+                {
+                    if (!reader.WaitToReadAsync(stopping.Token).AsTask().GetAwaiter().GetResult())
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            // The image has left the buffers: the next ones may be read and decoded.
+            work.ReleaseSlots();
+            try
+            {
+                work.Completion.TrySetResult(Swap(work.Batch, work.RelativePath, work.Target!));
+            }
+            catch (Exception e)
+            {
+                work.Completion.TrySetException(e);
+            }
+
+            Interlocked.Increment(ref processed);
+        }
+    }
+
+    private SwapResult Swap(WorkBatch batch, string relativePath, DecodedImage target)
+    {
+        var source = GetSource(batch.Spec, SourceETag(batch.SpecHash));
+        return engine.Value.Swap(target, source, new SwapRequest
+        {
+            Faces = batch.Spec.Options.Faces switch
+            {
+                FaceMode.Largest => FaceSelection.Largest,
+                FaceMode.Reference => FaceSelection.Reference,
+                _ => FaceSelection.All,
+            },
+            References = batch.Spec.Options.Faces == FaceMode.Reference ? GetReferences(batch) : [],
+            ReferenceDistance = batch.Spec.Options.ReferenceDistance,
+            MinFace = batch.Spec.Options.MinFace,
+            OutputFormat = ImageCodec.FormatFromPath(relativePath),
+            Quality = batch.Spec.Options.Quality,
+            JobId = batch.JobId,
+            Watermark = batch.Spec.Options.Watermark,
+        });
     }
 
     /// <summary>The failure classes of per-image outcomes.</summary>
@@ -358,11 +400,27 @@ public sealed partial class EngineService : IDisposable
         stopping.Dispose();
     }
 
-    private sealed record WorkRequest(WorkBatch Batch, WorkItem Item)
+    /// <summary>One image between the fetch stage and an engine thread, with the buffer slots it holds until an engine thread takes it.</summary>
+    private sealed class SwapWork(WorkBatch batch, string relativePath, SemaphoreSlim prefetchSlot)
     {
-        public TaskCompletionSource<ImageOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private SemaphoreSlim? prefetch = prefetchSlot;
+        private SemaphoreSlim? decode;
 
-        /// <summary>The span of the grain call that brought the item (its image span is a child of it).</summary>
-        public ActivityContext Parent { get; } = Activity.Current?.Context ?? default;
+        public WorkBatch Batch { get; } = batch;
+
+        public string RelativePath { get; } = relativePath;
+
+        public DecodedImage? Target { get; set; }
+
+        public TaskCompletionSource<SwapResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void HoldsDecodeSlot(SemaphoreSlim slot) => decode = slot;
+
+        /// <summary>Gives the slots back, once (from the engine thread that took the image, or when fetching failed).</summary>
+        public void ReleaseSlots()
+        {
+            Interlocked.Exchange(ref decode, null)?.Release();
+            Interlocked.Exchange(ref prefetch, null)?.Release();
+        }
     }
 }
