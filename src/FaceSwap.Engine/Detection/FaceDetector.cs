@@ -34,28 +34,27 @@ public sealed class FaceDetector(OnnxModel model)
         var shrinking = bgr.Width > InputWidth || bgr.Height > InputHeight;
         Cv2.Resize(bgr, resized, new Size(InputWidth, InputHeight), interpolation: shrinking ? InterpolationFlags.Area : InterpolationFlags.Linear);
 
-        var tensor = new DenseTensor<float>([1, 3, InputHeight, InputWidth]);
-        TensorPacking.BgrToRgbPlanar(resized, tensor.Buffer.Span, 127f, 128f);
-
-        using var results = model.Session.Run([NamedOnnxValue.CreateFromTensor("input", tensor)]);
-        var scores = results.First(r => r.Name == "scores").AsTensor<float>();
-        var boxes = results.First(r => r.Name == "boxes").AsTensor<float>();
-        var priors = scores.Dimensions[1];
+        var input = new float[3 * InputHeight * InputWidth];
+        TensorPacking.BgrToRgbPlanar(resized, input, 127f, 128f);
+        var outputs = model.Batcher.Run([input])[0];
+        var scores = outputs["scores"];
+        var boxes = outputs["boxes"];
+        var priors = scores.Length / 2;
 
         var candidates = new List<Rect2d>();
         var candidateScores = new List<float>();
         for (var i = 0; i < priors; i++)
         {
-            var score = scores[0, i, 1];
+            var score = scores[2 * i + 1];
             if (score < ScoreThreshold)
             {
                 continue;
             }
 
-            var x1 = Math.Clamp(boxes[0, i, 0], 0f, 1f) * bgr.Width;
-            var y1 = Math.Clamp(boxes[0, i, 1], 0f, 1f) * bgr.Height;
-            var x2 = Math.Clamp(boxes[0, i, 2], 0f, 1f) * bgr.Width;
-            var y2 = Math.Clamp(boxes[0, i, 3], 0f, 1f) * bgr.Height;
+            var x1 = Math.Clamp(boxes[4 * i + 0], 0f, 1f) * bgr.Width;
+            var y1 = Math.Clamp(boxes[4 * i + 1], 0f, 1f) * bgr.Height;
+            var x2 = Math.Clamp(boxes[4 * i + 2], 0f, 1f) * bgr.Width;
+            var y2 = Math.Clamp(boxes[4 * i + 3], 0f, 1f) * bgr.Height;
             if (x2 - x1 < 2 || y2 - y1 < 2)
             {
                 continue;

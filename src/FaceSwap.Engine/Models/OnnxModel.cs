@@ -13,16 +13,31 @@ public sealed record OnnxSettings
 {
     /// <summary>Threads per operator; 0 lets ONNX Runtime choose (all cores).</summary>
     public int IntraOpThreads { get; init; }
+
+    /// <summary>
+    /// Dynamic batching; with <see cref="BatchingSettings.MaxBatch"/> above 1 a model whose file fixes its batch at 1
+    /// is loaded with a symbolic batch dimension (see <see cref="Onnx.OnnxModelEditor"/>).
+    /// </summary>
+    public BatchingSettings Batching { get; init; } = new();
 }
 
 /// <summary>An ONNX Runtime session whose file has been verified and whose signature matches its contract.</summary>
 public sealed class OnnxModel : IDisposable
 {
-    private OnnxModel(InferenceSession session, ModelContract contract)
+    private OnnxModel(InferenceSession session, ModelContract contract, BatchingSettings batching, IReadOnlyList<string> batchEdits)
     {
         Session = session;
         Contract = contract;
+        BatchEdits = batchEdits;
+        var batchable = contract.Inputs.Count == 1 && session.InputMetadata.Count == 1 && session.InputMetadata.Values.Single().Dimensions[0] <= 0;
+        Batcher = new DynamicBatcher(session, contract.Inputs[0].Shape[1..], batchable ? batching : batching with { MaxBatch = 1 });
     }
+
+    /// <summary>Runs single-input models with dynamic batching.</summary>
+    public DynamicBatcher Batcher { get; }
+
+    /// <summary>What was changed in the file so that it takes batches (empty: it runs one item per call).</summary>
+    public IReadOnlyList<string> BatchEdits { get; }
 
     /// <summary>The session (thread-safe for Run).</summary>
     public InferenceSession Session { get; }
@@ -42,9 +57,19 @@ public sealed class OnnxModel : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
         InferenceSession session;
+        IReadOnlyList<string> batchEdits = [];
         try
         {
-            session = new InferenceSession(path, options);
+            if (settings.Batching.MaxBatch > 1 && contract.Inputs.Count == 1)
+            {
+                var (batchable, edits) = MakeBatchable(File.ReadAllBytes(path));
+                session = new InferenceSession(batchable, options);
+                batchEdits = edits;
+            }
+            else
+            {
+                session = new InferenceSession(path, options);
+            }
         }
         catch (OnnxRuntimeException e)
         {
@@ -62,7 +87,20 @@ public sealed class OnnxModel : IDisposable
             throw;
         }
 
-        return new OnnxModel(session, contract);
+        return new OnnxModel(session, contract, settings.Batching, batchEdits);
+    }
+
+    /// <summary>The model with a symbolic batch dimension and Reshape targets that follow it; no edits when it already batches.</summary>
+    private static (byte[] Model, IReadOnlyList<string> Edits) MakeBatchable(byte[] model)
+    {
+        var (symbolic, dims) = Onnx.OnnxModelEditor.MakeBatchDimensionSymbolic(model);
+        if (dims.Count == 0)
+        {
+            return (model, []);
+        }
+
+        var (following, reshapes) = Onnx.OnnxModelEditor.FollowBatchInReshapes(symbolic);
+        return (following, [.. dims, .. reshapes]);
     }
 
     private static void Verify(string path, IReadOnlyDictionary<string, NodeMetadata> actual, IReadOnlyList<TensorContract> expected, string what)

@@ -84,7 +84,7 @@ public sealed class FaceEngine : IDisposable
 
         using (timings.Time("landmarks"))
         {
-            return boxes.Select(f => Landmarker.Locate(bgr, f))
+            return Landmarker.LocateAll(bgr, boxes)
                 .Where(f => f.Landmarks.Length == 68)
                 .OrderByDescending(f => f.Box.Width * f.Box.Height)
                 .ToList();
@@ -175,13 +175,10 @@ public sealed class FaceEngine : IDisposable
             throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the image");
         }
 
-        var embeddings = new float[faces.Count][];
+        IReadOnlyList<float[]> embeddings;
         using (timings.Time("embed"))
         {
-            for (var i = 0; i < faces.Count; i++)
-            {
-                embeddings[i] = Embedder.Embed(frame, faces[i].Landmarks);
-            }
+            embeddings = Embedder.EmbedAll(frame, faces.Select(f => f.Landmarks).ToList());
         }
 
         var choices = Select(faces, embeddings, request);
@@ -248,7 +245,7 @@ public sealed class FaceEngine : IDisposable
     public static float Distance(float[] a, float[] b) => 1f - FaceEmbedder.Similarity(a, b);
 
     /// <summary>Which faces (largest first) a request selects, and why the others are not.</summary>
-    private static (bool Selected, string? Reason, float? Distance)[] Select(IReadOnlyList<DetectedFace> faces, float[][] embeddings, SwapRequest request)
+    private static (bool Selected, string? Reason, float? Distance)[] Select(IReadOnlyList<DetectedFace> faces, IReadOnlyList<float[]> embeddings, SwapRequest request)
     {
         if (request.Faces == FaceSelection.Reference && request.References.Count == 0)
         {
@@ -291,23 +288,27 @@ public sealed class FaceEngine : IDisposable
         using var scope = timings.Time("verify");
         using var written = ImageCodec.Decode(output, long.MaxValue);
         var found = Detector.Detect(written);
-        var result = new float?[swapped.Count];
-        for (var i = 0; i < swapped.Count; i++)
-        {
-            var match = found.Select(f => (Face: f, IoU: DetectedFace.IoU(f.Box, swapped[i].Box)))
+        var matches = swapped.Select(face => found.Select(f => (Face: f, IoU: DetectedFace.IoU(f.Box, face.Box)))
                 .Where(x => x.IoU > 0.3f)
                 .OrderByDescending(x => x.IoU)
                 .Select(x => x.Face)
-                .FirstOrDefault();
-            if (match is null)
+                .FirstOrDefault())
+            .ToList();
+        var located = Landmarker.LocateAll(written, matches.OfType<DetectedFace>().ToList());
+        var usable = located.Where(f => f.Landmarks.Length == 68).ToList();
+        var embeddings = Embedder.EmbedAll(written, usable.Select(f => f.Landmarks).ToList());
+        var result = new float?[swapped.Count];
+        int next = 0, nextUsable = 0;
+        for (var i = 0; i < swapped.Count; i++)
+        {
+            if (matches[i] is null)
             {
                 continue;
             }
 
-            var located = Landmarker.Locate(written, match);
-            if (located.Landmarks.Length == 68)
+            if (located[next++].Landmarks.Length == 68)
             {
-                result[i] = FaceEmbedder.Similarity(source.Embedding, Embedder.Embed(written, located.Landmarks));
+                result[i] = FaceEmbedder.Similarity(source.Embedding, embeddings[nextUsable++]);
             }
         }
 

@@ -26,15 +26,29 @@ public sealed class FaceEmbedder(OnnxModel model)
         new(38.2946f, 51.6963f), new(73.5318f, 51.5014f), new(56.0252f, 71.7366f), new(41.5493f, 92.3655f), new(70.7299f, 92.2041f),
     ];
 
-    /// <summary>The L2-normalised embedding of a face given its 68 landmarks.</summary>
-    public float[] Embed(Mat bgr, Point2f[] landmarks)
-    {
-        using var aligned = Align(bgr, landmarks);
-        var tensor = new DenseTensor<float>([1, 3, CropSize, CropSize]);
-        TensorPacking.BgrToRgbPlanar(aligned, tensor.Buffer.Span, 127f, 128f);
+    /// <summary>The L2-normalised identity embedding of the face with these 68 landmarks.</summary>
+    public float[] Embed(Mat bgr, Point2f[] landmarks) => EmbedAll(bgr, [landmarks])[0];
 
-        using var results = model.Session.Run([NamedOnnxValue.CreateFromTensor("input", tensor)]);
-        var embedding = results[0].AsTensor<float>().ToArray();
+    /// <summary>
+    /// The L2-normalised identity embeddings of several faces of one image, in one model call (with other threads'
+    /// faces when they coincide).
+    /// </summary>
+    public IReadOnlyList<float[]> EmbedAll(Mat bgr, IReadOnlyList<Point2f[]> faces)
+    {
+        var inputs = new List<float[]>(faces.Count);
+        foreach (var landmarks in faces)
+        {
+            using var aligned = Align(bgr, landmarks);
+            var input = new float[3 * CropSize * CropSize];
+            TensorPacking.BgrToRgbPlanar(aligned, input, 127f, 128f);
+            inputs.Add(input);
+        }
+
+        return model.Batcher.Run(inputs).Select(o => Normalise(o["output"])).ToList();
+    }
+
+    private static float[] Normalise(float[] embedding)
+    {
         var norm = MathF.Sqrt(embedding.Sum(v => v * v));
         for (var i = 0; i < embedding.Length; i++)
         {

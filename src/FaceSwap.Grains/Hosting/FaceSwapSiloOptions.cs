@@ -24,6 +24,15 @@ public sealed class FaceSwapSiloOptions
     /// </summary>
     public int Prefetch { get; set; } = 16;
 
+    /// <summary>Most items (images or faces) per model call under dynamic batching; 1 turns batching off.</summary>
+    public int ModelBatch { get; set; } = 8;
+
+    /// <summary>
+    /// How long, in milliseconds, a model call may wait for other engine threads' items to fill its batch. 0 (the
+    /// default, right for CPUs) never waits; a GPU silo gains from a few milliseconds.
+    /// </summary>
+    public double ModelBatchWaitMs { get; set; }
+
     /// <summary>Threads per ONNX Runtime operator; 1 keeps pipelines from oversubscribing the cores.</summary>
     public int IntraOpThreads { get; set; } = 1;
 

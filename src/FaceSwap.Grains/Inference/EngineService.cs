@@ -349,7 +349,19 @@ public sealed partial class EngineService : IDisposable
     private FaceEngine LoadEngine()
     {
         var models = ModelDirectory.Open(options.ModelsPath);
-        var loaded = FaceEngine.Load(models, new EngineOptions { Onnx = new OnnxSettings { IntraOpThreads = options.IntraOpThreads } });
+        var loaded = FaceEngine.Load(models, new EngineOptions
+        {
+            Onnx = new OnnxSettings
+            {
+                IntraOpThreads = options.IntraOpThreads,
+                Batching = new BatchingSettings
+                {
+                    MaxBatch = Math.Max(1, options.ModelBatch),
+                    MaxWait = TimeSpan.FromMilliseconds(Math.Max(0, options.ModelBatchWaitMs)),
+                    ConcurrentRuns = options.ModelBatchWaitMs > 0 ? 1 : options.EffectiveConcurrency,
+                },
+            },
+        });
         LogEngineLoaded(models.Path, options.EffectiveConcurrency);
         return loaded;
     }
