@@ -20,18 +20,26 @@ namespace FaceSwap.Cli.Commands;
 public static class BenchCommand
 {
     private static readonly Option<int> Count = new("--count") { Description = "Photos in the workload (copies of the demo photos in nested folders)", DefaultValueFactory = _ => 40 };
-    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Images per inference call (platform)", DefaultValueFactory = _ => 4 };
+    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Images per inference grain call (platform) and most items per model call (dynamic batching, all runs)", DefaultValueFactory = _ => 4 };
     private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Engine pipelines (platform and ceiling; 0: one per core)", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> Samples = new("--samples") { Description = "Folder with the demo photos sample1.jpg..sample4.jpg (default: the repository's .cache/samples)" };
     private static readonly Option<string?> Json = new("--json") { Description = "Also write the results as JSON to this file" };
     private static readonly Option<bool> NoWatermark = new("--no-watermark") { Description = "Leave out the invisible watermark (on by default in jobs) in all three runs" };
+    private static readonly Option<string[]> Runs = new("--runs")
+    {
+        Description = "Which runs to measure: platform, ceiling, naive (default: all three; ratios need platform with the other)",
+        DefaultValueFactory = _ => ["platform", "ceiling", "naive"],
+        AllowMultipleArgumentsPerToken = true,
+    };
+    private static readonly Option<int> MaxSide = new("--max-side") { Description = "Scale the workload's photos down to at most this many pixels on the longer side (0: as they are, 1920 px)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<bool> NoModelTable = new("--no-model-table") { Description = "Leave out the table of model throughput at batch sizes 1, 2, 4, 8" };
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var command = new Command("bench", "Measure the platform against the engine's ceiling and a naive loop on one workload")
         {
-            Count, BatchSize, Concurrency, Samples, Json, NoWatermark,
+            Count, BatchSize, Concurrency, Samples, Json, NoWatermark, Runs, MaxSide, NoModelTable,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse, ct)));
         return command;
@@ -40,6 +48,13 @@ public static class BenchCommand
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var count = Math.Max(1, parse.GetValue(Count));
+        var runs = parse.GetValue(Runs)!.SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var unknown = runs.Except(["platform", "ceiling", "naive"], StringComparer.OrdinalIgnoreCase).FirstOrDefault();
+        if (runs.Count == 0 || unknown is not null)
+        {
+            throw new CliException($"--runs takes platform, ceiling and naive{(unknown is null ? "" : $", not '{unknown}'")}", ExitCodes.Usage);
+        }
+
         var concurrency = parse.GetValue(Concurrency) is > 0 and var c ? c : Environment.ProcessorCount;
         var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
         foreach (var model in models.Catalog.Models)
@@ -52,22 +67,38 @@ public static class BenchCommand
         try
         {
             var input = Path.Combine(work.FullName, "in");
-            var files = BuildWorkload(samples, input, count);
+            var maxSide = Math.Max(0, parse.GetValue(MaxSide));
+            var files = BuildWorkload(samples, input, count, maxSide);
             var source = Path.Combine(work.FullName, "source.jpg");
             File.Copy(samples[2], source);
-            Console.Error.WriteLine($"workload: {count} photos ({string.Join(", ", samples.Select(Path.GetFileName))}, nested), {concurrency} pipelines, {Environment.ProcessorCount} cores");
-
-            using var engine = FaceEngine.Load(models, new EngineOptions { Onnx = new OnnxSettings { IntraOpThreads = 1 } });
-            using var sourceFace = engine.PrepareSource(await File.ReadAllBytesAsync(source, cancellationToken));
-            engine.Swap(await File.ReadAllBytesAsync(files[0], cancellationToken), sourceFace, new SwapRequest()); // warm-up
+            var batchSize = Math.Max(1, parse.GetValue(BatchSize));
+            Console.Error.WriteLine($"workload: {count} photos ({string.Join(", ", samples.Select(Path.GetFileName))}, nested{(maxSide > 0 ? $", at most {maxSide} px" : "")}), {concurrency} pipelines, {Environment.ProcessorCount} cores, batches of {batchSize}");
 
             var watermark = !parse.GetValue(NoWatermark);
-            var naive = Measure("naive", () => RunLoop(engine, sourceFace, files, input, Path.Combine(work.FullName, "naive"), 1, watermark, cancellationToken));
-            var ceiling = Measure("ceiling", () => RunLoop(engine, sourceFace, files, input, Path.Combine(work.FullName, "ceiling"), concurrency, watermark, cancellationToken));
-            var platform = await MeasureAsync("platform", () => RunPlatformAsync(models.Path, source, input, Path.Combine(work.FullName, "platform"), work.FullName, concurrency, parse.GetValue(BatchSize), watermark, cancellationToken));
+            Phase? naive = null, ceiling = null, platform = null;
+            if (runs.Contains("naive") || runs.Contains("ceiling"))
+            {
+                using var engine = FaceEngine.Load(models, new EngineOptions { Onnx = new OnnxSettings { IntraOpThreads = 1, Batching = new BatchingSettings { MaxBatch = batchSize, ConcurrentRuns = concurrency } } });
+                using var sourceFace = engine.PrepareSource(await File.ReadAllBytesAsync(source, cancellationToken));
+                engine.Swap(await File.ReadAllBytesAsync(files[0], cancellationToken), sourceFace, new SwapRequest()); // warm-up
+                naive = runs.Contains("naive") ? Measure("naive", () => RunLoop(engine, sourceFace, files, input, Path.Combine(work.FullName, "naive"), 1, watermark, cancellationToken)) : null;
+                ceiling = runs.Contains("ceiling") ? Measure("ceiling", () => RunLoop(engine, sourceFace, files, input, Path.Combine(work.FullName, "ceiling"), concurrency, watermark, cancellationToken)) : null;
+            }
 
-            var report = new BenchReport(count, concurrency, Environment.ProcessorCount, platform, ceiling, naive,
-                Math.Round(platform.ImagesPerSecond / ceiling.ImagesPerSecond, 3), Math.Round(platform.ImagesPerSecond / naive.ImagesPerSecond, 3));
+            if (runs.Contains("platform"))
+            {
+                platform = await MeasureAsync("platform", () => RunPlatformAsync(models.Path, source, input, Path.Combine(work.FullName, "platform"), work.FullName, concurrency, batchSize, watermark, cancellationToken));
+            }
+
+            IReadOnlyList<ModelBatchRow>? modelTable = null;
+            if (!parse.GetValue(NoModelTable))
+            {
+                Console.Error.WriteLine("measuring the models at batch sizes 1, 2, 4, 8...");
+                modelTable = ModelBatchBench.Run(models, TimeSpan.FromSeconds(1), cancellationToken);
+            }
+
+            var report = new BenchReport(count, concurrency, Environment.ProcessorCount, batchSize, maxSide, platform, ceiling, naive,
+                Ratio(platform, ceiling), Ratio(platform, naive), modelTable);
             Print(report);
             if (parse.GetValue(Json) is { } json)
             {
@@ -115,7 +146,7 @@ public static class BenchCommand
 
     private static async Task<RunResult> RunPlatformAsync(string models, string source, string input, string output, string work, int concurrency, int batchSize, bool watermark, CancellationToken cancellationToken)
     {
-        var options = new FaceSwapSiloOptions { Role = "both", Storage = "local", ModelsPath = models, Concurrency = concurrency };
+        var options = new FaceSwapSiloOptions { Role = "both", Storage = "local", ModelsPath = models, Concurrency = concurrency, ModelBatch = batchSize };
         await using var platform = await EmbeddedPlatform.StartAsync(options, Path.Combine(work, "state"), cancellationToken);
 
         // Start-up and model loading are not the steady state being compared: a one-image job warms the silo first.
@@ -155,6 +186,8 @@ public static class BenchCommand
 
         return (spec, status);
     }
+
+    private static double? Ratio(Phase? a, Phase? b) => a is null || b is null ? null : Math.Round(a.ImagesPerSecond / b.ImagesPerSecond, 3);
 
     private static Phase Measure(string name, Func<RunResult> run) => MeasureAsync(name, () => Task.FromResult(run())).GetAwaiter().GetResult();
 
@@ -202,23 +235,38 @@ public static class BenchCommand
 
     private static void Print(BenchReport r)
     {
-        Console.WriteLine($"{r.Count} photos, {r.Concurrency} pipelines on {r.Cores} cores");
+        Console.WriteLine($"{r.Count} photos{(r.MaxSide > 0 ? $" (at most {r.MaxSide} px)" : "")}, {r.Concurrency} pipelines on {r.Cores} cores, batches of {r.BatchSize}");
         Console.WriteLine($"{"run",-9} {"images/s",9} {"faces/s",8} {"seconds",8} {"cpu %",6} {"cpu ms/img",10} {"peak MB",8}");
-        foreach (var p in new[] { r.Platform, r.Ceiling, r.Naive })
+        foreach (var p in new[] { r.Platform, r.Ceiling, r.Naive }.OfType<Phase>())
         {
             Console.WriteLine($"{p.Name,-9} {p.ImagesPerSecond,9:0.00} {p.FacesPerSecond,8:0.00} {p.Seconds,8:0.0} {p.CpuPercent,6:0} {p.CpuMsPerImage,10:0} {p.PeakMegabytes,8}");
         }
 
-        Console.WriteLine();
-        Console.WriteLine("platform stages (ms)  p50     p95");
-        foreach (var (stage, stats) in r.Platform.Stages)
+        if (r.Platform is { } platform)
         {
-            Console.WriteLine($"  {stage,-18} {stats.P50,7:0.0} {stats.P95,7:0.0}");
+            Console.WriteLine();
+            Console.WriteLine("platform stages (ms)  p50     p95");
+            foreach (var (stage, stats) in platform.Stages)
+            {
+                Console.WriteLine($"  {stage,-18} {stats.P50,7:0.0} {stats.P95,7:0.0}");
+            }
+        }
+
+        if (r.ModelBatches is { } table)
+        {
+            Console.WriteLine();
+            Console.WriteLine("model items/s     batch  call per core  one call, all cores");
+            foreach (var row in table)
+            {
+                Console.WriteLine($"  {row.Model,-15} {row.BatchSize,5} {row.ItemsPerSecondCallPerCore,14:0.0} {row.ItemsPerSecondOneCallAllCores,20:0.0}");
+            }
         }
 
         Console.WriteLine();
-        Console.WriteLine($"platform/ceiling {r.PlatformOverCeiling:0.000}   platform/naive {r.PlatformOverNaive:0.000}");
+        Console.WriteLine($"platform/ceiling {Show(r.PlatformOverCeiling)}   platform/naive {Show(r.PlatformOverNaive)}");
     }
+
+    private static string Show(double? ratio) => ratio is { } value ? value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) : "-";
 
     private static List<string> FindSamples(string? folder)
     {
@@ -232,18 +280,27 @@ public static class BenchCommand
         return files;
     }
 
-    private static List<string> BuildWorkload(IReadOnlyList<string> samples, string root, int count)
+    private static List<string> BuildWorkload(IReadOnlyList<string> samples, string root, int count, int maxSide)
     {
+        var photos = samples.Select(sample => maxSide > 0 ? Shrink(File.ReadAllBytes(sample), maxSide) : File.ReadAllBytes(sample)).ToList();
         var files = new List<string>();
         for (var i = 0; i < count; i++)
         {
             var path = Path.Combine(root, $"set{i % 5}", $"part{i % 3}", $"photo{i:D5}.jpg");
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.Copy(samples[i % samples.Count], path);
+            File.WriteAllBytes(path, photos[i % photos.Count]);
             files.Add(path);
         }
 
         return files;
+    }
+
+    private static byte[] Shrink(byte[] jpeg, int maxSide)
+    {
+        using var image = ImageCodec.Decode(jpeg, long.MaxValue);
+        var scale = Math.Min(1.0, maxSide / (double)Math.Max(image.Width, image.Height));
+        using var small = image.Resize(new OpenCvSharp.Size(Math.Round(image.Width * scale), Math.Round(image.Height * scale)), interpolation: OpenCvSharp.InterpolationFlags.Area);
+        return ImageCodec.Encode(small, ImageFormat.Jpeg, 92);
     }
 
     /// <summary>What a run did; <paramref name="Seconds"/> and <paramref name="CpuSeconds"/> when the run timed its steady part itself.</summary>
@@ -257,4 +314,5 @@ public sealed record StageStats(double P50, double P95);
 public sealed record Phase(string Name, int Images, long Faces, double Seconds, double ImagesPerSecond, double FacesPerSecond, double CpuPercent, double CpuMsPerImage, long PeakMegabytes, IReadOnlyDictionary<string, StageStats> Stages);
 
 /// <summary>What `faceswap bench` measured.</summary>
-public sealed record BenchReport(int Count, int Concurrency, int Cores, Phase Platform, Phase Ceiling, Phase Naive, double PlatformOverCeiling, double PlatformOverNaive);
+public sealed record BenchReport(int Count, int Concurrency, int Cores, int BatchSize, int MaxSide, Phase? Platform, Phase? Ceiling, Phase? Naive,
+    double? PlatformOverCeiling, double? PlatformOverNaive, IReadOnlyList<ModelBatchRow>? ModelBatches);
