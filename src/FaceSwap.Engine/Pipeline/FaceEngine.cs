@@ -140,42 +140,30 @@ public sealed class FaceEngine : IDisposable
     }
 
     /// <summary>Swaps the source into the selected faces of a target image and encodes the result.</summary>
-    public SwapResult Swap(byte[] targetBytes, SourceFace source, SwapRequest request)
+    public SwapResult Swap(byte[] targetBytes, SourceFace source, SwapRequest request) => Swap(targetBytes, SourceSet.Of(source), request);
+
+    /// <summary>
+    /// Swaps a source set into the selected faces of a target image (per face, the photo of the set whose head pose is
+    /// closest) and encodes the result.
+    /// </summary>
+    public SwapResult Swap(byte[] targetBytes, SourceSet sources, SwapRequest request)
     {
         var timings = new StageTimer();
-        Mat frame;
-        using (timings.Time("decode"))
+        var analysis = this.Analyse(targetBytes, request, timings);
+        using (var frame = analysis.Frame)
         {
-            if (request.InputName is not null)
-            {
-                ImageCodec.CheckContentMatchesName(targetBytes, request.InputName);
-            }
-
-            frame = ImageCodec.Decode(targetBytes, Options.MaxPixels);
-        }
-
-        using (frame)
-        {
-            var faces = FindFaces(frame, timings);
+            var (faces, embeddings) = (analysis.Faces, analysis.Embeddings);
             if (faces.Count == 0)
             {
                 throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the image");
             }
 
-            var embeddings = new float[faces.Count][];
-            using (timings.Time("embed"))
-            {
-                for (var i = 0; i < faces.Count; i++)
-                {
-                    embeddings[i] = Embedder.Embed(frame, faces[i].Landmarks);
-                }
-            }
-
             var choices = Select(faces, embeddings, request);
             var selected = faces.Where((_, i) => choices[i].Selected).ToList();
-            foreach (var face in selected)
+            var used = selected.Select(face => sources.For(face.Landmarks)).ToList();
+            for (var i = 0; i < selected.Count; i++)
             {
-                Swapper.Swap(frame, face, source, timings);
+                Swapper.Swap(frame, selected[i], used[i].Face, timings);
             }
 
             var watermarked = request.Watermark && request.JobId is not null;
@@ -195,19 +183,20 @@ public sealed class FaceEngine : IDisposable
             }
 
             var after = request.MeasureAfter
-                ? MeasureAfter(output, selected, source, timings)
+                ? MeasureAfter(output, selected, sources.Identity, timings)
                 : new float?[selected.Count];
             var reports = new List<FaceReport>(faces.Count);
             var next = 0;
             for (var i = 0; i < faces.Count; i++)
             {
                 var (isSelected, reason, distance) = choices[i];
-                var similarity = FaceEmbedder.Similarity(source.Embedding, embeddings[i]);
+                var similarity = sources.Similarity(embeddings[i]);
+                var source = isSelected && sources.IsSet ? used[next].Name : null;
                 reports.Add(new FaceReport(faces[i].BoxArray, faces[i].Score, similarity, isSelected ? after[next++] : null, Swapped: isSelected,
-                    Selected: isSelected, Reason: reason, ReferenceDistance: distance));
+                    Selected: isSelected, Reason: reason, ReferenceDistance: distance, Source: source));
             }
 
-            return new SwapResult(output, frame.Width, frame.Height, reports, timings.Totals);
+            return new SwapResult(output, frame.Width, frame.Height, reports, timings.Totals, analysis.CacheHit);
         }
     }
 
@@ -274,7 +263,7 @@ public sealed class FaceEngine : IDisposable
     /// Similarity to the source measured on the encoded output with fresh detection and landmarks; a face that is
     /// not found again (null) counts as a failed swap.
     /// </summary>
-    private float?[] MeasureAfter(byte[] output, IReadOnlyList<DetectedFace> swapped, SourceFace source, StageTimer timings)
+    private float?[] MeasureAfter(byte[] output, IReadOnlyList<DetectedFace> swapped, float[] identity, StageTimer timings)
     {
         using var scope = timings.Time("verify");
         using var written = ImageCodec.Decode(output, long.MaxValue);
@@ -295,7 +284,7 @@ public sealed class FaceEngine : IDisposable
             var located = Landmarker.Locate(written, match);
             if (located.Landmarks.Length == 68)
             {
-                result[i] = FaceEmbedder.Similarity(source.Embedding, Embedder.Embed(written, located.Landmarks));
+                result[i] = FaceEmbedder.Similarity(identity, Embedder.Embed(written, located.Landmarks));
             }
         }
 
