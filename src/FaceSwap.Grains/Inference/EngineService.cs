@@ -7,6 +7,7 @@ using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Pipeline;
 using FaceSwap.Engine.Swapping;
+using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.Diagnostics;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Storage;
@@ -72,7 +73,7 @@ public sealed partial class EngineService : IDisposable
             var properties = await store.GetPropertiesAsync(spec.Source)
                 ?? throw new FaceSwapException(FaceSwapErrorKind.NoFace, $"source face '{spec.Source}' does not exist");
             await Task.Factory.StartNew(() => GetSource(spec, properties.ETag), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            if (await CheckReferencesAsync(spec) is { } refused)
+            if ((await CheckSourceSetsAsync(spec) ?? await CheckReferencesAsync(spec)) is { } refused)
             {
                 return refused with { SourceSha256 = await SourceSha256Async(spec) };
             }
@@ -167,8 +168,8 @@ public sealed partial class EngineService : IDisposable
     private ImageOutcome Process(WorkBatch batch, WorkItem item)
     {
         var started = Stopwatch.GetTimestamp();
-        var relative = item.Path[batch.Spec.Input.Length..];
-        var outcome = new ImageOutcome { Path = relative, Silo = siloName };
+        var relative = SourceMatrix.OutputRelative(batch.Spec, item);
+        var outcome = new ImageOutcome { Path = relative, Silo = siloName, Identity = item.Identity };
         try
         {
             var outputPath = batch.Spec.Output + relative;
@@ -191,7 +192,7 @@ public sealed partial class EngineService : IDisposable
                 FaceSwapTelemetry.BytesRead.Add(bytes.Length);
             }
 
-            var source = GetSource(batch.Spec, SourceETag(batch.SpecHash));
+            var source = GetSourceSet(batch, item);
             var result = engine.Value.Swap(bytes, source, new SwapRequest
             {
                 Faces = batch.Spec.Options.Faces switch
@@ -208,6 +209,7 @@ public sealed partial class EngineService : IDisposable
                 JobId = batch.JobId,
                 Watermark = batch.Spec.Options.Watermark,
                 InputName = relative,
+                Cache = analysisCache,
             });
 
             using (timer.Time("write"))
@@ -233,6 +235,8 @@ public sealed partial class EngineService : IDisposable
                 SkipReasons = skipped.Count == 0 ? null : skipped.GroupBy(f => f.Reason ?? "unselected").ToDictionary(g => g.Key, g => g.Count()),
                 NearestSkippedDistance = skipped.Where(f => f.Reason == SkipReasons.NotReference).Min(f => f.ReferenceDistance),
                 Similarity = measured.Count > 0 ? MathF.Round(measured.Average(), 4) : null,
+                SourcesUsed = result.Faces.Any(f => f.Source is not null) ? result.Faces.Where(f => f.Swapped).Select(f => f.Source ?? "").ToList() : null,
+                CacheHit = result.CacheHit,
                 Milliseconds = Elapsed(started),
                 Stages = stages,
             };
@@ -354,6 +358,8 @@ public sealed partial class EngineService : IDisposable
         {
             source.Value.Dispose();
         }
+
+        DisposeSources();
 
         stopping.Dispose();
     }
