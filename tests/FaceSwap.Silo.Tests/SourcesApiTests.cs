@@ -55,6 +55,42 @@ public sealed class SourcesApiTests(AzuriteApiHostFixture fixture)
     }
 
     [Fact]
+    public async Task Retry_failed_in_a_matrix_job_runs_only_the_failed_source_and_image_pairs()
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        await Host.PutBytesAsync($"faces/{id}/alice.jpg", TestPhotos.Small(3));
+        await Host.PutBytesAsync($"faces/{id}/bob.jpg", TestPhotos.Small(4));
+        await Host.PutBytesAsync($"inbox/{id}/good.jpg", TestPhotos.Small(1));
+        await Host.PutBytesAsync($"inbox/{id}/broken/bad.jpg", TestPhotos.Corrupt);
+        using var http = Host.CreateClient(ApiHost.SubmitKey);
+        using var response = await http.PostAsJsonAsync("api/jobs", new SubmitJobRequest
+        {
+            Sources = [$"faces/{id}/alice.jpg", $"faces/{id}/bob.jpg"],
+            Input = $"inbox/{id}/",
+            Output = $"outbox/{id}/",
+            Options = new JobOptions { SourcesMode = SourcesMode.Each },
+        }, FaceSwapJson.Options);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var jobId = (await response.Content.ReadFromJsonAsync<JobStatus>(FaceSwapJson.Options))!.JobId;
+        var first = await WaitAsync(http, jobId);
+        Assert.Equal((2L, 2L, 4L), (first.Counters.Ok, first.Counters.Failed, first.Counters.Discovered));
+        var goodWritten = (await Host.Store.GetPropertiesAsync($"outbox/{id}/alice/good.jpg"))!.ETag;
+
+        await Host.PutBytesAsync($"inbox/{id}/broken/bad.jpg", TestPhotos.Small(2));
+        using var retry = await http.PostAsync($"api/jobs/{jobId}/retry-failed", null);
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        var second = await WaitAsync(http, jobId);
+
+        Assert.Equal((JobState.Completed, 4L, 0L, 4L), (second.State, second.Counters.Ok, second.Counters.Failed, second.Counters.Discovered));
+        Assert.NotNull(await Host.Store.GetPropertiesAsync($"outbox/{id}/alice/broken/bad.jpg"));
+        Assert.NotNull(await Host.Store.GetPropertiesAsync($"outbox/{id}/bob/broken/bad.jpg"));
+        Assert.Equal(goodWritten, (await Host.Store.GetPropertiesAsync($"outbox/{id}/alice/good.jpg"))!.ETag);
+        var results = (await http.GetFromJsonAsync<ResultsPage>($"api/jobs/{jobId}/results", FaceSwapJson.Options))!;
+        Assert.Equal(["alice/broken/bad.jpg", "alice/good.jpg", "bob/broken/bad.jpg", "bob/good.jpg"], results.Items.Select(r => r.Path).Order(StringComparer.Ordinal).ToList());
+        Assert.All(results.Items, r => Assert.Equal(ImageStatus.Ok, r.Status));
+    }
+
+    [Fact]
     public async Task Bad_sources_are_400s_naming_the_field()
     {
         var id = Guid.NewGuid().ToString("N")[..8];

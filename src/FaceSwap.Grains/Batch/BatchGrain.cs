@@ -197,11 +197,6 @@ public sealed partial class BatchGrain(
             throw new InvalidOperationException($"the job failed before it started ({state.State.Error}); submit a new job");
         }
 
-        if (SourceMatrix.IsMatrix(spec))
-        {
-            throw new InvalidOperationException("retry-failed does not run matrix jobs (sources mode 'each'); submit the same job again: outputs already written are skipped");
-        }
-
         var failed = (await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, JobId)))
             .Where(o => o.Status == ImageStatus.Failed)
             .Select(o => o.Path)
@@ -274,7 +269,7 @@ public sealed partial class BatchGrain(
                     {
                         var page = await ListPageAsync(spec, nextToken, pageSize);
                         var tracked = new Page(nextToken, page.ContinuationToken);
-                        foreach (var item in page.Items.Where(b => JobFiles.IsInputImage(spec, b.Path)).SelectMany(b => SourceMatrix.WorkItems(spec, b)))
+                        foreach (var item in page.Items.Where(b => JobFiles.IsInputImage(spec, b.Path)).SelectMany(b => SourceMatrix.WorkItems(spec, b, retryRound: state.State.RetryList is not null)))
                         {
                             buffer.Enqueue((item, tracked));
                             tracked.Listed++;
@@ -340,7 +335,7 @@ public sealed partial class BatchGrain(
         foreach (var relative in retryPaths[start..end])
         {
             var path = spec.Input + relative;
-            items.Add(await store.GetPropertiesAsync(path) ?? new BlobItemInfo(path, 0, "", DateTimeOffset.MinValue));
+            items.Add(await store.GetPropertiesAsync(SourceMatrix.InputPath(spec, path)) is { } found ? found with { Path = path } : new BlobItemInfo(path, 0, "", DateTimeOffset.MinValue));
         }
 
         return new BlobPage(items, end < retryPaths.Length ? end.ToString(CultureInfo.InvariantCulture) : null);

@@ -67,11 +67,42 @@ public static class SourceMatrix
         return null;
     }
 
-    /// <summary>The work items of one listed input image: itself, or one per identity in a matrix job.</summary>
-    public static IEnumerable<WorkItem> WorkItems(JobSpec spec, BlobItemInfo blob)
+    /// <summary>
+    /// The work items of one listed input image: itself, or one per identity in a matrix job. In a retry round a matrix
+    /// job lists its failed outcomes' paths, INPUT/&lt;source-name&gt;/&lt;path&gt; (see <see cref="InputPath"/>): each is
+    /// that one identity's item.
+    /// </summary>
+    public static IEnumerable<WorkItem> WorkItems(JobSpec spec, BlobItemInfo blob, bool retryRound = false)
     {
+        if (!IsMatrix(spec))
+        {
+            return [new WorkItem(blob.Path, blob.ETag, blob.Size)];
+        }
+
+        if (retryRound)
+        {
+            var relative = blob.Path[spec.Input.Length..];
+            var slash = relative.IndexOf('/', StringComparison.Ordinal);
+            return [new WorkItem(spec.Input + relative[(slash + 1)..], blob.ETag, blob.Size) { Identity = relative[..slash] }];
+        }
+
         var item = new WorkItem(blob.Path, blob.ETag, blob.Size);
-        return IsMatrix(spec) ? Names(spec).Select(name => item with { Identity = name }) : [item];
+        return Names(spec).Select(name => item with { Identity = name });
+    }
+
+    /// <summary>
+    /// The input image an outcome path under the input prefix stands for: in a matrix job the path's first folder is
+    /// the source's name, not part of the input.
+    /// </summary>
+    public static string InputPath(JobSpec spec, string path)
+    {
+        if (!IsMatrix(spec))
+        {
+            return path;
+        }
+
+        var relative = path[spec.Input.Length..];
+        return spec.Input + relative[(relative.IndexOf('/', StringComparison.Ordinal) + 1)..];
     }
 
     /// <summary>The path of an item's output (and outcome) relative to the output prefix: OUT/&lt;source-name&gt;/&lt;mirrored path&gt; in a matrix job.</summary>
