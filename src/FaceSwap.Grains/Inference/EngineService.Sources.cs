@@ -4,6 +4,7 @@ using FaceSwap.Engine;
 using FaceSwap.Engine.Pipeline;
 using FaceSwap.Engine.Swapping;
 using FaceSwap.Grains.Batch;
+using FaceSwap.Grains.Hosting;
 using FaceSwap.Storage;
 
 namespace FaceSwap.Grains.Inference;
@@ -20,11 +21,18 @@ public sealed partial class EngineService
     private readonly ConcurrentDictionary<string, Lazy<SourceSet>> sourceSets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<IReadOnlyList<SourceIdentity>>> identities = new(StringComparer.Ordinal);
 
-    /// <summary>Targets with the same content are decoded and analysed once per silo (a bounded LRU by content hash).</summary>
-    private readonly TargetAnalysisCache analysisCache = new();
+    private TargetAnalysisCache? analysisCache;
 
     /// <summary>Repeat-image cache hits of this silo since it started.</summary>
-    public long CacheHits => analysisCache.Hits;
+    public long CacheHits => analysisCache?.Hits ?? 0;
+
+    /// <summary>
+    /// Targets with the same content are decoded and analysed once per silo (a bounded LRU by content hash); null when
+    /// <see cref="FaceSwapSiloOptions.RepeatImageCacheEntries"/> turns it off.
+    /// </summary>
+    private TargetAnalysisCache? RepeatCache => options.RepeatImageCacheEntries <= 0
+        ? null
+        : analysisCache ?? Interlocked.CompareExchange(ref analysisCache, new TargetAnalysisCache(options.RepeatImageCacheEntries), null) ?? analysisCache;
 
     /// <summary>
     /// Checks every identity of a spec with <see cref="JobSpec.Sources"/>: each has 1 to
@@ -122,6 +130,6 @@ public sealed partial class EngineService
             set.Value.Dispose();
         }
 
-        analysisCache.Dispose();
+        analysisCache?.Dispose();
     }
 }

@@ -209,7 +209,7 @@ public sealed partial class EngineService : IDisposable
                 JobId = batch.JobId,
                 Watermark = batch.Spec.Options.Watermark,
                 InputName = relative,
-                Cache = analysisCache,
+                Cache = RepeatCache,
             });
 
             using (timer.Time("write"))
