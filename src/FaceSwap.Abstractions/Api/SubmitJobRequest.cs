@@ -11,6 +11,12 @@ public sealed record SubmitJobRequest
     /// <summary>The image holding the source face.</summary>
     public string? Source { get; init; }
 
+    /// <summary>
+    /// Several sources instead of (or beside) <see cref="Source"/>: images and folder prefixes ending in '/'. Photos of one
+    /// person by default; every one against every target with <c>options.sourcesMode</c> "each".
+    /// </summary>
+    public IReadOnlyList<string>? Sources { get; init; }
+
     /// <summary>The prefix whose images are swapped, listed recursively.</summary>
     public string? Input { get; init; }
 

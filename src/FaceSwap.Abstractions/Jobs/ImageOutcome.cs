@@ -15,7 +15,11 @@ public enum ImageStatus
 
 /// <summary>One image to process: its path and the version (ETag) that was listed.</summary>
 [GenerateSerializer, Immutable, Alias("FaceSwap.WorkItem")]
-public sealed record WorkItem([property: Id(0)] string Path, [property: Id(1)] string ETag, [property: Id(2)] long Size);
+public sealed record WorkItem([property: Id(0)] string Path, [property: Id(1)] string ETag, [property: Id(2)] long Size)
+{
+    /// <summary>Matrix jobs: the name of the source this item puts into the image (its output folder); null otherwise.</summary>
+    [Id(30)] public string? Identity { get; init; }
+}
 
 /// <summary>Images of one job handed to an inference grain together. Names travel, never image bytes.</summary>
 [GenerateSerializer, Immutable, Alias("FaceSwap.WorkBatch")]
@@ -76,6 +80,15 @@ public sealed record ImageOutcome
 
     /// <summary>Reference mode: the smallest distance of a face that was not swapped as not_reference, to tune the distance by.</summary>
     [Id(11)] public float? NearestSkippedDistance { get; init; }
+
+    /// <summary>Matrix jobs: the source put into the image (<see cref="Path"/> then starts with its folder); null otherwise.</summary>
+    [Id(30)] public string? Identity { get; init; }
+
+    /// <summary>Source sets: the photo of the set put into each swapped face, largest face first; null for a single source.</summary>
+    [Id(31)] public IReadOnlyList<string>? SourcesUsed { get; init; }
+
+    /// <summary>Whether the image's decoding and analysis came from the repeat-image cache (same content seen before).</summary>
+    [Id(32)] public bool CacheHit { get; init; }
 }
 
 /// <summary>Whether a source face can be used, and why not.</summary>

@@ -51,6 +51,9 @@ public sealed record JobOptions
     /// <summary>Faces whose box's shorter side is under this many pixels are left untouched (every mode); 0: none.</summary>
     [Id(9)] public int MinFace { get; init; }
 
+    /// <summary>What a job does with several <see cref="JobSpec.Sources"/>: one person's set (default), or each one against every target.</summary>
+    [Id(30)] public SourcesMode SourcesMode { get; init; } = SourcesMode.Set;
+
     /// <summary>The default <see cref="ReferenceDistance"/>.</summary>
     public const float DefaultReferenceDistance = 0.3f;
 
@@ -90,4 +93,11 @@ public sealed record JobSpec
 
     /// <summary>Where the job mirrors its status as JSON (a blob-drop job's <c>_faceswap/status.json</c>); null for none.</summary>
     [Id(6)] public string? StatusPath { get; init; }
+
+    /// <summary>
+    /// Several sources, when the job has more than <see cref="Source"/> (which is then the first image among them):
+    /// image paths and folder prefixes (ending in '/'). With <see cref="SourcesMode.Set"/> they are photos of one
+    /// person; with <see cref="SourcesMode.Each"/> each entry is one identity (a folder: a set of one person).
+    /// </summary>
+    [Id(30)] public IReadOnlyList<string>? Sources { get; init; }
 }

@@ -37,6 +37,9 @@ public sealed record JobCounters
     /// <summary>Faces swapped.</summary>
     [Id(5)] public long Faces { get; init; }
 
+    /// <summary>Images whose decoding and analysis came from the repeat-image cache (same content seen before on that silo).</summary>
+    [Id(30)] public long CacheHits { get; init; }
+
     /// <summary>Images with an outcome.</summary>
     public long Finished => Ok + NoFace + Failed + Skipped;
 
@@ -49,13 +52,14 @@ public sealed record JobCounters
         Failed = Failed + other.Failed,
         Skipped = Skipped + other.Skipped,
         Faces = Faces + other.Faces,
+        CacheHits = CacheHits + other.CacheHits,
     };
 
     /// <summary>Adds one outcome.</summary>
     public JobCounters Add(ImageOutcome outcome) => outcome.Status switch
     {
-        ImageStatus.Ok => this with { Ok = Ok + 1, Faces = Faces + outcome.Faces },
-        ImageStatus.NoFace => this with { NoFace = NoFace + 1 },
+        ImageStatus.Ok => this with { Ok = Ok + 1, Faces = Faces + outcome.Faces, CacheHits = CacheHits + (outcome.CacheHit ? 1 : 0) },
+        ImageStatus.NoFace => this with { NoFace = NoFace + 1, CacheHits = CacheHits + (outcome.CacheHit ? 1 : 0) },
         ImageStatus.Skipped => this with { Skipped = Skipped + 1 },
         _ => this with { Failed = Failed + 1 },
     };

@@ -21,7 +21,8 @@ public static class RemoteCommands
     public static Command Submit()
     {
         var remote = new RemoteConnection();
-        var source = new Option<string>("--source") { Description = "Storage path of the image with the source face, e.g. inbox/faces/anna.jpg", Required = true };
+        var source = SourceArguments.Source("Storage path of the image with the source face, e.g. inbox/faces/anna.jpg; repeat it or give a prefix ending in '/' for several photos of one person, or with --sources-mode each for several people");
+        var sourcesMode = SourceArguments.Mode();
         var input = new Option<string>("--input") { Description = "Storage prefix of the images to swap, e.g. inbox/photos/", Required = true };
         var output = new Option<string>("--output") { Description = "Storage prefix of the outputs; mirrors the input's paths", Required = true };
         var faces = CommonOptions.Faces();
@@ -34,14 +35,18 @@ public static class RemoteCommands
         var noWatermark = new Option<bool>("--no-watermark") { Description = "Do not embed the invisible watermark (outputs are still marked AI-generated in their metadata)" };
         var command = new Command("submit", "Submit a job to a FaceSwap server; prints the job id")
         {
-            source, input, output, faces, batchSize, prefetch, quality, consent, jobId, wait, noWatermark,
+            source, sourcesMode, input, output, faces, batchSize, prefetch, quality, consent, jobId, wait, noWatermark,
         };
         remote.AddTo(command);
         command.SetAction((parse, ct) => remote.RunAsync(parse, ct, async (client, token) =>
         {
+            var sources = parse.GetValue(source)!;
+            var mode = SourceArguments.ParseMode(parse.GetValue(sourcesMode)!);
+            var single = sources.Length == 1 && !sources[0].EndsWith('/') && mode == SourcesMode.Set;
             var request = new SubmitJobRequest
             {
-                Source = parse.GetValue(source),
+                Source = single ? sources[0] : null,
+                Sources = single ? null : sources,
                 Input = parse.GetValue(input),
                 Output = parse.GetValue(output),
                 ConsentReference = parse.GetValue(consent),
@@ -49,6 +54,7 @@ public static class RemoteCommands
                 Options = new JobOptions
                 {
                     Faces = CommonOptions.ParseFaceMode(parse.GetValue(faces)!),
+                    SourcesMode = mode,
                     BatchSize = parse.GetValue(batchSize),
                     Prefetch = parse.GetValue(prefetch),
                     Quality = parse.GetValue(quality),

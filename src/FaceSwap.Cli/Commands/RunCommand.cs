@@ -16,7 +16,8 @@ namespace FaceSwap.Cli.Commands;
 /// <summary>`faceswap run`: a whole folder (or blob prefix) through the platform, output mirrored.</summary>
 public static class RunCommand
 {
-    private static readonly Option<string> Source = new("--source") { Description = "Image with the source face (a local file, or a path in --storage)", Required = true };
+    private static readonly Option<string[]> Source = SourceArguments.Source("Image with the source face (a local file, or a path in --storage); repeat it or give a folder for several photos of one person, or with --sources-mode each for several people");
+    private static readonly Option<string> SourcesMode = SourceArguments.Mode();
     private static readonly Option<string> Input = new("--input") { Description = "Input folder (local) or container/prefix (blob storage)", Required = true };
     private static readonly Option<string> Output = new("--output") { Description = "Output folder (local) or container/prefix; mirrors the input's paths", Required = true };
     private static readonly Option<string> Storage = new("--storage") { Description = "local, or a storage connection string (Azurite or Azure)", DefaultValueFactory = _ => "local" };
@@ -35,7 +36,7 @@ public static class RunCommand
     {
         var command = new Command("run", "Swap the source face into every face of every image under the input; the output mirrors the input")
         {
-            Source, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, References, ReferenceDistance, MinFace, MaxPixels, NoWatermark,
+            Source, SourcesMode, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, References, ReferenceDistance, MinFace, MaxPixels, NoWatermark,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse, ct)));
         return command;
@@ -62,7 +63,9 @@ public static class RunCommand
         var faces = parse.GetValue(Faces)!;
         var referenceValues = parse.GetValue(References) ?? [];
         CommonOptions.CheckSelection(faces, referenceValues, parse.GetValue(ReferenceDistance), parse.GetValue(MinFace));
-        var source = await ResolveSourceAsync(parse.GetValue(Source)!, local, store, output, cancellationToken);
+        var sourcesMode = SourceArguments.ParseMode(parse.GetValue(SourcesMode)!);
+        var (source, sources) = await SourceArguments.ResolveAsync(parse.GetValue(Source)!, sourcesMode, local, store,
+            value => ResolveSourceAsync(value, local, store, output, cancellationToken), cancellationToken);
         var references = new List<string>();
         foreach (var reference in referenceValues)
         {
@@ -73,12 +76,14 @@ public static class RunCommand
         var spec = new JobSpec
         {
             Source = source,
+            Sources = sources,
             Input = input,
             Output = output,
             SubmittedBy = Environment.UserName,
             Options = new JobOptions
             {
                 Faces = CommonOptions.ParseFaceMode(faces),
+                SourcesMode = sourcesMode,
                 References = references.Count > 0 ? references : null,
                 ReferenceDistance = parse.GetValue(ReferenceDistance),
                 MinFace = parse.GetValue(MinFace),
@@ -131,6 +136,7 @@ public static class RunCommand
             Console.WriteLine($"faces left untouched: {outcomes.Sum(o => o.FacesSkipped)} ({string.Join(", ", reasons)})");
         }
 
+        await SourceReport.PrintAsync(store, spec, jobId, status, cancellationToken);
         Console.Write(StageTable.Format(await StageTable.ReadAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken)));
         return ExitCodes.Success;
     }

@@ -4,6 +4,7 @@ using FaceSwap.Engine;
 using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Pipeline;
+using FaceSwap.Engine.Swapping;
 
 namespace FaceSwap.Cli.Commands;
 
@@ -12,7 +13,7 @@ public static class SwapCommand
 {
     private static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    private static readonly Option<string> Source = new("--source") { Description = "Image with the source face", Required = true };
+    private static readonly Option<string[]> Source = SourceArguments.Source("Image with the source face; repeat it or give a folder for several photos of one person (the closest head pose is used per face)");
     private static readonly Option<string> Target = new("--target") { Description = "Image whose faces are replaced", Required = true };
     private static readonly Option<string> Output = new("--output") { Description = "Output image (.jpg, .png or .webp)", Required = true };
     private static readonly Option<string?> Report = new("--report") { Description = "Write a JSON report of faces, similarities and timings" };
@@ -35,7 +36,8 @@ public static class SwapCommand
 
     private static async Task<int> RunAsync(ParseResult parse)
     {
-        var sourcePath = parse.GetValue(Source)!;
+        var sourceValues = parse.GetValue(Source)!;
+        var sourcePaths = sourceValues.SelectMany(SourceArguments.LocalImages).ToList();
         var targetPath = parse.GetValue(Target)!;
         var outputPath = parse.GetValue(Output)!;
         var format = ImageCodec.FormatFromPath(outputPath);
@@ -43,13 +45,16 @@ public static class SwapCommand
         var referencePaths = parse.GetValue(References) ?? [];
         CommonOptions.CheckSelection(faces, referencePaths, parse.GetValue(ReferenceDistance), parse.GetValue(MinFace));
         var referenceBytes = referencePaths.Select(p => (Path: p, Bytes: CommonOptions.ReadInput(p, "reference"))).ToList();
-        var sourceBytes = CommonOptions.ReadInput(sourcePath, "source");
+        var sourceBytes = sourcePaths.Select(p => (Name: Path.GetFileName(p), Bytes: CommonOptions.ReadInput(p, "source"))).ToList();
         var targetBytes = CommonOptions.ReadInput(targetPath, "target");
 
         var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
         using var engine = FaceEngine.Load(models, new EngineOptions { MaxPixels = parse.GetValue(MaxPixels) });
 
-        using var source = WithContext(sourcePath, () => engine.PrepareSource(sourceBytes));
+        using var source = sourceBytes.Count == 1
+            ? SourceSet.Of(WithContext(sourcePaths[0], () => engine.PrepareSource(sourceBytes[0].Bytes)))
+            : WithContext("source set", () => SourceSet.Prepare(engine, sourceBytes));
+        using var single = sourceBytes.Count == 1 ? source.Candidates[0].Face : null;
         var references = referenceBytes.Select(r => WithContext($"reference {r.Path}", () => engine.PrepareReference(r.Bytes))).ToList();
         var result = WithContext(targetPath, () => engine.Swap(targetBytes, source, new SwapRequest
         {
@@ -80,6 +85,7 @@ public static class SwapCommand
                     referenceDistance = f.ReferenceDistance is { } d ? Math.Round(d, 4) : (double?)null,
                     similarityBefore = Math.Round(f.SimilarityBefore, 4),
                     similarityAfter = f.SimilarityAfter is { } a ? Math.Round(a, 4) : (double?)null,
+                    source = f.Source,
                 }),
                 timingsMs = result.TimingsMs.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 1)),
             };
@@ -96,7 +102,8 @@ public static class SwapCommand
             }
 
             var after = face.SimilarityAfter is { } s ? s.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) : "not found";
-            Console.WriteLine($"face at [{string.Join(",", face.Box)}]: similarity to source {face.SimilarityBefore:0.000} -> {after}{distance}");
+            var photo = face.Source is null ? "" : $", from {face.Source}";
+            Console.WriteLine($"face at [{string.Join(",", face.Box)}]: similarity to source {face.SimilarityBefore:0.000} -> {after}{distance}{photo}");
         }
 
         var skipped = result.Faces.Count(f => !f.Swapped);

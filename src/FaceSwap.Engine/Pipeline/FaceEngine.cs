@@ -141,83 +141,96 @@ public sealed class FaceEngine : IDisposable
     }
 
     /// <summary>Swaps the source into the selected faces of a target image and encodes the result.</summary>
-    public SwapResult Swap(byte[] targetBytes, SourceFace source, SwapRequest request)
+    public SwapResult Swap(byte[] targetBytes, SourceFace source, SwapRequest request) => Swap(targetBytes, SourceSet.Of(source), request);
+
+    /// <summary>
+    /// Swaps a source set into the selected faces of a target image (per face, the photo of the set whose head pose is
+    /// closest) and encodes the result.
+    /// </summary>
+    public SwapResult Swap(byte[] targetBytes, SourceSet sources, SwapRequest request)
     {
-        using var target = Decode(targetBytes, request.InputName);
-        return Swap(target, source, request);
+        using var target = Prepare(targetBytes, request.InputName, request.Cache, decodeAhead: false);
+        return Swap(target, sources, request);
     }
 
     /// <summary>
-    /// Decodes a target image, checking first that its content is what its name says (<paramref name="inputName"/>,
-    /// when given) and that it is not larger than allowed.
+    /// Readies a target for <see cref="Swap(TargetImage, SourceSet, SwapRequest)"/>: checks that its content is what its
+    /// name says (<paramref name="inputName"/>, when given) and, with <paramref name="decodeAhead"/>, decodes it now
+    /// unless <paramref name="cache"/> already holds its analysis (the engine service does this ahead of its engine
+    /// threads).
     /// </summary>
-    public DecodedImage Decode(byte[] imageBytes, string? inputName)
+    public TargetImage Prepare(byte[] imageBytes, string? inputName, TargetAnalysisCache? cache, bool decodeAhead)
     {
-        var started = Stopwatch.GetTimestamp();
         if (inputName is not null)
         {
             ImageCodec.CheckContentMatchesName(imageBytes, inputName);
         }
 
-        var frame = ImageCodec.Decode(imageBytes, Options.MaxPixels);
-        return new DecodedImage(frame, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var target = new TargetImage(imageBytes, cache is null ? null : TargetAnalysisCache.Key(imageBytes));
+        if (decodeAhead && (cache is null || !cache.Contains(target.ContentKey!)))
+        {
+            target.DecodeNow(Options.MaxPixels);
+        }
+
+        return target;
     }
 
-    /// <summary>Swaps the source into the selected faces of a decoded target (changing its pixels) and encodes the result.</summary>
-    public SwapResult Swap(DecodedImage target, SourceFace source, SwapRequest request)
+    /// <summary>
+    /// Swaps a source set into the selected faces of a prepared target (per face, the photo of the set whose head pose
+    /// is closest) and encodes the result.
+    /// </summary>
+    public SwapResult Swap(TargetImage target, SourceSet sources, SwapRequest request)
     {
         var timings = new StageTimer();
-        timings.Add("decode", target.DecodeMilliseconds);
-        var frame = target.Frame;
-        var faces = FindFaces(frame, timings);
-        if (faces.Count == 0)
+        var analysis = this.Analyse(target, request, timings);
+        using (var frame = analysis.Frame)
         {
-            throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the image");
-        }
-
-        IReadOnlyList<float[]> embeddings;
-        using (timings.Time("embed"))
-        {
-            embeddings = Embedder.EmbedAll(frame, faces.Select(f => f.Landmarks).ToList());
-        }
-
-        var choices = Select(faces, embeddings, request);
-        var selected = faces.Where((_, i) => choices[i].Selected).ToList();
-        foreach (var face in selected)
-        {
-            Swapper.Swap(frame, face, source, timings);
-        }
-
-        var watermarked = request.Watermark && request.JobId is not null;
-        if (watermarked)
-        {
-            using (timings.Time("watermark"))
+            var (faces, embeddings) = (analysis.Faces, analysis.Embeddings);
+            if (faces.Count == 0)
             {
-                Watermark.Embed(frame, request.JobId!);
+                throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the image");
             }
-        }
 
-        byte[] output;
-        using (timings.Time("encode"))
-        {
-            // Every output is marked as AI-generated in its metadata (see XmpMarker).
-            output = XmpMarker.Mark(ImageCodec.Encode(frame, request.OutputFormat, request.Quality), request.OutputFormat, request.JobId, watermarked);
-        }
+            var choices = Select(faces, embeddings, request);
+            var selected = faces.Where((_, i) => choices[i].Selected).ToList();
+            var used = selected.Select(face => sources.For(face.Landmarks)).ToList();
+            for (var i = 0; i < selected.Count; i++)
+            {
+                Swapper.Swap(frame, selected[i], used[i].Face, timings);
+            }
 
-        var after = request.MeasureAfter
-            ? MeasureAfter(output, selected, source, timings)
-            : new float?[selected.Count];
-        var reports = new List<FaceReport>(faces.Count);
-        var next = 0;
-        for (var i = 0; i < faces.Count; i++)
-        {
-            var (isSelected, reason, distance) = choices[i];
-            var similarity = FaceEmbedder.Similarity(source.Embedding, embeddings[i]);
-            reports.Add(new FaceReport(faces[i].BoxArray, faces[i].Score, similarity, isSelected ? after[next++] : null, Swapped: isSelected,
-                Selected: isSelected, Reason: reason, ReferenceDistance: distance));
-        }
+            var watermarked = request.Watermark && request.JobId is not null;
+            if (watermarked)
+            {
+                using (timings.Time("watermark"))
+                {
+                    Watermark.Embed(frame, request.JobId!);
+                }
+            }
 
-        return new SwapResult(output, frame.Width, frame.Height, reports, timings.Totals);
+            byte[] output;
+            using (timings.Time("encode"))
+            {
+                // Every output is marked as AI-generated in its metadata (see XmpMarker).
+                output = XmpMarker.Mark(ImageCodec.Encode(frame, request.OutputFormat, request.Quality), request.OutputFormat, request.JobId, watermarked);
+            }
+
+            var after = request.MeasureAfter
+                ? MeasureAfter(output, selected, sources.Identity, timings)
+                : new float?[selected.Count];
+            var reports = new List<FaceReport>(faces.Count);
+            var next = 0;
+            for (var i = 0; i < faces.Count; i++)
+            {
+                var (isSelected, reason, distance) = choices[i];
+                var similarity = sources.Similarity(embeddings[i]);
+                var source = isSelected && sources.IsSet ? used[next].Name : null;
+                reports.Add(new FaceReport(faces[i].BoxArray, faces[i].Score, similarity, isSelected ? after[next++] : null, Swapped: isSelected,
+                    Selected: isSelected, Reason: reason, ReferenceDistance: distance, Source: source));
+            }
+
+            return new SwapResult(output, frame.Width, frame.Height, reports, timings.Totals, analysis.CacheHit);
+        }
     }
 
     /// <summary>
@@ -283,7 +296,7 @@ public sealed class FaceEngine : IDisposable
     /// Similarity to the source measured on the encoded output with fresh detection and landmarks; a face that is
     /// not found again (null) counts as a failed swap.
     /// </summary>
-    private float?[] MeasureAfter(byte[] output, IReadOnlyList<DetectedFace> swapped, SourceFace source, StageTimer timings)
+    private float?[] MeasureAfter(byte[] output, IReadOnlyList<DetectedFace> swapped, float[] identity, StageTimer timings)
     {
         using var scope = timings.Time("verify");
         using var written = ImageCodec.Decode(output, long.MaxValue);
@@ -308,7 +321,7 @@ public sealed class FaceEngine : IDisposable
 
             if (located[next++].Landmarks.Length == 68)
             {
-                result[i] = FaceEmbedder.Similarity(source.Embedding, embeddings[nextUsable++]);
+                result[i] = FaceEmbedder.Similarity(identity, embeddings[nextUsable++]);
             }
         }
 

@@ -73,15 +73,20 @@ public sealed record SwapRequest
 
     /// <summary>The input's name: when set, content of another format than its extension names is refused.</summary>
     public string? InputName { get; init; }
+
+    /// <summary>Repeat-image cache: targets with the same content are decoded and analysed once; null for none.</summary>
+    public TargetAnalysisCache? Cache { get; init; }
 }
 
 /// <summary>
 /// What happened to one detected target face. <paramref name="Selected"/> faces are swapped (<paramref name="Swapped"/>);
 /// the others say why not in <paramref name="Reason"/> (<see cref="SkipReasons"/>). <paramref name="ReferenceDistance"/>
-/// is the face's cosine distance to its nearest reference, in reference mode.
+/// is the face's cosine distance to its nearest reference, in reference mode. <paramref name="Source"/> names the photo
+/// of a source set that was put into the face (null for a single source).
 /// </summary>
 public sealed record FaceReport(int[] Box, float Score, float SimilarityBefore, float? SimilarityAfter, bool Swapped,
-    bool Selected = true, string? Reason = null, float? ReferenceDistance = null);
+    bool Selected = true, string? Reason = null, float? ReferenceDistance = null, string? Source = null);
 
-/// <summary>The result of swapping one image.</summary>
-public sealed record SwapResult(byte[] Output, int Width, int Height, IReadOnlyList<FaceReport> Faces, IReadOnlyDictionary<string, double> TimingsMs);
+/// <summary>The result of swapping one image; <paramref name="CacheHit"/> when its analysis came from the repeat-image cache.</summary>
+public sealed record SwapResult(byte[] Output, int Width, int Height, IReadOnlyList<FaceReport> Faces, IReadOnlyDictionary<string, double> TimingsMs,
+    bool CacheHit = false);

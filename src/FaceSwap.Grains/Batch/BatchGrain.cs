@@ -145,7 +145,7 @@ public sealed partial class BatchGrain(
             }
         }
 
-        state.State.SpecHash = SpecHash(spec, source?.ETag ?? "none", referenceVersions);
+        state.State.SpecHash = SpecHash(spec, source?.ETag ?? "none", referenceVersions) + await SourceMatrix.HashPartAsync(store, spec);
         state.State.State = JobState.Running;
         state.State.Started = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
@@ -269,9 +269,9 @@ public sealed partial class BatchGrain(
                     {
                         var page = await ListPageAsync(spec, nextToken, pageSize);
                         var tracked = new Page(nextToken, page.ContinuationToken);
-                        foreach (var blob in page.Items.Where(b => JobFiles.IsInputImage(spec, b.Path)))
+                        foreach (var item in page.Items.Where(b => JobFiles.IsInputImage(spec, b.Path)).SelectMany(b => SourceMatrix.WorkItems(spec, b, retryRound: state.State.RetryList is not null)))
                         {
-                            buffer.Enqueue((new WorkItem(blob.Path, blob.ETag, blob.Size), tracked));
+                            buffer.Enqueue((item, tracked));
                             tracked.Listed++;
                         }
 
@@ -335,7 +335,7 @@ public sealed partial class BatchGrain(
         foreach (var relative in retryPaths[start..end])
         {
             var path = spec.Input + relative;
-            items.Add(await store.GetPropertiesAsync(path) ?? new BlobItemInfo(path, 0, "", DateTimeOffset.MinValue));
+            items.Add(await store.GetPropertiesAsync(SourceMatrix.InputPath(spec, path)) is { } found ? found with { Path = path } : new BlobItemInfo(path, 0, "", DateTimeOffset.MinValue));
         }
 
         return new BlobPage(items, end < retryPaths.Length ? end.ToString(CultureInfo.InvariantCulture) : null);
@@ -385,7 +385,8 @@ public sealed partial class BatchGrain(
             {
                 outcomes = batch.Select(b => new ImageOutcome
                 {
-                    Path = b.Item.Path[spec.Input.Length..],
+                    Path = SourceMatrix.OutputRelative(spec, b.Item),
+                    Identity = b.Item.Identity,
                     Status = ImageStatus.Failed,
                     ErrorClass = "dispatch_error",
                     Message = e.Message,
@@ -502,6 +503,9 @@ public sealed partial class BatchGrain(
             spec = status.Spec,
             specHash = state.State.SpecHash,
             stages = await StageTable.ReadAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId)),
+            sources = SourceMatrix.IsMatrix(state.State.Spec!)
+                ? SourceMatrix.Table(state.State.Spec!, await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId)))
+                : null,
         };
         await store.WriteAsync(JobFiles.Summary(state.State.Spec!, JobId),
             JsonSerializer.SerializeToUtf8Bytes(summary, new JsonSerializerOptions(FaceSwapJson.Options) { WriteIndented = true }), "application/json", null);

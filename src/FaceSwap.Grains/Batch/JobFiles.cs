@@ -24,7 +24,7 @@ public static class JobFiles
     /// </summary>
     public static bool IsInputImage(JobSpec spec, string path) =>
         ImageCodec.ReadableExtensions.Contains(Path.GetExtension(path))
-        && path != spec.Source
+        && !SourceMatrix.IsSource(spec, path)
         && !path[spec.Input.Length..].Split('/').Contains(Folder)
         && !(spec.Output.StartsWith(spec.Input, StringComparison.Ordinal) && spec.Output != spec.Input && path.StartsWith(spec.Output, StringComparison.Ordinal));
 }

@@ -16,11 +16,6 @@ public static class JobRequestValidation
 
         var input = Prefix(request.Input);
         var output = Prefix(request.Output);
-        if (BlobPathRules.Problem(request.Source, isPrefix: false) is { } sourceProblem)
-        {
-            Add("source", sourceProblem);
-        }
-
         if (BlobPathRules.Problem(input, isPrefix: true) is { } inputProblem)
         {
             Add("input", inputProblem);
@@ -114,15 +109,14 @@ public static class JobRequestValidation
             Add("options.minFace", "must be 0 or more (pixels)");
         }
 
+        SourceValidation.CheckShape(request, options, Add);
+
         if (errors.Count > 0)
         {
             return (null, errors);
         }
 
-        if (await store.GetPropertiesAsync(request.Source!, cancellationToken) is null)
-        {
-            Add("source", $"no image at {request.Source}");
-        }
+        var source = await SourceValidation.CheckStoreAsync(request, store, Add, cancellationToken);
 
         foreach (var reference in references)
         {
@@ -144,7 +138,8 @@ public static class JobRequestValidation
 
         return (new JobSpec
         {
-            Source = request.Source!,
+            Source = source!,
+            Sources = SourceValidation.Entries(request),
             Input = input!,
             Output = output!,
             Options = options,

@@ -99,6 +99,7 @@ public sealed partial class BlobDropHandler(IGrainFactory grains, IBlobStore sto
         var request = new SubmitJobRequest
         {
             Source = manifest.Source is { } source && source.StartsWith("./", StringComparison.Ordinal) ? folder + source[2..] : manifest.Source,
+            Sources = manifest.Sources?.Select(s => s.StartsWith("./", StringComparison.Ordinal) ? folder + s[2..] : s).ToList(),
             Input = folder,
             Output = manifest.Output ?? drop.Outbox + folder[drop.Inbox.Length..],
             // References may be relative to the manifest's folder too ("./anna.jpg").

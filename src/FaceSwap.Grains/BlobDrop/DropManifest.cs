@@ -15,6 +15,9 @@ public sealed record DropManifest
     /// <summary>The image holding the source face.</summary>
     public string? Source { get; init; }
 
+    /// <summary>Several sources (images or folder prefixes ending in '/'), paths as for <see cref="Source"/>; see <see cref="SubmitJobRequest.Sources"/>.</summary>
+    public IReadOnlyList<string>? Sources { get; init; }
+
     /// <summary>The output prefix; default: the drop's folder in the outbox container.</summary>
     public string? Output { get; init; }
 

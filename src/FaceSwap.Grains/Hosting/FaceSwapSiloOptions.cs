@@ -42,6 +42,12 @@ public sealed class FaceSwapSiloOptions
     /// <summary>Trust and safety: consent requirement and the audit log (section FaceSwap:Safety).</summary>
     public Safety.SafetyOptions Safety { get; set; } = new();
 
+    /// <summary>
+    /// Repeat-image cache: how many decoded and analysed targets (by content hash) the silo keeps, at most 256 MB of
+    /// pixels; 0 turns it off.
+    /// </summary>
+    public int RepeatImageCacheEntries { get; set; } = 64;
+
     /// <summary>Effective pipeline count.</summary>
     public int EffectiveConcurrency => Concurrency > 0 ? Concurrency : Environment.ProcessorCount;
 }

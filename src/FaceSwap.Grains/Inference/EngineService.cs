@@ -7,6 +7,7 @@ using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Pipeline;
 using FaceSwap.Engine.Swapping;
+using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.Diagnostics;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Storage;
@@ -76,7 +77,7 @@ public sealed partial class EngineService : IDisposable
             var properties = await store.GetPropertiesAsync(spec.Source)
                 ?? throw new FaceSwapException(FaceSwapErrorKind.NoFace, $"source face '{spec.Source}' does not exist");
             await Task.Factory.StartNew(() => GetSource(spec, properties.ETag), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            if (await CheckReferencesAsync(spec) is { } refused)
+            if ((await CheckSourceSetsAsync(spec) ?? await CheckReferencesAsync(spec)) is { } refused)
             {
                 return refused with { SourceSha256 = await SourceSha256Async(spec) };
             }
@@ -145,15 +146,15 @@ public sealed partial class EngineService : IDisposable
     private async Task<ImageOutcome> ProcessAsync(WorkBatch batch, WorkItem item, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var relative = item.Path[batch.Spec.Input.Length..];
-        var outcome = new ImageOutcome { Path = relative, Silo = siloName };
+        var relative = SourceMatrix.OutputRelative(batch.Spec, item);
+        var outcome = new ImageOutcome { Path = relative, Silo = siloName, Identity = item.Identity };
         try
         {
             var outputPath = batch.Spec.Output + relative;
             var timer = new StageTimer();
             SwapResult result;
             await prefetched.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var request = new SwapWork(batch, relative, prefetched);
+            var request = new SwapWork(batch, item, relative, prefetched);
             try
             {
                 IReadOnlyDictionary<string, string>? existing;
@@ -177,7 +178,7 @@ public sealed partial class EngineService : IDisposable
                 // Decoding ahead is bounded separately (decoded images are large): at most one waiting per engine thread.
                 await decodedAhead.WaitAsync(cancellationToken).ConfigureAwait(false);
                 request.HoldsDecodeSlot(decodedAhead);
-                request.Target = engine.Value.Decode(bytes, relative);
+                request.Target = engine.Value.Prepare(bytes, relative, RepeatCache, decodeAhead: true);
                 await queue.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
                 result = await request.Completion.Task.ConfigureAwait(false);
             }
@@ -210,6 +211,8 @@ public sealed partial class EngineService : IDisposable
                 SkipReasons = skipped.Count == 0 ? null : skipped.GroupBy(f => f.Reason ?? "unselected").ToDictionary(g => g.Key, g => g.Count()),
                 NearestSkippedDistance = skipped.Where(f => f.Reason == SkipReasons.NotReference).Min(f => f.ReferenceDistance),
                 Similarity = measured.Count > 0 ? MathF.Round(measured.Average(), 4) : null,
+                SourcesUsed = result.Faces.Any(f => f.Source is not null) ? result.Faces.Where(f => f.Swapped).Select(f => f.Source ?? "").ToList() : null,
+                CacheHit = result.CacheHit,
                 Milliseconds = Elapsed(started),
                 Stages = stages,
             };
@@ -259,7 +262,7 @@ public sealed partial class EngineService : IDisposable
             work.ReleaseSlots();
             try
             {
-                work.Completion.TrySetResult(Swap(work.Batch, work.RelativePath, work.Target!));
+                work.Completion.TrySetResult(Swap(work));
             }
             catch (Exception e)
             {
@@ -270,10 +273,10 @@ public sealed partial class EngineService : IDisposable
         }
     }
 
-    private SwapResult Swap(WorkBatch batch, string relativePath, DecodedImage target)
+    private SwapResult Swap(SwapWork work)
     {
-        var source = GetSource(batch.Spec, SourceETag(batch.SpecHash));
-        return engine.Value.Swap(target, source, new SwapRequest
+        var batch = work.Batch;
+        return engine.Value.Swap(work.Target!, GetSourceSet(batch, work.Item), new SwapRequest
         {
             Faces = batch.Spec.Options.Faces switch
             {
@@ -284,10 +287,11 @@ public sealed partial class EngineService : IDisposable
             References = batch.Spec.Options.Faces == FaceMode.Reference ? GetReferences(batch) : [],
             ReferenceDistance = batch.Spec.Options.ReferenceDistance,
             MinFace = batch.Spec.Options.MinFace,
-            OutputFormat = ImageCodec.FormatFromPath(relativePath),
+            OutputFormat = ImageCodec.FormatFromPath(work.RelativePath),
             Quality = batch.Spec.Options.Quality,
             JobId = batch.JobId,
             Watermark = batch.Spec.Options.Watermark,
+            Cache = RepeatCache,
         });
     }
 
@@ -409,20 +413,24 @@ public sealed partial class EngineService : IDisposable
             source.Value.Dispose();
         }
 
+        DisposeSources();
+
         stopping.Dispose();
     }
 
     /// <summary>One image between the fetch stage and an engine thread, with the buffer slots it holds until an engine thread takes it.</summary>
-    private sealed class SwapWork(WorkBatch batch, string relativePath, SemaphoreSlim prefetchSlot)
+    private sealed class SwapWork(WorkBatch batch, WorkItem item, string relativePath, SemaphoreSlim prefetchSlot)
     {
         private SemaphoreSlim? prefetch = prefetchSlot;
         private SemaphoreSlim? decode;
 
         public WorkBatch Batch { get; } = batch;
 
+        public WorkItem Item { get; } = item;
+
         public string RelativePath { get; } = relativePath;
 
-        public DecodedImage? Target { get; set; }
+        public TargetImage? Target { get; set; }
 
         public TaskCompletionSource<SwapResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -217,7 +217,8 @@ public static class JobsApi
     }
 
     private static bool SameJob(JobSpec a, JobSpec b) =>
-        a.Source == b.Source && a.Input == b.Input && a.Output == b.Output && a.Options.SameAs(b.Options);
+        a.Source == b.Source && a.Input == b.Input && a.Output == b.Output && a.Options.SameAs(b.Options)
+        && (a.Sources ?? []).SequenceEqual(b.Sources ?? []);
 
     private static string JsonProblem(JsonException e) =>
         e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "is not a known member" : "has a value of the wrong type or is not valid JSON";

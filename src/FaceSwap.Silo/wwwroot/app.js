@@ -356,6 +356,10 @@ const FIELD_IDS = {
   output: 'output',
   'options.faces': 'faces',
   'options.batchsize': 'batch-size',
+  'options.references': 'references',
+  'options.referencedistance': 'reference-distance',
+  sources: 'sources',
+  'options.sourcesmode': 'sources-mode',
   consentreference: 'consent',
 };
 
@@ -394,11 +398,20 @@ function showFieldErrors(errors) {
 
 function formBody() {
   const text = (id) => $(id).value.trim() || undefined;
+  const lines = (id) => $(id).value.split('\n').map((line) => line.trim()).filter(Boolean);
   const options = { faces: $('faces').value };
   const batch = $('batch-size').value.trim();
   if (batch !== '') options.batchSize = Number(batch);
+  if (options.faces === 'reference') {
+    options.references = lines('references');
+    const distance = $('reference-distance').value.trim();
+    if (distance !== '') options.referenceDistance = Number(distance);
+  }
+  const sources = lines('sources');
+  if ($('sources-mode').value === 'each') options.sourcesMode = 'each';
   return {
     source: text('source'),
+    sources: sources.length ? sources : undefined,
     input: text('input'),
     output: text('output'),
     options,
@@ -512,7 +525,9 @@ function renderFacts(status) {
   add('Source face', spec.source, 'mono');
   add('Input', spec.input, 'mono');
   add('Output', spec.output, 'mono');
-  add('Faces', options.faces === 'largest' ? 'largest only' : 'all');
+  add('Faces', options.faces === 'largest' ? 'largest only'
+    : options.faces === 'reference' ? `people in ${options.references?.length ?? 0} reference photo(s), distance ${options.referenceDistance ?? 0.3}` : 'all');
+  add('Sources', spec.sources?.length ? `${spec.sources.join(', ')} (${options.sourcesMode === 'each' ? 'each against every photo' : 'one person'})` : undefined, 'mono');
   add('Batch size', options.batchSize);
   add('Submitted by', spec.submittedBy);
   add('Consent', spec.consentReference);
@@ -1018,6 +1033,9 @@ function start() {
     $('key').focus();
   });
   $('submit-form').addEventListener('submit', submitJob);
+  const showReferenceFields = () => { $('reference-fields').hidden = $('faces').value !== 'reference'; };
+  $('faces').addEventListener('change', showReferenceFields);
+  showReferenceFields();
   $('jobs-more').addEventListener('click', () => loadJobs({ reset: false }));
   $('jobs-refresh').addEventListener('click', () => loadJobs({ reset: true }));
   $('failures-more').addEventListener('click', () => state.job && loadFailures(state.job.generation, { reset: false }));
