@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using FaceSwap.Engine.Onnx.Proto;
+using Google.Protobuf;
+
+namespace FaceSwap.Engine.Onnx;
+
+/// <summary>
+/// Reads, edits and writes ONNX models (ModelProto) without ONNX Runtime. Fields the bundled onnx.proto subset
+/// does not declare are kept by Google.Protobuf as unknown fields, so parse + write keeps a model intact.
+/// </summary>
+public static class OnnxModelEditor
+{
+    // Deeply nested If/Loop subgraphs exceed Google.Protobuf's default of 100 levels.
+    private const int RecursionLimit = 1000;
+
+    /// <summary>Parses a model; a file that is not a ModelProto gives <see cref="FaceSwapErrorKind.ModelCorrupt"/>.</summary>
+    public static ModelProto Parse(ReadOnlySpan<byte> model)
+    {
+        try
+        {
+            var proto = new ModelProto();
+            using (var input = CodedInputStream.CreateWithLimits(new MemoryStream(model.ToArray(), writable: false), int.MaxValue, RecursionLimit))
+            {
+                proto.MergeFrom(input);
+            }
+
+            if (proto.Graph is null)
+            {
+                throw new FaceSwapException(FaceSwapErrorKind.ModelCorrupt, "not an ONNX model: it has no graph");
+            }
+
+            return proto;
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new FaceSwapException(FaceSwapErrorKind.ModelCorrupt, $"not an ONNX model: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Serialises a model.</summary>
+    public static byte[] Write(ModelProto model) => model.ToByteArray();
+
+    /// <summary>
+    /// Gives dimension 0 of every graph input and output (and of every value_info entry of rank 2 or more) whose
+    /// dim 0 is the fixed value 1 the symbolic name <paramref name="dimName"/>, so a session accepts batches.
+    /// Inputs that are initializers (older IRs list them as inputs) are left alone. Whether the model then runs with
+    /// batch &gt; 1 depends on constants inside it (Reshape targets), which only running it can show.
+    /// </summary>
+    /// <returns>The edited model and a line per changed tensor ("input 'x' [1,3,8,8] -> [batch,3,8,8]").</returns>
+    public static (byte[] Model, IReadOnlyList<string> Changed) MakeBatchDimensionSymbolic(byte[] model, string dimName = "batch")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dimName);
+        var proto = Parse(model);
+        var graph = proto.Graph;
+        var initializers = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var changed = new List<string>();
+
+        foreach (var input in graph.Input.Where(i => !initializers.Contains(i.Name)))
+        {
+            MakeSymbolic(input, "input", minRank: 1, dimName, changed);
+        }
+
+        foreach (var output in graph.Output)
+        {
+            MakeSymbolic(output, "output", minRank: 1, dimName, changed);
+        }
+
+        foreach (var info in graph.ValueInfo)
+        {
+            MakeSymbolic(info, "value_info", minRank: 2, dimName, changed);
+        }
+
+        return (changed.Count == 0 ? model : Write(proto), changed);
+    }
+
+    /// <summary>The shape of a value as text: [1,3,?,batch] (? for an unnamed unknown dimension).</summary>
+    public static string DescribeShape(ValueInfoProto value)
+    {
+        var shape = value.Type?.TensorType?.Shape;
+        return shape is null ? "[?]" : "[" + string.Join(",", shape.Dim.Select(Describe)) + "]";
+    }
+
+    /// <summary>An initializer by name.</summary>
+    public static TensorProto? FindInitializer(ModelProto model, string name) =>
+        model.Graph.Initializer.FirstOrDefault(t => t.Name == name);
+
+    /// <summary>The values of a float tensor, from raw_data (little endian) or float_data.</summary>
+    public static float[] ReadFloats(TensorProto tensor)
+    {
+        if (tensor.DataType != (int)TensorProto.Types.DataType.Float)
+        {
+            throw new FaceSwapException(FaceSwapErrorKind.ModelContract,
+                $"initializer '{tensor.Name}' holds {(TensorProto.Types.DataType)tensor.DataType}, expected FLOAT");
+        }
+
+        if (tensor.DataLocation == TensorProto.Types.DataLocation.External)
+        {
+            throw new FaceSwapException(FaceSwapErrorKind.ModelContract,
+                $"initializer '{tensor.Name}' is stored in an external data file, which is not supported");
+        }
+
+        if (tensor.HasRawData)
+        {
+            var raw = tensor.RawData.Span;
+            if (raw.Length % sizeof(float) != 0)
+            {
+                throw new FaceSwapException(FaceSwapErrorKind.ModelCorrupt, $"initializer '{tensor.Name}' has {raw.Length} raw bytes, not a whole number of floats");
+            }
+
+            if (!BitConverter.IsLittleEndian)
+            {
+                throw new PlatformNotSupportedException("ONNX raw_data is little endian; this host is not");
+            }
+
+            return MemoryMarshal.Cast<byte, float>(raw).ToArray();
+        }
+
+        return tensor.FloatData.ToArray();
+    }
+
+    /// <summary>Number of elements a tensor's dims declare.</summary>
+    public static long ElementCount(TensorProto tensor) => tensor.Dims.Aggregate(1L, (a, d) => a * d);
+
+    private static void MakeSymbolic(ValueInfoProto value, string what, int minRank, string dimName, List<string> changed)
+    {
+        var shape = value.Type?.TensorType?.Shape;
+        if (shape is null || shape.Dim.Count < minRank || shape.Dim.Count == 0)
+        {
+            return;
+        }
+
+        var first = shape.Dim[0];
+        if (first.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || first.DimValue != 1)
+        {
+            return;
+        }
+
+        var before = DescribeShape(value);
+        first.DimParam = dimName;
+        changed.Add($"{what} '{value.Name}' {before} -> {DescribeShape(value)}");
+    }
+
+    private static string Describe(TensorShapeProto.Types.Dimension d) => d.ValueCase switch
+    {
+        TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue => d.DimValue.ToString(CultureInfo.InvariantCulture),
+        TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam => d.DimParam,
+        _ => "?",
+    };
+}
