@@ -74,6 +74,67 @@ public static class OnnxModelEditor
         return (changed.Count == 0 ? model : Write(proto), changed);
     }
 
+    /// <summary>
+    /// Rewrites constant Reshape targets that start with a fixed 1 (such as [1,-1] before a final Gemm) to start with
+    /// 0, which ONNX reads as "copy dim 0 of the input", so the batch passes through. Only targets held in an int64
+    /// initializer or Constant node used by nothing but Reshapes (without allowzero) are touched. This is right when
+    /// dim 0 of each such Reshape's input is the batch; run the model with batch &gt; 1 to check.
+    /// </summary>
+    public static (byte[] Model, IReadOnlyList<string> Changed) FollowBatchInReshapes(byte[] model)
+    {
+        var proto = Parse(model);
+        var graph = proto.Graph;
+        var consumers = graph.Node.SelectMany(n => n.Input.Select(i => (Input: i, Node: n)))
+            .ToLookup(p => p.Input, p => p.Node, StringComparer.Ordinal);
+        var changed = new List<string>();
+        foreach (var reshape in graph.Node.Where(n => n.OpType == "Reshape" && n.Domain is "" or "ai.onnx" && n.Input.Count == 2).ToList())
+        {
+            var target = reshape.Input[1];
+            if (consumers[target].Any(n => n.OpType != "Reshape" || n.Attribute.Any(a => a.Name == "allowzero" && a.I != 0)))
+            {
+                continue;
+            }
+
+            var tensor = FindInitializer(proto, target)
+                ?? graph.Node.FirstOrDefault(n => n.OpType == "Constant" && n.Output.Contains(target))?.Attribute.FirstOrDefault(a => a.Name == "value")?.T;
+            if (tensor is null || tensor.DataType != (int)TensorProto.Types.DataType.Int64 || tensor.Dims.Count != 1 || tensor.Dims[0] < 2)
+            {
+                continue;
+            }
+
+            var values = ReadInt64s(tensor);
+            if (values[0] != 1)
+            {
+                continue;
+            }
+
+            var before = "[" + string.Join(",", values) + "]";
+            values[0] = 0;
+            WriteInt64s(tensor, values);
+            changed.Add($"reshape '{reshape.Name}' target '{target}' {before} -> [{string.Join(",", values)}]");
+        }
+
+        return (changed.Count == 0 ? model : Write(proto), changed);
+    }
+
+    /// <summary>The values of an int64 tensor, from raw_data or int64_data.</summary>
+    public static long[] ReadInt64s(TensorProto tensor) => tensor.HasRawData
+        ? MemoryMarshal.Cast<byte, long>(tensor.RawData.Span).ToArray()
+        : tensor.Int64Data.ToArray();
+
+    private static void WriteInt64s(TensorProto tensor, long[] values)
+    {
+        if (tensor.HasRawData)
+        {
+            tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
+        }
+        else
+        {
+            tensor.Int64Data.Clear();
+            tensor.Int64Data.AddRange(values);
+        }
+    }
+
     /// <summary>The shape of a value as text: [1,3,?,batch] (? for an unnamed unknown dimension).</summary>
     public static string DescribeShape(ValueInfoProto value)
     {
