@@ -3,16 +3,22 @@ using System.Text.Json.Serialization;
 
 namespace FaceSwap.Engine.Models;
 
-/// <summary>One model of models/models.json.</summary>
+/// <summary>
+/// One model of models/models.json. <paramref name="Sha256"/> and <paramref name="Size"/> are null where no
+/// trustworthy figure is recorded (then only the signature is checked); <paramref name="Url"/> is where a public
+/// model is downloaded from.
+/// </summary>
 public sealed record ModelEntry(
     string Name,
     string File,
     string Role,
-    string Sha256,
-    long Size,
+    string? Sha256,
+    long? Size,
     string Licence,
     string? Package,
-    string? Contract);
+    string? Contract,
+    string? Url = null,
+    string? Note = null);
 
 /// <summary>The model manifest, models/models.json: what each model is and how to verify it.</summary>
 public sealed class ModelCatalog

@@ -66,9 +66,14 @@ public sealed class ModelDirectory
             return ModelState.Missing;
         }
 
-        if (file.Length != model.Size)
+        if (model.Size is { } size && file.Length != size)
         {
             return ModelState.Corrupt;
+        }
+
+        if (model.Sha256 is null)
+        {
+            return ModelState.Present;
         }
 
         var key = file.FullName;

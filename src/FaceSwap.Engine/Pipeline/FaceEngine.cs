@@ -175,7 +175,8 @@ public sealed class FaceEngine : IDisposable
             var selected = faces.Where((_, i) => choices[i].Selected).ToList();
             foreach (var face in selected)
             {
-                Swapper.Swap(frame, face, source, timings);
+                (request.Swapper ?? Swapper).Swap(frame, face, source, timings);
+                request.Enhancer?.Enhance(frame, face, timings);
             }
 
             var watermarked = request.Watermark && request.JobId is not null;

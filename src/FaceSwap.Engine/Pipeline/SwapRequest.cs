@@ -73,6 +73,12 @@ public sealed record SwapRequest
 
     /// <summary>The input's name: when set, content of another format than its extension names is refused.</summary>
     public string? InputName { get; init; }
+
+    /// <summary>A swapper other than the engine's default (a neural one, see Neural.NeuralModels); null: the default.</summary>
+    public Swapping.IFaceSwapper? Swapper { get; init; }
+
+    /// <summary>A face enhancer run on each swapped face; null: none.</summary>
+    public Neural.IFaceEnhancer? Enhancer { get; init; }
 }
 
 /// <summary>
