@@ -5,7 +5,7 @@ using FaceSwap.Engine.Swapping;
 namespace FaceSwap.Engine.Neural;
 
 /// <summary>The swapper and enhancer objects a <see cref="ModelSelection"/> resolves to (null: the embedded default / none).</summary>
-public sealed record NeuralStack(IFaceSwapper? Swapper, IFaceEnhancer? Enhancer);
+public sealed record NeuralStack(IFaceSwapper? Swapper, IFaceEnhancer? Enhancer, IFaceBoxDetector? Detector = null);
 
 /// <summary>
 /// Loads the public models a job selects, once per process and model, and checks them before any image is touched:
@@ -25,7 +25,6 @@ public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings)
 
     /// <summary>
     /// Checks (and loads) every model a selection needs; throws the first problem. Call at job start.
-    /// Detectors other than the default are refused here: they are listed and pulled, but the pipeline does not run them yet.
     /// </summary>
     public NeuralStack Resolve(ModelSelection selection)
     {
@@ -34,11 +33,9 @@ public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings)
             throw new ArgumentException(problem.Message, problem.Field);
         }
 
-        if (selection.Detector != PublicModels.DefaultDetector)
+        if (!selection.IsDefault)
         {
-            Session(selection.Detector);
-            throw new FaceSwapException(FaceSwapErrorKind.ModelContract,
-                $"detector {selection.Detector} is present and has the expected signature, but this version runs only the default detector: use --detector default");
+            ExecutionProviders.EnsureAvailable(settings.Provider);
         }
 
         IFaceSwapper? swapper = null;
@@ -46,8 +43,8 @@ public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings)
         {
             var lazy = swappers.GetOrAdd((selection.Swapper, selection.Paste), key => new Lazy<IFaceSwapper>(() =>
             {
-                var arcFace = new ArcFaceEmbedder(Session(PublicModels.ArcFace));
                 var model = Session(key.Swapper);
+                var arcFace = new ArcFaceEmbedder(Session(PublicModels.ArcFace));
                 return key.Swapper == PublicModels.Inswapper128
                     ? NeuralSwapper.CreateInswapper(model, arcFace, key.Paste)
                     : NeuralSwapper.CreateSimSwap(model, arcFace, key.Paste);
@@ -56,7 +53,13 @@ public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings)
         }
 
         IFaceEnhancer? enhancer = selection.Enhancer == PublicModels.Gfpgan14 ? new GfpganEnhancer(Session(PublicModels.Gfpgan14)) : null;
-        return new NeuralStack(swapper, enhancer);
+        IFaceBoxDetector? detector = selection.Detector switch
+        {
+            PublicModels.Scrfd => new ScrfdDetector(Session(PublicModels.Scrfd)),
+            PublicModels.YoloFace => new YoloFaceDetector(Session(PublicModels.YoloFace)),
+            _ => null,
+        };
+        return new NeuralStack(swapper, enhancer, detector);
     }
 
     /// <summary>The checked session of a public model.</summary>

@@ -73,12 +73,12 @@ public sealed class FaceEngine : IDisposable
     }
 
     /// <summary>Faces with landmarks, largest first, ignoring those under the minimum size.</summary>
-    public IReadOnlyList<DetectedFace> FindFaces(Mat bgr, StageTimer timings)
+    public IReadOnlyList<DetectedFace> FindFaces(Mat bgr, StageTimer timings, Neural.IFaceBoxDetector? detector = null)
     {
         IReadOnlyList<DetectedFace> boxes;
         using (timings.Time("detect"))
         {
-            boxes = Detector.Detect(bgr).Where(f => f.Box.Width >= Options.MinFaceSize).ToList();
+            boxes = (detector?.Detect(bgr) ?? Detector.Detect(bgr)).Where(f => f.Box.Width >= Options.MinFaceSize).ToList();
         }
 
         using (timings.Time("landmarks"))
@@ -156,7 +156,7 @@ public sealed class FaceEngine : IDisposable
 
         using (frame)
         {
-            var faces = FindFaces(frame, timings);
+            var faces = FindFaces(frame, timings, request.Detector);
             if (faces.Count == 0)
             {
                 throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the image");

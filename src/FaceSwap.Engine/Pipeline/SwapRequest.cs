@@ -79,6 +79,9 @@ public sealed record SwapRequest
 
     /// <summary>A face enhancer run on each swapped face; null: none.</summary>
     public Neural.IFaceEnhancer? Enhancer { get; init; }
+
+    /// <summary>A face detector other than the engine's default for the target image; null: the default.</summary>
+    public Neural.IFaceBoxDetector? Detector { get; init; }
 }
 
 /// <summary>
