@@ -51,6 +51,21 @@ public sealed record JobOptions
     /// <summary>Faces whose box's shorter side is under this many pixels are left untouched (every mode); 0: none.</summary>
     [Id(9)] public int MinFace { get; init; }
 
+    /// <summary>The face swapper: morph (the embedded default), inswapper_128 or simswap_256 (user-supplied models, docs/models.md).</summary>
+    [Id(20)] public string Swapper { get; init; } = "morph";
+
+    /// <summary>The face enhancer run on swapped faces: none or gfpgan_1.4.</summary>
+    [Id(21)] public string Enhancer { get; init; } = "none";
+
+    /// <summary>The face detector: default (embedded), scrfd_2.5g or yoloface_8n.</summary>
+    [Id(22)] public string Detector { get; init; } = "default";
+
+    /// <summary>Neural swappers: share of the generated face where it is pasted back, 0 to 1.</summary>
+    [Id(23)] public float BlendRatio { get; init; } = 0.95f;
+
+    /// <summary>Neural swappers: paste back with Poisson blending instead of the feathered alpha blend.</summary>
+    [Id(24)] public bool Poisson { get; init; }
+
     /// <summary>The default <see cref="ReferenceDistance"/>.</summary>
     public const float DefaultReferenceDistance = 0.3f;
 

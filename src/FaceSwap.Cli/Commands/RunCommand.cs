@@ -29,6 +29,7 @@ public static class RunCommand
     private static readonly Option<string[]> References = CommonOptions.References();
     private static readonly Option<float> ReferenceDistance = CommonOptions.ReferenceDistance();
     private static readonly Option<int> MinFace = CommonOptions.MinFace();
+    private static readonly ModelOptions Neural = new();
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -37,6 +38,11 @@ public static class RunCommand
         {
             Source, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, References, ReferenceDistance, MinFace, MaxPixels, NoWatermark,
         };
+        foreach (var option in Neural.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse, ct)));
         return command;
     }
@@ -56,6 +62,14 @@ public static class RunCommand
         foreach (var model in models.Catalog.Models)
         {
             models.Require(model.Name);
+        }
+
+        // The public models the job selects are checked here, before the job starts, with their own errors.
+        var selection = Neural.Selection(parse);
+        var provider = Neural.ExecutionProvider(parse);
+        using (var neural = new FaceSwap.Engine.Neural.NeuralModels(models, new FaceSwap.Engine.Neural.NeuralSettings { Provider = provider }))
+        {
+            ModelOptions.Resolve(neural, selection);
         }
 
         var store = BlobStoreFactory.Create(storage);
@@ -86,6 +100,11 @@ public static class RunCommand
                 Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
                 MaxPixels = parse.GetValue(MaxPixels),
                 Watermark = !parse.GetValue(NoWatermark),
+                Swapper = selection.Swapper,
+                Enhancer = selection.Enhancer,
+                Detector = selection.Detector,
+                BlendRatio = selection.Paste.BlendRatio,
+                Poisson = selection.Paste.Poisson,
             },
         };
 
@@ -98,6 +117,7 @@ public static class RunCommand
             Storage = local ? "local" : storage,
             ModelsPath = models.Path,
             Concurrency = parse.GetValue(Concurrency),
+            ExecutionProvider = FaceSwap.Engine.Neural.ExecutionProviders.Name(provider),
         };
 
         await using var platform = await EmbeddedPlatform.StartAsync(options, stateDirectory, cancellationToken);

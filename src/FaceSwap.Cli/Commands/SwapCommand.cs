@@ -21,6 +21,7 @@ public static class SwapCommand
     private static readonly Option<string[]> References = CommonOptions.References();
     private static readonly Option<float> ReferenceDistance = CommonOptions.ReferenceDistance();
     private static readonly Option<int> MinFace = CommonOptions.MinFace();
+    private static readonly ModelOptions Neural = new();
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -29,6 +30,11 @@ public static class SwapCommand
         {
             Source, Target, Output, Report, Faces, References, ReferenceDistance, MinFace, MaxPixels,
         };
+        foreach (var option in Neural.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse)));
         return command;
     }
@@ -46,8 +52,12 @@ public static class SwapCommand
         var sourceBytes = CommonOptions.ReadInput(sourcePath, "source");
         var targetBytes = CommonOptions.ReadInput(targetPath, "target");
 
+        var selection = Neural.Selection(parse);
+        var provider = Neural.ExecutionProvider(parse);
         var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
-        using var engine = FaceEngine.Load(models, new EngineOptions { MaxPixels = parse.GetValue(MaxPixels) });
+        using var neuralModels = new FaceSwap.Engine.Neural.NeuralModels(models, new FaceSwap.Engine.Neural.NeuralSettings { Provider = provider });
+        var stack = ModelOptions.Resolve(neuralModels, selection);
+        using var engine = FaceEngine.Load(models, new EngineOptions { MaxPixels = parse.GetValue(MaxPixels), Onnx = new OnnxSettings { Provider = provider } });
 
         using var source = WithContext(sourcePath, () => engine.PrepareSource(sourceBytes));
         var references = referenceBytes.Select(r => WithContext($"reference {r.Path}", () => engine.PrepareReference(r.Bytes))).ToList();
@@ -58,6 +68,9 @@ public static class SwapCommand
             ReferenceDistance = parse.GetValue(ReferenceDistance),
             MinFace = parse.GetValue(MinFace),
             OutputFormat = format,
+            Swapper = stack.Swapper,
+            Enhancer = stack.Enhancer,
+            Detector = stack.Detector,
         }));
 
         var directory = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;

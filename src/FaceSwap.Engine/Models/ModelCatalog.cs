@@ -28,12 +28,15 @@ public sealed class ModelCatalog
     /// <summary>The file name of the manifest.</summary>
     public const string ManifestFileName = "models.json";
 
-    /// <summary>Every model in the manifest.</summary>
+    /// <summary>The embedded default models (every one is needed).</summary>
     public required IReadOnlyList<ModelEntry> Models { get; init; }
 
-    /// <summary>The model with this name; throws when the manifest has none.</summary>
+    /// <summary>Optional public models a user may supply (needed only when a job selects them).</summary>
+    public IReadOnlyList<ModelEntry> Public { get; init; } = [];
+
+    /// <summary>The model with this name, embedded or public; throws when the manifest has none.</summary>
     public ModelEntry Get(string name) =>
-        Models.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
+        Models.Concat(Public).FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"models.json has no model named '{name}'", nameof(name));
 
     /// <summary>Reads a manifest file.</summary>
@@ -41,7 +44,7 @@ public sealed class ModelCatalog
     {
         var doc = JsonSerializer.Deserialize<ManifestDocument>(File.ReadAllText(manifestPath), JsonOptions)
             ?? throw new InvalidDataException($"{manifestPath} is empty");
-        return new ModelCatalog { Models = doc.Models ?? [] };
+        return new ModelCatalog { Models = doc.Models ?? [], Public = doc.Public ?? [] };
     }
 
     /// <summary>
@@ -63,6 +66,9 @@ public sealed class ModelCatalog
     {
         [JsonPropertyName("models")]
         public List<ModelEntry>? Models { get; set; }
+
+        [JsonPropertyName("public")]
+        public List<ModelEntry>? Public { get; set; }
     }
 }
 

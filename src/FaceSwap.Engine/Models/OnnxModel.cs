@@ -13,6 +13,9 @@ public sealed record OnnxSettings
 {
     /// <summary>Threads per operator; 0 lets ONNX Runtime choose (all cores).</summary>
     public int IntraOpThreads { get; init; }
+
+    /// <summary>Where the models run (cpu unless set; cuda and tensorrt need the GPU build).</summary>
+    public Neural.ExecutionProvider Provider { get; init; }
 }
 
 /// <summary>An ONNX Runtime session whose file has been verified and whose signature matches its contract.</summary>
@@ -41,6 +44,7 @@ public sealed class OnnxModel : IDisposable
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        Neural.ExecutionProviders.Apply(options, settings.Provider);
         InferenceSession session;
         try
         {

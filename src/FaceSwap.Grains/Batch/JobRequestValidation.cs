@@ -114,6 +114,8 @@ public static class JobRequestValidation
             Add("options.minFace", "must be 0 or more (pixels)");
         }
 
+        ModelOptionsValidation.Validate(options, Add);
+
         if (errors.Count > 0)
         {
             return (null, errors);

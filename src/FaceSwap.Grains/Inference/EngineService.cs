@@ -28,6 +28,7 @@ public sealed partial class EngineService : IDisposable
     private readonly ILogger<EngineService> logger;
     private readonly string siloName;
     private readonly Lazy<FaceEngine> engine;
+    private readonly Lazy<FaceSwap.Engine.Neural.NeuralModels> neural;
     private readonly Channel<WorkRequest> queue;
     private readonly Thread[] workers;
     private readonly ConcurrentDictionary<string, Lazy<SourceFace>> sources = new();
@@ -43,6 +44,7 @@ public sealed partial class EngineService : IDisposable
         this.logger = logger;
         siloName = silo.Name;
         engine = new Lazy<FaceEngine>(LoadEngine, LazyThreadSafetyMode.ExecutionAndPublication);
+        neural = NeuralJobs.Loader(this.options);
         var concurrency = this.options.EffectiveConcurrency;
         queue = Channel.CreateBounded<WorkRequest>(new BoundedChannelOptions(concurrency * 4) { FullMode = BoundedChannelFullMode.Wait });
         gauges = FaceSwapTelemetry.RegisterEngine(siloName, () => queue.Reader.Count, logger);
@@ -71,6 +73,11 @@ public sealed partial class EngineService : IDisposable
         {
             var properties = await store.GetPropertiesAsync(spec.Source)
                 ?? throw new FaceSwapException(FaceSwapErrorKind.NoFace, $"source face '{spec.Source}' does not exist");
+            if (NeuralJobs.Check(neural, spec.Options) is { } unusable)
+            {
+                return unusable with { SourceSha256 = await SourceSha256Async(spec) };
+            }
+
             await Task.Factory.StartNew(() => GetSource(spec, properties.ETag), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             if (await CheckReferencesAsync(spec) is { } refused)
             {
@@ -192,6 +199,7 @@ public sealed partial class EngineService : IDisposable
             }
 
             var source = GetSource(batch.Spec, SourceETag(batch.SpecHash));
+            var models = NeuralJobs.Stack(neural, batch.Spec.Options);
             var result = engine.Value.Swap(bytes, source, new SwapRequest
             {
                 Faces = batch.Spec.Options.Faces switch
@@ -208,6 +216,9 @@ public sealed partial class EngineService : IDisposable
                 JobId = batch.JobId,
                 Watermark = batch.Spec.Options.Watermark,
                 InputName = relative,
+                Swapper = models.Swapper,
+                Enhancer = models.Enhancer,
+                Detector = models.Detector,
             });
 
             using (timer.Time("write"))
@@ -307,7 +318,7 @@ public sealed partial class EngineService : IDisposable
     private FaceEngine LoadEngine()
     {
         var models = ModelDirectory.Open(options.ModelsPath);
-        var loaded = FaceEngine.Load(models, new EngineOptions { Onnx = new OnnxSettings { IntraOpThreads = options.IntraOpThreads } });
+        var loaded = FaceEngine.Load(models, new EngineOptions { Onnx = new OnnxSettings { IntraOpThreads = options.IntraOpThreads, Provider = NeuralJobs.Provider(options) } });
         LogEngineLoaded(models.Path, options.EffectiveConcurrency);
         return loaded;
     }
