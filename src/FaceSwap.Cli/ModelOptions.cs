@@ -28,6 +28,13 @@ public sealed class ModelOptions
         DefaultValueFactory = _ => PublicModels.DefaultDetector,
     }.AcceptOnlyFromAmong([.. PublicModels.Detectors]);
 
+    /// <summary>--landmarker default|2dfan4.</summary>
+    public Option<string> Landmarker { get; } = new Option<string>("--landmarker")
+    {
+        Description = "68-point landmarker for the target images: default (embedded), or 2dfan4 (the default where 2dfan4 is not confident)",
+        DefaultValueFactory = _ => PublicModels.DefaultLandmarker,
+    }.AcceptOnlyFromAmong([.. PublicModels.Landmarkers]);
+
     /// <summary>--blend-ratio R.</summary>
     public Option<float> BlendRatio { get; } = new("--blend-ratio")
     {
@@ -46,7 +53,7 @@ public sealed class ModelOptions
     }.AcceptOnlyFromAmong([.. ExecutionProviders.Names]);
 
     /// <summary>All of them, to add to a command.</summary>
-    public IEnumerable<Option> All => [Swapper, Enhancer, Detector, BlendRatio, Poisson, Provider];
+    public IEnumerable<Option> All => [Swapper, Enhancer, Detector, Landmarker, BlendRatio, Poisson, Provider];
 
     /// <summary>The selection given on the command line.</summary>
     public ModelSelection Selection(ParseResult parse)
@@ -56,6 +63,7 @@ public sealed class ModelOptions
             Swapper = parse.GetValue(Swapper)!,
             Enhancer = parse.GetValue(Enhancer)!,
             Detector = parse.GetValue(Detector)!,
+            Landmarker = parse.GetValue(Landmarker)!,
             Paste = new PasteOptions { BlendRatio = parse.GetValue(BlendRatio), Poisson = parse.GetValue(Poisson) },
         };
         if (selection.Validate() is { } problem)

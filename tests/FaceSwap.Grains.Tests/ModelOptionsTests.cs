@@ -19,6 +19,8 @@ public sealed class ModelOptionsTests
         Assert.Equal("must be 'none' or 'gfpgan_1.4'", errors["options.enhancer"]);
         Assert.Equal("must be 'default', 'scrfd_2.5g' or 'yoloface_8n'", errors["options.detector"]);
         Assert.Equal("must be between 0 and 1", errors["options.blendRatio"]);
+        ModelOptionsValidation.Validate(new JobOptions { Landmarker = "peppa_wutz" }, (f, m) => errors[f] = m);
+        Assert.Equal("must be 'default' or '2dfan4'", errors["options.landmarker"]);
     }
 
     [Fact]
@@ -51,6 +53,7 @@ public sealed class ModelOptionsTests
         Assert.Equal("", NeuralJobs.SpecHashPart(new JobOptions()));
         Assert.Equal("", NeuralJobs.SpecHashPart(new JobOptions { BlendRatio = 0.5f }));
         Assert.Equal("|swapper=morph|enhancer=gfpgan_1.4|detector=default", NeuralJobs.SpecHashPart(new JobOptions { Enhancer = "gfpgan_1.4" }));
+        Assert.Equal("|swapper=morph|enhancer=none|detector=scrfd_2.5g|landmarker=2dfan4", NeuralJobs.SpecHashPart(new JobOptions { Detector = "scrfd_2.5g", Landmarker = "2dfan4" }));
         Assert.Equal("|swapper=inswapper_128|enhancer=none|detector=default|blend=0.5|poisson",
             NeuralJobs.SpecHashPart(new JobOptions { Swapper = "inswapper_128", BlendRatio = 0.5f, Poisson = true }));
     }

@@ -66,6 +66,9 @@ public sealed record JobOptions
     /// <summary>Neural swappers: paste back with Poisson blending instead of the feathered alpha blend.</summary>
     [Id(24)] public bool Poisson { get; init; }
 
+    /// <summary>The 68-point landmarker: default (embedded) or 2dfan4 (falls back to the default where not confident).</summary>
+    [Id(25)] public string Landmarker { get; init; } = "default";
+
     /// <summary>The default <see cref="ReferenceDistance"/>.</summary>
     public const float DefaultReferenceDistance = 0.3f;
 

@@ -103,6 +103,7 @@ public static class RunCommand
                 Swapper = selection.Swapper,
                 Enhancer = selection.Enhancer,
                 Detector = selection.Detector,
+                Landmarker = selection.Landmarker,
                 BlendRatio = selection.Paste.BlendRatio,
                 Poisson = selection.Paste.Poisson,
             },

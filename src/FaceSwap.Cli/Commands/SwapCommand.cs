@@ -71,6 +71,7 @@ public static class SwapCommand
             Swapper = stack.Swapper,
             Enhancer = stack.Enhancer,
             Detector = stack.Detector,
+            Landmarker = stack.Landmarker,
         }));
 
         var directory = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;

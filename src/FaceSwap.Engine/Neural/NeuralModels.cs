@@ -5,7 +5,7 @@ using FaceSwap.Engine.Swapping;
 namespace FaceSwap.Engine.Neural;
 
 /// <summary>The swapper and enhancer objects a <see cref="ModelSelection"/> resolves to (null: the embedded default / none).</summary>
-public sealed record NeuralStack(IFaceSwapper? Swapper, IFaceEnhancer? Enhancer, IFaceBoxDetector? Detector = null);
+public sealed record NeuralStack(IFaceSwapper? Swapper, IFaceEnhancer? Enhancer, IFaceBoxDetector? Detector = null, IFaceLandmarker68? Landmarker = null);
 
 /// <summary>
 /// Loads the public models a job selects, once per process and model, and checks them before any image is touched:
@@ -59,7 +59,8 @@ public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings)
             PublicModels.YoloFace => new YoloFaceDetector(Session(PublicModels.YoloFace)),
             _ => null,
         };
-        return new NeuralStack(swapper, enhancer, detector);
+        IFaceLandmarker68? landmarker = selection.Landmarker == PublicModels.Fan68 ? new Fan68Landmarker(Session(PublicModels.Fan68)) : null;
+        return new NeuralStack(swapper, enhancer, detector, landmarker);
     }
 
     /// <summary>The checked session of a public model.</summary>

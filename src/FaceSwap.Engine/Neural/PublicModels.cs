@@ -45,6 +45,12 @@ public static class PublicModels
     /// <summary>Accepted --detector values.</summary>
     public static readonly IReadOnlyList<string> Detectors = [DefaultDetector, Scrfd, YoloFace];
 
+    /// <summary>The embedded default landmarker (fr_landmark).</summary>
+    public const string DefaultLandmarker = "default";
+
+    /// <summary>Accepted --landmarker values.</summary>
+    public static readonly IReadOnlyList<string> Landmarkers = [DefaultLandmarker, Fan68];
+
     /// <summary>inswapper_128: target [1,3,128,128] RGB /255, source latent [1,512]; output [1,3,128,128] RGB in [0,1].</summary>
     public static readonly NeuralContract Inswapper128Contract = new(Inswapper128,
         [new("target", [1, 3, 128, 128]), new("source", [1, 512])],
@@ -110,6 +116,11 @@ public static class PublicModels
             names.Add(selection.Detector);
         }
 
+        if (selection.Landmarker != DefaultLandmarker)
+        {
+            names.Add(selection.Landmarker);
+        }
+
         return names;
     }
 }
@@ -126,11 +137,15 @@ public sealed record ModelSelection
     /// <summary>default (embedded), scrfd_2.5g or yoloface_8n.</summary>
     public string Detector { get; init; } = PublicModels.DefaultDetector;
 
+    /// <summary>default (embedded fr_landmark) or 2dfan4.</summary>
+    public string Landmarker { get; init; } = PublicModels.DefaultLandmarker;
+
     /// <summary>Paste-back of neural swaps.</summary>
     public PasteOptions Paste { get; init; } = new();
 
     /// <summary>The embedded defaults only.</summary>
-    public bool IsDefault => Swapper == PublicModels.Morph && Enhancer == PublicModels.NoEnhancer && Detector == PublicModels.DefaultDetector;
+    public bool IsDefault => Swapper == PublicModels.Morph && Enhancer == PublicModels.NoEnhancer && Detector == PublicModels.DefaultDetector
+        && Landmarker == PublicModels.DefaultLandmarker;
 
     /// <summary>A problem with the names, or null: field name and message.</summary>
     public (string Field, string Message)? Validate()
@@ -148,6 +163,11 @@ public sealed record ModelSelection
         if (!PublicModels.Detectors.Contains(Detector))
         {
             return ("detector", $"unknown detector '{Detector}': use {string.Join(", ", PublicModels.Detectors)}");
+        }
+
+        if (!PublicModels.Landmarkers.Contains(Landmarker))
+        {
+            return ("landmarker", $"unknown landmarker '{Landmarker}': use {string.Join(", ", PublicModels.Landmarkers)}");
         }
 
         if (Paste.BlendRatio is < 0 or > 1 || float.IsNaN(Paste.BlendRatio))

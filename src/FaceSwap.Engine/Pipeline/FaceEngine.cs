@@ -73,7 +73,7 @@ public sealed class FaceEngine : IDisposable
     }
 
     /// <summary>Faces with landmarks, largest first, ignoring those under the minimum size.</summary>
-    public IReadOnlyList<DetectedFace> FindFaces(Mat bgr, StageTimer timings, Neural.IFaceBoxDetector? detector = null)
+    public IReadOnlyList<DetectedFace> FindFaces(Mat bgr, StageTimer timings, Neural.IFaceBoxDetector? detector = null, Neural.IFaceLandmarker68? landmarker = null)
     {
         IReadOnlyList<DetectedFace> boxes;
         using (timings.Time("detect"))
@@ -83,7 +83,7 @@ public sealed class FaceEngine : IDisposable
 
         using (timings.Time("landmarks"))
         {
-            return boxes.Select(f => Landmarker.Locate(bgr, f))
+            return boxes.Select(f => landmarker?.Locate(bgr, f) is { Landmarks.Length: 68 } located ? located : Landmarker.Locate(bgr, f))
                 .Where(f => f.Landmarks.Length == 68)
                 .OrderByDescending(f => f.Box.Width * f.Box.Height)
                 .ToList();
@@ -156,7 +156,7 @@ public sealed class FaceEngine : IDisposable
 
         using (frame)
         {
-            var faces = FindFaces(frame, timings, request.Detector);
+            var faces = FindFaces(frame, timings, request.Detector, request.Landmarker);
             if (faces.Count == 0)
             {
                 throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the image");

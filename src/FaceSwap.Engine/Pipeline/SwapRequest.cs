@@ -82,6 +82,9 @@ public sealed record SwapRequest
 
     /// <summary>A face detector other than the engine's default for the target image; null: the default.</summary>
     public Neural.IFaceBoxDetector? Detector { get; init; }
+
+    /// <summary>A 68-point landmarker other than the default; where it is not confident the default is used. Null: the default.</summary>
+    public Neural.IFaceLandmarker68? Landmarker { get; init; }
 }
 
 /// <summary>

@@ -24,6 +24,11 @@ public static class ModelOptionsValidation
             add("options.detector", $"must be {Choices(PublicModels.Detectors)}");
         }
 
+        if (!PublicModels.Landmarkers.Contains(options.Landmarker))
+        {
+            add("options.landmarker", $"must be {Choices(PublicModels.Landmarkers)}");
+        }
+
         if (!(options.BlendRatio >= 0 && options.BlendRatio <= 1))
         {
             add("options.blendRatio", "must be between 0 and 1");

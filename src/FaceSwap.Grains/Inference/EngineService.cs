@@ -219,6 +219,7 @@ public sealed partial class EngineService : IDisposable
                 Swapper = models.Swapper,
                 Enhancer = models.Enhancer,
                 Detector = models.Detector,
+                Landmarker = models.Landmarker,
             });
 
             using (timer.Time("write"))

@@ -18,6 +18,7 @@ public static class NeuralJobs
         Swapper = options.Swapper,
         Enhancer = options.Enhancer,
         Detector = options.Detector,
+        Landmarker = options.Landmarker,
         Paste = new PasteOptions { BlendRatio = options.BlendRatio, Poisson = options.Poisson },
     };
 
@@ -71,7 +72,8 @@ public static class NeuralJobs
         }
 
         var paste = o.Swapper == PublicModels.Morph ? "" : FormattableString.Invariant($"|blend={o.BlendRatio:R}{(o.Poisson ? "|poisson" : "")}");
-        return $"|swapper={o.Swapper}|enhancer={o.Enhancer}|detector={o.Detector}{paste}";
+        var landmarker = o.Landmarker == PublicModels.DefaultLandmarker ? "" : $"|landmarker={o.Landmarker}";
+        return $"|swapper={o.Swapper}|enhancer={o.Enhancer}|detector={o.Detector}{landmarker}{paste}";
     }
 
     /// <summary>The swapper and enhancer of a job (both null for the defaults).</summary>
