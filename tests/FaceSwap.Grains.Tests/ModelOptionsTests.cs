@@ -72,6 +72,8 @@ public sealed class ModelOptionsTests
             Assert.False(check.Usable);
             Assert.Equal("model_missing", check.ErrorClass);
             Assert.Contains("simswap_256.onnx is missing", check.Error, StringComparison.Ordinal);
+            Assert.Equal("options.swapper", NeuralJobs.FieldOf(check.Error));
+            Assert.Null(NeuralJobs.FieldOf("no face found in the source image"));
             Assert.Null(NeuralJobs.Check(loader, new JobOptions()));
         }
         finally

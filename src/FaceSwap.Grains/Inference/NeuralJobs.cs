@@ -12,6 +12,25 @@ public static class NeuralJobs
     /// <summary>The error class of a job refused because its execution provider is not in this build.</summary>
     public const string ProviderUnavailable = "execution_provider_unavailable";
 
+    /// <summary>How the error of a job refused for its models starts (the API turns it into a 422 naming the option).</summary>
+    public const string ErrorPrefix = "model options: ";
+
+    /// <summary>The request field a refusal names: options.swapper, .enhancer, .detector or .landmarker; null if not a model refusal.</summary>
+    public static string? FieldOf(string? error)
+    {
+        if (error is null || !error.StartsWith(ErrorPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        bool Names(params string[] models) => models.Any(m => error.Contains(m, StringComparison.Ordinal));
+        return Names(PublicModels.Inswapper128, PublicModels.SimSwap256, PublicModels.ArcFace) ? "options.swapper"
+            : Names(PublicModels.Gfpgan14) ? "options.enhancer"
+            : Names(PublicModels.Scrfd, PublicModels.YoloFace) ? "options.detector"
+            : Names(PublicModels.Fan68) ? "options.landmarker"
+            : "options";
+    }
+
     /// <summary>A job's model selection.</summary>
     public static ModelSelection SelectionOf(JobOptions options) => new()
     {
@@ -48,15 +67,15 @@ public static class NeuralJobs
         }
         catch (FaceSwapException e)
         {
-            return new SourceCheck(false, e.Message, e.Code);
+            return new SourceCheck(false, ErrorPrefix + e.Message, e.Code);
         }
         catch (ExecutionProviderUnavailableException e)
         {
-            return new SourceCheck(false, e.Message, ProviderUnavailable);
+            return new SourceCheck(false, ErrorPrefix + e.Message, ProviderUnavailable);
         }
         catch (ArgumentException e)
         {
-            return new SourceCheck(false, e.Message, "invalid_options");
+            return new SourceCheck(false, ErrorPrefix + e.Message, "invalid_options");
         }
     }
 
