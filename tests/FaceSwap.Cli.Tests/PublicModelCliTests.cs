@@ -67,6 +67,33 @@ public sealed class PublicModelCliTests(EngineFixture fixture) : IClassFixture<E
     }
 
     [Fact]
+    public async Task Run_with_a_public_swapper_swaps_every_image_through_the_platform()
+    {
+        var models = ModelsWith(new Dictionary<string, byte[]>
+        {
+            [PublicModels.SimSwap256] = PublicModelStandIns.Swapper(256, PublicModelStandIns.Zero, PublicModelStandIns.One, colour: [0f, 1f, 0f]),
+            [PublicModels.ArcFace] = PublicModelStandIns.ArcFace(),
+        });
+        var input = Directory.CreateDirectory(Path.Combine(work.FullName, "in")).FullName;
+        File.Copy(TestAssets.Sample(1), Path.Combine(input, "a.jpg"));
+        var output = Path.Combine(work.FullName, "out");
+
+        var run = await CliProcess.RunAsync("run", "--models", models, "--swapper", "simswap_256", "--blend-ratio", "1", "--no-watermark",
+            "--source", Write("source.jpg", fixture.CropFace(3, 0)), "--input", input, "--output", output);
+
+        Assert.True(run.ExitCode == 0, run.StdErr + run.StdOut);
+        Assert.True(File.Exists(Path.Combine(output, "a.jpg")), run.StdOut);
+        using var image = ImageCodec.Decode(await File.ReadAllBytesAsync(Path.Combine(output, "a.jpg")));
+        using var original = ImageCodec.Decode(await File.ReadAllBytesAsync(TestAssets.Sample(1)));
+        foreach (var face in fixture.Engine.FindFaces(original, new Engine.Pipeline.StageTimer()))
+        {
+            // A JPEG output: green within compression error.
+            var nose = image.At<OpenCvSharp.Vec3b>((int)face.Landmarks[30].Y, (int)face.Landmarks[30].X);
+            Assert.True(nose.Item1 > 220 && nose.Item0 < 40 && nose.Item2 < 40, $"nose tip {nose.Item0},{nose.Item1},{nose.Item2} is not green");
+        }
+    }
+
+    [Fact]
     public async Task Missing_corrupt_and_wrong_signature_models_fail_before_any_image_with_their_own_code()
     {
         var source = Write("source.jpg", fixture.CropFace(3, 0));
@@ -88,6 +115,8 @@ public sealed class PublicModelCliTests(EngineFixture fixture) : IClassFixture<E
             (corrupt, ["--swapper", "inswapper_128"], 21, "does not match its sha256 in models.json"),
             (wrong, ["--swapper", "simswap_256"], 22, "does not have the signature of simswap_256"),
             (TestAssets.Models.Path, ["--execution-provider", "cuda"], 1, "-p:OnnxRuntimeFlavor=Gpu"),
+            (TestAssets.Models.Path, ["--detector", "scrfd_2.5g"], 20, "scrfd_2.5g.onnx is missing"),
+            (TestAssets.Models.Path, ["--landmarker", "2dfan4"], 20, "2dfan4.onnx is missing"),
         };
 
         foreach (var (models, options, code, message) in cases)
@@ -100,6 +129,13 @@ public sealed class PublicModelCliTests(EngineFixture fixture) : IClassFixture<E
             Assert.DoesNotContain("   at ", run.StdErr, StringComparison.Ordinal);
             Assert.False(File.Exists(output));
         }
+
+        var runOutput = Path.Combine(work.FullName, "run-out");
+        var refused = await CliProcess.RunAsync("run", "--models", TestAssets.Models.Path, "--swapper", "inswapper_128", "--source", source,
+            "--input", Directory.CreateDirectory(Path.Combine(work.FullName, "run-in")).FullName, "--output", runOutput);
+        Assert.Equal(20, refused.ExitCode);
+        Assert.Contains("inswapper_128.onnx is missing", refused.StdErr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(runOutput));
     }
 
     private string ModelsWith(IReadOnlyDictionary<string, byte[]> files)
