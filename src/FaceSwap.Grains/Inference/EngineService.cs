@@ -362,6 +362,11 @@ public sealed partial class EngineService : IDisposable
             engine.Value.Dispose();
         }
 
+        if (neural.IsValueCreated)
+        {
+            neural.Value.Dispose();
+        }
+
         foreach (var source in sources.Values.Where(s => s.IsValueCreated))
         {
             source.Value.Dispose();
