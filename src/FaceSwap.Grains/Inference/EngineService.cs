@@ -73,7 +73,8 @@ public sealed partial class EngineService : IDisposable
         {
             var properties = await store.GetPropertiesAsync(spec.Source)
                 ?? throw new FaceSwapException(FaceSwapErrorKind.NoFace, $"source face '{spec.Source}' does not exist");
-            if (NeuralJobs.Check(neural, spec.Options) is { } unusable)
+            // Loading public models can take seconds: off the grain scheduler, like the source preparation.
+            if (await Task.Factory.StartNew(() => NeuralJobs.Check(neural, spec.Options), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default) is { } unusable)
             {
                 return unusable with { SourceSha256 = await SourceSha256Async(spec) };
             }
