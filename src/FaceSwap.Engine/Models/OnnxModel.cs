@@ -19,6 +19,8 @@ public sealed record OnnxSettings
     /// is loaded with a symbolic batch dimension (see <see cref="Onnx.OnnxModelEditor"/>).
     /// </summary>
     public BatchingSettings Batching { get; init; } = new();
+    /// <summary>Where the models run (cpu unless set; cuda and tensorrt need the GPU build).</summary>
+    public Neural.ExecutionProvider Provider { get; init; }
 }
 
 /// <summary>An ONNX Runtime session whose file has been verified and whose signature matches its contract.</summary>
@@ -56,13 +58,14 @@ public sealed class OnnxModel : IDisposable
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        Neural.ExecutionProviders.Apply(options, settings.Provider);
         InferenceSession session;
         IReadOnlyList<string> batchEdits = [];
         try
         {
             if (settings.Batching.MaxBatch > 1 && contract.Inputs.Count == 1)
             {
-                var (batchable, edits) = MakeBatchable(File.ReadAllBytes(path));
+                var (batchable, edits) = Onnx.OnnxModelEditor.MakeBatchable(File.ReadAllBytes(path));
                 session = new InferenceSession(batchable, options);
                 batchEdits = edits;
             }
@@ -88,19 +91,6 @@ public sealed class OnnxModel : IDisposable
         }
 
         return new OnnxModel(session, contract, settings.Batching, batchEdits);
-    }
-
-    /// <summary>The model with a symbolic batch dimension and Reshape targets that follow it; no edits when it already batches.</summary>
-    private static (byte[] Model, IReadOnlyList<string> Edits) MakeBatchable(byte[] model)
-    {
-        var (symbolic, dims) = Onnx.OnnxModelEditor.MakeBatchDimensionSymbolic(model);
-        if (dims.Count == 0)
-        {
-            return (model, []);
-        }
-
-        var (following, reshapes) = Onnx.OnnxModelEditor.FollowBatchInReshapes(symbolic);
-        return (following, [.. dims, .. reshapes]);
     }
 
     private static void Verify(string path, IReadOnlyDictionary<string, NodeMetadata> actual, IReadOnlyList<TensorContract> expected, string what)

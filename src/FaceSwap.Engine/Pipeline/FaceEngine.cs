@@ -74,17 +74,30 @@ public sealed class FaceEngine : IDisposable
     }
 
     /// <summary>Faces with landmarks, largest first, ignoring those under the minimum size.</summary>
-    public IReadOnlyList<DetectedFace> FindFaces(Mat bgr, StageTimer timings)
+    public IReadOnlyList<DetectedFace> FindFaces(Mat bgr, StageTimer timings, Neural.IFaceBoxDetector? detector = null, Neural.IFaceLandmarker68? landmarker = null)
     {
         IReadOnlyList<DetectedFace> boxes;
         using (timings.Time("detect"))
         {
-            boxes = Detector.Detect(bgr).Where(f => f.Box.Width >= Options.MinFaceSize).ToList();
+            boxes = (detector?.Detect(bgr) ?? Detector.Detect(bgr)).Where(f => f.Box.Width >= Options.MinFaceSize).ToList();
         }
 
         using (timings.Time("landmarks"))
         {
-            return Landmarker.LocateAll(bgr, boxes)
+            List<DetectedFace> located = landmarker is null ? [.. Landmarker.LocateAll(bgr, boxes)] : [.. boxes.Select(f => landmarker.Locate(bgr, f))];
+
+            // Where a selected landmarker is not confident, the embedded one places the points.
+            var unsure = Enumerable.Range(0, located.Count).Where(i => located[i].Landmarks.Length != 68).ToList();
+            if (landmarker is not null && unsure.Count > 0)
+            {
+                var fallback = Landmarker.LocateAll(bgr, unsure.Select(i => boxes[i]).ToList());
+                for (var k = 0; k < unsure.Count; k++)
+                {
+                    located[unsure[k]] = fallback[k];
+                }
+            }
+
+            return located
                 .Where(f => f.Landmarks.Length == 68)
                 .OrderByDescending(f => f.Box.Width * f.Box.Height)
                 .ToList();
@@ -196,7 +209,8 @@ public sealed class FaceEngine : IDisposable
             var used = selected.Select(face => sources.For(face.Landmarks)).ToList();
             for (var i = 0; i < selected.Count; i++)
             {
-                Swapper.Swap(frame, selected[i], used[i].Face, timings);
+                (request.Swapper ?? Swapper).Swap(frame, selected[i], used[i].Face, timings);
+                request.Enhancer?.Enhance(frame, selected[i], timings);
             }
 
             var watermarked = request.Watermark && request.JobId is not null;

@@ -197,10 +197,19 @@ public static class TargetAnalyser
     /// </summary>
     public static TargetAnalysis Analyse(this FaceEngine engine, TargetImage target, SwapRequest request, StageTimer timings) =>
         request.Cache is { } cache
-            ? cache.GetOrAnalyse(target.ContentKey ?? TargetAnalysisCache.Key(target.Bytes), () => Run(engine, target, timings))
-            : Run(engine, target, timings);
+            ? cache.GetOrAnalyse(CacheKey(target, request), () => Run(engine, target, request, timings))
+            : Run(engine, target, request, timings);
 
-    private static TargetAnalysis Run(FaceEngine engine, TargetImage target, StageTimer timings)
+    /// <summary>The content, plus the selected detector and landmarker when they are not the defaults (they find other faces).</summary>
+    private static string CacheKey(TargetImage target, SwapRequest request)
+    {
+        var content = target.ContentKey ?? TargetAnalysisCache.Key(target.Bytes);
+        return request.Detector is null && request.Landmarker is null
+            ? content
+            : $"{content}|{request.Detector?.Name ?? "default"}|{request.Landmarker?.Name ?? "default"}";
+    }
+
+    private static TargetAnalysis Run(FaceEngine engine, TargetImage target, SwapRequest request, StageTimer timings)
     {
         var frame = target.TakeDecoded();
         if (frame is not null)
@@ -217,7 +226,7 @@ public static class TargetAnalyser
 
         try
         {
-            var faces = engine.FindFaces(frame, timings);
+            var faces = engine.FindFaces(frame, timings, request.Detector, request.Landmarker);
             float[][] embeddings;
             using (timings.Time("embed"))
             {

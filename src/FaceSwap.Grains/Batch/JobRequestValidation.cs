@@ -110,6 +110,7 @@ public static class JobRequestValidation
         }
 
         SourceValidation.CheckShape(request, options, Add);
+        ModelOptionsValidation.Validate(options, Add);
 
         if (errors.Count > 0)
         {

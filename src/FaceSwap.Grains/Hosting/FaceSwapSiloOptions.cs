@@ -36,6 +36,9 @@ public sealed class FaceSwapSiloOptions
     /// <summary>Threads per ONNX Runtime operator; 1 keeps pipelines from oversubscribing the cores.</summary>
     public int IntraOpThreads { get; set; } = 1;
 
+    /// <summary>Where ONNX Runtime runs the models: cpu, cuda or tensorrt (the last two need the GPU build, -p:OnnxRuntimeFlavor=Gpu).</summary>
+    public string ExecutionProvider { get; set; } = "cpu";
+
     /// <summary>Blob-drop triggers (manifests dropped into the inbox start jobs); run on api silos.</summary>
     public BlobDrop.BlobDropOptions Drop { get; set; } = new();
 

@@ -29,6 +29,7 @@ public sealed partial class EngineService : IDisposable
     private readonly ILogger<EngineService> logger;
     private readonly string siloName;
     private readonly Lazy<FaceEngine> engine;
+    private readonly Lazy<FaceSwap.Engine.Neural.NeuralModels> neural;
     private readonly Channel<SwapWork> queue;
     private readonly SemaphoreSlim prefetched;
     private readonly SemaphoreSlim decodedAhead;
@@ -46,6 +47,7 @@ public sealed partial class EngineService : IDisposable
         this.logger = logger;
         siloName = silo.Name;
         engine = new Lazy<FaceEngine>(LoadEngine, LazyThreadSafetyMode.ExecutionAndPublication);
+        neural = NeuralJobs.Loader(this.options);
         var concurrency = this.options.EffectiveConcurrency;
         queue = Channel.CreateUnbounded<SwapWork>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
         prefetched = new SemaphoreSlim(Math.Max(1, this.options.Prefetch));
@@ -76,6 +78,12 @@ public sealed partial class EngineService : IDisposable
         {
             var properties = await store.GetPropertiesAsync(spec.Source)
                 ?? throw new FaceSwapException(FaceSwapErrorKind.NoFace, $"source face '{spec.Source}' does not exist");
+            // Loading public models can take seconds: off the grain scheduler, like the source preparation.
+            if (await Task.Factory.StartNew(() => NeuralJobs.Check(neural, spec.Options), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default) is { } unusable)
+            {
+                return unusable with { SourceSha256 = await SourceSha256Async(spec) };
+            }
+
             await Task.Factory.StartNew(() => GetSource(spec, properties.ETag), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             if ((await CheckSourceSetsAsync(spec) ?? await CheckReferencesAsync(spec)) is { } refused)
             {
@@ -276,6 +284,7 @@ public sealed partial class EngineService : IDisposable
     private SwapResult Swap(SwapWork work)
     {
         var batch = work.Batch;
+        var models = NeuralJobs.Stack(neural, batch.Spec.Options);
         return engine.Value.Swap(work.Target!, GetSourceSet(batch, work.Item), new SwapRequest
         {
             Faces = batch.Spec.Options.Faces switch
@@ -292,6 +301,10 @@ public sealed partial class EngineService : IDisposable
             JobId = batch.JobId,
             Watermark = batch.Spec.Options.Watermark,
             Cache = RepeatCache,
+            Swapper = models.Swapper,
+            Enhancer = models.Enhancer,
+            Detector = models.Detector,
+            Landmarker = models.Landmarker,
         });
     }
 
@@ -358,6 +371,7 @@ public sealed partial class EngineService : IDisposable
             Onnx = new OnnxSettings
             {
                 IntraOpThreads = options.IntraOpThreads,
+                Provider = NeuralJobs.Provider(options),
                 Batching = new BatchingSettings
                 {
                     MaxBatch = Math.Max(1, options.ModelBatch),
@@ -406,6 +420,11 @@ public sealed partial class EngineService : IDisposable
         if (engine.IsValueCreated)
         {
             engine.Value.Dispose();
+        }
+
+        if (neural.IsValueCreated)
+        {
+            neural.Value.Dispose();
         }
 
         foreach (var source in sources.Values.Where(s => s.IsValueCreated))

@@ -105,12 +105,13 @@ public static class JobsApi
     private static IResult SourceRefused(string jobId, JobStatus status)
     {
         var reference = status.Error?.StartsWith(FaceSwap.Grains.Inference.EngineService.ReferenceErrorPrefix, StringComparison.Ordinal) == true;
+        var model = FaceSwap.Grains.Inference.NeuralJobs.FieldOf(status.Error);
         return TypedResults.Problem(new ProblemDetails
         {
             Status = StatusCodes.Status422UnprocessableEntity,
-            Title = reference ? "A reference face cannot be used" : "The source face cannot be used",
+            Title = model is not null ? "A selected model cannot be used" : reference ? "A reference face cannot be used" : "The source face cannot be used",
             Detail = status.Error,
-            Extensions = { ["jobId"] = jobId, ["errors"] = new Dictionary<string, string[]> { [reference ? "options.references" : "source"] = [status.Error ?? "unusable"] } },
+            Extensions = { ["jobId"] = jobId, ["errors"] = new Dictionary<string, string[]> { [model ?? (reference ? "options.references" : "source")] = [status.Error ?? "unusable"] } },
         });
     }
 

@@ -1,0 +1,94 @@
+using FaceSwap.Engine.Detection;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using OpenCvSharp;
+
+namespace FaceSwap.Engine.Neural;
+
+/// <summary>Places 68 landmarks on a detected face box.</summary>
+public interface IFaceLandmarker68
+{
+    /// <summary>The name users select it by.</summary>
+    string Name { get; }
+
+    /// <summary>The face with 68 landmarks, or with none when this landmarker is not confident (the engine then uses its default).</summary>
+    DetectedFace Locate(Mat bgr, DetectedFace face);
+}
+
+/// <summary>
+/// 2dfan4: the box scaled so its longer side is 195 px and centred in a 256x256 crop, BGR /255; output 0 holds 68
+/// points on the 64x64 heatmap grid (x 4 for crop pixels, then the inverse transform), output 1 the heatmaps. The
+/// score is the mean of the per-point heatmap maxima remapped from [0, 0.9] to [0, 1]; points are used above 0.5.
+/// (FaceFusion also applies CLAHE to very dark crops and may rotate by the face angle; neither is done here.)
+/// </summary>
+public sealed class Fan68Landmarker(NeuralSession model) : IFaceLandmarker68
+{
+    private const int Size = 256;
+
+    /// <summary>Points are used only when the score exceeds this.</summary>
+    public float MinScore { get; init; } = 0.5f;
+
+    /// <inheritdoc />
+    public string Name => PublicModels.Fan68;
+
+    /// <summary>Runs the model on a box: 68 points in frame coordinates and the confidence score (0 to 1).</summary>
+    public (Point2f[] Points, float Score) Run(Mat bgr, Rect2f box)
+    {
+        var scale = 195f / Math.Max(box.Width, box.Height);
+        var tx = (Size - (box.Left + box.Right) * scale) / 2;
+        var ty = (Size - (box.Top + box.Bottom) * scale) / 2;
+        using var affine = new Mat(2, 3, MatType.CV_64FC1);
+        affine.Set(0, 0, (double)scale);
+        affine.Set(0, 1, 0.0);
+        affine.Set(0, 2, (double)tx);
+        affine.Set(1, 0, 0.0);
+        affine.Set(1, 1, (double)scale);
+        affine.Set(1, 2, (double)ty);
+        using var crop = new Mat();
+        Cv2.WarpAffine(bgr, crop, affine, new Size(Size, Size), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.All(0));
+
+        var tensor = new DenseTensor<float>([1, 3, Size, Size]);
+        PackBgr(crop, tensor.Buffer.Span);
+        using var results = model.Session.Run([NamedOnnxValue.CreateFromTensor(model.InputNames[0]!, tensor)]);
+        var points = results[0].AsTensor<float>().ToArray();
+        var heatmaps = results[1].AsTensor<float>().ToArray();
+
+        var landmarks = new Point2f[68];
+        for (var i = 0; i < 68; i++)
+        {
+            var x = points[3 * i] * Size / 64f;
+            var y = points[3 * i + 1] * Size / 64f;
+            landmarks[i] = new Point2f((x - tx) / scale, (y - ty) / scale);
+        }
+
+        var plane = heatmaps.Length / 68;
+        var maxima = Enumerable.Range(0, 68).Select(i => heatmaps.AsSpan(i * plane, plane).ToArray().Max()).Average();
+        var score = Math.Clamp(maxima / 0.9f, 0f, 1f);
+        return (landmarks, score);
+    }
+
+    /// <inheritdoc />
+    public DetectedFace Locate(Mat bgr, DetectedFace face)
+    {
+        var (points, score) = Run(bgr, face.Box);
+        return score > MinScore ? face with { Landmarks = points } : face with { Landmarks = [] };
+    }
+
+    private static unsafe void PackBgr(Mat bgr, Span<float> destination)
+    {
+        var plane = Size * Size;
+        var step = (long)bgr.Step();
+        var basePtr = (byte*)bgr.Data;
+        for (var y = 0; y < Size; y++)
+        {
+            var row = basePtr + y * step;
+            for (var x = 0; x < Size; x++)
+            {
+                var o = y * Size + x;
+                destination[o] = row[3 * x] / 255f;
+                destination[plane + o] = row[3 * x + 1] / 255f;
+                destination[2 * plane + o] = row[3 * x + 2] / 255f;
+            }
+        }
+    }
+}

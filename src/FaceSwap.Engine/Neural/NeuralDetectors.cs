@@ -1,0 +1,182 @@
+using FaceSwap.Engine.Detection;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using OpenCvSharp;
+using OpenCvSharp.Dnn;
+
+namespace FaceSwap.Engine.Neural;
+
+/// <summary>Finds face boxes in a frame (landmarks are added afterwards by the engine's landmarker).</summary>
+public interface IFaceBoxDetector
+{
+    /// <summary>The name users select it by.</summary>
+    string Name { get; }
+
+    /// <summary>Face boxes in image coordinates, with scores.</summary>
+    IReadOnlyList<DetectedFace> Detect(Mat bgr);
+}
+
+/// <summary>
+/// Shared pre- and post-processing of scrfd_2.5g and yoloface_8n: the frame is only ever shrunk (aspect kept) to fit
+/// the model's square input and copied to the top-left corner of a zero canvas, channels left in BGR order;
+/// results are scaled back by original/resized and filtered with NMS.
+/// </summary>
+public abstract class CanvasDetector(NeuralSession model, int size) : IFaceBoxDetector
+{
+    /// <summary>Keep detections scoring at least this (FaceFusion's face_detector_score default).</summary>
+    public float ScoreThreshold { get; init; } = 0.5f;
+
+    /// <summary>NMS IoU threshold for one angle.</summary>
+    public float NmsThreshold { get; init; } = 0.4f;
+
+    /// <inheritdoc />
+    public abstract string Name { get; }
+
+    /// <summary>The model.</summary>
+    protected NeuralSession Model => model;
+
+    /// <summary>The square input side.</summary>
+    protected int Size => size;
+
+    /// <inheritdoc />
+    public IReadOnlyList<DetectedFace> Detect(Mat bgr)
+    {
+        var scale = Math.Min(1.0, Math.Min((double)size / bgr.Width, (double)size / bgr.Height));
+        var width = Math.Max(1, (int)Math.Round(bgr.Width * scale));
+        var height = Math.Max(1, (int)Math.Round(bgr.Height * scale));
+        using var canvas = new Mat(size, size, MatType.CV_8UC3, Scalar.All(0));
+        using (var resized = new Mat())
+        {
+            Cv2.Resize(bgr, resized, new Size(width, height), 0, 0, InterpolationFlags.Area);
+            using var corner = new Mat(canvas, new Rect(0, 0, width, height));
+            resized.CopyTo(corner);
+        }
+
+        var tensor = new DenseTensor<float>([1, 3, size, size]);
+        Pack(canvas, tensor.Buffer.Span);
+        using var results = model.Session.Run([NamedOnnxValue.CreateFromTensor(model.InputNames[0]!, tensor)]);
+        var outputs = results.Select(r => r.AsTensor<float>().ToArray()).ToArray();
+        var candidates = Decode(outputs);
+        var back = (float)(1 / scale);
+        var boxes = candidates.Select(c => new Rect((int)(c.Box.X * back), (int)(c.Box.Y * back), (int)(c.Box.Width * back), (int)(c.Box.Height * back))).ToArray();
+        CvDnn.NMSBoxes(boxes, candidates.Select(c => c.Score).ToArray(), ScoreThreshold, NmsThreshold, out var keep);
+        return keep.Select(i => new DetectedFace(new Rect2f(candidates[i].Box.X * back, candidates[i].Box.Y * back, candidates[i].Box.Width * back, candidates[i].Box.Height * back), candidates[i].Score))
+            .Select(f => f with { Box = Clip(f.Box, bgr.Width, bgr.Height) })
+            .Where(f => f.Box.Width > 1 && f.Box.Height > 1)
+            .ToList();
+    }
+
+    /// <summary>Packs the canvas into the model's input (BGR planar, model-specific scaling).</summary>
+    protected abstract void Pack(Mat canvas, Span<float> destination);
+
+    /// <summary>Candidate boxes (x, y, w, h in canvas pixels) scoring at least the threshold.</summary>
+    public abstract List<(Rect2f Box, float Score)> Decode(float[][] outputs);
+
+    /// <summary>BGR planar packing: value = (p - mean) / scale, channels kept in B, G, R order.</summary>
+    protected static unsafe void PackBgr(Mat bgr, Span<float> destination, float mean, float scale)
+    {
+        var width = bgr.Width;
+        var height = bgr.Height;
+        var plane = width * height;
+        var step = (long)bgr.Step();
+        var basePtr = (byte*)bgr.Data;
+        for (var y = 0; y < height; y++)
+        {
+            var row = basePtr + y * step;
+            var o = y * width;
+            for (var x = 0; x < width; x++)
+            {
+                destination[o + x] = (row[3 * x] - mean) / scale;
+                destination[plane + o + x] = (row[3 * x + 1] - mean) / scale;
+                destination[2 * plane + o + x] = (row[3 * x + 2] - mean) / scale;
+            }
+        }
+    }
+
+    private static Rect2f Clip(Rect2f box, int width, int height)
+    {
+        var x1 = Math.Clamp(box.Left, 0, width);
+        var y1 = Math.Clamp(box.Top, 0, height);
+        var x2 = Math.Clamp(box.Right, 0, width);
+        var y2 = Math.Clamp(box.Bottom, 0, height);
+        return new Rect2f(x1, y1, x2 - x1, y2 - y1);
+    }
+}
+
+/// <summary>
+/// scrfd_2.5g at 640: input (p - 127.5) / 128; outputs [0..2] scores, [3..5] box distances, [6..8] keypoint distances
+/// for strides 8, 16, 32, distances multiplied by the stride; 2 anchors per cell at (col, row) x stride, no +0.5
+/// offset; box = (ax - l, ay - t, ax + r, ay + b).
+/// </summary>
+public sealed class ScrfdDetector(NeuralSession model, int size = 640) : CanvasDetector(model, size)
+{
+    private static readonly int[] Strides = [8, 16, 32];
+
+    /// <inheritdoc />
+    public override string Name => PublicModels.Scrfd;
+
+    /// <inheritdoc />
+    protected override void Pack(Mat canvas, Span<float> destination) => PackBgr(canvas, destination, 127.5f, 128f);
+
+    /// <inheritdoc />
+    public override List<(Rect2f Box, float Score)> Decode(float[][] outputs)
+    {
+        var found = new List<(Rect2f, float)>();
+        for (var s = 0; s < Strides.Length; s++)
+        {
+            var stride = Strides[s];
+            var cols = Size / stride;
+            var scores = outputs[s];
+            var distances = outputs[s + 3];
+            for (var i = 0; i < scores.Length; i++)
+            {
+                if (scores[i] < ScoreThreshold)
+                {
+                    continue;
+                }
+
+                var cell = i / 2;
+                var ax = cell % cols * stride;
+                var ay = cell / cols * stride;
+                var x1 = ax - distances[4 * i] * stride;
+                var y1 = ay - distances[4 * i + 1] * stride;
+                var x2 = ax + distances[4 * i + 2] * stride;
+                var y2 = ay + distances[4 * i + 3] * stride;
+                found.Add((new Rect2f(x1, y1, x2 - x1, y2 - y1), scores[i]));
+            }
+        }
+
+        return found;
+    }
+}
+
+/// <summary>yoloface_8n at 640: input p / 255; output [1,20,N] read as N rows of cx, cy, w, h, score, 5 x (x, y, conf).</summary>
+public sealed class YoloFaceDetector(NeuralSession model) : CanvasDetector(model, 640)
+{
+    /// <inheritdoc />
+    public override string Name => PublicModels.YoloFace;
+
+    /// <inheritdoc />
+    protected override void Pack(Mat canvas, Span<float> destination) => PackBgr(canvas, destination, 0f, 255f);
+
+    /// <inheritdoc />
+    public override List<(Rect2f Box, float Score)> Decode(float[][] outputs)
+    {
+        var values = outputs[0];
+        var n = values.Length / 20;
+        var found = new List<(Rect2f, float)>();
+        for (var i = 0; i < n; i++)
+        {
+            var score = values[4 * n + i];
+            if (score <= ScoreThreshold)
+            {
+                continue;
+            }
+
+            var (cx, cy, w, h) = (values[i], values[n + i], values[2 * n + i], values[3 * n + i]);
+            found.Add((new Rect2f(cx - w / 2, cy - h / 2, w, h), score));
+        }
+
+        return found;
+    }
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using FaceSwap.Engine.Models;
+using FaceSwap.Engine.Swapping;
+
+namespace FaceSwap.Engine.Neural;
+
+/// <summary>The swapper and enhancer objects a <see cref="ModelSelection"/> resolves to (null: the embedded default / none).</summary>
+public sealed record NeuralStack(IFaceSwapper? Swapper, IFaceEnhancer? Enhancer, IFaceBoxDetector? Detector = null, IFaceLandmarker68? Landmarker = null);
+
+/// <summary>
+/// Loads the public models a job selects, once per process and model, and checks them before any image is touched:
+/// a missing file, a file whose sha256 differs from models.json, or one with another signature each fail with their
+/// own <see cref="FaceSwapException"/> (model_missing, model_corrupt, model_contract).
+/// </summary>
+public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<NeuralSession>> sessions = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<(string Swapper, PasteOptions Paste), Lazy<IFaceSwapper>> swappers = new();
+
+    /// <summary>The model folder.</summary>
+    public ModelDirectory Models => models;
+
+    /// <summary>The session settings.</summary>
+    public NeuralSettings Settings => settings;
+
+    /// <summary>
+    /// Checks (and loads) every model a selection needs; throws the first problem. Call at job start.
+    /// </summary>
+    public NeuralStack Resolve(ModelSelection selection)
+    {
+        if (selection.Validate() is { } problem)
+        {
+            throw new ArgumentException(problem.Message, problem.Field);
+        }
+
+        if (!selection.IsDefault)
+        {
+            ExecutionProviders.EnsureAvailable(settings.Provider);
+        }
+
+        IFaceSwapper? swapper = null;
+        if (selection.Swapper != PublicModels.Morph)
+        {
+            var lazy = swappers.GetOrAdd((selection.Swapper, selection.Paste), key => new Lazy<IFaceSwapper>(() =>
+            {
+                var model = Session(key.Swapper);
+                var arcFace = new ArcFaceEmbedder(Session(PublicModels.ArcFace));
+                return key.Swapper == PublicModels.Inswapper128
+                    ? NeuralSwapper.CreateInswapper(model, arcFace, key.Paste)
+                    : NeuralSwapper.CreateSimSwap(model, arcFace, key.Paste);
+            }, LazyThreadSafetyMode.ExecutionAndPublication));
+            swapper = Value(swappers, (selection.Swapper, selection.Paste), lazy);
+        }
+
+        IFaceEnhancer? enhancer = selection.Enhancer == PublicModels.Gfpgan14 ? new GfpganEnhancer(Session(PublicModels.Gfpgan14)) : null;
+        IFaceBoxDetector? detector = selection.Detector switch
+        {
+            PublicModels.Scrfd => new ScrfdDetector(Session(PublicModels.Scrfd)),
+            PublicModels.YoloFace => new YoloFaceDetector(Session(PublicModels.YoloFace)),
+            _ => null,
+        };
+        IFaceLandmarker68? landmarker = selection.Landmarker == PublicModels.Fan68 ? new Fan68Landmarker(Session(PublicModels.Fan68)) : null;
+        return new NeuralStack(swapper, enhancer, detector, landmarker);
+    }
+
+    /// <summary>The checked session of a public model.</summary>
+    public NeuralSession Session(string name)
+    {
+        if (!PublicModels.Contracts.TryGetValue(name, out var contract))
+        {
+            throw new ArgumentException($"'{name}' is not a public model this program can run", nameof(name));
+        }
+
+        var lazy = sessions.GetOrAdd(name, _ => new Lazy<NeuralSession>(() => NeuralSession.Load(models, contract, settings), LazyThreadSafetyMode.ExecutionAndPublication));
+        return Value(sessions, name, lazy);
+    }
+
+    private static TValue Value<TKey, TValue>(ConcurrentDictionary<TKey, Lazy<TValue>> cache, TKey key, Lazy<TValue> lazy)
+        where TKey : notnull
+    {
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            // Failures are not cached: the user may put the right file in place and retry.
+            cache.TryRemove(new KeyValuePair<TKey, Lazy<TValue>>(key, lazy));
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var lazy in sessions.Values.Where(l => l.IsValueCreated))
+        {
+            lazy.Value.Dispose();
+        }
+    }
+}
