@@ -27,6 +27,15 @@ public sealed class FaceSwapSiloOptions
     /// <summary>Trust and safety: consent requirement and the audit log (section FaceSwap:Safety).</summary>
     public Safety.SafetyOptions Safety { get; set; } = new();
 
+    /// <summary>
+    /// Load-testing settings (section FaceSwap:LoadTest). Only `faceswap bench --engine null` sets them; a served silo
+    /// refuses them (see FaceSwapHostSettings.Validate), so no real job runs on the null engine by accident.
+    /// </summary>
+    public LoadTestOptions LoadTest { get; set; } = new();
+
+    /// <summary>Partition grains of large jobs (section FaceSwap:Partitions).</summary>
+    public PartitionOptions Partitions { get; set; } = new();
+
     /// <summary>Effective pipeline count.</summary>
     public int EffectiveConcurrency => Concurrency > 0 ? Concurrency : Environment.ProcessorCount;
 }
