@@ -69,8 +69,11 @@ public static class ScaleBench
         }
     }
 
-    /// <summary>One synthetic job of <paramref name="count"/> images on <paramref name="silos"/> in-process silos, measured.</summary>
-    public static async Task<ScaleReport> MeasureAsync(int count, int silos, int engineDelayMs, int concurrency, string work, CancellationToken cancellationToken, Func<ScaleCluster, JobStatus, Task>? duringJob = null)
+    /// <summary>
+    /// One synthetic job of <paramref name="count"/> images on <paramref name="silos"/> in-process silos, measured; the
+    /// job's files stay under <paramref name="work"/>. <paramref name="duringJob"/> runs at each status poll (a test kills a silo there).
+    /// </summary>
+    public static async Task<ScaleReport> MeasureAsync(int count, int silos, int engineDelayMs, int concurrency, string work, CancellationToken cancellationToken, Func<ScaleCluster, SyntheticBlobStore, Task>? duringJob = null)
     {
         var store = new SyntheticBlobStore(new LocalBlobStore(Path.Combine(work, "blobs")), "synthetic/in/", "synthetic/out/", count);
         var stateDirectory = Path.Combine(work, "state");
@@ -98,12 +101,12 @@ public static class ScaleBench
         var polls = 1;
         while (!status.IsTerminal)
         {
-            await Task.Delay(200, cancellationToken);
+            await Task.Delay(50, cancellationToken);
             status = await job.GetStatusAsync();
             polls++;
             if (duringJob is not null)
             {
-                await duringJob(cluster, status);
+                await duringJob(cluster, store);
             }
         }
 

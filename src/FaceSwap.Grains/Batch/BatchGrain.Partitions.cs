@@ -42,7 +42,7 @@ public sealed partial class BatchGrain
         var window = Math.Max(Math.Max(1, options.PagesInFlight), 2 * ActiveSilos());
         var listed = false;
         LogPartitioned(JobId, state.State.Counters.Discovered + pages.Sum(p => (long)p.Listed), pageSize, window);
-        while (state.State.State == JobState.Running && !deactivated)
+        while (!deactivated && state.State.State == JobState.Running)
         {
             this.DelayDeactivation(TimeSpan.FromMinutes(10));
             while (!listed && partitionsInFlight.Count < window)
@@ -79,7 +79,7 @@ public sealed partial class BatchGrain
             await FoldFinishedPagesAsync(force: false);
         }
 
-        if (state.State.State == JobState.Cancelled)
+        if (!deactivated && state.State.State == JobState.Cancelled)
         {
             foreach (var partition in partitionsInFlight.Values)
             {
