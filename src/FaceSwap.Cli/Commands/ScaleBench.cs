@@ -112,6 +112,7 @@ public static class ScaleBench
 
         watch.Stop();
         process.Refresh();
+        var peakDuringJob = PeakRssMegabytes();
         var seconds = watch.Elapsed.TotalSeconds;
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds / (seconds * Environment.ProcessorCount);
 
@@ -125,7 +126,7 @@ public static class ScaleBench
             Math.Round((double)calls / count, 4), StateBytes(stateDirectory, jobId), PeakRssMegabytes(),
             Math.Round(cpu * 100, 1), GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2) - gcBefore,
             Math.Round((GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds, 2),
-            CountLines(manifest), store.DistinctWrites, store.DuplicateWrites, jobId);
+            CountLines(manifest), store.DistinctWrites, store.DuplicateWrites, jobId, peakDuringJob, GC.GetTotalMemory(forceFullCollection: true) / (1024 * 1024));
     }
 
     private static readonly byte[] SourcePlaceholder = Encoding.ASCII.GetBytes("synthetic source face");
@@ -185,7 +186,7 @@ public static class ScaleBench
         Console.WriteLine($"  listing->outcome ms   {r.LatencyP50Ms,12:0.0} p50 {r.LatencyP95Ms:0.0} p95");
         Console.WriteLine($"  grain calls/image     {r.GrainCallsPerImage,12:0.0000}");
         Console.WriteLine($"  BatchGrain state      {r.StateBytes,12} bytes");
-        Console.WriteLine($"  peak RSS              {r.PeakRssMegabytes,12} MB");
+        Console.WriteLine($"  peak RSS              {r.PeakRssMegabytes,12} MB ({r.PeakRssDuringJobMegabytes} MB until the job completed; live heap after it {r.LiveHeapAfterJobMegabytes} MB)");
         Console.WriteLine($"  cpu                   {r.CpuPercent,12:0.0} % of {r.Cores} cores, {r.GarbageCollections} GCs, {r.GcPauseSeconds:0.00} s paused");
         Console.WriteLine($"  outcomes              {r.OutcomeLines,12} lines; ok {r.Counters.Ok}, skipped {r.Counters.Skipped}, failed {r.Counters.Failed}");
         Console.WriteLine($"  writes                {r.DistinctWrites,12} distinct, {r.DuplicateWrites} duplicate");
@@ -196,4 +197,5 @@ public static class ScaleBench
 public sealed record ScaleReport(
     int Count, int Silos, int EngineDelayMs, int Cores, string State, JobCounters Counters, double Seconds, double ImagesPerSecond,
     double LatencyP50Ms, double LatencyP95Ms, double GrainCallsPerImage, long StateBytes, long PeakRssMegabytes, double CpuPercent,
-    int GarbageCollections, double GcPauseSeconds, long OutcomeLines, long DistinctWrites, long DuplicateWrites, string JobId);
+    int GarbageCollections, double GcPauseSeconds, long OutcomeLines, long DistinctWrites, long DuplicateWrites, string JobId,
+    long PeakRssDuringJobMegabytes, long LiveHeapAfterJobMegabytes);

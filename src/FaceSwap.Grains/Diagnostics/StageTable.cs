@@ -48,7 +48,8 @@ public static class StageTable
     /// </remarks>
     public static async Task<IReadOnlyDictionary<string, StageStats>> ReadAsync(IBlobStore store, string manifest, CancellationToken cancellationToken = default)
     {
-        const int Chunk = 4 << 20;
+        // Under the large-object threshold: chunks die young instead of piling up on the large-object heap.
+        const int Chunk = 64 << 10;
         var latest = new Dictionary<string, ImageOutcome>(StringComparer.Ordinal);
         long offset = 0;
         var carry = Array.Empty<byte>();
