@@ -32,7 +32,7 @@ public sealed class ScaleCluster : IAsyncDisposable
     /// <summary>Silos started (killed ones included).</summary>
     public int Count => silos.Count;
 
-    /// <summary>Starts <paramref name="count"/> silos and waits until each sees all of them active.</summary>
+    /// <summary>Starts <paramref name="count"/> silos and waits until each sees all of them active, with their grain classes.</summary>
     public static async Task<ScaleCluster> StartAsync(int count, IBlobStore store, string stateDirectory, int engineDelayMs, int concurrency, CancellationToken cancellationToken)
     {
         var cluster = new ScaleCluster([]);
@@ -129,7 +129,10 @@ public sealed class ScaleCluster : IAsyncDisposable
         foreach (var host in silos)
         {
             var oracle = host!.Services.GetRequiredService<ISiloStatusOracle>();
-            while (oracle.GetApproximateSiloStatuses(onlyActive: true).Count < count)
+            var manifest = host.Services.GetRequiredService<Orleans.Runtime.IClusterManifestProvider>();
+
+            // Active is not enough: a silo places grains only on silos whose grain classes its manifest already lists.
+            while (oracle.GetApproximateSiloStatuses(onlyActive: true).Count < count || manifest.Current.Silos.Count < count)
             {
                 await Task.Delay(100, timeout.Token);
             }

@@ -126,7 +126,8 @@ public static class ScaleBench
             Math.Round((double)calls / count, 4), StateBytes(stateDirectory, jobId), PeakRssMegabytes(),
             Math.Round(cpu * 100, 1), GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2) - gcBefore,
             Math.Round((GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds, 2),
-            CountLines(manifest), store.DistinctWrites, store.DuplicateWrites, jobId, peakDuringJob, GC.GetTotalMemory(forceFullCollection: true) / (1024 * 1024));
+            CountLines(manifest), store.DistinctWrites, store.DuplicateWrites, jobId, peakDuringJob, GC.GetTotalMemory(forceFullCollection: true) / (1024 * 1024),
+            store.Appends, Math.Round(store.AppendTime.TotalSeconds, 2));
     }
 
     private static readonly byte[] SourcePlaceholder = Encoding.ASCII.GetBytes("synthetic source face");
@@ -190,6 +191,7 @@ public static class ScaleBench
         Console.WriteLine($"  cpu                   {r.CpuPercent,12:0.0} % of {r.Cores} cores, {r.GarbageCollections} GCs, {r.GcPauseSeconds:0.00} s paused");
         Console.WriteLine($"  outcomes              {r.OutcomeLines,12} lines; ok {r.Counters.Ok}, skipped {r.Counters.Skipped}, failed {r.Counters.Failed}");
         Console.WriteLine($"  writes                {r.DistinctWrites,12} distinct, {r.DuplicateWrites} duplicate");
+        Console.WriteLine($"  manifest appends      {r.ManifestAppends,12} ({r.ManifestAppendSeconds:0.00} s of append time, summed)");
     }
 }
 
@@ -198,4 +200,4 @@ public sealed record ScaleReport(
     int Count, int Silos, int EngineDelayMs, int Cores, string State, JobCounters Counters, double Seconds, double ImagesPerSecond,
     double LatencyP50Ms, double LatencyP95Ms, double GrainCallsPerImage, long StateBytes, long PeakRssMegabytes, double CpuPercent,
     int GarbageCollections, double GcPauseSeconds, long OutcomeLines, long DistinctWrites, long DuplicateWrites, string JobId,
-    long PeakRssDuringJobMegabytes, long LiveHeapAfterJobMegabytes);
+    long PeakRssDuringJobMegabytes, long LiveHeapAfterJobMegabytes, long ManifestAppends, double ManifestAppendSeconds);

@@ -36,6 +36,8 @@ public sealed class SyntheticBlobStore(IBlobStore inner, string inputPrefix, str
     private long duplicateWrites;
     private long reads;
     private long metadataReads;
+    private long appends;
+    private long appendTicks;
 
     /// <summary>Where the generated inputs live ("container/folder/").</summary>
     public string InputPrefix { get; } = inputPrefix.EndsWith('/') ? inputPrefix : inputPrefix + "/";
@@ -57,6 +59,12 @@ public sealed class SyntheticBlobStore(IBlobStore inner, string inputPrefix, str
 
     /// <summary>Output metadata look-ups (the skip check).</summary>
     public long MetadataReads => Interlocked.Read(ref metadataReads);
+
+    /// <summary>Appends to the job's files (outcome manifests) passed to the inner store.</summary>
+    public long Appends => Interlocked.Read(ref appends);
+
+    /// <summary>Wall time of those appends, summed (appends in parallel overlap).</summary>
+    public TimeSpan AppendTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref appendTicks));
 
     /// <summary>Time from an image's listing to its outcome line in a manifest.</summary>
     public LatencyHistogram ListingToOutcome => latency;
@@ -190,7 +198,21 @@ public sealed class SyntheticBlobStore(IBlobStore inner, string inputPrefix, str
             }
         }
 
-        return inner.AppendLinesAsync(path, list, cancellationToken);
+        return TimedAppendAsync(path, list, cancellationToken);
+    }
+
+    private async Task TimedAppendAsync(string path, IReadOnlyList<string> lines, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await inner.AppendLinesAsync(path, lines, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Add(ref appendTicks, Stopwatch.GetTimestamp() - started);
+            Interlocked.Increment(ref appends);
+        }
     }
 
     /// <inheritdoc />
