@@ -37,7 +37,7 @@ public sealed class PartitionOptions
     public int PageSize { get; set; } = 2000;
 
     /// <summary>Pages a job keeps in flight on partition grains.</summary>
-    public int PagesInFlight { get; set; } = 8;
+    public int PagesInFlight { get; set; } = 4;
 
     /// <summary>
     /// Images per inference call inside a partition; the job's own batch size when larger. Names travel, not bytes, so
