@@ -22,6 +22,7 @@ public static class ScaleBench
     private static readonly Option<string?> Engine = new("--engine") { Description = "Load testing: 'null' runs the null engine (no imaging, no models); needs --storage synthetic" };
     private static readonly Option<string?> Storage = new("--storage") { Description = "Load testing: 'synthetic' lists --count generated names and keeps no outputs; needs --engine null" };
     private static readonly Option<int> Silos = new("--silos") { Description = "Load testing: silos in process (one api, the rest inference; 1: one silo with both roles)", DefaultValueFactory = _ => 1 };
+    private static readonly Option<double?> KillAt = new("--kill-inference-silo-at") { Description = "Load testing: kill the last inference silo once this fraction of the outputs is written (0 to 1; needs --silos 3 or more)" };
     private static readonly Option<int> EngineDelay = new("--engine-delay") { Description = "Load testing: milliseconds each image holds a null-engine pipeline (stands in for a model)", DefaultValueFactory = _ => 0 };
 
     /// <summary>Adds the load-testing options to `faceswap bench`.</summary>
@@ -31,6 +32,7 @@ public static class ScaleBench
         bench.Options.Add(Storage);
         bench.Options.Add(Silos);
         bench.Options.Add(EngineDelay);
+        bench.Options.Add(KillAt);
     }
 
     /// <summary>Whether the bench was asked for the load test (either load-testing option given); the other bench runs otherwise.</summary>
@@ -51,10 +53,26 @@ public static class ScaleBench
             throw new CliException("--count and --silos must be at least 1");
         }
 
+        var killAt = parse.GetValue(KillAt);
+        if (killAt is { } fraction && (fraction is < 0 or > 1 || silos < 3))
+        {
+            throw new CliException("--kill-inference-silo-at takes a fraction from 0 to 1 and --silos 3 or more (one inference silo must survive)");
+        }
+
+        var killed = false;
+        Func<ScaleCluster, SyntheticBlobStore, Task>? kill = killAt is not { } at ? null : async (cluster, store) =>
+        {
+            if (!killed && store.DistinctWrites >= at * count)
+            {
+                killed = true;
+                Console.Error.WriteLine($"killing inference silo {cluster.Count - 1} after {store.DistinctWrites} writes");
+                await cluster.KillAsync(cluster.Count - 1);
+            }
+        };
         var work = Directory.CreateTempSubdirectory("faceswap-scale-");
         try
         {
-            var report = await MeasureAsync(count, silos, Math.Max(0, parse.GetValue(EngineDelay)), parse.GetValue<int>("--concurrency"), work.FullName, cancellationToken);
+            var report = await MeasureAsync(count, silos, Math.Max(0, parse.GetValue(EngineDelay)), parse.GetValue<int>("--concurrency"), work.FullName, cancellationToken, kill);
             Print(report);
             if (parse.GetValue<string?>("--json") is { } json)
             {
