@@ -1,6 +1,12 @@
+using System.Diagnostics;
 using System.Text.Json;
+using FaceSwap.Abstractions.Api;
+using FaceSwap.Abstractions.Grains;
+using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Cli.Commands;
 using FaceSwap.Grains.Batch;
+using FaceSwap.Storage;
+using FaceSwap.Storage.Synthetic;
 
 namespace FaceSwap.Cli.Tests;
 
@@ -80,6 +86,42 @@ public sealed class ScaleBenchTests : IDisposable
         Assert.Equal(Images, outcomes.Select(o => o.Path).Distinct(StringComparer.Ordinal).Count());
         Assert.Contains(outcomes, o => o.Silo == $"scale-{Victim}-inference");
         Assert.True(report.StateBytes is > 0 and < 64 * 1024, $"state is {report.StateBytes} bytes");
+    }
+
+    [Fact]
+    public async Task Cancelling_a_job_that_runs_on_partitions_stops_its_writes()
+    {
+        const int Images = 100_000;
+        var store = new SyntheticBlobStore(new LocalBlobStore(Path.Combine(work.FullName, "blobs")), "synthetic/in/", "synthetic/out/", Images);
+
+        // One pipeline at 1 ms an image: slow enough that the job is still running when it is cancelled.
+        await using var cluster = await ScaleCluster.StartAsync(2, store, Path.Combine(work.FullName, "state"), engineDelayMs: 1, concurrency: 1, CancellationToken.None);
+        var job = cluster.Grains.GetGrain<IBatchGrain>(JobIds.New());
+        await job.StartAsync(new JobSpec { Source = "synthetic/source.jpg", Input = store.InputPrefix, Output = store.OutputPrefix, Options = new JobOptions { BatchSize = 64, Prefetch = 256 } });
+        var clock = Stopwatch.StartNew();
+        while (store.DistinctWrites < 6_000 && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(20);
+        }
+
+        // Past 4,096 images the job is on partitions: 4 pages in flight, each with 4 batches of 64 dispatched.
+        var writesAtCancel = store.DistinctWrites;
+        var cancelled = await job.CancelAsync();
+        long settled;
+        do
+        {
+            settled = store.DistinctWrites;
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+        while (store.DistinctWrites != settled && clock.Elapsed < TimeSpan.FromSeconds(90));
+
+        Assert.Equal(JobState.Cancelled, cancelled.State);
+        Assert.Equal(JobState.Cancelled, (await job.GetStatusAsync()).State);
+        Assert.Equal(settled, store.DistinctWrites);
+
+        // Batches in flight finish; the rest of each page is never dispatched (a whole page would be 2,000 images).
+        Assert.InRange(settled - writesAtCancel, 0, 4 * 4 * 64 + 256);
+        Assert.Equal(0, store.DuplicateWrites);
     }
 
     public void Dispose() => work.Delete(recursive: true);
