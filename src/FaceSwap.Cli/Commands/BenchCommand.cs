@@ -41,7 +41,8 @@ public static class BenchCommand
         {
             Count, BatchSize, Concurrency, Samples, Json, NoWatermark, Runs, MaxSide, NoModelTable,
         };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse, ct)));
+        ScaleBench.AddOptions(command);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(() => ScaleBench.IsRequested(parse) ? ScaleBench.RunAsync(parse, ct) : RunAsync(parse, ct)));
         return command;
     }
 

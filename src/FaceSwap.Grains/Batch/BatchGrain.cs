@@ -265,6 +265,18 @@ public sealed partial class BatchGrain(
                 this.DelayDeactivation(TimeSpan.FromMinutes(10));
                 while (inFlight < window && (buffer.Count > 0 || !listed))
                 {
+                    if (buffer.Count == 0 && PartitionsPay())
+                    {
+                        // A large job: the classic window drains, then the rest goes to partition grains.
+                        if (inFlight > 0)
+                        {
+                            break;
+                        }
+
+                        await PartitionPumpAsync(spec, nextToken);
+                        return;
+                    }
+
                     if (buffer.Count == 0)
                     {
                         var page = await ListPageAsync(spec, nextToken, pageSize);
@@ -547,7 +559,7 @@ public sealed partial class BatchGrain(
     /// (Orleans says "No active nodes are compatible" while the dead silo's type map lingers, then "Could not find an
     /// implementation" once no live silo has the grain class).
     /// </summary>
-    private static bool IsNoInferenceSilo(Exception e) =>
+    internal static bool IsNoInferenceSilo(Exception e) =>
         e is SiloUnavailableException
         || e.Message.Contains("became unavailable", StringComparison.Ordinal)
         || e.Message.Contains("No active nodes are compatible", StringComparison.Ordinal)

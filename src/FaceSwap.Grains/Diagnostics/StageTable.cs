@@ -42,8 +42,56 @@ public static class StageTable
     }
 
     /// <summary>The table of a job's outcomes manifest (latest outcome per image).</summary>
-    public static async Task<IReadOnlyDictionary<string, StageStats>> ReadAsync(IBlobStore store, string manifest, CancellationToken cancellationToken = default) =>
-        From(await JobOutcomes.ReadLatestAsync(store, manifest, cancellationToken));
+    /// <remarks>
+    /// The manifest is read in ranges and only outcomes with stage times are kept, so a million-image manifest of
+    /// outcomes without stages (skips, failures, the load-testing null engine) costs no memory.
+    /// </remarks>
+    public static async Task<IReadOnlyDictionary<string, StageStats>> ReadAsync(IBlobStore store, string manifest, CancellationToken cancellationToken = default)
+    {
+        // Under the large-object threshold: chunks die young instead of piling up on the large-object heap.
+        const int Chunk = 64 << 10;
+        var latest = new Dictionary<string, ImageOutcome>(StringComparer.Ordinal);
+        long offset = 0;
+        var carry = Array.Empty<byte>();
+        while (true)
+        {
+            var bytes = await store.ReadRangeAsync(manifest, offset, Chunk, cancellationToken);
+            if (bytes.Length == 0)
+            {
+                break;
+            }
+
+            offset += bytes.Length;
+            var text = carry.Length == 0 ? bytes : [.. carry, .. bytes];
+            var end = Array.LastIndexOf(text, (byte)'\n');
+            var lines = text.AsSpan(0, end + 1);
+            while (lines.IndexOf((byte)'\n') is var newline and >= 0)
+            {
+                var line = lines[..newline];
+                lines = lines[(newline + 1)..];
+
+                // Only a line with stage times adds to the table; one without them matters only when it supersedes one.
+                if ((latest.Count == 0 && line.IndexOf("\"stages\""u8) < 0) || JobOutcomes.Parse(line) is not { } outcome)
+                {
+                    continue;
+                }
+
+                // The latest line of a path is its outcome: one without stages removes an earlier one with them.
+                if (outcome.Stages is { Count: > 0 })
+                {
+                    latest[outcome.Path] = outcome;
+                }
+                else
+                {
+                    latest.Remove(outcome.Path);
+                }
+            }
+
+            carry = text[(end + 1)..];
+        }
+
+        return From(latest.Values);
+    }
 
     /// <summary>The table as aligned text: stage, images, p50 ms, p95 ms.</summary>
     public static string Format(IReadOnlyDictionary<string, StageStats> table)

@@ -87,6 +87,11 @@ public sealed class FaceSwapHostSettings
             problems.Add($"FaceSwap:Role: {e.Message}");
         }
 
+        if (silo.LoadTest.Engine is not null)
+        {
+            problems.Add("FaceSwap:LoadTest:Engine is a load-testing setting of `faceswap bench`; a served silo runs the real engine");
+        }
+
         var clustering = EffectiveClustering(storage);
         if (clustering is not (Localhost or AzureTable))
         {

@@ -32,6 +32,10 @@ public static class FaceSwapSiloExtensions
         if (SiloRoles.RunsInference(options.Role))
         {
             silo.Services.AddSingleton<EngineService>();
+            if (options.LoadTest.UsesNullEngine)
+            {
+                silo.Services.AddSingleton<NullEngine>();
+            }
         }
         else
         {
