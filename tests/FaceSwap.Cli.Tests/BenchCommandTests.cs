@@ -14,7 +14,7 @@ public sealed class BenchCommandTests : IDisposable
         var json = Path.Combine(work.FullName, "bench.json");
         var samples = Path.GetDirectoryName(TestAssets.Sample(1))!;
 
-        var run = await CliProcess.RunAsync("bench", "--models", TestAssets.Models.Path, "--samples", samples, "--count", "3", "--json", json);
+        var run = await CliProcess.RunAsync("bench", "--models", TestAssets.Models.Path, "--samples", samples, "--count", "3", "--rounds", "2", "--json", json);
 
         Assert.True(run.ExitCode == 0, run.StdOut + run.StdErr);
         Assert.Contains("platform/ceiling", run.StdOut);
@@ -31,6 +31,8 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(report.RootElement.GetProperty("platformOverCeiling").GetDouble() > 0);
         Assert.True(report.RootElement.GetProperty("platformOverNaive").GetDouble() > 0);
         Assert.True(report.RootElement.GetProperty("platform").GetProperty("cpuMsPerImage").GetDouble() > 0);
+        Assert.Equal(2, report.RootElement.GetProperty("rounds").GetInt32());
+        Assert.Equal(2, report.RootElement.GetProperty("platformOverCeilingByRound").GetArrayLength());
 
         // The model table: every embedded model at batch sizes 1, 2, 4 and 8, each measured.
         var rows = report.RootElement.GetProperty("modelBatches").EnumerateArray().ToList();
@@ -50,7 +52,7 @@ public sealed class BenchCommandTests : IDisposable
         var samples = Path.GetDirectoryName(TestAssets.Sample(1))!;
 
         var run = await CliProcess.RunAsync("bench", "--models", TestAssets.Models.Path, "--samples", samples, "--count", "5", "--max-side", "640",
-            "--runs", "platform", "--no-model-table", "--batch-size", "2", "--json", json);
+            "--runs", "platform", "--rounds", "1", "--no-model-table", "--batch-size", "2", "--json", json);
 
         Assert.True(run.ExitCode == 0, run.StdOut + run.StdErr);
         using var report = JsonDocument.Parse(await File.ReadAllTextAsync(json));

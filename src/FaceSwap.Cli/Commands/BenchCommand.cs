@@ -32,6 +32,7 @@ public static class BenchCommand
         AllowMultipleArgumentsPerToken = true,
     };
     private static readonly Option<int> MaxSide = new("--max-side") { Description = "Scale the workload's photos down to at most this many pixels on the longer side (0: as they are, 1920 px)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> Rounds = new("--rounds") { Description = "Rounds of the runs, alternated; each run reports its median round, each ratio the median of the rounds' ratios", DefaultValueFactory = _ => 3 };
     private static readonly Option<bool> NoModelTable = new("--no-model-table") { Description = "Leave out the table of model throughput at batch sizes 1, 2, 4, 8" };
 
     /// <summary>Builds the command.</summary>
@@ -39,7 +40,7 @@ public static class BenchCommand
     {
         var command = new Command("bench", "Measure the platform against the engine's ceiling and a naive loop on one workload")
         {
-            Count, BatchSize, Concurrency, Samples, Json, NoWatermark, Runs, MaxSide, NoModelTable,
+            Count, BatchSize, Concurrency, Samples, Json, NoWatermark, Runs, MaxSide, Rounds, NoModelTable,
         };
         ScaleBench.AddOptions(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(() => ScaleBench.IsRequested(parse) ? ScaleBench.RunAsync(parse, ct) : RunAsync(parse, ct)));
@@ -76,19 +77,37 @@ public static class BenchCommand
             Console.Error.WriteLine($"workload: {count} photos ({string.Join(", ", samples.Select(Path.GetFileName))}, nested{(maxSide > 0 ? $", at most {maxSide} px" : "")}), {concurrency} pipelines, {Environment.ProcessorCount} cores, batches of {batchSize}");
 
             var watermark = !parse.GetValue(NoWatermark);
-            Phase? naive = null, ceiling = null, platform = null;
-            if (runs.Contains("naive") || runs.Contains("ceiling"))
+            // Rounds alternate the runs, so a slow spell of a shared machine hits each of them alike; each run reports its
+            // median round and each ratio is the median of the rounds' ratios.
+            var rounds = Math.Max(1, parse.GetValue(Rounds));
+            var measured = new Dictionary<string, List<Phase>>(StringComparer.Ordinal) { ["naive"] = [], ["ceiling"] = [], ["platform"] = [] };
+            using var engine = runs.Contains("naive") || runs.Contains("ceiling")
+                ? FaceEngine.Load(models, new EngineOptions { Onnx = new OnnxSettings { IntraOpThreads = 1, Batching = new BatchingSettings { MaxBatch = batchSize, ConcurrentRuns = concurrency } } })
+                : null;
+            using var sourceFace = engine?.PrepareSource(await File.ReadAllBytesAsync(source, cancellationToken));
+            engine?.Swap(await File.ReadAllBytesAsync(files[0], cancellationToken), sourceFace!, new SwapRequest()); // warm-up
+            await using var platform = runs.Contains("platform")
+                ? await StartPlatformAsync(models.Path, source, input, work.FullName, concurrency, batchSize, watermark, cancellationToken)
+                : null;
+            for (var round = 1; round <= rounds; round++)
             {
-                using var engine = FaceEngine.Load(models, new EngineOptions { Onnx = new OnnxSettings { IntraOpThreads = 1, Batching = new BatchingSettings { MaxBatch = batchSize, ConcurrentRuns = concurrency } } });
-                using var sourceFace = engine.PrepareSource(await File.ReadAllBytesAsync(source, cancellationToken));
-                engine.Swap(await File.ReadAllBytesAsync(files[0], cancellationToken), sourceFace, new SwapRequest()); // warm-up
-                naive = runs.Contains("naive") ? Measure("naive", () => RunLoop(engine, sourceFace, files, input, Path.Combine(work.FullName, "naive"), 1, watermark, cancellationToken)) : null;
-                ceiling = runs.Contains("ceiling") ? Measure("ceiling", () => RunLoop(engine, sourceFace, files, input, Path.Combine(work.FullName, "ceiling"), concurrency, watermark, cancellationToken)) : null;
-            }
+                var outputs = Path.Combine(work.FullName, $"round{round}");
+                if (runs.Contains("naive"))
+                {
+                    measured["naive"].Add(Measure("naive", round, () => RunLoop(engine!, sourceFace!, files, input, Path.Combine(outputs, "naive"), 1, watermark, cancellationToken)));
+                }
 
-            if (runs.Contains("platform"))
-            {
-                platform = await MeasureAsync("platform", () => RunPlatformAsync(models.Path, source, input, Path.Combine(work.FullName, "platform"), work.FullName, concurrency, batchSize, watermark, cancellationToken));
+                if (runs.Contains("ceiling"))
+                {
+                    measured["ceiling"].Add(Measure("ceiling", round, () => RunLoop(engine!, sourceFace!, files, input, Path.Combine(outputs, "ceiling"), concurrency, watermark, cancellationToken)));
+                }
+
+                if (platform is not null)
+                {
+                    measured["platform"].Add(await MeasureAsync("platform", round, () => RunPlatformJobAsync(platform, source, input, Path.Combine(outputs, "platform"), batchSize, watermark, cancellationToken)));
+                }
+
+                Directory.Delete(outputs, recursive: true);
             }
 
             IReadOnlyList<ModelBatchRow>? modelTable = null;
@@ -98,8 +117,13 @@ public static class BenchCommand
                 modelTable = ModelBatchBench.Run(models, TimeSpan.FromSeconds(1), cancellationToken);
             }
 
-            var report = new BenchReport(count, concurrency, Environment.ProcessorCount, batchSize, maxSide, platform, ceiling, naive,
-                Ratio(platform, ceiling), Ratio(platform, naive), modelTable);
+            var report = new BenchReport(count, concurrency, Environment.ProcessorCount, batchSize, maxSide, rounds,
+                Median(measured["platform"]), Median(measured["ceiling"]), Median(measured["naive"]),
+                Ratio(measured["platform"], measured["ceiling"]), Ratio(measured["platform"], measured["naive"]), modelTable)
+            {
+                PlatformOverCeilingByRound = Ratios(measured["platform"], measured["ceiling"]),
+                PlatformOverNaiveByRound = Ratios(measured["platform"], measured["naive"]),
+            };
             Print(report);
             if (parse.GetValue(Json) is { } json)
             {
@@ -145,19 +169,23 @@ public static class BenchCommand
         return new RunResult(files.Count, faces, stages);
     }
 
-    private static async Task<RunResult> RunPlatformAsync(string models, string source, string input, string output, string work, int concurrency, int batchSize, bool watermark, CancellationToken cancellationToken)
+    private static async Task<EmbeddedPlatform> StartPlatformAsync(string models, string source, string input, string work, int concurrency, int batchSize, bool watermark, CancellationToken cancellationToken)
     {
         // The workload repeats the demo photos; the repeat-image cache would skip their analysis and the platform would
         // then be compared with an engine ceiling that does all of it.
         var options = new FaceSwapSiloOptions { Role = "both", Storage = "local", ModelsPath = models, Concurrency = concurrency, ModelBatch = batchSize, RepeatImageCacheEntries = 0 };
-        await using var platform = await EmbeddedPlatform.StartAsync(options, Path.Combine(work, "state"), cancellationToken);
+        var platform = await EmbeddedPlatform.StartAsync(options, Path.Combine(work, "state"), cancellationToken);
 
         // Start-up and model loading are not the steady state being compared: a one-image job warms the silo first.
         var warmInput = Path.Combine(work, "warm");
         Directory.CreateDirectory(warmInput);
         File.Copy(Directory.EnumerateFiles(input, "*.jpg", SearchOption.AllDirectories).First(), Path.Combine(warmInput, "warm.jpg"));
         await RunJobAsync(platform, source, warmInput, Path.Combine(work, "warm-out"), batchSize, watermark, cancellationToken);
+        return platform;
+    }
 
+    private static async Task<RunResult> RunPlatformJobAsync(EmbeddedPlatform platform, string source, string input, string output, int batchSize, bool watermark, CancellationToken cancellationToken)
+    {
         using var self = Process.GetCurrentProcess();
         var cpuBefore = self.TotalProcessorTime;
         var watch = Stopwatch.StartNew();
@@ -190,13 +218,28 @@ public static class BenchCommand
         return (spec, status);
     }
 
-    private static double? Ratio(Phase? a, Phase? b) => a is null || b is null ? null : Math.Round(a.ImagesPerSecond / b.ImagesPerSecond, 3);
+    private static Phase? Median(List<Phase> phases) => phases.Count == 0 ? null : phases.OrderBy(p => p.ImagesPerSecond).ElementAt(phases.Count / 2);
 
-    private static Phase Measure(string name, Func<RunResult> run) => MeasureAsync(name, () => Task.FromResult(run())).GetAwaiter().GetResult();
-
-    private static async Task<Phase> MeasureAsync(string name, Func<Task<RunResult>> run)
+    /// <summary>The median over rounds of a's images/s over b's in the same round.</summary>
+    private static double? Ratio(List<Phase> a, List<Phase> b)
     {
-        Console.Error.WriteLine($"running {name}...");
+        if (a.Count == 0 || b.Count == 0)
+        {
+            return null;
+        }
+
+        var ratios = Ratios(a, b).Order().ToList();
+        return ratios[ratios.Count / 2];
+    }
+
+    private static IReadOnlyList<double> Ratios(List<Phase> a, List<Phase> b) =>
+        a.Zip(b, (x, y) => Math.Round(x.ImagesPerSecond / y.ImagesPerSecond, 3)).ToList();
+
+    private static Phase Measure(string name, int round, Func<RunResult> run) => MeasureAsync(name, round, () => Task.FromResult(run())).GetAwaiter().GetResult();
+
+    private static async Task<Phase> MeasureAsync(string name, int round, Func<Task<RunResult>> run)
+    {
+        Console.Error.WriteLine($"round {round}: running {name}...");
         using var process = Process.GetCurrentProcess();
         GC.Collect();
         long peak = 0;
@@ -238,7 +281,7 @@ public static class BenchCommand
 
     private static void Print(BenchReport r)
     {
-        Console.WriteLine($"{r.Count} photos{(r.MaxSide > 0 ? $" (at most {r.MaxSide} px)" : "")}, {r.Concurrency} pipelines on {r.Cores} cores, batches of {r.BatchSize}");
+        Console.WriteLine($"{r.Count} photos{(r.MaxSide > 0 ? $" (at most {r.MaxSide} px)" : "")}, {r.Concurrency} pipelines on {r.Cores} cores, batches of {r.BatchSize}, median of {r.Rounds} rounds");
         Console.WriteLine($"{"run",-9} {"images/s",9} {"faces/s",8} {"seconds",8} {"cpu %",6} {"cpu ms/img",10} {"peak MB",8}");
         foreach (var p in new[] { r.Platform, r.Ceiling, r.Naive }.OfType<Phase>())
         {
@@ -266,7 +309,7 @@ public static class BenchCommand
         }
 
         Console.WriteLine();
-        Console.WriteLine($"platform/ceiling {Show(r.PlatformOverCeiling)}   platform/naive {Show(r.PlatformOverNaive)}");
+        Console.WriteLine($"platform/ceiling {Show(r.PlatformOverCeiling)} (rounds: {string.Join(", ", r.PlatformOverCeilingByRound.Select(v => Show(v)))})   platform/naive {Show(r.PlatformOverNaive)} (rounds: {string.Join(", ", r.PlatformOverNaiveByRound.Select(v => Show(v)))})");
     }
 
     private static string Show(double? ratio) => ratio is { } value ? value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) : "-";
@@ -317,5 +360,12 @@ public sealed record StageStats(double P50, double P95);
 public sealed record Phase(string Name, int Images, long Faces, double Seconds, double ImagesPerSecond, double FacesPerSecond, double CpuPercent, double CpuMsPerImage, long PeakMegabytes, IReadOnlyDictionary<string, StageStats> Stages);
 
 /// <summary>What `faceswap bench` measured.</summary>
-public sealed record BenchReport(int Count, int Concurrency, int Cores, int BatchSize, int MaxSide, Phase? Platform, Phase? Ceiling, Phase? Naive,
-    double? PlatformOverCeiling, double? PlatformOverNaive, IReadOnlyList<ModelBatchRow>? ModelBatches);
+public sealed record BenchReport(int Count, int Concurrency, int Cores, int BatchSize, int MaxSide, int Rounds, Phase? Platform, Phase? Ceiling, Phase? Naive,
+    double? PlatformOverCeiling, double? PlatformOverNaive, IReadOnlyList<ModelBatchRow>? ModelBatches)
+{
+    /// <summary>Each round's platform/ceiling (the report's figure is their median).</summary>
+    public IReadOnlyList<double> PlatformOverCeilingByRound { get; init; } = [];
+
+    /// <summary>Each round's platform/naive.</summary>
+    public IReadOnlyList<double> PlatformOverNaiveByRound { get; init; } = [];
+}
