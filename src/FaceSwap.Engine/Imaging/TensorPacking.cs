@@ -6,7 +6,14 @@ namespace FaceSwap.Engine.Imaging;
 public static class TensorPacking
 {
     /// <summary>BGR pixels to an RGB planar tensor: value = (p - mean) / scale.</summary>
-    public static unsafe void BgrToRgbPlanar(Mat bgr, Span<float> destination, float mean, float scale)
+    public static void BgrToRgbPlanar(Mat bgr, Span<float> destination, float mean, float scale) =>
+        Planar(bgr, destination, [mean, mean, mean], [scale, scale, scale], rgb: true);
+
+    /// <summary>
+    /// BGR pixels to a planar tensor, in RGB plane order (<paramref name="rgb"/>) or kept in BGR order: value =
+    /// (p - mean[plane]) / scale[plane].
+    /// </summary>
+    public static unsafe void Planar(Mat bgr, Span<float> destination, ReadOnlySpan<float> mean, ReadOnlySpan<float> scale, bool rgb)
     {
         var width = bgr.Width;
         var height = bgr.Height;
@@ -16,6 +23,8 @@ public static class TensorPacking
             throw new ArgumentException("tensor and image sizes differ", nameof(destination));
         }
 
+        // Source channel (0 = B, 1 = G, 2 = R) of each plane.
+        var (c0, c2) = rgb ? (2, 0) : (0, 2);
         var step = (long)bgr.Step();
         var basePtr = (byte*)bgr.Data;
         for (var y = 0; y < height; y++)
@@ -24,9 +33,9 @@ public static class TensorPacking
             var o = y * width;
             for (var x = 0; x < width; x++)
             {
-                destination[o + x] = (row[3 * x + 2] - mean) / scale;
-                destination[plane + o + x] = (row[3 * x + 1] - mean) / scale;
-                destination[2 * plane + o + x] = (row[3 * x] - mean) / scale;
+                destination[o + x] = (row[3 * x + c0] - mean[0]) / scale[0];
+                destination[plane + o + x] = (row[3 * x + 1] - mean[1]) / scale[1];
+                destination[2 * plane + o + x] = (row[3 * x + c2] - mean[2]) / scale[2];
             }
         }
     }

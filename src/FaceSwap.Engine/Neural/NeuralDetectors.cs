@@ -73,25 +73,8 @@ public abstract class CanvasDetector(NeuralSession model, int size) : IFaceBoxDe
     public abstract List<(Rect2f Box, float Score)> Decode(float[][] outputs);
 
     /// <summary>BGR planar packing: value = (p - mean) / scale, channels kept in B, G, R order.</summary>
-    protected static unsafe void PackBgr(Mat bgr, Span<float> destination, float mean, float scale)
-    {
-        var width = bgr.Width;
-        var height = bgr.Height;
-        var plane = width * height;
-        var step = (long)bgr.Step();
-        var basePtr = (byte*)bgr.Data;
-        for (var y = 0; y < height; y++)
-        {
-            var row = basePtr + y * step;
-            var o = y * width;
-            for (var x = 0; x < width; x++)
-            {
-                destination[o + x] = (row[3 * x] - mean) / scale;
-                destination[plane + o + x] = (row[3 * x + 1] - mean) / scale;
-                destination[2 * plane + o + x] = (row[3 * x + 2] - mean) / scale;
-            }
-        }
-    }
+    protected static void PackBgr(Mat bgr, Span<float> destination, float mean, float scale) =>
+        Imaging.TensorPacking.Planar(bgr, destination, [mean, mean, mean], [scale, scale, scale], rgb: false);
 
     private static Rect2f Clip(Rect2f box, int width, int height)
     {

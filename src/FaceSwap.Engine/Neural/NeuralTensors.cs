@@ -7,30 +7,8 @@ namespace FaceSwap.Engine.Neural;
 public static class NeuralTensors
 {
     /// <summary>BGR pixels to an RGB planar tensor: value = (p - mean[c]) / scale[c], c in R, G, B order, p in 0..255.</summary>
-    public static unsafe void PackRgb(Mat bgr, Span<float> destination, float[] mean, float[] scale)
-    {
-        var width = bgr.Width;
-        var height = bgr.Height;
-        var plane = width * height;
-        if (destination.Length < 3 * plane || bgr.Type() != MatType.CV_8UC3)
-        {
-            throw new ArgumentException("tensor and image sizes differ", nameof(destination));
-        }
-
-        var step = (long)bgr.Step();
-        var basePtr = (byte*)bgr.Data;
-        for (var y = 0; y < height; y++)
-        {
-            var row = basePtr + y * step;
-            var o = y * width;
-            for (var x = 0; x < width; x++)
-            {
-                destination[o + x] = (row[3 * x + 2] - mean[0]) / scale[0];
-                destination[plane + o + x] = (row[3 * x + 1] - mean[1]) / scale[1];
-                destination[2 * plane + o + x] = (row[3 * x] - mean[2]) / scale[2];
-            }
-        }
-    }
+    public static void PackRgb(Mat bgr, Span<float> destination, float[] mean, float[] scale) =>
+        Imaging.TensorPacking.Planar(bgr, destination, mean, scale, rgb: true);
 
     /// <summary>An RGB planar [1,3,size,size] output to a BGR image: clipped to [low, high], mapped to 0..255.</summary>
     public static unsafe Mat UnpackRgb(Tensor<float> tensor, int size, float low, float high)

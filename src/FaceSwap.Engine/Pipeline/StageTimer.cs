@@ -15,8 +15,10 @@ public sealed class StageTimer
     public IReadOnlyDictionary<string, double> Totals => totals;
 
     /// <summary>Starts timing a stage; dispose the result to stop.</summary>
-    public Scope Time(string stage) =>
-        new(this, stage, Stopwatch.GetTimestamp(), Activity.Current is null ? null : Source.StartActivity("faceswap." + stage));
+    public Scope Time(string stage) => new(this, stage, Stopwatch.GetTimestamp(), StartSpan(stage));
+
+    /// <summary>The span of a stage timed elsewhere (under the current span, if there is one); null when none is recorded.</summary>
+    public static Activity? StartSpan(string stage) => Activity.Current is null ? null : Source.StartActivity("faceswap." + stage);
 
     /// <summary>Adds time to a stage.</summary>
     public void Add(string stage, double milliseconds) =>

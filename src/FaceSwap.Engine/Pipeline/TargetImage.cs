@@ -24,6 +24,7 @@ public sealed class TargetImage(byte[] bytes, string? contentKey) : IDisposable
     /// <summary>Decodes the image now.</summary>
     public void DecodeNow(long maxPixels)
     {
+        using var span = StageTimer.StartSpan("decode");
         var started = Stopwatch.GetTimestamp();
         var frame = ImageCodec.Decode(Bytes, maxPixels);
         Interlocked.Exchange(ref decoded, frame)?.Dispose();

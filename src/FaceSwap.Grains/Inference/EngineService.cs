@@ -268,6 +268,9 @@ public sealed partial class EngineService : IDisposable
 
             // The image has left the buffers: the next ones may be read and decoded.
             work.ReleaseSlots();
+
+            // The stages' spans go under the image's span, which this thread did not start.
+            Activity.Current = work.ImageSpan;
             try
             {
                 work.Completion.TrySetResult(Swap(work));
@@ -275,6 +278,10 @@ public sealed partial class EngineService : IDisposable
             catch (Exception e)
             {
                 work.Completion.TrySetException(e);
+            }
+            finally
+            {
+                Activity.Current = null;
             }
 
             Interlocked.Increment(ref processed);
@@ -446,6 +453,9 @@ public sealed partial class EngineService : IDisposable
         public WorkBatch Batch { get; } = batch;
 
         public WorkItem Item { get; } = item;
+
+        /// <summary>The image's span, current where the image was fetched.</summary>
+        public Activity? ImageSpan { get; } = Activity.Current;
 
         public string RelativePath { get; } = relativePath;
 
