@@ -27,6 +27,12 @@ public static class CommandRunner
         {
             return Fail("cancelled", ExitCodes.Cancelled);
         }
+        catch (TypeInitializationException e) when (!Debug && e.TypeName.StartsWith("OpenCvSharp", StringComparison.Ordinal))
+        {
+            // On a fresh machine this is libgtk-3-0 missing: OpenCvSharp's native library links it.
+            return Fail("OpenCvSharp's native library could not be loaded (on Debian/Ubuntu it needs libgtk-3-0: " +
+                "run scripts/setup.sh, or apt-get install libgtk-3-0; set FACESWAP_DEBUG=1 for details)", ExitCodes.Failure);
+        }
         catch (Exception e) when (!Debug)
         {
             return Fail($"{e.Message} ({e.GetType().Name}; set FACESWAP_DEBUG=1 for details)", ExitCodes.Failure);
