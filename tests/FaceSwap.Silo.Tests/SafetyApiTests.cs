@@ -250,6 +250,40 @@ public sealed class SafetyApiTests(SafetyHostFixture fixture, ITestOutputHelper 
         Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("api/whoami")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_matrix_job_audits_the_hash_of_every_source_photo()
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var alice = TestPhotos.Small(3);
+        var bob = TestPhotos.Small(4);
+        await Host.PutBytesAsync($"faces/{id}/alice.jpg", alice);
+        await Host.PutBytesAsync($"faces/{id}/team/bob/front.jpg", bob);
+        await Host.PutBytesAsync($"inbox/{id}/a.jpg", TestPhotos.Small(1));
+        using var http = Host.CreateClient(ApiHost.SubmitKey);
+        var request = new SubmitJobRequest
+        {
+            Sources = [$"faces/{id}/alice.jpg", $"faces/{id}/team/bob/"],
+            Input = $"inbox/{id}/",
+            Output = $"outbox/{id}/",
+            JobId = "matrix-audit-" + id,
+            ConsentReference = "release-forms-2026-200",
+            Options = new JobOptions { SourcesMode = SourcesMode.Each },
+        };
+
+        using var accepted = await http.PostAsJsonAsync("api/jobs", request, FaceSwapJson.Options);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal(JobState.Completed, (await WaitAsync(request.JobId!)).State);
+
+        // The folder is expanded to its photos: the log names every face that went into the job, not just the first.
+        var submitted = AuditLines().Single(l => (string?)l["jobId"] == request.JobId && (string?)l["event"] == "submitted");
+        var photos = submitted["sourcePhotosSha256"]!.AsObject().ToDictionary(p => p.Key, p => (string?)p.Value);
+        Assert.Equal(new Dictionary<string, string?>
+        {
+            [$"faces/{id}/alice.jpg"] = Convert.ToHexStringLower(SHA256.HashData(alice)),
+            [$"faces/{id}/team/bob/front.jpg"] = Convert.ToHexStringLower(SHA256.HashData(bob)),
+        }, photos);
+    }
+
     private string Local(string path) => Path.Combine(fixture.Root, path);
 
     private List<JsonNode> AuditLines() =>

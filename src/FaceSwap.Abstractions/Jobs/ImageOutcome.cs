@@ -97,6 +97,12 @@ public sealed record SourceCheck([property: Id(0)] bool Usable, [property: Id(1)
 {
     /// <summary>SHA-256 (hex) of the source face's bytes, for the audit log; null when it could not be read.</summary>
     [Id(3)] public string? SourceSha256 { get; init; }
+
+    /// <summary>
+    /// For a job with <see cref="JobSpec.Sources"/> (a set or a matrix): SHA-256 (hex) of every source photo, by path
+    /// (folders expanded); null for a job with one source face.
+    /// </summary>
+    [Id(4)] public IReadOnlyDictionary<string, string>? SourcePhotosSha256 { get; init; }
 }
 
 /// <summary>A page of job ids, newest first.</summary>

@@ -81,20 +81,20 @@ public sealed partial class EngineService : IDisposable
             // Loading public models can take seconds: off the grain scheduler, like the source preparation.
             if (await Task.Factory.StartNew(() => NeuralJobs.Check(neural, spec.Options), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default) is { } unusable)
             {
-                return unusable with { SourceSha256 = await SourceSha256Async(spec) };
+                return await WithSourceHashesAsync(unusable, spec);
             }
 
             await Task.Factory.StartNew(() => GetSource(spec, properties.ETag), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             if ((await CheckSourceSetsAsync(spec) ?? await CheckReferencesAsync(spec)) is { } refused)
             {
-                return refused with { SourceSha256 = await SourceSha256Async(spec) };
+                return await WithSourceHashesAsync(refused, spec);
             }
 
-            return new SourceCheck(true, null, null) { SourceSha256 = await SourceSha256Async(spec) };
+            return await WithSourceHashesAsync(new SourceCheck(true, null, null), spec);
         }
         catch (FaceSwapException e)
         {
-            return new SourceCheck(false, $"source face '{spec.Source}': {e.Message}", e.Code) { SourceSha256 = await SourceSha256Async(spec) };
+            return await WithSourceHashesAsync(new SourceCheck(false, $"source face '{spec.Source}': {e.Message}", e.Code), spec);
         }
         catch (Exception e) when (e is IOException or InvalidBlobPathException)
         {

@@ -55,6 +55,7 @@ public sealed partial class AuditLog(IBlobStore store, string? prefix, ILogger l
             ConsentReference = spec.ConsentReference,
             Source = spec.Source,
             SourceSha256 = check.SourceSha256,
+            SourcePhotosSha256 = check.SourcePhotosSha256,
             Input = spec.Input,
             Output = spec.Output,
             Watermark = spec.Options.Watermark,
@@ -119,6 +120,9 @@ public sealed record AuditRecord
 
     /// <summary>SHA-256 of the source face's bytes, hex.</summary>
     public string? SourceSha256 { get; init; }
+
+    /// <summary>A source set's or matrix job's source photos (folders expanded) and the SHA-256 of each, hex.</summary>
+    public IReadOnlyDictionary<string, string>? SourcePhotosSha256 { get; init; }
 
     /// <summary>Input prefix.</summary>
     public string? Input { get; init; }
