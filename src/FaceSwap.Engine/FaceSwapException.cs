@@ -40,6 +40,9 @@ public sealed class FaceSwapException(FaceSwapErrorKind kind, string message, Ex
     /// <summary>The class of failure.</summary>
     public FaceSwapErrorKind Kind { get; } = kind;
 
+    /// <summary>For <see cref="FaceSwapErrorKind.NoFace"/>: whether the image's analysis came from the repeat-image cache.</summary>
+    public bool AnalysisCacheHit { get; init; }
+
     /// <summary>The kind as the snake_case name used in reports and per-image outcomes.</summary>
     public string Code => ToCode(Kind);
 

@@ -50,6 +50,21 @@ public sealed class TargetAnalysisCacheTests(EngineFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public void Copies_of_a_photo_without_a_face_are_analysed_once_and_say_so_in_their_no_face_error()
+    {
+        using var source = fixture.Engine.PrepareSource(fixture.CropFace(3, 0));
+        var bytes = TestImages.Gradient(640, 480);
+        using var cache = new TargetAnalysisCache();
+        var request = new SwapRequest { Cache = cache };
+
+        var errors = Enumerable.Range(0, 3).Select(_ => Assert.Throws<FaceSwapException>(() => fixture.Engine.Swap(bytes, source, request))).ToList();
+
+        Assert.All(errors, e => Assert.Equal(FaceSwapErrorKind.NoFace, e.Kind));
+        Assert.Equal([false, true, true], errors.Select(e => e.AnalysisCacheHit));
+        Assert.Equal((1L, 2L), (cache.Misses, cache.Hits));
+    }
+
+    [Fact]
     public void A_failed_analysis_is_not_cached()
     {
         using var cache = new TargetAnalysisCache();

@@ -201,7 +201,7 @@ public sealed class FaceEngine : IDisposable
             var (faces, embeddings) = (analysis.Faces, analysis.Embeddings);
             if (faces.Count == 0)
             {
-                throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the image");
+                throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the image") { AnalysisCacheHit = analysis.CacheHit };
             }
 
             var choices = Select(faces, embeddings, request);

@@ -232,7 +232,7 @@ public sealed partial class EngineService : IDisposable
         }
         catch (FaceSwapException e) when (e.Kind == FaceSwapErrorKind.NoFace)
         {
-            return outcome with { Status = ImageStatus.NoFace, ErrorClass = e.Code, Message = e.Message, Milliseconds = Elapsed(started) };
+            return outcome with { Status = ImageStatus.NoFace, ErrorClass = e.Code, Message = e.Message, CacheHit = e.AnalysisCacheHit, Milliseconds = Elapsed(started) };
         }
         catch (Exception e)
         {
