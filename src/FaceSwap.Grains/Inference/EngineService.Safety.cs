@@ -21,20 +21,24 @@ public sealed partial class EngineService
             return null;
         }
 
-        var hashes = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        IReadOnlyList<SourceIdentity> resolved;
         try
         {
-            foreach (var photo in (await SourceMatrix.ResolveAsync(store, spec)).SelectMany(identity => identity.Images))
-            {
-                var key = photo.Path + "|" + photo.ETag;
-                hashes[photo.Path] = sourceHashes.TryGetValue(key, out var known)
-                    ? known
-                    : RememberSourceSha256(key, await store.ReadAllBytesAsync(photo.Path, spec.Options.MaxFileBytes));
-            }
+            resolved = await SourceMatrix.ResolveAsync(store, spec);
         }
-        catch (Exception e) when (e is IOException or BlobNotFoundException or BlobTooLargeException or InvalidBlobPathException or Azure.RequestFailedException)
+        catch (Exception e) when (IsUnreadable(e))
+        {
+            return null;
+        }
+
+        var hashes = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var photo in resolved.SelectMany(identity => identity.Images))
         {
             // A photo that cannot be read has no hash; the check itself says why the job cannot run.
+            if (await SourceSha256Async(photo.Path, photo.ETag, spec.Options.MaxFileBytes) is { } hash)
+            {
+                hashes[photo.Path] = hash;
+            }
         }
 
         return hashes;
@@ -43,7 +47,7 @@ public sealed partial class EngineService
     private readonly ConcurrentDictionary<string, string> sourceHashes = new();
 
     /// <summary>Hashes a source's bytes and keeps the hash under its path and version.</summary>
-    private string RememberSourceSha256(string key, byte[] bytes)
+    private string RememberSourceSha256(string path, string etag, byte[] bytes)
     {
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (sourceHashes.Count > 1024)
@@ -51,32 +55,42 @@ public sealed partial class EngineService
             sourceHashes.Clear();
         }
 
-        sourceHashes[key] = hash;
+        sourceHashes[path + "|" + etag] = hash;
         return hash;
     }
 
-    /// <summary>SHA-256 (hex) of the source face's bytes, cached by path and version; null when it cannot be read.</summary>
+    /// <summary>SHA-256 (hex) of the source face's bytes; null when it cannot be read.</summary>
     private async Task<string?> SourceSha256Async(JobSpec spec)
     {
         try
         {
             var properties = await store.GetPropertiesAsync(spec.Source);
-            if (properties is null)
-            {
-                return null;
-            }
-
-            var key = spec.Source + "|" + properties.ETag;
-            if (sourceHashes.TryGetValue(key, out var known))
-            {
-                return known;
-            }
-
-            return RememberSourceSha256(key, await store.ReadAllBytesAsync(spec.Source, spec.Options.MaxFileBytes));
+            return properties is null ? null : await SourceSha256Async(spec.Source, properties.ETag, spec.Options.MaxFileBytes);
         }
-        catch (Exception e) when (e is IOException or BlobNotFoundException or BlobTooLargeException or InvalidBlobPathException or Azure.RequestFailedException)
+        catch (Exception e) when (IsUnreadable(e))
         {
             return null;
         }
     }
+
+    /// <summary>
+    /// SHA-256 (hex) of one source photo's version, from the hash kept when it was read for preparation, else by
+    /// reading it; null when it cannot be read.
+    /// </summary>
+    private async Task<string?> SourceSha256Async(string path, string etag, long maxBytes)
+    {
+        try
+        {
+            return sourceHashes.TryGetValue(path + "|" + etag, out var known)
+                ? known
+                : RememberSourceSha256(path, etag, await store.ReadAllBytesAsync(path, maxBytes));
+        }
+        catch (Exception e) when (IsUnreadable(e))
+        {
+            return null;
+        }
+    }
+
+    private static bool IsUnreadable(Exception e) =>
+        e is IOException or BlobNotFoundException or BlobTooLargeException or InvalidBlobPathException or Azure.RequestFailedException;
 }

@@ -110,7 +110,7 @@ public sealed partial class EngineService
         }
 
         var lazy = sourceSets.GetOrAdd(key, _ => new Lazy<SourceSet>(() => SourceSet.Prepare(engine.Value, identity.Images
-            .Select(i => (Path.GetFileName(i.Path), store.ReadAllBytesAsync(i.Path, spec.Options.MaxFileBytes).GetAwaiter().GetResult()))
+            .Select(i => (Path.GetFileName(i.Path), ReadSourcePhoto(spec, i)))
             .ToList()), LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {
@@ -121,6 +121,15 @@ public sealed partial class EngineService
             sourceSets.TryRemove(new KeyValuePair<string, Lazy<SourceSet>>(key, lazy));
             throw;
         }
+    }
+
+    private byte[] ReadSourcePhoto(JobSpec spec, BlobItemInfo photo)
+    {
+        var bytes = store.ReadAllBytesAsync(photo.Path, spec.Options.MaxFileBytes).GetAwaiter().GetResult();
+
+        // The audit log's hash of the photo, from the bytes read here rather than a second read.
+        RememberSourceSha256(photo.Path, photo.ETag, bytes);
+        return bytes;
     }
 
     private void DisposeSources()

@@ -334,7 +334,7 @@ public sealed partial class EngineService : IDisposable
             var bytes = store.ReadAllBytesAsync(spec.Source, spec.Options.MaxFileBytes).GetAwaiter().GetResult();
 
             // The audit log's hash of the source, from the bytes read here rather than a second read.
-            RememberSourceSha256(key, bytes);
+            RememberSourceSha256(spec.Source, etag, bytes);
             return engine.Value.PrepareSource(bytes);
         }, LazyThreadSafetyMode.ExecutionAndPublication));
         try
