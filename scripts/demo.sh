@@ -12,6 +12,6 @@ dotnet build src/FaceSwap.Cli -c Release -v quiet -nologo >/dev/null
 faceswap() { dotnet "src/FaceSwap.Cli/bin/Release/net10.0/faceswap.dll" "$@"; }
 faceswap models pull
 mkdir -p out/demo/input/group-a out/demo/input/group-b/nested
-cp .cache/samples/sample1.jpg .cache/samples/sample2.jpg out/demo/input/group-a/
-cp .cache/samples/sample4.jpg out/demo/input/group-b/nested/
+cp -p .cache/samples/sample1.jpg .cache/samples/sample2.jpg out/demo/input/group-a/
+cp -p .cache/samples/sample4.jpg out/demo/input/group-b/nested/
 faceswap run --source .cache/samples/sample3.jpg --input out/demo/input --output out/demo/output "$@"
