@@ -81,7 +81,6 @@ public sealed class EmbeddedLocalTests(ITestOutputHelper output) : IDisposable
         var secondFolder = Path.Combine(outputDir, "_faceswap", secondId);
         Jobs.AssertSummary(await File.ReadAllTextAsync(Path.Combine(secondFolder, "summary.json")), second);
         Jobs.AssertOutcomes(Jobs.ParseOutcomes(await File.ReadAllTextAsync(Path.Combine(secondFolder, "outcomes.jsonl"))), tree, "skipped");
-        Assert.True(secondElapsed < firstElapsed / 3, $"the second job took {secondElapsed.TotalSeconds:0.0} s, the first {firstElapsed.TotalSeconds:0.0} s");
 
         // The first job's manifest was not touched by the second.
         Assert.Equal(tree.Images.Count, Jobs.ParseOutcomes(await File.ReadAllTextAsync(Path.Combine(jobFolder, "outcomes.jsonl"))).Count);
