@@ -119,19 +119,8 @@ public sealed partial class BatchGrain(
         state.State.State = JobState.Pending;
         if (!check.Usable)
         {
-            publishing = true;
-            state.State.State = JobState.Failed;
             state.State.Error = check.Error;
-            state.State.Finished = DateTimeOffset.UtcNow;
-            try
-            {
-                await state.WriteStateAsync();
-                await WriteSummaryAsync();
-            }
-            finally
-            {
-                publishing = false;
-            }
+            await PersistEndAsync(JobState.Failed);
             return Status();
         }
 
@@ -164,18 +153,7 @@ public sealed partial class BatchGrain(
     {
         if (!Snapshot().IsTerminal)
         {
-            publishing = true;
-            state.State.State = JobState.Cancelled;
-            state.State.Finished = DateTimeOffset.UtcNow;
-            try
-            {
-                await state.WriteStateAsync();
-                await WriteSummaryAsync();
-            }
-            finally
-            {
-                publishing = false;
-            }
+            await PersistEndAsync(JobState.Cancelled);
             await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Cancelled, Status().Counters);
             Wake();
         }
@@ -456,8 +434,24 @@ public sealed partial class BatchGrain(
 
     private async Task FinishAsync()
     {
+        await PersistEndAsync(JobState.Completed);
+        await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Completed, Status().Counters);
+        if (await this.GetReminder(ReminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        LogCompleted(JobId, state.State.Counters.Ok, state.State.Counters.Failed, state.State.Counters.Skipped);
+    }
+
+    /// <summary>
+    /// Persists the terminal state and writes the summary; until both are written the status still reads Running, so
+    /// no one who sees the end finds the summary missing.
+    /// </summary>
+    private async Task PersistEndAsync(JobState end)
+    {
         publishing = true;
-        state.State.State = JobState.Completed;
+        state.State.State = end;
         state.State.Finished = DateTimeOffset.UtcNow;
         try
         {
@@ -468,13 +462,6 @@ public sealed partial class BatchGrain(
         {
             publishing = false;
         }
-        await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Completed, Status().Counters);
-        if (await this.GetReminder(ReminderName) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-
-        LogCompleted(JobId, state.State.Counters.Ok, state.State.Counters.Failed, state.State.Counters.Skipped);
     }
 
     /// <summary>Mirrors the status to the spec's status blob, if it has one (blob-drop jobs); at most every few seconds unless forced.</summary>
