@@ -10,11 +10,11 @@ namespace FaceSwap.Grains.Inference;
 public sealed partial class EngineService
 {
     /// <summary>The check with the hashes of the source face and, for a set or matrix job, of every source photo.</summary>
-    private async Task<SourceCheck> WithSourceHashesAsync(SourceCheck check, JobSpec spec) =>
-        check with { SourceSha256 = await SourceSha256Async(spec), SourcePhotosSha256 = await SourcePhotosSha256Async(spec) };
+    private async Task<SourceCheck> WithSourceHashesAsync(SourceCheck check, JobSpec spec, Lazy<Task<IReadOnlyList<SourceIdentity>>> sources) =>
+        check with { SourceSha256 = await SourceSha256Async(spec), SourcePhotosSha256 = await SourcePhotosSha256Async(spec, sources) };
 
     /// <summary>SHA-256 (hex) of each photo of a job's <see cref="JobSpec.Sources"/>, by path; null without sources.</summary>
-    private async Task<IReadOnlyDictionary<string, string>?> SourcePhotosSha256Async(JobSpec spec)
+    private async Task<IReadOnlyDictionary<string, string>?> SourcePhotosSha256Async(JobSpec spec, Lazy<Task<IReadOnlyList<SourceIdentity>>> sources)
     {
         if (!SourceMatrix.HasSources(spec))
         {
@@ -24,7 +24,7 @@ public sealed partial class EngineService
         IReadOnlyList<SourceIdentity> resolved;
         try
         {
-            resolved = await SourceMatrix.ResolveAsync(store, spec);
+            resolved = await sources.Value;
         }
         catch (Exception e) when (IsUnreadable(e))
         {

@@ -39,14 +39,14 @@ public sealed partial class EngineService
     /// <see cref="SourceMatrix.MaxImagesPerIdentity"/> photos, each showing a usable face. Null when the spec has none
     /// or all are usable.
     /// </summary>
-    private async Task<SourceCheck?> CheckSourceSetsAsync(JobSpec spec)
+    private async Task<SourceCheck?> CheckSourceSetsAsync(JobSpec spec, Lazy<Task<IReadOnlyList<SourceIdentity>>> sources)
     {
         if (!SourceMatrix.HasSources(spec))
         {
             return null;
         }
 
-        foreach (var identity in await SourceMatrix.ResolveAsync(store, spec))
+        foreach (var identity in await sources.Value)
         {
             var what = identity.Name is null ? "source set" : $"source '{identity.Name}'";
             if (identity.Images.Count == 0)

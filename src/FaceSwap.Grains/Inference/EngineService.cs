@@ -74,6 +74,8 @@ public sealed partial class EngineService : IDisposable
     /// <summary>Checks that a spec's source face is usable, preparing (and caching) it.</summary>
     public async Task<SourceCheck> CheckSourceAsync(JobSpec spec)
     {
+        // A set's or matrix's folders are listed once per check: the photos checked are the photos the audit hashes.
+        var sources = new Lazy<Task<IReadOnlyList<SourceIdentity>>>(() => SourceMatrix.ResolveAsync(store, spec));
         try
         {
             var properties = await store.GetPropertiesAsync(spec.Source)
@@ -81,20 +83,20 @@ public sealed partial class EngineService : IDisposable
             // Loading public models can take seconds: off the grain scheduler, like the source preparation.
             if (await Task.Factory.StartNew(() => NeuralJobs.Check(neural, spec.Options), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default) is { } unusable)
             {
-                return await WithSourceHashesAsync(unusable, spec);
+                return await WithSourceHashesAsync(unusable, spec, sources);
             }
 
             await Task.Factory.StartNew(() => GetSource(spec, properties.ETag), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            if ((await CheckSourceSetsAsync(spec) ?? await CheckReferencesAsync(spec)) is { } refused)
+            if ((await CheckSourceSetsAsync(spec, sources) ?? await CheckReferencesAsync(spec)) is { } refused)
             {
-                return await WithSourceHashesAsync(refused, spec);
+                return await WithSourceHashesAsync(refused, spec, sources);
             }
 
-            return await WithSourceHashesAsync(new SourceCheck(true, null, null), spec);
+            return await WithSourceHashesAsync(new SourceCheck(true, null, null), spec, sources);
         }
         catch (FaceSwapException e)
         {
-            return await WithSourceHashesAsync(new SourceCheck(false, $"source face '{spec.Source}': {e.Message}", e.Code), spec);
+            return await WithSourceHashesAsync(new SourceCheck(false, $"source face '{spec.Source}': {e.Message}", e.Code), spec, sources);
         }
         catch (Exception e) when (e is IOException or InvalidBlobPathException)
         {
