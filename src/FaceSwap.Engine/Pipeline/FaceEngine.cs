@@ -3,6 +3,7 @@ using FaceSwap.Engine.Detection;
 using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Landmarks;
 using FaceSwap.Engine.Models;
+using FaceSwap.Engine.Quality;
 using FaceSwap.Engine.Recognition;
 using FaceSwap.Engine.Safety;
 using FaceSwap.Engine.Swapping;
@@ -206,6 +207,7 @@ public sealed class FaceEngine : IDisposable
 
             var choices = Select(faces, embeddings, request);
             var selected = faces.Where((_, i) => choices[i].Selected).ToList();
+            using var original = request.MeasureAfter && selected.Count > 0 ? frame.Clone() : null;
             var used = selected.Select(face => sources.For(face.Landmarks)).ToList();
             for (var i = 0; i < selected.Count; i++)
             {
@@ -229,9 +231,9 @@ public sealed class FaceEngine : IDisposable
                 output = XmpMarker.Mark(ImageCodec.Encode(frame, request.OutputFormat, request.Quality), request.OutputFormat, request.JobId, watermarked);
             }
 
-            var after = request.MeasureAfter
-                ? MeasureAfter(output, selected, sources.Identity, timings)
-                : new float?[selected.Count];
+            var after = original is not null
+                ? MeasureAfter(output, original, selected, sources.Identity, timings)
+                : new (float?, RealismFigures?)[selected.Count];
             var reports = new List<FaceReport>(faces.Count);
             var next = 0;
             for (var i = 0; i < faces.Count; i++)
@@ -239,8 +241,9 @@ public sealed class FaceEngine : IDisposable
                 var (isSelected, reason, distance) = choices[i];
                 var similarity = sources.Similarity(embeddings[i]);
                 var source = isSelected && sources.IsSet ? used[next].Name : null;
-                reports.Add(new FaceReport(faces[i].BoxArray, faces[i].Score, similarity, isSelected ? after[next++] : null, Swapped: isSelected,
-                    Selected: isSelected, Reason: reason, ReferenceDistance: distance, Source: source));
+                var (similarityAfter, realism) = isSelected ? after[next++] : default;
+                reports.Add(new FaceReport(faces[i].BoxArray, faces[i].Score, similarity, similarityAfter, Swapped: isSelected,
+                    Selected: isSelected, Reason: reason, ReferenceDistance: distance, Source: source, Realism: realism));
             }
 
             return new SwapResult(output, frame.Width, frame.Height, reports, timings.Totals, analysis.CacheHit);
@@ -307,15 +310,17 @@ public sealed class FaceEngine : IDisposable
     }
 
     /// <summary>
-    /// Similarity to the source measured on the encoded output with fresh detection and landmarks; a face that is
-    /// not found again (null) counts as a failed swap.
+    /// Similarity to the source and the realism figures (against <paramref name="original"/>, the frame before the
+    /// swap), measured on the encoded output with fresh detection and landmarks; a face that is not found again (null)
+    /// counts as a failed swap. Each face is looked for in a window around where it was, so small faces in large photos
+    /// are seen at a useful scale.
     /// </summary>
-    private float?[] MeasureAfter(byte[] output, IReadOnlyList<DetectedFace> swapped, float[] identity, StageTimer timings)
+    private (float? Similarity, RealismFigures? Realism)[] MeasureAfter(byte[] output, Mat original, IReadOnlyList<DetectedFace> swapped, float[] identity, StageTimer timings)
     {
         using var scope = timings.Time("verify");
         using var written = ImageCodec.Decode(output, long.MaxValue);
-        var found = Detector.Detect(written);
-        var matches = swapped.Select(face => found.Select(f => (Face: f, IoU: DetectedFace.IoU(f.Box, face.Box)))
+        var matches = swapped.Select(face => Detector.DetectAround(written, face.Box)
+                .Select(f => (Face: f, IoU: DetectedFace.IoU(f.Box, face.Box)))
                 .Where(x => x.IoU > 0.3f)
                 .OrderByDescending(x => x.IoU)
                 .Select(x => x.Face)
@@ -324,7 +329,7 @@ public sealed class FaceEngine : IDisposable
         var located = Landmarker.LocateAll(written, matches.OfType<DetectedFace>().ToList());
         var usable = located.Where(f => f.Landmarks.Length == 68).ToList();
         var embeddings = Embedder.EmbedAll(written, usable.Select(f => f.Landmarks).ToList());
-        var result = new float?[swapped.Count];
+        var result = new (float?, RealismFigures?)[swapped.Count];
         int next = 0, nextUsable = 0;
         for (var i = 0; i < swapped.Count; i++)
         {
@@ -333,9 +338,10 @@ public sealed class FaceEngine : IDisposable
                 continue;
             }
 
-            if (located[next++].Landmarks.Length == 68)
+            var face = located[next++];
+            if (face.Landmarks.Length == 68)
             {
-                result[i] = FaceEmbedder.Similarity(identity, embeddings[nextUsable++]);
+                result[i] = (FaceEmbedder.Similarity(identity, embeddings[nextUsable++]), RealismMeter.Measure(original, written, face.Landmarks));
             }
         }
 

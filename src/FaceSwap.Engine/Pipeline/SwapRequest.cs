@@ -93,10 +93,11 @@ public sealed record SwapRequest
 /// What happened to one detected target face. <paramref name="Selected"/> faces are swapped (<paramref name="Swapped"/>);
 /// the others say why not in <paramref name="Reason"/> (<see cref="SkipReasons"/>). <paramref name="ReferenceDistance"/>
 /// is the face's cosine distance to its nearest reference, in reference mode. <paramref name="Source"/> names the photo
-/// of a source set that was put into the face (null for a single source).
+/// of a source set that was put into the face (null for a single source). <paramref name="Realism"/> holds the tint, shade
+/// and detail figures of a swapped face measured on the output (null when not measured or not found again).
 /// </summary>
 public sealed record FaceReport(int[] Box, float Score, float SimilarityBefore, float? SimilarityAfter, bool Swapped,
-    bool Selected = true, string? Reason = null, float? ReferenceDistance = null, string? Source = null);
+    bool Selected = true, string? Reason = null, float? ReferenceDistance = null, string? Source = null, Quality.RealismFigures? Realism = null);
 
 /// <summary>The result of swapping one image; <paramref name="CacheHit"/> when its analysis came from the repeat-image cache.</summary>
 public sealed record SwapResult(byte[] Output, int Width, int Height, IReadOnlyList<FaceReport> Faces, IReadOnlyDictionary<string, double> TimingsMs,

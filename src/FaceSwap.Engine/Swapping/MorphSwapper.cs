@@ -1,14 +1,18 @@
+using FaceSwap.Engine.Blending;
 using FaceSwap.Engine.Detection;
 using FaceSwap.Engine.Landmarks;
 using FaceSwap.Engine.Pipeline;
+using FaceSwap.Engine.Quality;
 using OpenCvSharp;
 
 namespace FaceSwap.Engine.Swapping;
 
 /// <summary>
-/// The default, weight-free swapper: a piecewise-affine warp of the source face onto the target's landmarks
-/// (Delaunay triangles over the 68 points plus forehead points), a colour transfer to the target's skin in Lab,
-/// and Poisson blending (seamlessClone) inside the face hull, so the result follows the target's pose and lighting.
+/// The default, weight-free swapper: a piecewise-affine warp of the source face (resampled to the target's scale) onto
+/// the target's landmarks (Delaunay triangles over the 68 points plus forehead points; triangles that would fold are
+/// left out), the target's low-frequency colour and light and its level of detail and grain given to the warped face,
+/// and a feathered blend whose edge lies inside the face on skin. Pixels that are not skin in the target (hair, a hand,
+/// glasses frames) or in the source stay the target's, as do an open mouth and closed eyes.
 /// </summary>
 public sealed class MorphSwapper : IFaceSwapper
 {
@@ -16,28 +20,31 @@ public sealed class MorphSwapper : IFaceSwapper
     private const float ForeheadLift = 0.28f;
 
     /// <summary>Contour and forehead points are moved to this fraction of their distance from the face centre.</summary>
-    private const float ContourPull = 0.88f;
+    private const float ContourPull = 0.91f;
 
     /// <summary>The mask is pulled inside the hull by this fraction of the eye distance (the jaw contour is loose).</summary>
-    private const float MaskInset = 0.10f;
+    private const float MaskInset = 0.02f;
+
+    /// <summary>Width (sigma) of the blend's soft edge, in eye distances.</summary>
+    private const float Feather = 0.02f;
 
     /// <summary>Inner-lip gap (relative to mouth width) above which the target's mouth interior is kept.</summary>
     private const float OpenMouth = 0.08f;
 
+    /// <summary>An eye whose height is under this fraction of its width is closed: the target's own is kept.</summary>
+    private const float ClosedEye = 0.14f;
+
+    /// <summary>Renderings tried per face before the one closest to the thresholds is kept.</summary>
+    private const int MaxAttempts = 3;
+
+    /// <summary>A target triangle smaller than this fraction of its source triangle (at the same scale) is folded away.</summary>
+    private const float MinTriangleArea = 0.12f;
+
+    /// <summary>A target whose colour (Lab chroma, 95th percentile) stays under this is black-and-white.</summary>
+    private const float GreyChroma = 3f;
+
     /// <inheritdoc />
     public string Name => "morph";
-
-    /// <summary>Strength of the Lab colour transfer, 0 (none) to 1 (full mean and spread).</summary>
-    public float ColourTransfer { get; init; } = 0.6f;
-
-    /// <summary>
-    /// How much of the target's smooth lighting replaces the source's, 0 to 1. The source keeps its fine detail (skin,
-    /// brows, lips) but not its own coloured lights: a source lit purple on one cheek must not bring that patch along.
-    /// </summary>
-    public float LightingTransfer { get; init; } = 1f;
-
-    /// <summary>Scale of "smooth" lighting, in eye distances (the blur's sigma).</summary>
-    private const float LightingScale = 0.35f;
 
     /// <inheritdoc />
     public void Swap(Mat frame, DetectedFace target, SourceFace source, StageTimer timings)
@@ -47,66 +54,266 @@ public sealed class MorphSwapper : IFaceSwapper
             throw new ArgumentException("target face has no landmarks", nameof(target));
         }
 
+        var eye = FaceGeometry.EyeDistance(target.Landmarks);
+        var dstPoints = Extend(target.Landmarks);
+        var roi = Cv2.BoundingRect(dstPoints.Select(p => new Point((int)p.X, (int)p.Y)));
+        var margin = (int)(Math.Max(roi.Width, roi.Height) * 0.1f) + 4;
+        roi = new Rect(roi.X - margin, roi.Y - margin, roi.Width + 2 * margin, roi.Height + 2 * margin)
+            .Intersect(new Rect(0, 0, frame.Width, frame.Height));
+        if (roi.Width < 8 || roi.Height < 8)
+        {
+            return;
+        }
+
+        var local = dstPoints.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray();
+        var landmarks = local[..68];
+        using var region = new Mat(frame, roi);
         Mat warped;
-        Mat mask;
-        Rect roi;
+        Mat covered;
         using (timings.Time("swap"))
         {
-            var dstPoints = Extend(target.Landmarks);
-            var srcPoints = (Point2f[])source.SwapperCache.GetOrAdd(Name + ":points", _ => Extend(source.Landmarks));
-            var triangles = (int[][])source.SwapperCache.GetOrAdd(Name + ":triangles", _ => Triangulate(srcPoints, source.Crop.Size()));
-
-            roi = Cv2.BoundingRect(dstPoints.Select(p => new Point((int)p.X, (int)p.Y)));
-            var margin = (int)(Math.Max(roi.Width, roi.Height) * 0.15f) + 4;
-            roi = new Rect(roi.X - margin, roi.Y - margin, roi.Width + 2 * margin, roi.Height + 2 * margin)
-                .Intersect(new Rect(0, 0, frame.Width, frame.Height));
-            if (roi.Width < 8 || roi.Height < 8)
-            {
-                return;
-            }
-
-            var local = dstPoints.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray();
-            warped = new Mat(roi.Size, MatType.CV_8UC3, Scalar.All(0));
-            foreach (var t in triangles)
-            {
-                WarpTriangle(source.Crop, warped, [srcPoints[t[0]], srcPoints[t[1]], srcPoints[t[2]]], [local[t[0]], local[t[1]], local[t[2]]]);
-            }
-
-            mask = HullMask(roi.Size, local, FaceGeometry.EyeDistance(target.Landmarks) * MaskInset);
-            if (FaceGeometry.MouthOpen(target.Landmarks) > OpenMouth)
-            {
-                // Keep the target's own open mouth (teeth, tongue): a closed source mouth stretched over it looks wrong.
-                var inner = local[60..68].Select(p => new Point((int)Math.Round(p.X), (int)Math.Round(p.Y))).ToArray();
-                Cv2.FillPoly(mask, [inner], Scalar.All(0));
-            }
+            (warped, covered) = Warp(source, local, roi.Size, eye);
         }
 
         using (warped)
-        using (mask)
+        using (covered)
         using (timings.Time("blend"))
         {
-            var bounds = Cv2.BoundingRect(mask);
-            if (bounds.Width < 4 || bounds.Height < 4)
+            using var targetLab = ToLab(region);
+            using var sourceLab = ToLab(warped);
+            using var inner = Inner(covered, local, eye);
+            if (Cv2.CountNonZero(inner) < 16)
             {
                 return;
             }
 
-            using var region = new Mat(frame, roi);
-            if (LightingTransfer > 0)
+            using var skinSample = RealismMeter.SkinMask(roi.Size, landmarks);
+            Cv2.BitwiseAnd(skinSample, inner, skinSample);
+            using var targetSkin = SkinModel.Classify(targetLab, skinSample);
+            using var sourceSkin = SkinModel.Classify(sourceLab, skinSample);
+            using var features = FaceRegions.Features(roi.Size, landmarks);
+
+            // What is swapped: the features, and skin that is skin in both faces; minus what the target keeps.
+            using var swapped = new Mat();
+            Cv2.BitwiseAnd(targetSkin, sourceSkin, swapped);
+            if (Environment.GetEnvironmentVariable("XSKIN") == "0") { swapped.SetTo(Scalar.All(255)); }
+            Cv2.BitwiseOr(swapped, features, swapped);
+            using var kept = TargetKeeps(roi.Size, landmarks, source.Landmarks);
+            using var notKept = new Mat();
+            Cv2.BitwiseNot(kept, notKept);
+            Cv2.BitwiseAnd(swapped, notKept, swapped);
+            Cv2.BitwiseAnd(swapped, inner, swapped);
+
+            using var weight = new Mat();
+            swapped.ConvertTo(weight, MatType.CV_32F, 1.0 / 255);
+            using var featureWeight = new Mat();
+            features.ConvertTo(featureWeight, MatType.CV_32F, 1.0 / 255);
+            Cv2.GaussianBlur(featureWeight, featureWeight, new Size(0, 0), Math.Max(1.0, 0.05 * eye));
+            using var colourFeatures = FaceRegions.Features(roi.Size, landmarks, nose: false);
+            using var colourWeight = new Mat();
+            colourFeatures.ConvertTo(colourWeight, MatType.CV_32F, 1.0 / 255);
+            Cv2.GaussianBlur(colourWeight, colourWeight, new Size(0, 0), Math.Max(1.0, 0.05 * eye));
+            using var detailSkin = new Mat();
+            Cv2.BitwiseAnd(skinSample, swapped, detailSkin);
+            using var alpha = Alpha(inner, swapped, eye);
+            var grey = IsGrey(targetLab);
+            var seed = HashCode.Combine(roi.X, roi.Y, roi.Width);
+
+            // Render, measure the figures users will see, and correct the look where a face falls outside them.
+            Mat? best = null;
+            var bestMiss = float.MaxValue;
+            var look = FaceLook.Default;
+            for (var attempt = 0; attempt < MaxAttempts; attempt++)
             {
-                TransferLighting(warped, region, mask, FaceGeometry.EyeDistance(target.Landmarks) * LightingScale, LightingTransfer);
+                using var candidate = sourceLab.Clone();
+                AppearanceMatch.TransferLight(candidate, targetLab, weight, featureWeight, colourWeight, eye, grey, look);
+                AppearanceMatch.MatchDetail(candidate, targetLab, detailSkin, seed, look.DetailAim);
+                var composed = region.Clone();
+                Compose(composed, candidate, alpha);
+                var figures = RealismMeter.Measure(region, composed, landmarks);
+                var miss = figures is null ? 0 : FaceLook.Miss(figures);
+                if (Environment.GetEnvironmentVariable("XDBG") is { } dbg) { lock (Name) { File.AppendAllText(dbg, $"{roi} attempt {attempt} {look} {figures}\n"); } }
+                if (miss < bestMiss)
+                {
+                    best?.Dispose();
+                    (best, bestMiss) = (composed, miss);
+                }
+                else
+                {
+                    composed.Dispose();
+                }
+
+                if (miss == 0 || figures is null)
+                {
+                    break;
+                }
+
+                look = look.Corrected(figures);
             }
 
-            if (ColourTransfer > 0)
+            using (best)
             {
-                TransferColour(warped, region, mask, ColourTransfer);
+                best!.CopyTo(region);
             }
-
-            using var blended = new Mat();
-            var centre = new Point(bounds.X + bounds.Width / 2, bounds.Y + bounds.Height / 2);
-            Cv2.SeamlessClone(warped, region, mask, centre, blended, SeamlessCloneFlags.NormalClone);
-            blended.CopyTo(region);
         }
+    }
+
+    /// <summary>
+    /// The source warped triangle by triangle onto the target's points (in ROI coordinates), after resampling the source
+    /// to the target's scale when it is larger, and the pixels a triangle covered (folded or crushed triangles, where
+    /// the source cannot show what the target shows, are left out).
+    /// </summary>
+    private (Mat Warped, Mat Covered) Warp(SourceFace source, Point2f[] local, Size size, float targetEye)
+    {
+        var srcPoints = (Point2f[])source.SwapperCache.GetOrAdd(Name + ":points", _ => Extend(source.Landmarks));
+        var triangles = (int[][])source.SwapperCache.GetOrAdd(Name + ":triangles", _ => Triangulate(srcPoints, source.Crop.Size()));
+        var scale = targetEye / Math.Max(1f, FaceGeometry.EyeDistance(source.Landmarks));
+        using var resampled = new Mat();
+        var crop = source.Crop;
+        if (scale < 0.9f)
+        {
+            // Shrink with area averaging first: a per-triangle bilinear warp straight from a large source aliases.
+            Cv2.Resize(source.Crop, resampled, new Size(0, 0), scale, scale, InterpolationFlags.Area);
+            crop = resampled;
+            srcPoints = srcPoints.Select(p => new Point2f(p.X * scale, p.Y * scale)).ToArray();
+        }
+
+        var warped = new Mat(size, MatType.CV_8UC3, Scalar.All(0));
+        var covered = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        var areaScale = crop == resampled ? 1f : scale * scale;
+        foreach (var t in triangles)
+        {
+            Point2f[] s = [srcPoints[t[0]], srcPoints[t[1]], srcPoints[t[2]]];
+            Point2f[] d = [local[t[0]], local[t[1]], local[t[2]]];
+            var sourceArea = SignedArea(s) * areaScale;
+            var targetArea = SignedArea(d);
+            if (Math.Sign(sourceArea) != Math.Sign(targetArea) || Math.Abs(targetArea) < MinTriangleArea * Math.Abs(sourceArea))
+            {
+                continue;
+            }
+
+            WarpTriangle(crop, warped, covered, s, d);
+        }
+
+        return (warped, covered);
+    }
+
+    /// <summary>The region that may be swapped: the hull of the target's points, inside what the warp covered, pulled in.</summary>
+    private static Mat Inner(Mat covered, Point2f[] local, float eye)
+    {
+        var inner = new Mat(covered.Size(), MatType.CV_8UC1, Scalar.All(0));
+        Cv2.FillConvexPoly(inner, Cv2.ConvexHull(local.Select(p => new Point((int)Math.Round(p.X), (int)Math.Round(p.Y)))), Scalar.All(255));
+        Cv2.BitwiseAnd(inner, covered, inner);
+        var k = Math.Max(1, (int)Math.Round(MaskInset * eye));
+        using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * k + 1, 2 * k + 1));
+        Cv2.Erode(inner, inner, kernel);
+        return inner;
+    }
+
+    /// <summary>What stays the target's inside the face: an open mouth's interior and eyes closed in the target but open in the source.</summary>
+    private static Mat TargetKeeps(Size size, Point2f[] target, Point2f[] source)
+    {
+        var kept = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        if (FaceGeometry.MouthOpen(target) > OpenMouth)
+        {
+            // Teeth and tongue: a closed source mouth stretched over them looks wrong.
+            FaceRegions.FillMouthInterior(kept, target);
+        }
+
+        if (FaceGeometry.MouthOpen(source) > OpenMouth)
+        {
+            // The source's teeth land on the target's inner lips (and, where its landmarks are loose, a little beyond).
+            FaceRegions.FillMouthInterior(kept, target, grow: 0.08f);
+        }
+
+        foreach (var first in new[] { 36, 42 })
+        {
+            if (EyeOpen(target, first) < ClosedEye && EyeOpen(source, first) >= ClosedEye)
+            {
+                // An open source eye squeezed into a closed one looks like a slit: keep the target's lids.
+                FaceRegions.FillEye(kept, target, first);
+            }
+        }
+
+        return kept;
+    }
+
+    /// <summary>
+    /// The blend weight: a soft edge inside the swapped region's outline, and sharper holes where the target keeps its
+    /// own pixels (occluders, open mouth, closed eyes).
+    /// </summary>
+    private static Mat Alpha(Mat inner, Mat swapped, float eye)
+    {
+        var sigma = Math.Max(1.0, Feather * eye);
+        using var outline = new Mat();
+        var k = Math.Max(1, (int)Math.Round(1.5 * sigma));
+        using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * k + 1, 2 * k + 1)))
+        {
+            Cv2.Erode(inner, outline, kernel);
+        }
+
+        using var soft = new Mat();
+        outline.ConvertTo(soft, MatType.CV_32F, 1.0 / 255);
+        Cv2.GaussianBlur(soft, soft, new Size(0, 0), sigma);
+
+        // Holes: inside the outline but not swapped. Their edges are sharper (an occluder's edge is sharp).
+        using var holes = new Mat();
+        Cv2.Subtract(inner, swapped, holes);
+        using var open = new Mat();
+        holes.ConvertTo(open, MatType.CV_32F, 1.0 / 255);
+        Cv2.GaussianBlur(open, open, new Size(0, 0), Math.Max(0.8, sigma / 3));
+        var alpha = new Mat();
+        Cv2.Subtract(Scalar.All(1), open, alpha);
+        Cv2.Multiply(alpha, soft, alpha);
+        return alpha;
+    }
+
+    /// <summary>region = alpha * source + (1 - alpha) * region, in 8-bit BGR.</summary>
+    private static void Compose(Mat region, Mat sourceLab, Mat alpha)
+    {
+        using var sourceBgr = new Mat();
+        Cv2.CvtColor(sourceLab, sourceBgr, ColorConversionCodes.Lab2BGR);
+        using var target = new Mat();
+        region.ConvertTo(target, MatType.CV_32FC3, 1.0 / 255);
+        using var alpha3 = new Mat();
+        Cv2.Merge([alpha, alpha, alpha], alpha3);
+        using var difference = new Mat();
+        Cv2.Subtract(sourceBgr, target, difference);
+        Cv2.Multiply(difference, alpha3, difference);
+        Cv2.Add(target, difference, target);
+        target.ConvertTo(region, MatType.CV_8UC3, 255);
+    }
+
+    private static bool IsGrey(Mat lab)
+    {
+        using var a = lab.ExtractChannel(1);
+        using var b = lab.ExtractChannel(2);
+        using var chroma = new Mat();
+        Cv2.Magnitude(a, b, chroma);
+        // A few coloured pixels (a sepia scan's speck) do not make a photo colour; most of it being grey does.
+        Cv2.MinMaxLoc(chroma, out _, out double max);
+        if (max < GreyChroma)
+        {
+            return true;
+        }
+
+        using var coloured = new Mat();
+        Cv2.Threshold(chroma, coloured, GreyChroma, 1, ThresholdTypes.Binary);
+        return Cv2.CountNonZero(coloured) < 0.02 * lab.Rows * lab.Cols;
+    }
+
+    private static float EyeOpen(Point2f[] p, int s) =>
+        (FaceGeometry.Distance(p[s + 1], p[s + 5]) + FaceGeometry.Distance(p[s + 2], p[s + 4])) / (2 * Math.Max(1e-3f, FaceGeometry.Distance(p[s], p[s + 3])));
+
+    private static float SignedArea(Point2f[] t) => ((t[1].X - t[0].X) * (t[2].Y - t[0].Y) - (t[2].X - t[0].X) * (t[1].Y - t[0].Y)) / 2;
+
+    private static Mat ToLab(Mat bgr8)
+    {
+        using var f = new Mat();
+        bgr8.ConvertTo(f, MatType.CV_32FC3, 1.0 / 255);
+        var lab = new Mat();
+        Cv2.CvtColor(f, lab, ColorConversionCodes.BGR2Lab);
+        return lab;
     }
 
     /// <summary>
@@ -189,7 +396,7 @@ public sealed class MorphSwapper : IFaceSwapper
         return -1;
     }
 
-    private static void WarpTriangle(Mat src, Mat dst, Point2f[] s, Point2f[] d)
+    private static void WarpTriangle(Mat src, Mat dst, Mat covered, Point2f[] s, Point2f[] d)
     {
         var sr = Cv2.BoundingRect(s.Select(p => new Point((int)Math.Floor(p.X), (int)Math.Floor(p.Y))).Append(new Point((int)Math.Ceiling(s.Max(p => p.X)), (int)Math.Ceiling(s.Max(p => p.Y)))))
             .Intersect(new Rect(0, 0, src.Width, src.Height));
@@ -211,112 +418,7 @@ public sealed class MorphSwapper : IFaceSwapper
         Cv2.FillConvexPoly(triMask, dLocal.Select(p => new Point((int)Math.Round(p.X), (int)Math.Round(p.Y))).ToArray(), Scalar.All(255), LineTypes.Link8);
         using var target = new Mat(dst, dr);
         patch.CopyTo(target, triMask);
-    }
-
-    private static Mat HullMask(Size size, Point2f[] points, float inset)
-    {
-        var hull = Cv2.ConvexHull(points.Select(p => new Point((int)Math.Round(p.X), (int)Math.Round(p.Y))));
-        var mask = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
-        Cv2.FillConvexPoly(mask, hull, Scalar.All(255));
-        var k = Math.Max(1, (int)Math.Round(inset));
-        using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * k + 1, 2 * k + 1));
-        Cv2.Erode(mask, mask, kernel);
-
-        // seamlessClone needs the mask off the image border.
-        Cv2.Rectangle(mask, new Rect(0, 0, mask.Cols, mask.Rows), Scalar.All(0), thickness: 1);
-        return mask;
-    }
-
-    /// <summary>
-    /// Replaces the low-frequency part of the warped source (blurred inside the mask only, so the background does not
-    /// bleed in) with the target's: full for colour (a, b), <paramref name="strength"/>/2 for lightness, whose shading
-    /// also carries some of the face's shape.
-    /// </summary>
-    private static void TransferLighting(Mat warped, Mat targetRegion, Mat mask, float sigma, float strength)
-    {
-        using var weight = new Mat();
-        mask.ConvertTo(weight, MatType.CV_32F, 1.0 / 255);
-        using var weightBlur = new Mat();
-        Cv2.GaussianBlur(weight, weightBlur, new Size(0, 0), sigma);
-        Cv2.Max(weightBlur, 1e-3, weightBlur);
-        using var srcLab = ToLab(warped);
-        using var dstLab = ToLab(targetRegion);
-        var src = srcLab.Split();
-        var dst = dstLab.Split();
-        try
-        {
-            for (var c = 0; c < 3; c++)
-            {
-                using var srcLow = MaskedBlur(src[c], weight, weightBlur, sigma);
-                using var dstLow = MaskedBlur(dst[c], weight, weightBlur, sigma);
-                using var delta = new Mat();
-                Cv2.Subtract(dstLow, srcLow, delta);
-                Cv2.ScaleAdd(delta, c == 0 ? strength * 0.5 : strength, src[c], src[c]);
-            }
-
-            Cv2.Merge(src, srcLab);
-        }
-        finally
-        {
-            foreach (var m in src.Concat(dst))
-            {
-                m.Dispose();
-            }
-        }
-
-        using var bgr = new Mat();
-        Cv2.CvtColor(srcLab, bgr, ColorConversionCodes.Lab2BGR);
-        bgr.ConvertTo(warped, MatType.CV_8UC3, 255);
-    }
-
-    private static Mat ToLab(Mat bgr8)
-    {
-        using var f = new Mat();
-        bgr8.ConvertTo(f, MatType.CV_32FC3, 1.0 / 255);
-        var lab = new Mat();
-        Cv2.CvtColor(f, lab, ColorConversionCodes.BGR2Lab);
-        return lab;
-    }
-
-    private static Mat MaskedBlur(Mat channel, Mat weight, Mat weightBlur, float sigma)
-    {
-        using var weighted = new Mat();
-        Cv2.Multiply(channel, weight, weighted);
-        var blurred = new Mat();
-        Cv2.GaussianBlur(weighted, blurred, new Size(0, 0), sigma);
-        Cv2.Divide(blurred, weightBlur, blurred);
-        return blurred;
-    }
-
-    private static void TransferColour(Mat warped, Mat targetRegion, Mat mask, float strength)
-    {
-        using var srcLab = new Mat();
-        using var dstLab = new Mat();
-        Cv2.CvtColor(warped, srcLab, ColorConversionCodes.BGR2Lab);
-        Cv2.CvtColor(targetRegion, dstLab, ColorConversionCodes.BGR2Lab);
-        Cv2.MeanStdDev(srcLab, out var srcMean, out var srcStd, mask);
-        Cv2.MeanStdDev(dstLab, out var dstMean, out var dstStd, mask);
-
-        using var f = new Mat();
-        srcLab.ConvertTo(f, MatType.CV_32FC3);
-        var channels = f.Split();
-        for (var c = 0; c < 3; c++)
-        {
-            var scale = srcStd[c] > 1e-3 ? dstStd[c] / srcStd[c] : 1.0;
-            scale = 1 + (Math.Clamp(scale, 0.5, 2.0) - 1) * strength;
-            var shift = (dstMean[c] - srcMean[c]) * strength;
-            // x' = (x - mean_s) * scale + mean_s + shift
-            channels[c].ConvertTo(channels[c], MatType.CV_32F, scale, srcMean[c] * (1 - scale) + shift);
-        }
-
-        Cv2.Merge(channels, f);
-        foreach (var ch in channels)
-        {
-            ch.Dispose();
-        }
-
-        using var lab8 = new Mat();
-        f.ConvertTo(lab8, MatType.CV_8UC3);
-        Cv2.CvtColor(lab8, warped, ColorConversionCodes.Lab2BGR);
+        using var coverage = new Mat(covered, dr);
+        Cv2.BitwiseOr(coverage, triMask, coverage);
     }
 }

@@ -1,0 +1,162 @@
+using OpenCvSharp;
+
+namespace FaceSwap.Engine.Blending;
+
+/// <summary>
+/// Makes a warped source face look lit, coloured and photographed like the target: its low-frequency colour and light
+/// are replaced by the target's over the whole swapped region (forehead included), and its fine detail and grain are
+/// brought to the target's level (blurred when sharper, given the target's noise when softer).
+/// </summary>
+public static class AppearanceMatch
+{
+    /// <summary>Sigma of the colour and light transfer, in eye distances: shading broader than this is the target's.</summary>
+    public const float LightingScale = 0.15f;
+
+    /// <summary>Blur sigmas tried, in pixels, when the source is sharper than the target.</summary>
+    private static readonly double[] Blurs = [0.5, 0.7, 0.9, 1.2, 1.6, 2.1, 2.8];
+
+    /// <summary>Detail ratios (source over target) inside which nothing is done.</summary>
+    private const double SharperLimit = 1.08;
+    private const double SofterLimit = 0.92;
+
+    /// <summary>
+    /// Gives <paramref name="source"/> (float Lab, changed in place) the target's light and colour where
+    /// <paramref name="weight"/> (CV_32F 0-1) is set. On skin, light broader than <see cref="LightingScale"/> eye
+    /// distances and all colour are the target's (skin tone carries no identity, and a source's blush, make-up or
+    /// coloured light must not come along); inside the features (<paramref name="features"/>, CV_32F 0-1, soft) the
+    /// source keeps its own colour and its shading up to <see cref="FeatureLightingScale"/>. A grey target keeps its own
+    /// (absent) colour everywhere.
+    /// </summary>
+    public static void TransferLight(Mat source, Mat target, Mat weight, Mat features, Mat colourFeatures, float eyeDistance, bool greyTarget, FaceLook look)
+    {
+        using var skinWeight = new Mat();
+        Cv2.Subtract(Scalar.All(1), features, skinWeight);
+        Cv2.Multiply(skinWeight, weight, skinWeight);
+        using var skinDelta = LowFrequencyDelta(source, target, skinWeight, LightingScale * eyeDistance);
+        using var featureDelta = LowFrequencyDelta(source, target, weight, look.FeatureLightScale * eyeDistance);
+        using var features3 = new Mat();
+        Cv2.Merge([features, features, features], features3);
+
+        // delta = skin + features * (feature - skin)
+        using var delta = new Mat();
+        Cv2.Subtract(featureDelta, skinDelta, delta);
+        Cv2.Multiply(delta, features3, delta);
+        Cv2.Add(delta, skinDelta, delta);
+        Cv2.Add(source, delta, source);
+
+        var channels = source.Split();
+        var targetChannels = target.Split();
+        try
+        {
+            for (var c = 1; c < 3; c++)
+            {
+                if (greyTarget)
+                {
+                    // No colour may leak into a black-and-white photo.
+                    targetChannels[c].CopyTo(channels[c]);
+                    continue;
+                }
+
+                // colour = target + features * (source - target)
+                using var difference = new Mat();
+                Cv2.Subtract(channels[c], targetChannels[c], difference);
+                Cv2.Multiply(difference, colourFeatures, difference, look.FeatureColour);
+                Cv2.Add(targetChannels[c], difference, channels[c]);
+            }
+
+            Cv2.Merge(channels, source);
+        }
+        finally
+        {
+            foreach (var c in channels.Concat(targetChannels))
+            {
+                c.Dispose();
+            }
+        }
+    }
+
+    private static Mat LowFrequencyDelta(Mat source, Mat target, Mat weight, double sigma)
+    {
+        sigma = Math.Max(1.0, sigma);
+        using var sourceLow = MaskedBlur.Apply(source, weight, sigma);
+        using var targetLow = MaskedBlur.Apply(target, weight, sigma);
+        var delta = new Mat();
+        Cv2.Subtract(targetLow, sourceLow, delta);
+        return delta;
+    }
+
+    /// <summary>
+    /// Brings the fine detail of <paramref name="source"/> (float Lab, changed in place) to that of
+    /// <paramref name="target"/> over <paramref name="skin"/> (8-bit mask), measured as the spread of the Laplacian of
+    /// lightness: a sharper source is blurred, a softer one gets the missing spread as fine noise (the grain of the
+    /// target's photo) from a generator seeded by <paramref name="seed"/>, so the same swap gives the same pixels.
+    /// <paramref name="aim"/> scales the target's spread (a correction when the blend's edges add or take detail).
+    /// Returns the source-over-target detail ratio before matching.
+    /// </summary>
+    public static double MatchDetail(Mat source, Mat target, Mat skin, int seed, double aim = 1.0)
+    {
+        if (Cv2.CountNonZero(skin) < 50)
+        {
+            return 1;
+        }
+
+        var wanted = LaplacianSpread(target, skin) * aim;
+        var have = LaplacianSpread(source, skin);
+        if (wanted < 1e-3)
+        {
+            return 1;
+        }
+
+        var ratio = have / wanted;
+        if (ratio > SharperLimit)
+        {
+            using var blurred = new Mat();
+            foreach (var sigma in Blurs)
+            {
+                Cv2.GaussianBlur(source, blurred, new Size(0, 0), sigma);
+                if (LaplacianSpread(blurred, skin) / wanted <= 1.0 || sigma == Blurs[^1])
+                {
+                    blurred.CopyTo(source);
+                    break;
+                }
+            }
+        }
+        else if (ratio < SofterLimit)
+        {
+            // The Laplacian's 3x3 kernel has energy 20: white noise of spread n gives a Laplacian spread of n * sqrt(20).
+            var missing = Math.Sqrt(wanted * wanted - have * have) / Math.Sqrt(20);
+            using var noise = Noise(source.Size(), missing, seed);
+            using var light = source.ExtractChannel(0);
+            Cv2.Add(light, noise, light);
+            Cv2.InsertChannel(light, source, 0);
+        }
+
+        return ratio;
+    }
+
+    private static Mat Noise(Size size, double spread, int seed)
+    {
+        var random = new Random(seed);
+        var values = new float[size.Width * size.Height];
+        for (var i = 0; i < values.Length; i++)
+        {
+            // Box-Muller.
+            var u = 1.0 - random.NextDouble();
+            var v = random.NextDouble();
+            values[i] = (float)(spread * Math.Sqrt(-2 * Math.Log(u)) * Math.Cos(2 * Math.PI * v));
+        }
+
+        var noise = new Mat(size, MatType.CV_32F);
+        noise.SetArray(values);
+        return noise;
+    }
+
+    private static double LaplacianSpread(Mat lab, Mat skin)
+    {
+        using var light = lab.ExtractChannel(0);
+        using var laplacian = new Mat();
+        Cv2.Laplacian(light, laplacian, MatType.CV_32F);
+        Cv2.MeanStdDev(laplacian, out _, out var std, skin);
+        return std.Val0;
+    }
+}

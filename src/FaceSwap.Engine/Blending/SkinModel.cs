@@ -1,0 +1,96 @@
+using OpenCvSharp;
+
+namespace FaceSwap.Engine.Blending;
+
+/// <summary>
+/// One face's own skin colour, learnt from its cheeks, nose and forehead (robust median and spread in Lab): pixels far
+/// from it are hair, a hand, glasses frames or background, and are kept out of the swap so occluders stay on top.
+/// </summary>
+public static class SkinModel
+{
+    /// <summary>Normalised distance (in spreads) under which a pixel counts as skin.</summary>
+    public const float Threshold = 3f;
+
+    // Smallest spreads (Lab units): a very even face must not make its own shadows and blush "not skin".
+    private const float MinLightSpread = 7f;
+    private const float MinChromaSpread = 3f;
+
+    /// <summary>
+    /// 255 where <paramref name="lab"/> (float Lab, L 0-100) looks like the skin sampled under <paramref name="sample"/>
+    /// (8-bit mask), 0 elsewhere; speckles (pores, highlights) are closed. All 255 when the sample is too small to learn from.
+    /// </summary>
+    public static Mat Classify(Mat lab, Mat sample)
+    {
+        var skin = new Mat(lab.Size(), MatType.CV_8UC1, Scalar.All(255));
+        var stats = Learn(lab, sample);
+        if (stats is null)
+        {
+            return skin;
+        }
+
+        var (median, spread) = stats.Value;
+        var channels = lab.Split();
+        try
+        {
+            using var distance = new Mat(lab.Size(), MatType.CV_32F, Scalar.All(0));
+            for (var c = 0; c < 3; c++)
+            {
+                // Light varies with shading far more than colour does: L counts at half weight.
+                var scale = (c == 0 ? 0.5 : 1.0) / spread[c];
+                using var z = new Mat();
+                channels[c].ConvertTo(z, MatType.CV_32F, scale, -median[c] * scale);
+                Cv2.Multiply(z, z, z);
+                Cv2.Add(distance, z, distance);
+            }
+
+            using var far = new Mat();
+            Cv2.Threshold(distance, far, Threshold * Threshold, 255, ThresholdTypes.BinaryInv);
+            far.ConvertTo(skin, MatType.CV_8U);
+        }
+        finally
+        {
+            foreach (var c in channels)
+            {
+                c.Dispose();
+            }
+        }
+
+        Cv2.MedianBlur(skin, skin, 5);
+        return skin;
+    }
+
+    private static (float[] Median, float[] Spread)? Learn(Mat lab, Mat sample)
+    {
+        using var continuous = lab.Clone();
+        using var mask = sample.Clone();
+        continuous.GetArray(out Vec3f[] pixels);
+        mask.GetArray(out byte[] m);
+        var values = new List<float>[3] { [], [], [] };
+        for (var i = 0; i < m.Length; i += 2)
+        {
+            if (m[i] != 0)
+            {
+                values[0].Add(pixels[i].Item0);
+                values[1].Add(pixels[i].Item1);
+                values[2].Add(pixels[i].Item2);
+            }
+        }
+
+        if (values[0].Count < 30)
+        {
+            return null;
+        }
+
+        var median = new float[3];
+        var spread = new float[3];
+        for (var c = 0; c < 3; c++)
+        {
+            values[c].Sort();
+            median[c] = values[c][values[c].Count / 2];
+            var deviations = values[c].Select(v => Math.Abs(v - median[c])).Order().ToList();
+            spread[c] = Math.Max(c == 0 ? MinLightSpread : MinChromaSpread, 1.4826f * deviations[deviations.Count / 2]);
+        }
+
+        return (median, spread);
+    }
+}

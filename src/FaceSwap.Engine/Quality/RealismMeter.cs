@@ -1,0 +1,179 @@
+using FaceSwap.Engine.Blending;
+using FaceSwap.Engine.Landmarks;
+using OpenCvSharp;
+
+namespace FaceSwap.Engine.Quality;
+
+/// <summary>
+/// How far a swapped face's low-frequency colour and light, and its fine texture, moved from the target's: the three
+/// realism figures of docs/quality.md, measured on the written output against the input over the face's skin.
+/// </summary>
+/// <param name="Tint">95th percentile over the skin of the Lab a*b* distance of the low-frequency colour (0 = same).</param>
+/// <param name="Shade">95th percentile over the skin of the Lab L difference of the low-frequency light (0-100).</param>
+/// <param name="Detail">Standard deviation of the Laplacian of grey over the skin, output over input (1 = same).</param>
+public sealed record RealismFigures(float Tint, float Shade, float Detail)
+{
+    /// <summary>Largest tint a face may have without being listed for review.</summary>
+    public const float MaxTint = 5f;
+
+    /// <summary>Largest shade a face may have without being listed for review.</summary>
+    public const float MaxShade = 7f;
+
+    /// <summary>Smallest detail ratio a face may have without being listed for review.</summary>
+    public const float MinDetail = 0.75f;
+
+    /// <summary>Largest detail ratio a face may have without being listed for review.</summary>
+    public const float MaxDetail = 1.35f;
+
+    /// <summary>Whether all three figures are within the thresholds.</summary>
+    public bool WithinThresholds => Tint <= MaxTint && Shade <= MaxShade && Detail is >= MinDetail and <= MaxDetail;
+}
+
+/// <summary>Measures <see cref="RealismFigures"/> for one face; stateless and thread-safe.</summary>
+public static class RealismMeter
+{
+    /// <summary>Sigma of the low-frequency blur, in eye distances.</summary>
+    public const float LowFrequencySigma = 0.15f;
+
+    /// <summary>How far the brow points are lifted to close the forehead band, in eye distances.</summary>
+    public const float ForeheadLift = 0.6f;
+
+    /// <summary>How far the skin region is shrunk, and the eyes, brows and mouth grown, in eye distances.</summary>
+    public const float Shrink = 0.1f;
+
+    /// <summary>
+    /// The figures of a face at <paramref name="landmarks"/> (68 points, found afresh on <paramref name="output"/>),
+    /// comparing <paramref name="output"/> with <paramref name="input"/> (same size, BGR). Null when the face has
+    /// too little skin in the frame to measure (under 50 pixels).
+    /// </summary>
+    public static RealismFigures? Measure(Mat input, Mat output, Point2f[] landmarks)
+    {
+        var eye = Math.Max(1f, FaceGeometry.EyeDistance(landmarks));
+        var sigma = LowFrequencySigma * eye;
+        var roi = Region(landmarks, eye, (int)Math.Ceiling(3 * sigma) + 2, new Size(input.Width, input.Height));
+        if (roi.Width < 4 || roi.Height < 4)
+        {
+            return null;
+        }
+
+        using var skin = SkinMask(roi.Size, landmarks.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray());
+        var pixels = Cv2.CountNonZero(skin);
+        if (pixels < 50)
+        {
+            return null;
+        }
+
+        using var before = new Mat(input, roi);
+        using var after = new Mat(output, roi);
+        using var labBefore = LowFrequencyLab(before, skin, sigma);
+        using var labAfter = LowFrequencyLab(after, skin, sigma);
+        var (tint, shade) = Distances(labBefore, labAfter, skin);
+        var detail = LaplacianSpread(after, skin) / Math.Max(1e-3, LaplacianSpread(before, skin));
+        return new RealismFigures(MathF.Round(tint, 2), MathF.Round(shade, 2), MathF.Round((float)detail, 3));
+    }
+
+    /// <summary>
+    /// The face's skin in a frame of <paramref name="size"/>: the hull of the jaw points and of the brow points lifted
+    /// <see cref="ForeheadLift"/> eye distances along the chin-to-nose-bridge axis, shrunk by <see cref="Shrink"/> eye
+    /// distances, without the eyes, brows and mouth (each grown by the same amount). 255 = skin.
+    /// </summary>
+    public static Mat SkinMask(Size size, Point2f[] p)
+    {
+        var eye = Math.Max(1f, FaceGeometry.EyeDistance(p));
+        var up = Up(p);
+        var outline = p[..17].Concat(p[17..27].Select(b => new Point2f(b.X + up.X * ForeheadLift * eye, b.Y + up.Y * ForeheadLift * eye)));
+        var mask = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        Cv2.FillConvexPoly(mask, Cv2.ConvexHull(outline.Select(Round)), Scalar.All(255));
+        var k = Math.Max(1, (int)Math.Round(Shrink * eye));
+        using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * k + 1, 2 * k + 1)))
+        {
+            Cv2.Erode(mask, mask, kernel);
+        }
+
+        var grow = Math.Max(1, (int)Math.Round(2 * Shrink * eye));
+        Cv2.FillPoly(mask, [p[36..42].Select(Round).ToArray(), p[42..48].Select(Round).ToArray(), p[48..60].Select(Round).ToArray()], Scalar.All(0));
+        Cv2.Polylines(mask, [p[36..42].Select(Round).ToArray(), p[42..48].Select(Round).ToArray(), p[48..60].Select(Round).ToArray()], true, Scalar.All(0), grow);
+        Cv2.Polylines(mask, [p[17..22].Select(Round).ToArray(), p[22..27].Select(Round).ToArray()], false, Scalar.All(0), grow);
+        return mask;
+    }
+
+    /// <summary>Unit vector from the chin (8) to the nose bridge (27): "up" in the face's own frame.</summary>
+    public static Point2f Up(Point2f[] p)
+    {
+        var v = new Point2f(p[27].X - p[8].X, p[27].Y - p[8].Y);
+        var length = Math.Max(1e-3f, MathF.Sqrt(v.X * v.X + v.Y * v.Y));
+        return new Point2f(v.X / length, v.Y / length);
+    }
+
+    private static Rect Region(Point2f[] p, float eye, int margin, Size frame)
+    {
+        var up = Up(p);
+        var lifted = p[17..27].Select(b => new Point2f(b.X + up.X * ForeheadLift * eye, b.Y + up.Y * ForeheadLift * eye));
+        var box = Cv2.BoundingRect(p[..27].Concat(lifted).Select(Round));
+        return new Rect(box.X - margin, box.Y - margin, box.Width + 2 * margin, box.Height + 2 * margin)
+            .Intersect(new Rect(0, 0, frame.Width, frame.Height));
+    }
+
+    /// <summary>Lab (L 0-100, a*, b*) of the region, blurred inside the mask only (normalised convolution).</summary>
+    private static Mat LowFrequencyLab(Mat bgr, Mat mask, float sigma)
+    {
+        using var f = new Mat();
+        bgr.ConvertTo(f, MatType.CV_32FC3, 1.0 / 255);
+        using var lab = new Mat();
+        Cv2.CvtColor(f, lab, ColorConversionCodes.BGR2Lab);
+        using var weight = new Mat();
+        mask.ConvertTo(weight, MatType.CV_32F, 1.0 / 255);
+        return MaskedBlur.Apply(lab, weight, sigma);
+    }
+
+    private static (float Tint, float Shade) Distances(Mat before, Mat after, Mat mask)
+    {
+        using var diff = new Mat();
+        Cv2.Subtract(after, before, diff);
+        var channels = diff.Split();
+        try
+        {
+            using var chroma = new Mat();
+            Cv2.Magnitude(channels[1], channels[2], chroma);
+            using var light = new Mat();
+            Cv2.Absdiff(channels[0], Scalar.All(0), light);
+            return (Percentile95(chroma, mask), Percentile95(light, mask));
+        }
+        finally
+        {
+            foreach (var c in channels)
+            {
+                c.Dispose();
+            }
+        }
+    }
+
+    private static float Percentile95(Mat values, Mat mask)
+    {
+        var picked = new List<float>(Cv2.CountNonZero(mask));
+        values.GetArray(out float[] v);
+        mask.GetArray(out byte[] m);
+        for (var i = 0; i < m.Length; i++)
+        {
+            if (m[i] != 0)
+            {
+                picked.Add(v[i]);
+            }
+        }
+
+        picked.Sort();
+        return picked.Count == 0 ? 0 : picked[(int)Math.Min(picked.Count - 1, Math.Round(0.95 * (picked.Count - 1)))];
+    }
+
+    private static double LaplacianSpread(Mat bgr, Mat mask)
+    {
+        using var grey = new Mat();
+        Cv2.CvtColor(bgr, grey, ColorConversionCodes.BGR2GRAY);
+        using var laplacian = new Mat();
+        Cv2.Laplacian(grey, laplacian, MatType.CV_32F);
+        Cv2.MeanStdDev(laplacian, out _, out var std, mask);
+        return std.Val0;
+    }
+
+    private static Point Round(Point2f p) => new((int)Math.Round(p.X), (int)Math.Round(p.Y));
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text;
+using FaceSwap.Engine.Imaging;
+using FaceSwap.Engine.Pipeline;
+using FaceSwap.Engine.Quality;
+using FaceSwap.Engine.Swapping;
+using OpenCvSharp;
+using Xunit.Abstractions;
+
+namespace FaceSwap.Engine.Tests;
+
+/// <summary>
+/// The realism thresholds of docs/quality.md on every face of the four demo photos, with every usable face of the other
+/// demo photos as the source (and a source set): a face outside a threshold fails the test. With FACESWAP_QUALITY_OUT
+/// set, the table and 100 % crops (input | output) of the worst faces are written there for the docs.
+/// </summary>
+public sealed class DemoQualityTests(EngineFixture fixture, ITestOutputHelper output) : IClassFixture<EngineFixture>
+{
+    private static readonly (int Sample, int Index)[] SourceFaces =
+        [.. Enumerable.Range(1, 4).SelectMany(s => Enumerable.Range(0, s == 4 ? 4 : 3).Select(i => (s, i)))];
+
+    [Fact]
+    public void Every_demo_face_meets_the_realism_thresholds_and_keeps_identity()
+    {
+        var rows = new List<Row>();
+        var outputs = new Dictionary<(int, string), byte[]>();
+        foreach (var (sample, index) in SourceFaces)
+        {
+            SourceFace source;
+            try
+            {
+                source = fixture.Engine.PrepareSource(fixture.CropFace(sample, index));
+            }
+            catch (FaceSwapException e) when (e.Kind == FaceSwapErrorKind.PoorSource)
+            {
+                output.WriteLine($"source s{sample}f{index} refused: {e.Message}");
+                continue;
+            }
+
+            using (source)
+            {
+                output.WriteLine($"source s{sample}f{index}: {source.Quality}");
+                foreach (var target in Enumerable.Range(1, 4).Where(t => t != sample))
+                {
+                    Swap(target, $"s{sample}f{index}", SourceSet.Of(source), rows, outputs);
+                }
+            }
+        }
+
+        using (var set = SourceSet.Prepare(fixture.Engine, [("wide", fixture.CropFace(3, 0)), ("tight", fixture.CropFace(3, 0, margin: 0.3))]))
+        {
+            foreach (var target in new[] { 1, 2, 4 })
+            {
+                Swap(target, "set(s3f0)", set, rows, outputs);
+            }
+        }
+
+        Report(rows, outputs);
+        var lost = rows.Count(r => r.After is null);
+        var gained = rows.Count(r => r.After - r.Before > 0.05f);
+        var median = rows.Select(r => r.After ?? -1).Order().ElementAt(rows.Count / 2);
+        var outside = rows.Where(r => r.Realism is not { WithinThresholds: true }).ToList();
+        Assert.True(lost == 0, $"{lost} of {rows.Count} faces not found again after the swap");
+        Assert.True(gained >= 0.95 * rows.Count, $"similarity gain > 0.05 on {gained} of {rows.Count} faces");
+        Assert.True(median >= 0.45f, $"median similarity after {median:0.000}");
+        Assert.True(outside.Count == 0, $"{outside.Count} of {rows.Count} faces outside the realism thresholds: "
+            + string.Join("; ", outside.Take(12).Select(r => r.ToString())));
+    }
+
+    private void Swap(int target, string sourceName, SourceSet sources, List<Row> rows, Dictionary<(int, string), byte[]> outputs)
+    {
+        var bytes = File.ReadAllBytes(TestAssets.Sample(target));
+        var result = fixture.Engine.Swap(bytes, sources, new SwapRequest());
+        outputs[(target, sourceName)] = result.Output;
+        foreach (var (face, i) in result.Faces.OrderBy(f => f.Box[0]).Select((f, i) => (f, i)).Where(x => x.f.Swapped))
+        {
+            rows.Add(new Row(target, i, sourceName, face.Box, face.SimilarityBefore, face.SimilarityAfter, face.Realism));
+        }
+    }
+
+    private void Report(List<Row> rows, Dictionary<(int, string), byte[]> outputs)
+    {
+        var table = new StringBuilder("| target | face | source | similarity before | after | tint | shade | detail |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        foreach (var r in rows)
+        {
+            table.AppendLine(CultureInfo.InvariantCulture, $"| sample{r.Target} | {r.Face} | {r.Source} | {r.Before:0.000} | {r.After:0.000} | {r.Realism?.Tint:0.0} | {r.Realism?.Shade:0.0} | {r.Realism?.Detail:0.00} |");
+        }
+
+        output.WriteLine(table.ToString());
+        var folder = Environment.GetEnvironmentVariable("FACESWAP_QUALITY_OUT");
+        if (string.IsNullOrEmpty(folder))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "table.md"), table.ToString());
+        var worst = rows.OrderByDescending(r => r.Badness).Take(5).ToList();
+        foreach (var (r, rank) in worst.Select((r, k) => (r, k + 1)))
+        {
+            using var input = ImageCodec.Decode(File.ReadAllBytes(TestAssets.Sample(r.Target)));
+            using var swapped = ImageCodec.Decode(outputs[(r.Target, r.Source)]);
+            var pad = r.Box[2] / 3;
+            var box = new Rect(r.Box[0] - pad, r.Box[1] - pad, r.Box[2] + 2 * pad, r.Box[3] + 2 * pad).Intersect(new Rect(0, 0, input.Width, input.Height));
+            using var pair = new Mat();
+            Cv2.HConcat([new Mat(input, box), new Mat(swapped, box)], pair);
+            File.WriteAllBytes(Path.Combine(folder, $"worst-{rank}-sample{r.Target}-face{r.Face}-{r.Source}.png"), ImageCodec.Encode(pair, ImageFormat.Png));
+        }
+    }
+
+    private sealed record Row(int Target, int Face, string Source, int[] Box, float Before, float? After, RealismFigures? Realism)
+    {
+        /// <summary>How far outside the thresholds the face is (0 when inside), for picking the worst.</summary>
+        public float Badness => Realism is null ? 100 : Math.Max(0, Realism.Tint - RealismFigures.MaxTint) + Math.Max(0, Realism.Shade - RealismFigures.MaxShade)
+            + 10 * Math.Max(0, Math.Max(RealismFigures.MinDetail - Realism.Detail, Realism.Detail - RealismFigures.MaxDetail)) + Realism.Tint / 10 + Realism.Shade / 20;
+
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+            $"sample{Target} face {Face} from {Source}: tint {Realism?.Tint:0.0}, shade {Realism?.Shade:0.0}, detail {Realism?.Detail:0.00}, similarity {Before:0.00}->{After:0.00}");
+    }
+}
