@@ -16,6 +16,9 @@ namespace FaceSwap.Engine.Tests;
 /// </summary>
 public sealed class DemoQualityTests(EngineFixture fixture, ITestOutputHelper output) : IClassFixture<EngineFixture>
 {
+    /// <summary>Similarity before at and above which the target is taken to be the source's own person.</summary>
+    private const float SamePerson = 0.5f;
+
     private static readonly (int Sample, int Index)[] SourceFaces =
         [.. Enumerable.Range(1, 4).SelectMany(s => Enumerable.Range(0, s == 4 ? 4 : 3).Select(i => (s, i)))];
 
@@ -57,11 +60,15 @@ public sealed class DemoQualityTests(EngineFixture fixture, ITestOutputHelper ou
 
         Report(rows, outputs);
         var lost = rows.Count(r => r.After is null);
-        var gained = rows.Count(r => r.After - r.Before > 0.05f);
+
+        // A target that already is the source's person (two demo pairs: similarity before >= 0.5, where different people
+        // measure under 0.4) cannot gain identity; those faces are held to the realism thresholds only.
+        var strangers = rows.Where(r => r.Before < SamePerson).ToList();
+        var gained = strangers.Count(r => r.After - r.Before > 0.05f);
         var median = rows.Select(r => r.After ?? -1).Order().ElementAt(rows.Count / 2);
         var outside = rows.Where(r => r.Realism is not { WithinThresholds: true }).ToList();
         Assert.True(lost == 0, $"{lost} of {rows.Count} faces not found again after the swap");
-        Assert.True(gained >= 0.95 * rows.Count, $"similarity gain > 0.05 on {gained} of {rows.Count} faces");
+        Assert.True(gained >= 0.95 * strangers.Count, $"similarity gain > 0.05 on {gained} of {strangers.Count} faces of other people");
         Assert.True(median >= 0.45f, $"median similarity after {median:0.000}");
         Assert.True(outside.Count == 0, $"{outside.Count} of {rows.Count} faces outside the realism thresholds: "
             + string.Join("; ", outside.Take(12).Select(r => r.ToString())));

@@ -10,11 +10,12 @@ namespace FaceSwap.Engine.Blending;
 /// <param name="FeatureLightScale">Sigma, in eye distances, above which the features' shading is the target's.</param>
 /// <param name="FeatureColour">Share of the source's own colour kept in the eyes, brows and lips (0-1).</param>
 /// <param name="DetailAim">The target's detail level is multiplied by this before matching.</param>
-public sealed record FaceLook(float FeatureLightScale, float FeatureColour, double DetailAim)
+/// <param name="Presence">Opacity of the swapped face over the target (0-1).</param>
+public sealed record FaceLook(float FeatureLightScale, float FeatureColour, double DetailAim, float Presence = 1f)
 {
     /// <summary>Margins inside the thresholds that a rendering aims for (the written output is re-detected and re-encoded).</summary>
     private const float TintAim = RealismFigures.MaxTint * 0.9f;
-    private const float ShadeAim = RealismFigures.MaxShade * 0.9f;
+    private const float ShadeAim = RealismFigures.MaxShade * 0.85f;
     private const float MinDetailAim = 0.9f;
     private const float MaxDetailAim = 1.2f;
 
@@ -32,7 +33,11 @@ public sealed record FaceLook(float FeatureLightScale, float FeatureColour, doub
         var look = this;
         if (figures.Shade > ShadeAim)
         {
-            look = look with { FeatureLightScale = Math.Max(AppearanceMatch.LightingScale, FeatureLightScale * 0.6f) };
+            // First the features' own broad shading goes; then the target shows through a little (a dark liner, a deep
+            // shadow of the source that landed on the target's skin).
+            look = FeatureLightScale > AppearanceMatch.LightingScale
+                ? look with { FeatureLightScale = Math.Max(AppearanceMatch.LightingScale, FeatureLightScale * 0.6f) }
+                : look with { Presence = Presence * 0.8f };
         }
 
         if (figures.Tint > TintAim)

@@ -118,7 +118,7 @@ public sealed class NeuralSwapper : IFaceSwapper
     }
 
     /// <inheritdoc />
-    public void Swap(Mat frame, DetectedFace target, SourceFace source, StageTimer timings)
+    public void Swap(Mat frame, DetectedFace target, SourceFace source, OutputEncoding encoding, StageTimer timings)
     {
         if (target.Landmarks.Length != 68)
         {

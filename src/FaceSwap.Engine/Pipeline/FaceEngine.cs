@@ -23,6 +23,16 @@ public sealed class FaceEngine : IDisposable
     /// <summary>Sources whose mirror consistency is below this are refused as occluded or unclear.</summary>
     public const float MinSourceConsistency = 0.6f;
 
+    /// <summary>
+    /// A source whose mouth is open wider than this while its eyes are narrower than <see cref="MinLaughingEyes"/> is
+    /// laughing: a geometric swap squeezes its narrowed eyes and teeth into every target (measured on the demo faces:
+    /// docs/quality.md), so it is refused.
+    /// </summary>
+    public const float MaxLaughingMouth = 0.15f;
+
+    /// <summary>See <see cref="MaxLaughingMouth"/>.</summary>
+    public const float MinLaughingEyes = 0.2f;
+
     private readonly OnnxModel detectorModel;
     private readonly OnnxModel landmarkModel;
     private readonly OnnxModel embedderModel;
@@ -144,6 +154,12 @@ public sealed class FaceEngine : IDisposable
                 $"the source face looks occluded or unclear (it matches its own mirror image at only {quality.Consistency:0.00}, a clear face scores above {MinSourceConsistency:0.00}): use an unobstructed, frontal photo");
         }
 
+        if (quality.MouthOpen > MaxLaughingMouth && quality.EyeOpen < MinLaughingEyes)
+        {
+            throw new FaceSwapException(FaceSwapErrorKind.PoorSource,
+                $"the source face is laughing (mouth open {quality.MouthOpen:0.00}, eyes narrowed to {quality.EyeOpen:0.00}): its squeezed eyes and teeth would be put into every face; use a photo with a relaxed expression and open eyes");
+        }
+
         var extended = MorphSwapper.Extend(best.Landmarks);
         var box = Cv2.BoundingRect(extended.Select(p => new Point((int)p.X, (int)p.Y)));
         var pad = (int)(Math.Max(box.Width, box.Height) * 0.15f) + 4;
@@ -211,7 +227,7 @@ public sealed class FaceEngine : IDisposable
             var used = selected.Select(face => sources.For(face.Landmarks)).ToList();
             for (var i = 0; i < selected.Count; i++)
             {
-                (request.Swapper ?? Swapper).Swap(frame, selected[i], used[i].Face, timings);
+                (request.Swapper ?? Swapper).Swap(frame, selected[i], used[i].Face, new OutputEncoding(request.OutputFormat, request.Quality, (image, face) => Landmarker.Locate(image, face).Landmarks), timings);
                 request.Enhancer?.Enhance(frame, selected[i], timings);
             }
 

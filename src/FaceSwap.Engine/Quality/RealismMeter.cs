@@ -44,9 +44,12 @@ public static class RealismMeter
     /// <summary>
     /// The figures of a face at <paramref name="landmarks"/> (68 points, found afresh on <paramref name="output"/>),
     /// comparing <paramref name="output"/> with <paramref name="input"/> (same size, BGR). Null when the face has
-    /// too little skin in the frame to measure (under 50 pixels).
+    /// too little skin in the frame to measure (under 50 pixels). <paramref name="featureMargin"/> is how far, in eye
+    /// distances, the eyes, brows and mouth are grown before they are taken out (<see cref="Shrink"/> for the reported
+    /// figures; a swapper judging its own result with the target's landmarks uses less, to allow for the landmarks
+    /// found afresh on the output moving).
     /// </summary>
-    public static RealismFigures? Measure(Mat input, Mat output, Point2f[] landmarks)
+    public static RealismFigures? Measure(Mat input, Mat output, Point2f[] landmarks, float featureMargin = Shrink)
     {
         var eye = Math.Max(1f, FaceGeometry.EyeDistance(landmarks));
         var sigma = LowFrequencySigma * eye;
@@ -56,7 +59,7 @@ public static class RealismMeter
             return null;
         }
 
-        using var skin = SkinMask(roi.Size, landmarks.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray());
+        using var skin = SkinMask(roi.Size, landmarks.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray(), featureMargin);
         var pixels = Cv2.CountNonZero(skin);
         if (pixels < 50)
         {
@@ -77,7 +80,7 @@ public static class RealismMeter
     /// <see cref="ForeheadLift"/> eye distances along the chin-to-nose-bridge axis, shrunk by <see cref="Shrink"/> eye
     /// distances, without the eyes, brows and mouth (each grown by the same amount). 255 = skin.
     /// </summary>
-    public static Mat SkinMask(Size size, Point2f[] p)
+    public static Mat SkinMask(Size size, Point2f[] p, float featureMargin = Shrink)
     {
         var eye = Math.Max(1f, FaceGeometry.EyeDistance(p));
         var up = Up(p);
@@ -90,7 +93,7 @@ public static class RealismMeter
             Cv2.Erode(mask, mask, kernel);
         }
 
-        var grow = Math.Max(1, (int)Math.Round(2 * Shrink * eye));
+        var grow = Math.Max(1, (int)Math.Round(2 * featureMargin * eye));
         Cv2.FillPoly(mask, [p[36..42].Select(Round).ToArray(), p[42..48].Select(Round).ToArray(), p[48..60].Select(Round).ToArray()], Scalar.All(0));
         Cv2.Polylines(mask, [p[36..42].Select(Round).ToArray(), p[42..48].Select(Round).ToArray(), p[48..60].Select(Round).ToArray()], true, Scalar.All(0), grow);
         Cv2.Polylines(mask, [p[17..22].Select(Round).ToArray(), p[22..27].Select(Round).ToArray()], false, Scalar.All(0), grow);

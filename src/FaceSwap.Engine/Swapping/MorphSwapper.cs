@@ -28,6 +28,9 @@ public sealed class MorphSwapper : IFaceSwapper
     /// <summary>Width (sigma) of the blend's soft edge, in eye distances.</summary>
     private const float Feather = 0.02f;
 
+    /// <summary>Width (sigma) of the edge around the target's own eyes or mouth where they are kept, in eye distances.</summary>
+    private const float KeptFeather = 0.07f;
+
     /// <summary>Inner-lip gap (relative to mouth width) above which the target's mouth interior is kept.</summary>
     private const float OpenMouth = 0.08f;
 
@@ -35,7 +38,10 @@ public sealed class MorphSwapper : IFaceSwapper
     private const float ClosedEye = 0.14f;
 
     /// <summary>Renderings tried per face before the one closest to the thresholds is kept.</summary>
-    private const int MaxAttempts = 3;
+    private const int MaxAttempts = 4;
+
+    /// <summary>Eyes whose outlines are on average more than this share skin-coloured are closed (see <see cref="SkinShare"/>).</summary>
+    private const float ClosedEyeSkin = 0.5f;
 
     /// <summary>A target triangle smaller than this fraction of its source triangle (at the same scale) is folded away.</summary>
     private const float MinTriangleArea = 0.12f;
@@ -47,7 +53,7 @@ public sealed class MorphSwapper : IFaceSwapper
     public string Name => "morph";
 
     /// <inheritdoc />
-    public void Swap(Mat frame, DetectedFace target, SourceFace source, StageTimer timings)
+    public void Swap(Mat frame, DetectedFace target, SourceFace source, OutputEncoding encoding, StageTimer timings)
     {
         if (target.Landmarks.Length != 68)
         {
@@ -58,8 +64,10 @@ public sealed class MorphSwapper : IFaceSwapper
         var dstPoints = Extend(target.Landmarks);
         var roi = Cv2.BoundingRect(dstPoints.Select(p => new Point((int)p.X, (int)p.Y)));
         var margin = (int)(Math.Max(roi.Width, roi.Height) * 0.1f) + 4;
-        roi = new Rect(roi.X - margin, roi.Y - margin, roi.Width + 2 * margin, roi.Height + 2 * margin)
-            .Intersect(new Rect(0, 0, frame.Width, frame.Height));
+
+        // On the 8-pixel grid of the frame, so a JPEG round trip of the region blocks it as the whole image's would.
+        var (left, top) = ((roi.X - margin) / 8 * 8, (roi.Y - margin) / 8 * 8);
+        roi = new Rect(left, top, roi.Right + margin - left, roi.Bottom + margin - top).Intersect(new Rect(0, 0, frame.Width, frame.Height));
         if (roi.Width < 8 || roi.Height < 8)
         {
             return;
@@ -67,6 +75,7 @@ public sealed class MorphSwapper : IFaceSwapper
 
         var local = dstPoints.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray();
         var landmarks = local[..68];
+        var localFace = target with { Box = new Rect2f(target.Box.X - roi.X, target.Box.Y - roi.Y, target.Box.Width, target.Box.Height), Landmarks = landmarks };
         using var region = new Mat(frame, roi);
         Mat warped;
         Mat covered;
@@ -96,9 +105,8 @@ public sealed class MorphSwapper : IFaceSwapper
             // What is swapped: the features, and skin that is skin in both faces; minus what the target keeps.
             using var swapped = new Mat();
             Cv2.BitwiseAnd(targetSkin, sourceSkin, swapped);
-            if (Environment.GetEnvironmentVariable("XSKIN") == "0") { swapped.SetTo(Scalar.All(255)); }
             Cv2.BitwiseOr(swapped, features, swapped);
-            using var kept = TargetKeeps(roi.Size, landmarks, source.Landmarks);
+            using var kept = TargetKeeps(roi.Size, landmarks, source.Landmarks, targetSkin);
             using var notKept = new Mat();
             Cv2.BitwiseNot(kept, notKept);
             Cv2.BitwiseAnd(swapped, notKept, swapped);
@@ -115,7 +123,7 @@ public sealed class MorphSwapper : IFaceSwapper
             Cv2.GaussianBlur(colourWeight, colourWeight, new Size(0, 0), Math.Max(1.0, 0.05 * eye));
             using var detailSkin = new Mat();
             Cv2.BitwiseAnd(skinSample, swapped, detailSkin);
-            using var alpha = Alpha(inner, swapped, eye);
+            using var alpha = Alpha(inner, swapped, kept, eye);
             var grey = IsGrey(targetLab);
             var seed = HashCode.Combine(roi.X, roi.Y, roi.Width);
 
@@ -129,10 +137,9 @@ public sealed class MorphSwapper : IFaceSwapper
                 AppearanceMatch.TransferLight(candidate, targetLab, weight, featureWeight, colourWeight, eye, grey, look);
                 AppearanceMatch.MatchDetail(candidate, targetLab, detailSkin, seed, look.DetailAim);
                 var composed = region.Clone();
-                Compose(composed, candidate, alpha);
-                var figures = RealismMeter.Measure(region, composed, landmarks);
+                Compose(composed, candidate, alpha, look.Presence);
+                var figures = Judge(region, composed, localFace, landmarks, encoding);
                 var miss = figures is null ? 0 : FaceLook.Miss(figures);
-                if (Environment.GetEnvironmentVariable("XDBG") is { } dbg) { lock (Name) { File.AppendAllText(dbg, $"{roi} attempt {attempt} {look} {figures}\n"); } }
                 if (miss < bestMiss)
                 {
                     best?.Dispose();
@@ -156,6 +163,19 @@ public sealed class MorphSwapper : IFaceSwapper
                 best!.CopyTo(region);
             }
         }
+    }
+
+    /// <summary>
+    /// The figures of a rendering as they will be measured on the written output: after a lossy round trip, with the
+    /// landmarks found afresh on it (where the engine offers that), else the target's.
+    /// </summary>
+    private static RealismFigures? Judge(Mat region, Mat composed, DetectedFace face, Point2f[] landmarks, OutputEncoding encoding)
+    {
+        using var written = encoding.Lossy
+            ? Imaging.ImageCodec.Decode(Imaging.ImageCodec.Encode(composed, encoding.Format, encoding.Quality))
+            : composed.Clone();
+        var found = encoding.Relocate?.Invoke(written, face);
+        return RealismMeter.Measure(region, written, found is { Length: 68 } ? found : landmarks);
     }
 
     /// <summary>
@@ -211,7 +231,7 @@ public sealed class MorphSwapper : IFaceSwapper
     }
 
     /// <summary>What stays the target's inside the face: an open mouth's interior and eyes closed in the target but open in the source.</summary>
-    private static Mat TargetKeeps(Size size, Point2f[] target, Point2f[] source)
+    private static Mat TargetKeeps(Size size, Point2f[] target, Point2f[] source, Mat targetSkin)
     {
         var kept = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
         if (FaceGeometry.MouthOpen(target) > OpenMouth)
@@ -226,9 +246,11 @@ public sealed class MorphSwapper : IFaceSwapper
             FaceRegions.FillMouthInterior(kept, target, grow: 0.08f);
         }
 
+        // Eyes close together (a wink is rare; hair over one eye is not): judged by look, they close as a pair.
+        var closedByLook = (SkinShare(target, 36, targetSkin) + SkinShare(target, 42, targetSkin)) / 2 > ClosedEyeSkin;
         foreach (var first in new[] { 36, 42 })
         {
-            if (EyeOpen(target, first) < ClosedEye && EyeOpen(source, first) >= ClosedEye)
+            if ((EyeOpen(target, first) < ClosedEye || closedByLook) && EyeOpen(source, first) >= ClosedEye)
             {
                 // An open source eye squeezed into a closed one looks like a slit: keep the target's lids.
                 FaceRegions.FillEye(kept, target, first);
@@ -242,7 +264,7 @@ public sealed class MorphSwapper : IFaceSwapper
     /// The blend weight: a soft edge inside the swapped region's outline, and sharper holes where the target keeps its
     /// own pixels (occluders, open mouth, closed eyes).
     /// </summary>
-    private static Mat Alpha(Mat inner, Mat swapped, float eye)
+    private static Mat Alpha(Mat inner, Mat swapped, Mat kept, float eye)
     {
         var sigma = Math.Max(1.0, Feather * eye);
         using var outline = new Mat();
@@ -256,20 +278,27 @@ public sealed class MorphSwapper : IFaceSwapper
         outline.ConvertTo(soft, MatType.CV_32F, 1.0 / 255);
         Cv2.GaussianBlur(soft, soft, new Size(0, 0), sigma);
 
-        // Holes: inside the outline but not swapped. Their edges are sharper (an occluder's edge is sharp).
+        // Occluders: inside the outline but not swapped. Their edges are sharp, as an occluder's edge is.
         using var holes = new Mat();
         Cv2.Subtract(inner, swapped, holes);
+        Cv2.Subtract(holes, kept, holes);
         using var open = new Mat();
         holes.ConvertTo(open, MatType.CV_32F, 1.0 / 255);
         Cv2.GaussianBlur(open, open, new Size(0, 0), Math.Max(0.8, sigma / 3));
+
+        // The target's own eyes or mouth: a gradual edge, so the source's shading around them fades in.
+        using var own = new Mat();
+        kept.ConvertTo(own, MatType.CV_32F, 1.0 / 255);
+        Cv2.GaussianBlur(own, own, new Size(0, 0), Math.Max(1.0, KeptFeather * eye));
+        Cv2.Max(open, own, open);
         var alpha = new Mat();
         Cv2.Subtract(Scalar.All(1), open, alpha);
         Cv2.Multiply(alpha, soft, alpha);
         return alpha;
     }
 
-    /// <summary>region = alpha * source + (1 - alpha) * region, in 8-bit BGR.</summary>
-    private static void Compose(Mat region, Mat sourceLab, Mat alpha)
+    /// <summary>region = presence * alpha * source + (1 - presence * alpha) * region, in 8-bit BGR.</summary>
+    private static void Compose(Mat region, Mat sourceLab, Mat alpha, float presence)
     {
         using var sourceBgr = new Mat();
         Cv2.CvtColor(sourceLab, sourceBgr, ColorConversionCodes.Lab2BGR);
@@ -279,7 +308,7 @@ public sealed class MorphSwapper : IFaceSwapper
         Cv2.Merge([alpha, alpha, alpha], alpha3);
         using var difference = new Mat();
         Cv2.Subtract(sourceBgr, target, difference);
-        Cv2.Multiply(difference, alpha3, difference);
+        Cv2.Multiply(difference, alpha3, difference, presence);
         Cv2.Add(target, difference, target);
         target.ConvertTo(region, MatType.CV_8UC3, 255);
     }
@@ -300,6 +329,25 @@ public sealed class MorphSwapper : IFaceSwapper
         using var coloured = new Mat();
         Cv2.Threshold(chroma, coloured, GreyChroma, 1, ThresholdTypes.Binary);
         return Cv2.CountNonZero(coloured) < 0.02 * lab.Rows * lab.Cols;
+    }
+
+    /// <summary>
+    /// The share of an eye's outline that is skin-coloured: an open eye shows iris and white, which are not skin; a
+    /// closed one is mostly lid. Landmarks alone are often fooled by a downcast, closed eye.
+    /// </summary>
+    private static float SkinShare(Point2f[] p, int first, Mat skin)
+    {
+        using var eye = new Mat(skin.Size(), MatType.CV_8UC1, Scalar.All(0));
+        Cv2.FillPoly(eye, [FaceRegions.Polygon(p, first, first + 6)], Scalar.All(255));
+        var area = Cv2.CountNonZero(eye);
+        if (area < 12)
+        {
+            return 0;
+        }
+
+        using var lid = new Mat();
+        Cv2.BitwiseAnd(eye, skin, lid);
+        return (float)Cv2.CountNonZero(lid) / area;
     }
 
     private static float EyeOpen(Point2f[] p, int s) =>
