@@ -4,6 +4,7 @@ using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Engine;
+using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Models;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.Diagnostics;
@@ -73,6 +74,12 @@ public static class RunCommand
             ModelOptions.Resolve(neural, selection);
         }
 
+        var maxPixels = parse.GetValue(MaxPixels);
+        if (maxPixels < 1)
+        {
+            throw new CliException("--max-pixels must be 1 or more");
+        }
+
         var store = BlobStoreFactory.Create(storage);
         var faces = parse.GetValue(Faces)!;
         var referenceValues = parse.GetValue(References) ?? [];
@@ -103,7 +110,7 @@ public static class RunCommand
                 MinFace = parse.GetValue(MinFace),
                 BatchSize = Math.Max(1, parse.GetValue(BatchSize)),
                 Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
-                MaxPixels = parse.GetValue(MaxPixels),
+                MaxPixels = maxPixels,
                 Watermark = !parse.GetValue(NoWatermark),
                 Swapper = selection.Swapper,
                 Enhancer = selection.Enhancer,
@@ -125,6 +132,9 @@ public static class RunCommand
             Concurrency = parse.GetValue(Concurrency),
             Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
             ExecutionProvider = FaceSwap.Engine.Neural.ExecutionProviders.Name(provider),
+
+            // This silo serves this one job: its limit is the job's when that is higher than the default.
+            MaxPixels = Math.Max(ImageCodec.DefaultMaxPixels, maxPixels),
         };
 
         await using var platform = await EmbeddedPlatform.StartAsync(options, stateDirectory, cancellationToken);
