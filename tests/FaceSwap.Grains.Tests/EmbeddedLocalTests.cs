@@ -24,7 +24,8 @@ public sealed class EmbeddedLocalTests(ITestOutputHelper output) : IDisposable
         tree.WriteTo(inputDir);
         Directory.CreateDirectory(Path.GetDirectoryName(sourceFile)!);
         await File.WriteAllBytesAsync(sourceFile, SourceFace.Jpeg);
-        var spec = new JobSpec { Source = StorePath(sourceFile), Input = StorePath(inputDir) + "/", Output = StorePath(outputDir) + "/", SubmittedBy = "grains-tests" };
+        var spec = new JobSpec { Source = StorePath(sourceFile), Input = StorePath(inputDir) + "/", Output = StorePath(outputDir) + "/",
+            SubmittedBy = "grains-tests", ConsentReference = "grains-tests-consent" };
 
         await using var silo = await EmbeddedSilo.StartAsync(Path.Combine(work.FullPath, "state"), "local", output);
 

@@ -7,6 +7,10 @@ namespace FaceSwap.Abstractions.Grains;
 public interface IBatchGrain : IGrainWithStringKey
 {
     /// <summary>Starts the job; calling it again with the same spec returns the current status.</summary>
+    /// <exception cref="JobRefusedException">
+    /// The spec breaks the host's job policy (no submitter, no consent reference, watermark off, pixel limit over the
+    /// host's); no job is created.
+    /// </exception>
     [Alias("Start")]
     Task<JobStatus> StartAsync(JobSpec spec);
 

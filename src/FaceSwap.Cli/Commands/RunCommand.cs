@@ -49,6 +49,9 @@ public static class RunCommand
         return command;
     }
 
+    /// <summary>The consent reference of a `faceswap run` job: the local user vouches for the consent, as the audit of a served host would record a key.</summary>
+    public const string LocalRunConsent = "local run";
+
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var storage = parse.GetValue(Storage)!;
@@ -100,7 +103,9 @@ public static class RunCommand
             Sources = sources,
             Input = input,
             Output = output,
-            SubmittedBy = Environment.UserName,
+            // The job policy holds here too: the user at the keyboard submits, and vouches for the consent.
+            SubmittedBy = string.IsNullOrWhiteSpace(Environment.UserName) ? "local-user" : Environment.UserName,
+            ConsentReference = LocalRunConsent,
             Options = new JobOptions
             {
                 Faces = CommonOptions.ParseFaceMode(faces),
@@ -136,6 +141,9 @@ public static class RunCommand
             // This silo serves this one job: its limit is the job's when that is higher than the default.
             MaxPixels = Math.Max(ImageCodec.DefaultMaxPixels, maxPixels),
         };
+
+        // The user who runs the job is this silo's operator: --no-watermark is their explicit permission.
+        options.Safety.AllowWatermarkOff = !spec.Options.Watermark;
 
         await using var platform = await EmbeddedPlatform.StartAsync(options, stateDirectory, cancellationToken);
         var job = platform.Grains.GetGrain<IBatchGrain>(jobId);

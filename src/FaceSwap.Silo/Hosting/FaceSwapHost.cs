@@ -29,12 +29,8 @@ public static class FaceSwapHost
             silo.Drop.Enabled = true;
         }
 
-        // Trust and safety defaults of a served host: consent required, audit log in the "state" container.
-        if (builder.Configuration["FaceSwap:Safety:RequireConsent"] is null)
-        {
-            silo.Safety.RequireConsent = true;
-        }
-
+        // Trust and safety defaults of a served host: consent required (SafetyOptions' default), audit log in the
+        // "state" container.
         silo.Safety.AuditPrefix ??= FaceSwap.Grains.Safety.AuditLog.DefaultPrefix;
 
         host.Validate(silo);
