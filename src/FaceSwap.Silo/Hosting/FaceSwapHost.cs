@@ -37,22 +37,24 @@ public static class FaceSwapHost
         var storage = silo.Storage.Trim();
         builder.UseOrleans(orleans =>
         {
+            // No gateway unless configured (port 0 turns it off in Orleans): nothing of FaceSwap connects to one.
+            var gatewayPort = host.Gateway ? Port(host.GatewayPort) : 0;
             if (host.EffectiveClustering(storage) == FaceSwapHostSettings.Localhost)
             {
-                orleans.UseFaceSwapEmbedded(host.StateDirectory ?? DefaultStateDirectory(storage), Port(host.SiloPort), Port(host.GatewayPort));
+                orleans.UseFaceSwapEmbedded(host.StateDirectory ?? DefaultStateDirectory(storage), Port(host.SiloPort), gatewayPort);
             }
             else
             {
                 orleans.UseFaceSwapAzureStorage(storage, host.ClusterId, host.ServiceId);
                 var siloPort = Port(host.SiloPort);
-                var gatewayPort = Port(host.GatewayPort);
+                var listen = host.ListenAddress();
                 orleans.Configure<EndpointOptions>(o =>
                 {
                     o.AdvertisedIPAddress = host.AdvertisedAddress is { Length: > 0 } address ? IPAddress.Parse(address) : IPAddress.Loopback;
                     o.SiloPort = siloPort;
                     o.GatewayPort = gatewayPort;
-                    o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, host.ListenSiloPort ?? siloPort);
-                    o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, host.ListenGatewayPort ?? gatewayPort);
+                    o.SiloListeningEndpoint = new IPEndPoint(listen, host.ListenSiloPort ?? siloPort);
+                    o.GatewayListeningEndpoint = gatewayPort == 0 ? null : new IPEndPoint(listen, host.ListenGatewayPort ?? gatewayPort);
                 });
             }
 
