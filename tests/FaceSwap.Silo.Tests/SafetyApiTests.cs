@@ -351,7 +351,8 @@ public sealed class SafetyApiTests(SafetyHostFixture fixture, ITestOutputHelper 
         return png.ToArray();
     }
 
-    private static void Chunk(Stream png, string type, byte[] data)
+    /// <summary>Writes one PNG chunk (length, type, data, CRC-32).</summary>
+    internal static void Chunk(Stream png, string type, byte[] data)
     {
         var header = new byte[8];
         BinaryPrimitives.WriteInt32BigEndian(header, data.Length);

@@ -55,4 +55,12 @@ public interface IInferenceGrain : IGrainWithIntegerKey
     [Alias("Process")]
     [ResponseTimeout("00:10:00")]
     Task<IReadOnlyList<ImageOutcome>> ProcessAsync(WorkBatch batch);
+
+    /// <summary>
+    /// A thumbnail (longer side <paramref name="longest"/>) of an image that can only be decoded whole (a large PNG):
+    /// inference silos decode full-size images anyway, api silos never do. Refused from the header over
+    /// <paramref name="maxPixels"/>; files over <paramref name="maxBytes"/> are not read.
+    /// </summary>
+    [Alias("Thumbnail")]
+    Task<ThumbnailResult> ThumbnailAsync(string path, int longest, long maxPixels, long maxBytes);
 }

@@ -105,6 +105,7 @@ public static class FaceSwapHost
             }
         });
         builder.Services.AddOpenApi();
+        builder.Services.AddSingleton<ThumbnailService>();
         builder.Services.AddApiRateLimits(configuration);
         builder.Services.ConfigureHttpJsonOptions(o => FaceSwapJson.Configure(o.SerializerOptions));
 
