@@ -117,6 +117,7 @@ public sealed class SiloProcessTests(AzuriteApiHostFixture fixture, ITestOutputH
     [InlineData("FaceSwap__Role=api", "needs azure-table clustering")]
     [InlineData("FaceSwap__Host__AdvertisedAddress=silo.example", "is not an IP address")]
     [InlineData("FaceSwap__Host__GatewayPort=11111", "must differ")]
+    [InlineData("FaceSwap__MaxPixels=0", "FaceSwap:MaxPixels 0 is not a pixel limit")]
     [InlineData("FaceSwap__Drop__Queue=drops", "a queue needs a storage account")]
     [InlineData("FaceSwap__ModelsPath=/nonexistent/models", "FaceSwap:ModelsPath")]
     public async Task A_missing_or_contradictory_setting_stops_startup_with_a_message_naming_it(string setting, string message)
