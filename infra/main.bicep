@@ -3,7 +3,7 @@
 //   Event Grid (BlobCreated of inbox/**/faceswap.json -> the drop queue), Log Analytics, a container registry,
 //   an internal, VNet-integrated Container Apps environment with a Consumption and a serverless GPU profile,
 //   one user-assigned identity with five role assignments, one api silo app and `inferenceSiloCount` inference
-//   silo apps (each exactly one replica, its own exposed silo and gateway ports).
+//   silo apps (each exactly one replica, its own exposed silo port; no Orleans gateway).
 // Every setting a silo gets is in the silo host's configuration schema (docs/deploy.md): service URIs and the
 // identity's client id, never a key or a connection string.
 targetScope = 'resourceGroup'
@@ -79,14 +79,12 @@ var gpuProfileName = 'gpu'
 var membershipTable = 'OrleansSiloInstances'
 var remindersTable = 'OrleansReminders'
 
-// The ports the processes listen on, and the exposed ports (unique per app in the environment) they advertise:
-// the api silo 11111/30000, inference silo i 11112+i/30001+i.
+// The silo port the processes listen on, and the exposed silo ports (unique per app in the environment) they
+// advertise: the api silo 11111, inference silo i 11112+i. No silo runs an Orleans gateway (FaceSwap__Host__Gateway
+// false): nothing outside the silos is an Orleans client, so no gateway port exists to reach.
 var listenSiloPort = 11111
-var listenGatewayPort = 30000
 var apiSiloPort = 11111
-var apiGatewayPort = 30000
 var inferenceSiloPortBase = 11112
-var inferenceGatewayPortBase = 30001
 
 var clusterId = 'faceswap'
 var serviceId = 'faceswap'
@@ -235,8 +233,8 @@ var sharedEnv = [
     value: string(listenSiloPort)
   }
   {
-    name: 'FaceSwap__Host__ListenGatewayPort'
-    value: string(listenGatewayPort)
+    name: 'FaceSwap__Host__Gateway'
+    value: 'false'
   }
   {
     name: 'FaceSwap__ModelsPath'
@@ -290,10 +288,6 @@ var apiEnv = concat(
       value: string(apiSiloPort)
     }
     {
-      name: 'FaceSwap__Host__GatewayPort'
-      value: string(apiGatewayPort)
-    }
-    {
       name: 'FaceSwap__Drop__Queue'
       value: dropQueue
     }
@@ -332,7 +326,6 @@ module apiSilo 'modules/silo-app.bicep' = {
     env: apiEnv
     httpIngress: true
     exposedSiloPort: apiSiloPort
-    exposedGatewayPort: apiGatewayPort
     cpu: '2.0'
     memory: '4Gi'
   }
@@ -369,16 +362,11 @@ module inferenceSilos 'modules/silo-app.bicep' = [
             name: 'FaceSwap__Host__SiloPort'
             value: string(inferenceSiloPortBase + i)
           }
-          {
-            name: 'FaceSwap__Host__GatewayPort'
-            value: string(inferenceGatewayPortBase + i)
-          }
         ],
         inferenceConcurrencyEnv
       )
       httpIngress: false
       exposedSiloPort: inferenceSiloPortBase + i
-      exposedGatewayPort: inferenceGatewayPortBase + i
       cpu: gpuResources.cpu
       memory: gpuResources.memory
     }

@@ -1,10 +1,15 @@
 // One silo: a container app with exactly one replica (min = max = 1). Replicas of one app have no address of their
 // own, so each silo is its own app and more capacity means another app (the Orleans Container Apps sample does the
-// same). Orleans traffic reaches the silo at the environment's static IP on this app's own exposed ports: the silo
-// port (target 11111) and the gateway port (target 30000).
-//   api silo: HTTP ingress on 8080 (REST API, web page, /healthz) plus the silo and gateway ports as
-//             additionalPortMappings (the sample's dashboard silo does the same).
-//   inference silo: TCP ingress on the silo port plus the gateway port as an additionalPortMapping.
+// same). Orleans traffic reaches the silo at the environment's static IP on this app's own exposed silo port (target
+// 11111). No silo runs an Orleans gateway: nothing outside the silos is an Orleans client (the REST API, blob drops and
+// the CLI call grains in process), so there is no gateway port to expose.
+//   api silo: HTTP ingress on 8080 (REST API, web page, /healthz), reachable from the environment's virtual network,
+//             plus the silo port as an additionalPortMapping that is internal (external: false).
+//   inference silo: internal TCP ingress on the silo port only.
+// "Internal" is Container Apps' own rule: only the environment's apps (the other silos) reach the port, not the rest of
+// the virtual network. ipSecurityRestrictions cannot narrow it further per port: they apply to the app's whole ingress,
+// the API's HTTP port included, and Orleans silos reach each other through the environment's load balancer, so there is
+// no stable source range of "the silos" to allow.
 @description('Name of the container app.')
 param name string
 
@@ -35,14 +40,11 @@ param isPlaceholder bool
 @description('Environment variables of the container (name/value pairs).')
 param env object[]
 
-@description('True: HTTP ingress on 8080 plus silo and gateway ports (the api silo). False: TCP ingress on the silo port plus the gateway port.')
+@description('True: HTTP ingress on 8080 plus the internal silo port (the api silo). False: internal TCP ingress on the silo port only.')
 param httpIngress bool
 
 @description('The silo port other silos reach this one at (unique in the environment).')
 param exposedSiloPort int
-
-@description('The gateway port clients reach this one at (unique in the environment).')
-param exposedGatewayPort int
 
 @description('vCPUs of the container.')
 param cpu string
@@ -51,41 +53,32 @@ param cpu string
 param memory string
 
 var listenSiloPort = 11111
-var listenGatewayPort = 30000
 var httpPort = 8080
 
+// Silo-to-silo traffic only: internal to the environment.
 var siloPortMapping = {
-  external: true
+  external: false
   targetPort: listenSiloPort
   exposedPort: exposedSiloPort
 }
 
-var gatewayPortMapping = {
-  external: true
-  targetPort: listenGatewayPort
-  exposedPort: exposedGatewayPort
-}
-
 var ingress = httpIngress
   ? {
-      // external: reachable from the environment's virtual network (the environment itself is internal).
+      // external: the API is reachable from the environment's virtual network (the environment itself is internal).
       external: true
       transport: 'http'
       targetPort: httpPort
       allowInsecure: false
       additionalPortMappings: [
         siloPortMapping
-        gatewayPortMapping
       ]
     }
   : {
-      external: true
+      // The inference silo serves nothing but its silo port: internal to the environment.
+      external: false
       transport: 'tcp'
       targetPort: listenSiloPort
       exposedPort: exposedSiloPort
-      additionalPortMappings: [
-        gatewayPortMapping
-      ]
     }
 
 // Every silo host serves /healthz on 8080 (only the api silo exposes 8080 through ingress).

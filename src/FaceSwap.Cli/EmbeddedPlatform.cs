@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FaceSwap.Cli;
 
-/// <summary>An in-process silo (the embedded mode): localhost clustering on free ports, job state as files.</summary>
+/// <summary>An in-process silo (the embedded mode): localhost clustering on a free loopback port, no gateway, job state as files.</summary>
 public sealed class EmbeddedPlatform : IAsyncDisposable
 {
     private readonly IHost host;
@@ -24,7 +24,8 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.AddFilter((category, level) => level >= (category?.StartsWith("FaceSwap", StringComparison.Ordinal) == true ? LogLevel.Warning : LogLevel.Error));
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.UseOrleans(silo => silo.UseFaceSwapEmbedded(stateDirectory, FaceSwapHost.FreePort(), FaceSwapHost.FreePort()).AddFaceSwap(options));
+        // No gateway: the CLI calls the grains in process, and no other process needs a way in.
+        builder.UseOrleans(silo => silo.UseFaceSwapEmbedded(stateDirectory, FaceSwapHost.FreePort(), gatewayPort: 0).AddFaceSwap(options));
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
         return new EmbeddedPlatform(host);

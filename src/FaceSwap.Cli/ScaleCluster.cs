@@ -90,7 +90,8 @@ public sealed class ScaleCluster : IAsyncDisposable
         builder.Services.AddSingleton(store);
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort, FaceSwapHost.FreePort(), new IPEndPoint(IPAddress.Loopback, primaryPort));
+            // Loopback only, and no gateway: the bench drives its job through the silos' own grain factory.
+            silo.UseLocalhostClustering(siloPort, gatewayPort: 0, new IPEndPoint(IPAddress.Loopback, primaryPort));
             silo.Configure<SiloOptions>(o => o.SiloName = name);
 
             // A lost silo is declared dead in seconds, not the production half minute: load tests kill silos on purpose.

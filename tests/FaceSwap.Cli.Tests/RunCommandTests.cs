@@ -62,6 +62,11 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(images.Count, counts.GetProperty("discovered").GetInt32());
         Assert.Equal(survivors.Count, counts.GetProperty("skipped").GetInt32());
         Assert.Equal(images.Count - survivors.Count, counts.GetProperty("ok").GetInt32());
+
+        // The job policy holds for run too: the OS user submits and vouches for the consent.
+        var spec = summary.GetProperty("spec");
+        Assert.Equal(Environment.UserName, spec.GetProperty("submittedBy").GetString());
+        Assert.Equal(FaceSwap.Cli.Commands.RunCommand.LocalRunConsent, spec.GetProperty("consentReference").GetString());
     }
 
     [Fact]

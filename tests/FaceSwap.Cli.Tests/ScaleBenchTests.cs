@@ -97,7 +97,8 @@ public sealed class ScaleBenchTests : IDisposable
         // One pipeline at 1 ms an image: slow enough that the job is still running when it is cancelled.
         await using var cluster = await ScaleCluster.StartAsync(2, store, Path.Combine(work.FullName, "state"), engineDelayMs: 1, concurrency: 1, CancellationToken.None);
         var job = cluster.Grains.GetGrain<IBatchGrain>(JobIds.New());
-        await job.StartAsync(new JobSpec { Source = "synthetic/source.jpg", Input = store.InputPrefix, Output = store.OutputPrefix, Options = new JobOptions { BatchSize = 64, Prefetch = 256 } });
+        await job.StartAsync(new JobSpec { Source = "synthetic/source.jpg", Input = store.InputPrefix, Output = store.OutputPrefix, Options = new JobOptions { BatchSize = 64, Prefetch = 256 },
+            SubmittedBy = "cli-tests", ConsentReference = "cli-tests: synthetic images" });
         var clock = Stopwatch.StartNew();
         while (store.DistinctWrites < 6_000 && clock.Elapsed < TimeSpan.FromSeconds(60))
         {

@@ -22,7 +22,7 @@ public sealed partial class BicepTemplateTests(CompiledTemplate compiled)
     [
         "FaceSwap__Role", "FaceSwap__Storage", "AZURE_CLIENT_ID", "FaceSwap__Host__Clustering", "FaceSwap__Host__ClusterId",
         "FaceSwap__Host__ServiceId", "FaceSwap__Host__AdvertisedAddress", "FaceSwap__Host__SiloPort", "FaceSwap__Host__GatewayPort",
-        "FaceSwap__Host__ListenSiloPort", "FaceSwap__Host__ListenGatewayPort", "FaceSwap__Drop__Queue", "FaceSwap__Drop__WatchSeconds",
+        "FaceSwap__Host__Gateway", "FaceSwap__Host__ListenSiloPort", "FaceSwap__Host__ListenGatewayPort", "FaceSwap__Drop__Queue", "FaceSwap__Drop__WatchSeconds",
         "FaceSwap__Concurrency", "FaceSwap__ModelsPath", "Api__Jwt__Authority", "Api__Jwt__Audience", "Api__Keys__0__Name",
         "Api__Keys__0__Role", "Api__Keys__0__Sha256", "ASPNETCORE_URLS",
     ];
@@ -87,7 +87,6 @@ public sealed partial class BicepTemplateTests(CompiledTemplate compiled)
         AssertSharedSettings(env);
         Assert.Equal("'api'", env["FaceSwap__Role"]);
         Assert.Equal("string(variables('apiSiloPort'))", env["FaceSwap__Host__SiloPort"]);
-        Assert.Equal("string(variables('apiGatewayPort'))", env["FaceSwap__Host__GatewayPort"]);
         Assert.Equal("variables('dropQueue')", env["FaceSwap__Drop__Queue"]);
         Assert.Equal("faceswap-drops", (string?)compiled.Variable("dropQueue"));
         Assert.Equal("'0'", env["FaceSwap__Drop__WatchSeconds"]);
@@ -101,7 +100,6 @@ public sealed partial class BicepTemplateTests(CompiledTemplate compiled)
         AssertSharedSettings(env);
         Assert.Equal("'inference'", env["FaceSwap__Role"]);
         Assert.Equal("string(add(variables('inferenceSiloPortBase'), range(0, parameters('inferenceSiloCount'))[copyIndex()]))", env["FaceSwap__Host__SiloPort"]);
-        Assert.Equal("string(add(variables('inferenceGatewayPortBase'), range(0, parameters('inferenceSiloCount'))[copyIndex()]))", env["FaceSwap__Host__GatewayPort"]);
         Assert.False(env.ContainsKey("FaceSwap__Drop__Queue"), "only api silos consume the drop queue");
     }
 
@@ -110,24 +108,20 @@ public sealed partial class BicepTemplateTests(CompiledTemplate compiled)
     {
         var max = (int)compiled.Template["parameters"]!["inferenceSiloCount"]!["maxValue"]!;
         int Var(string name) => (int)compiled.Variable(name)!;
-        var ports = new List<int> { Var("apiSiloPort"), Var("apiGatewayPort") };
+        var ports = new List<int> { Var("apiSiloPort") };
         for (var i = 0; i < max; i++)
         {
             ports.Add(Var("inferenceSiloPortBase") + i);
-            ports.Add(Var("inferenceGatewayPortBase") + i);
         }
 
         Assert.Equal(ports.Count, ports.Distinct().Count());
         Assert.Equal(11111, Var("listenSiloPort"));
-        Assert.Equal(30000, Var("listenGatewayPort"));
 
         // The module passes the same exposed ports to the ingress that the silo advertises.
         var inference = compiled.Module("inference-silo-");
         Assert.Equal("[add(variables('inferenceSiloPortBase'), range(0, parameters('inferenceSiloCount'))[copyIndex()])]", (string?)CompiledTemplate.ParameterValue(inference, "exposedSiloPort"));
-        Assert.Equal("[add(variables('inferenceGatewayPortBase'), range(0, parameters('inferenceSiloCount'))[copyIndex()])]", (string?)CompiledTemplate.ParameterValue(inference, "exposedGatewayPort"));
         var api = compiled.Module("api-silo");
         Assert.Equal("[variables('apiSiloPort')]", (string?)CompiledTemplate.ParameterValue(api, "exposedSiloPort"));
-        Assert.Equal("[variables('apiGatewayPort')]", (string?)CompiledTemplate.ParameterValue(api, "exposedGatewayPort"));
     }
 
     [Fact]
@@ -200,18 +194,28 @@ public sealed partial class BicepTemplateTests(CompiledTemplate compiled)
     }
 
     [Fact]
-    public void Silo_ingress_exposes_http_on_the_api_silo_and_tcp_silo_and_gateway_ports_on_every_silo()
+    public void Only_the_api_is_exposed_to_the_network_silo_ports_are_internal_to_the_environment_and_no_gateway_port_exists()
     {
         var silo = CompiledTemplate.InnerTemplate(compiled.Module("api-silo"));
         var ingress = (string)silo["variables"]!["ingress"]!;
         Assert.StartsWith("[if(parameters('httpIngress'), ", ingress, StringComparison.Ordinal);
-        Assert.Contains("createObject('external', true(), 'transport', 'http', 'targetPort', variables('httpPort'), 'allowInsecure', false(), 'additionalPortMappings', createArray(variables('siloPortMapping'), variables('gatewayPortMapping')))", ingress, StringComparison.Ordinal);
-        Assert.Contains("createObject('external', true(), 'transport', 'tcp', 'targetPort', variables('listenSiloPort'), 'exposedPort', parameters('exposedSiloPort'), 'additionalPortMappings', createArray(variables('gatewayPortMapping')))", ingress, StringComparison.Ordinal);
+        Assert.Contains("createObject('external', true(), 'transport', 'http', 'targetPort', variables('httpPort'), 'allowInsecure', false(), 'additionalPortMappings', createArray(variables('siloPortMapping')))", ingress, StringComparison.Ordinal);
+        Assert.Contains("createObject('external', false(), 'transport', 'tcp', 'targetPort', variables('listenSiloPort'), 'exposedPort', parameters('exposedSiloPort'))", ingress, StringComparison.Ordinal);
         Assert.Equal(8080, (int)silo["variables"]!["httpPort"]!);
+        Assert.False((bool)silo["variables"]!["siloPortMapping"]!["external"]!);
         Assert.Equal("[variables('listenSiloPort')]", (string?)silo["variables"]!["siloPortMapping"]!["targetPort"]);
         Assert.Equal("[parameters('exposedSiloPort')]", (string?)silo["variables"]!["siloPortMapping"]!["exposedPort"]);
-        Assert.Equal("[variables('listenGatewayPort')]", (string?)silo["variables"]!["gatewayPortMapping"]!["targetPort"]);
-        Assert.Equal("[parameters('exposedGatewayPort')]", (string?)silo["variables"]!["gatewayPortMapping"]!["exposedPort"]);
+
+        // No silo runs an Orleans gateway, so none has a gateway port in its settings or its ingress.
+        Assert.DoesNotContain("gatewayPortMapping", silo["variables"]!.AsObject().Select(v => v.Key));
+        Assert.Null(silo["parameters"]!["exposedGatewayPort"]);
+        foreach (var module in new[] { "api-silo", "inference-silo-" })
+        {
+            var env = Environment(module);
+            Assert.Equal("'false'", env["FaceSwap__Host__Gateway"]);
+            Assert.False(env.ContainsKey("FaceSwap__Host__GatewayPort"), $"{module} sets a gateway port");
+            Assert.False(env.ContainsKey("FaceSwap__Host__ListenGatewayPort"), $"{module} sets a gateway listen port");
+        }
     }
 
     [Fact]
@@ -328,7 +332,6 @@ public sealed partial class BicepTemplateTests(CompiledTemplate compiled)
         Assert.Equal("'azure-table'", env["FaceSwap__Host__Clustering"]);
         Assert.Equal("reference('environment').outputs.staticIp.value", env["FaceSwap__Host__AdvertisedAddress"]);
         Assert.Equal("string(variables('listenSiloPort'))", env["FaceSwap__Host__ListenSiloPort"]);
-        Assert.Equal("string(variables('listenGatewayPort'))", env["FaceSwap__Host__ListenGatewayPort"]);
         Assert.Equal("'/app/models'", env["FaceSwap__ModelsPath"]);
         Assert.True(env.ContainsKey("FaceSwap__Host__ClusterId") && env.ContainsKey("FaceSwap__Host__ServiceId"));
 

@@ -19,7 +19,8 @@ public sealed class ApiOnlyTests(ITestOutputHelper output) : IDisposable
         var sourceFile = Path.Combine(work.FullPath, "face.jpg");
         await File.WriteAllBytesAsync(sourceFile, SourceFace.Jpeg);
         var outputDir = Path.Combine(work.FullPath, "out");
-        var spec = new JobSpec { Source = sourceFile.TrimStart('/'), Input = inputDir.TrimStart('/') + "/", Output = outputDir.TrimStart('/') + "/" };
+        var spec = new JobSpec { Source = sourceFile.TrimStart('/'), Input = inputDir.TrimStart('/') + "/", Output = outputDir.TrimStart('/') + "/",
+            SubmittedBy = "grains-tests", ConsentReference = "grains-tests-consent" };
 
         await using var silo = await EmbeddedSilo.StartAsync(Path.Combine(work.FullPath, "state"), "local", output, role: "api");
         var job = silo.Grains.GetGrain<IBatchGrain>("api-only-" + Guid.NewGuid().ToString("N"));

@@ -40,6 +40,8 @@ public sealed class ClusterCacheTests(AzuriteFixture azurite, ITestOutputHelper 
             Input = $"inbox/{prefix}/",
             Output = $"outbox/{prefix}/",
             Options = new JobOptions { BatchSize = 2, Prefetch = 8 },
+            SubmittedBy = "grains-tests",
+            ConsentReference = "grains-tests-consent",
         };
 
         await using var cluster = await FaceSwapTestCluster.StartAsync(azurite, silos: 3);

@@ -155,7 +155,8 @@ public sealed class ClusterTests(AzuriteFixture azurite, ITestOutputHelper outpu
         var prefix = "cluster-" + Guid.NewGuid().ToString("N")[..8];
         await AzuriteUpload.TreeAsync(service, "inbox", prefix + "/", tree);
         await AzuriteUpload.BlobAsync(service, "faces", prefix + "/face.jpg", SourceFace.Jpeg);
-        return new JobSpec { Source = $"faces/{prefix}/face.jpg", Input = $"inbox/{prefix}/", Output = $"outbox/{prefix}/", Options = SlowOptions };
+        return new JobSpec { Source = $"faces/{prefix}/face.jpg", Input = $"inbox/{prefix}/", Output = $"outbox/{prefix}/", Options = SlowOptions,
+            SubmittedBy = "grains-tests", ConsentReference = "grains-tests-consent" };
     }
 
     private async Task<string> DownloadTextAsync(string path)

@@ -22,7 +22,8 @@ public sealed class EmbeddedAzuriteTests(AzuriteFixture azurite, ITestOutputHelp
         var prefix = "batch-" + Guid.NewGuid().ToString("N")[..8];
         await AzuriteUpload.TreeAsync(service, "inbox", prefix + "/", tree);
         await AzuriteUpload.BlobAsync(service, "faces", prefix + "/source face.jpg", SourceFace.Jpeg);
-        var spec = new JobSpec { Source = $"faces/{prefix}/source face.jpg", Input = $"inbox/{prefix}/", Output = $"outbox/{prefix}/swapped/" };
+        var spec = new JobSpec { Source = $"faces/{prefix}/source face.jpg", Input = $"inbox/{prefix}/", Output = $"outbox/{prefix}/swapped/",
+            SubmittedBy = "grains-tests", ConsentReference = "grains-tests-consent" };
 
         await using var silo = await EmbeddedSilo.StartAsync(Path.Combine(work.FullPath, "state"), azurite.ConnectionString, output);
         var jobId = "azurite-" + Guid.NewGuid().ToString("N");

@@ -24,7 +24,8 @@ public sealed class EmbeddedLocalTests(ITestOutputHelper output) : IDisposable
         tree.WriteTo(inputDir);
         Directory.CreateDirectory(Path.GetDirectoryName(sourceFile)!);
         await File.WriteAllBytesAsync(sourceFile, SourceFace.Jpeg);
-        var spec = new JobSpec { Source = StorePath(sourceFile), Input = StorePath(inputDir) + "/", Output = StorePath(outputDir) + "/", SubmittedBy = "grains-tests" };
+        var spec = new JobSpec { Source = StorePath(sourceFile), Input = StorePath(inputDir) + "/", Output = StorePath(outputDir) + "/",
+            SubmittedBy = "grains-tests", ConsentReference = "grains-tests-consent" };
 
         await using var silo = await EmbeddedSilo.StartAsync(Path.Combine(work.FullPath, "state"), "local", output);
 
@@ -84,6 +85,47 @@ public sealed class EmbeddedLocalTests(ITestOutputHelper output) : IDisposable
 
         // The first job's manifest was not touched by the second.
         Assert.Equal(tree.Images.Count, Jobs.ParseOutcomes(await File.ReadAllTextAsync(Path.Combine(jobFolder, "outcomes.jsonl"))).Count);
+    }
+
+    [Fact]
+    public async Task A_jobs_max_pixels_reaches_the_decode_an_image_over_it_is_image_too_large_and_one_under_it_is_swapped()
+    {
+        var inputDir = Path.Combine(work.FullPath, "limit-in");
+        var outputDir = Path.Combine(work.FullPath, "limit-out");
+        var sourceFile = Path.Combine(work.FullPath, "limit-source", "face.jpg");
+        Directory.CreateDirectory(inputDir);
+        Directory.CreateDirectory(Path.GetDirectoryName(sourceFile)!);
+        await File.WriteAllBytesAsync(sourceFile, SourceFace.Jpeg);
+        await File.WriteAllBytesAsync(Path.Combine(inputDir, "small.jpg"), Photo(1, 640));
+        await File.WriteAllBytesAsync(Path.Combine(inputDir, "large.jpg"), Photo(1, 1600));
+        var spec = new JobSpec
+        {
+            Source = StorePath(sourceFile), Input = StorePath(inputDir) + "/", Output = StorePath(outputDir) + "/",
+            SubmittedBy = "grains-tests", ConsentReference = "grains-tests-consent",
+            Options = new JobOptions { MaxPixels = 1_000_000 },
+        };
+
+        await using var silo = await EmbeddedSilo.StartAsync(Path.Combine(work.FullPath, "limit-state"), "local", output);
+        var id = "limit-" + Guid.NewGuid().ToString("N");
+        await silo.Grains.GetGrain<IBatchGrain>(id).StartAsync(spec);
+        var status = await Jobs.WaitAsync(silo.Grains.GetGrain<IBatchGrain>(id), TimeSpan.FromMinutes(2));
+
+        // 640x427 is under the job's 1 MP, 1600x1067 over it (and far under the engine's default 64 MP).
+        var outcomes = Jobs.ParseOutcomes(await File.ReadAllTextAsync(Path.Combine(outputDir, "_faceswap", id, "outcomes.jsonl"))).ToDictionary(o => o.Path);
+        Assert.Equal(JobState.Completed, status.State);
+        Assert.Equal(("ok", (string?)null), (outcomes["small.jpg"].Status, outcomes["small.jpg"].ErrorClass));
+        Assert.Equal(("failed", "image_too_large"), (outcomes["large.jpg"].Status, outcomes["large.jpg"].ErrorClass));
+        Assert.True(File.Exists(Path.Combine(outputDir, "small.jpg")));
+        Assert.False(File.Exists(Path.Combine(outputDir, "large.jpg")));
+    }
+
+    /// <summary>Demo photo <paramref name="sample"/> as a JPEG <paramref name="width"/> pixels wide.</summary>
+    private static byte[] Photo(int sample, int width)
+    {
+        using var image = ImageCodec.Decode(File.ReadAllBytes(Engine.Tests.TestAssets.Sample(sample)));
+        using var resized = new OpenCvSharp.Mat();
+        OpenCvSharp.Cv2.Resize(image, resized, new OpenCvSharp.Size(width, (int)Math.Round(image.Height * (double)width / image.Width)), interpolation: OpenCvSharp.InterpolationFlags.Area);
+        return ImageCodec.Encode(resized, ImageFormat.Jpeg, 90);
     }
 
     /// <summary>A local path as a store path with the root "/": the absolute path without its leading '/'.</summary>

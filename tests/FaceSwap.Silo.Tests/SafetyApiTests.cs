@@ -204,11 +204,30 @@ public sealed class SafetyApiTests(SafetyHostFixture fixture, ITestOutputHelper 
     }
 
     [Theory]
+    [InlineData("""{ "maxPixels": 1000000000000 }""", "options.maxPixels", JobRefusalCodes.MaxPixelsOutOfRange)]
+    [InlineData("""{ "maxPixels": 64000001 }""", "options.maxPixels", JobRefusalCodes.MaxPixelsOutOfRange)]
+    [InlineData("""{ "maxPixels": 0 }""", "options.maxPixels", JobRefusalCodes.MaxPixelsOutOfRange)]
+    [InlineData("""{ "watermark": false }""", "options.watermark", JobRefusalCodes.WatermarkRequired)]
+    public async Task Options_the_host_does_not_allow_are_refused_with_400_naming_the_field_and_its_code(string options, string field, string code)
+    {
+        using var http = Host.CreateClient(ApiHost.AdminKey);
+        var body = $$"""{ "source": "faces/x/face.jpg", "input": "inbox/x/", "output": "outbox/x/", "consentReference": "c", "options": {{options}} }""";
+        using var response = await http.PostAsync("api/jobs", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Contains(field, problem["errors"]!.AsObject().Select(e => e.Key));
+        Assert.Equal(code, (string?)problem["codes"]![field]);
+    }
+
+    [Theory]
+    [InlineData("""{ "source": "./face.jpg", "consentReference": "c", "options": { "watermark": false } }""", "options.watermark")]
+    [InlineData("""{ "source": "./face.jpg", "consentReference": "c", "options": { "maxPixels": 1000000000000 } }""", "options.maxPixels")]
     [InlineData("""{ "source": "./face.jpg" }""", "consentReference")]
     [InlineData("""{ "source": "../../../etc/face.jpg", "consentReference": "c" }""", "source")]
     [InlineData("""{ "source": "./face.jpg", "output": "/srv/elsewhere/", "consentReference": "c" }""", "output")]
     [InlineData("""{ "source": "https://attacker.example/face.jpg", "consentReference": "c" }""", "source")]
-    public async Task Blob_drop_manifests_without_consent_or_with_escaping_paths_are_rejected(string manifest, string field)
+    public async Task Blob_drop_manifests_without_consent_or_with_escaping_paths_or_options_the_host_does_not_allow_are_rejected(string manifest, string field)
     {
         var folder = $"inbox/drop-{Guid.NewGuid():N}/";
         await Host.PutBytesAsync(folder + "face.jpg", TestPhotos.Small(3));
@@ -332,7 +351,8 @@ public sealed class SafetyApiTests(SafetyHostFixture fixture, ITestOutputHelper 
         return png.ToArray();
     }
 
-    private static void Chunk(Stream png, string type, byte[] data)
+    /// <summary>Writes one PNG chunk (length, type, data, CRC-32).</summary>
+    internal static void Chunk(Stream png, string type, byte[] data)
     {
         var header = new byte[8];
         BinaryPrimitives.WriteInt32BigEndian(header, data.Length);

@@ -82,6 +82,32 @@ public sealed class SiloProcessTests(AzuriteApiHostFixture fixture, ITestOutputH
         }
     }
 
+    [Fact]
+    public async Task A_cluster_silo_on_azurite_listens_on_loopback_only_and_refuses_a_gateway_clients_job_without_consent()
+    {
+        var cluster = "gw-" + Guid.NewGuid().ToString("N")[..10];
+        var httpPort = SiloProcess.FreePort();
+        var settings = Settings(cluster, "both", "gateway-silo", httpPort);
+        settings.Remove("FaceSwap__Host__AdvertisedAddress");
+        settings["FaceSwap__Host__Gateway"] = "true";
+        using var silo = SiloProcess.Start(settings);
+        await GatewayTests.WaitUntilServingAsync(silo, httpPort);
+
+        // The local cloud mode (Azure Table clustering on Azurite) binds to loopback like the embedded mode.
+        var gatewayPort = int.Parse(settings["FaceSwap__Host__GatewayPort"], System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var port in new[] { int.Parse(settings["FaceSwap__Host__SiloPort"], System.Globalization.CultureInfo.InvariantCulture), gatewayPort })
+        {
+            Assert.All(GatewayTests.Listening(port, required: true), e => Assert.True(IPAddress.IsLoopback(e.Address), $"port {port} bound to {e}"));
+        }
+
+        using var client = await GatewayClient.ConnectAsync(gatewayPort, cluster, cluster);
+        var job = client.Grains.GetGrain<FaceSwap.Abstractions.Grains.IBatchGrain>("gateway-" + Guid.NewGuid().ToString("N")[..12]);
+        var spec = new JobSpec { Source = "faces/x/face.jpg", Input = "inbox/x/", Output = "outbox/x/", SubmittedBy = "nobody" };
+        var refused = await Assert.ThrowsAsync<JobRefusedException>(() => job.StartAsync(spec));
+        Assert.Equal(JobRefusalCodes.ConsentRequired, refused.Code);
+        Assert.Null((await job.GetStatusAsync()).Spec);
+    }
+
     [Theory]
     [InlineData("FaceSwap__Storage=local", "FaceSwap:Storage 'local' names no folder")]
     [InlineData("FaceSwap__Storage=ftp://somewhere", "FaceSwap:Storage is not understood")]
@@ -91,6 +117,7 @@ public sealed class SiloProcessTests(AzuriteApiHostFixture fixture, ITestOutputH
     [InlineData("FaceSwap__Role=api", "needs azure-table clustering")]
     [InlineData("FaceSwap__Host__AdvertisedAddress=silo.example", "is not an IP address")]
     [InlineData("FaceSwap__Host__GatewayPort=11111", "must differ")]
+    [InlineData("FaceSwap__MaxPixels=0", "FaceSwap:MaxPixels 0 is not a pixel limit")]
     [InlineData("FaceSwap__Drop__Queue=drops", "a queue needs a storage account")]
     [InlineData("FaceSwap__ModelsPath=/nonexistent/models", "FaceSwap:ModelsPath")]
     public async Task A_missing_or_contradictory_setting_stops_startup_with_a_message_naming_it(string setting, string message)

@@ -7,6 +7,10 @@ namespace FaceSwap.Abstractions.Grains;
 public interface IBatchGrain : IGrainWithStringKey
 {
     /// <summary>Starts the job; calling it again with the same spec returns the current status.</summary>
+    /// <exception cref="JobRefusedException">
+    /// The spec breaks the host's job policy (no submitter, no consent reference, watermark off, pixel limit over the
+    /// host's); no job is created.
+    /// </exception>
     [Alias("Start")]
     Task<JobStatus> StartAsync(JobSpec spec);
 
@@ -51,4 +55,12 @@ public interface IInferenceGrain : IGrainWithIntegerKey
     [Alias("Process")]
     [ResponseTimeout("00:10:00")]
     Task<IReadOnlyList<ImageOutcome>> ProcessAsync(WorkBatch batch);
+
+    /// <summary>
+    /// A thumbnail (longer side <paramref name="longest"/>) of an image that can only be decoded whole (a large PNG):
+    /// inference silos decode full-size images anyway, api silos never do. Refused from the header over
+    /// <paramref name="maxPixels"/>; files over <paramref name="maxBytes"/> are not read.
+    /// </summary>
+    [Alias("Thumbnail")]
+    Task<ThumbnailResult> ThumbnailAsync(string path, int longest, long maxPixels, long maxBytes);
 }

@@ -105,6 +105,10 @@ public sealed record SourceCheck([property: Id(0)] bool Usable, [property: Id(1)
     [Id(4)] public IReadOnlyDictionary<string, string>? SourcePhotosSha256 { get; init; }
 }
 
+/// <summary>A thumbnail made on an inference silo: the JPEG, or the error class of an image that has none.</summary>
+[GenerateSerializer, Immutable, Alias("FaceSwap.ThumbnailResult")]
+public sealed record ThumbnailResult([property: Id(0)] byte[]? Jpeg, [property: Id(1)] string? ErrorClass, [property: Id(2)] string? Message);
+
 /// <summary>A page of job ids, newest first.</summary>
 [GenerateSerializer, Immutable, Alias("FaceSwap.JobIndexPage")]
 public sealed record JobIndexPage([property: Id(0)] IReadOnlyList<string> JobIds, [property: Id(1)] string? Next);

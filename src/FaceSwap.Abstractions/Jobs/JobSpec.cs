@@ -28,7 +28,7 @@ public sealed record JobOptions
     [Id(3)] public int Quality { get; init; } = 92;
 
     /// <summary>Images with more pixels are refused.</summary>
-    [Id(4)] public long MaxPixels { get; init; } = 64L * 1000 * 1000;
+    [Id(4)] public long MaxPixels { get; init; } = DefaultMaxPixels;
 
     /// <summary>Largest input file accepted, in bytes.</summary>
     [Id(5)] public long MaxFileBytes { get; init; } = 200L * 1024 * 1024;
@@ -70,6 +70,9 @@ public sealed record JobOptions
 
     /// <summary>The 68-point landmarker: default (embedded) or 2dfan4 (falls back to the default where not confident).</summary>
     [Id(25)] public string Landmarker { get; init; } = "default";
+
+    /// <summary>The default <see cref="MaxPixels"/>: 64 megapixels (a host with a lower limit uses its own).</summary>
+    public const long DefaultMaxPixels = 64L * 1000 * 1000;
 
     /// <summary>The default <see cref="ReferenceDistance"/>.</summary>
     public const float DefaultReferenceDistance = 0.3f;

@@ -169,11 +169,17 @@ public static class BenchCommand
         return new RunResult(files.Count, faces, stages);
     }
 
+    /// <summary>The consent reference of bench jobs: they swap the demo photos' own faces into each other.</summary>
+    internal const string BenchConsent = "bench: demo photos only";
+
     private static async Task<EmbeddedPlatform> StartPlatformAsync(string models, string source, string input, string work, int concurrency, int batchSize, bool watermark, CancellationToken cancellationToken)
     {
         // The workload repeats the demo photos; the repeat-image cache would skip their analysis and the platform would
         // then be compared with an engine ceiling that does all of it.
         var options = new FaceSwapSiloOptions { Role = "both", Storage = "local", ModelsPath = models, Concurrency = concurrency, ModelBatch = batchSize, RepeatImageCacheEntries = 0 };
+
+        // The bench's own silo allows what its --no-watermark asks for (the job policy refuses it otherwise).
+        options.Safety.AllowWatermarkOff = !watermark;
         var platform = await EmbeddedPlatform.StartAsync(options, Path.Combine(work, "state"), cancellationToken);
 
         // Start-up and model loading are not the steady state being compared: a one-image job warms the silo first.
@@ -206,6 +212,7 @@ public static class BenchCommand
             Output = output.TrimStart('/') + "/",
             Options = new JobOptions { BatchSize = Math.Max(1, batchSize), Watermark = watermark },
             SubmittedBy = "bench",
+            ConsentReference = BenchConsent,
         };
         var job = platform.Grains.GetGrain<IBatchGrain>(JobIds.New());
         var status = await job.StartAsync(spec);

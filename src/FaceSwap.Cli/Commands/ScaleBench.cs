@@ -106,6 +106,7 @@ public static class ScaleBench
             Output = store.OutputPrefix,
             Options = new JobOptions { BatchSize = 64, Prefetch = 256 },
             SubmittedBy = "bench",
+            ConsentReference = "bench: synthetic images, null engine",
         };
         var jobId = JobIds.New();
         var job = cluster.Grains.GetGrain<IBatchGrain>(jobId);

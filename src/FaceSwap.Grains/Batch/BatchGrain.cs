@@ -6,10 +6,12 @@ using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Diagnostics;
+using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Placement;
 using FaceSwap.Grains.Safety;
 using FaceSwap.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace FaceSwap.Grains.Batch;
@@ -25,6 +27,7 @@ namespace FaceSwap.Grains.Batch;
 public sealed partial class BatchGrain(
     [PersistentState("job", BatchGrain.StorageName)] IPersistentState<BatchState> state,
     IBlobStore store,
+    IOptions<FaceSwapSiloOptions> options,
     ILogger<BatchGrain> logger) : Grain, IBatchGrain, IRemindable
 {
     /// <summary>Name of the grain storage provider for job state.</summary>
@@ -80,12 +83,14 @@ public sealed partial class BatchGrain(
     /// <inheritdoc />
     public async Task<JobStatus> StartAsync(JobSpec spec)
     {
+        // The job policy holds for every caller, the REST API's checks or not (a cluster client on the gateway too).
+        Validate(spec);
+        JobPolicy.Of(options.Value).Enforce(spec);
         if (state.State.Spec is not null)
         {
             return Status();
         }
 
-        Validate(spec);
         SourceCheck check;
         try
         {

@@ -1,5 +1,6 @@
 using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Grains.Safety;
 using FaceSwap.Storage;
 
 namespace FaceSwap.Grains.Batch;
@@ -7,11 +8,16 @@ namespace FaceSwap.Grains.Batch;
 /// <summary>Turns a job request (from the API or a blob-drop manifest) into a job spec, or into the list of what is wrong with it, field by field.</summary>
 public static class JobRequestValidation
 {
-    /// <summary>Checks the request's shape and, against the store, that the source exists and the input has files.</summary>
-    public static async Task<(JobSpec? Spec, Dictionary<string, string[]> Errors)> ValidateAsync(
-        SubmitJobRequest request, string submittedBy, IBlobStore store, CancellationToken cancellationToken, bool requireConsent = false)
+    /// <summary>
+    /// Checks the request's shape, the host's job <paramref name="policy"/> and, against the store, that the source
+    /// exists and the input has files. Errors are by field; <c>Codes</c> gives the policy's code of a field it refused
+    /// (<see cref="JobRefusalCodes"/>).
+    /// </summary>
+    public static async Task<(JobSpec? Spec, Dictionary<string, string[]> Errors, Dictionary<string, string> Codes)> ValidateAsync(
+        SubmitJobRequest request, string submittedBy, IBlobStore store, JobPolicy policy, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
+        var codes = new Dictionary<string, string>();
         void Add(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
 
         var input = Prefix(request.Input);
@@ -35,16 +41,19 @@ public static class JobRequestValidation
             Add("jobId", "must be 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit");
         }
 
-        if (requireConsent && string.IsNullOrWhiteSpace(request.ConsentReference))
-        {
-            Add("consentReference", "is required: a reference to the consent on record for the source face (this host sets FaceSwap:Safety:RequireConsent)");
-        }
-        else if (request.ConsentReference is { Length: > 256 })
+        if (request.ConsentReference is { Length: > 256 })
         {
             Add("consentReference", "must be at most 256 characters");
         }
 
-        var options = request.Options ?? new JobOptions();
+        // The policy the BatchGrain enforces again: submitter, consent, watermark, the host's pixel limit.
+        var options = policy.Defaults(request.Options ?? new JobOptions());
+        foreach (var refusal in policy.Check(submittedBy, request.ConsentReference, options))
+        {
+            Add(refusal.Field, refusal.Message);
+            codes[refusal.Field] = refusal.Code;
+        }
+
         if (options.BatchSize is < 1 or > 64)
         {
             Add("options.batchSize", "must be between 1 and 64");
@@ -58,11 +67,6 @@ public static class JobRequestValidation
         if (options.Quality is < 1 or > 100)
         {
             Add("options.quality", "must be between 1 and 100");
-        }
-
-        if (options.MaxPixels < 1)
-        {
-            Add("options.maxPixels", "must be positive");
         }
 
         if (options.MaxFileBytes < 1)
@@ -114,7 +118,7 @@ public static class JobRequestValidation
 
         if (errors.Count > 0)
         {
-            return (null, errors);
+            return (null, errors, codes);
         }
 
         var source = await SourceValidation.CheckStoreAsync(request, store, Add, cancellationToken);
@@ -134,7 +138,7 @@ public static class JobRequestValidation
 
         if (errors.Count > 0)
         {
-            return (null, errors);
+            return (null, errors, codes);
         }
 
         return (new JobSpec
@@ -146,7 +150,7 @@ public static class JobRequestValidation
             Options = options,
             SubmittedBy = submittedBy,
             ConsentReference = request.ConsentReference,
-        }, errors);
+        }, errors, codes);
     }
 
     private static string? Prefix(string? value) =>

@@ -6,6 +6,7 @@ using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.Grains.Safety;
 using FaceSwap.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -108,13 +109,22 @@ public sealed partial class BlobDropHandler(IGrainFactory grains, IBlobStore sto
                 : manifest.Options,
             ConsentReference = manifest.ConsentReference,
         };
-        var (spec, errors) = await JobRequestValidation.ValidateAsync(request, "blob-drop", store, cancellationToken, options.Value.Safety.RequireConsent);
+        var (spec, errors, _) = await JobRequestValidation.ValidateAsync(request, "blob-drop", store, JobPolicy.Of(options.Value), cancellationToken);
         if (spec is null)
         {
             return await RejectAsync(manifestPath, jobId, string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(", ", e.Value)}")), cancellationToken);
         }
 
-        var status = await grain.StartAsync(spec with { StatusPath = StatusPathFor(manifestPath) });
+        JobStatus status;
+        try
+        {
+            status = await grain.StartAsync(spec with { StatusPath = StatusPathFor(manifestPath) });
+        }
+        catch (JobRefusedException e)
+        {
+            return await RejectAsync(manifestPath, jobId, $"{e.Field} {e.Message}", cancellationToken);
+        }
+
         LogStarted(jobId, manifestPath, status.State);
         return new DropOutcome(DropResult.Started, jobId, status.Error);
     }

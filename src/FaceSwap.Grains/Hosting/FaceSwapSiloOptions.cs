@@ -42,6 +42,12 @@ public sealed class FaceSwapSiloOptions
     /// <summary>Blob-drop triggers (manifests dropped into the inbox start jobs); run on api silos.</summary>
     public BlobDrop.BlobDropOptions Drop { get; set; } = new();
 
+    /// <summary>
+    /// The most pixels an image may have on this silo (default 64 MP): the engine refuses larger images from their
+    /// header, jobs may set a lower <c>options.maxPixels</c> but never a higher one, and thumbnails keep to it too.
+    /// </summary>
+    public long MaxPixels { get; set; } = FaceSwap.Engine.Imaging.ImageCodec.DefaultMaxPixels;
+
     /// <summary>Trust and safety: consent requirement and the audit log (section FaceSwap:Safety).</summary>
     public Safety.SafetyOptions Safety { get; set; } = new();
 

@@ -10,6 +10,7 @@ using FaceSwap.Engine.Swapping;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.Diagnostics;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.Grains.Safety;
 using FaceSwap.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -184,6 +185,11 @@ public sealed partial class EngineService : IDisposable
                     bytes = await store.ReadAllBytesAsync(item.Path, batch.Spec.Options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
                     FaceSwapTelemetry.BytesRead.Add(bytes.Length);
                 }
+
+                // The job's own pixel limit, from the header before any decode (the engine holds only the silo's
+                // limit, which a job may lower but never raise); a file of another format than its name still says so first.
+                ImageCodec.CheckContentMatchesName(bytes, relative);
+                ImageLimits.RefuseOverLimit(bytes, Math.Min(batch.Spec.Options.MaxPixels, options.MaxPixels));
 
                 // Decoding ahead is bounded separately (decoded images are large): at most one waiting per engine thread.
                 await decodedAhead.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -377,6 +383,7 @@ public sealed partial class EngineService : IDisposable
         var models = ModelDirectory.Open(options.ModelsPath);
         var loaded = FaceEngine.Load(models, new EngineOptions
         {
+            MaxPixels = options.MaxPixels,
             Onnx = new OnnxSettings
             {
                 IntraOpThreads = options.IntraOpThreads,

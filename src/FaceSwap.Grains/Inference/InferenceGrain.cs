@@ -27,4 +27,8 @@ public sealed class InferenceGrain(EngineService engine, IServiceProvider servic
         FaceSwapTelemetry.BatchSize.Record(batch.Items.Count);
         return nullEngine?.ProcessAsync(batch) ?? engine.ProcessAsync(batch, CancellationToken.None);
     }
+
+    /// <inheritdoc />
+    public Task<ThumbnailResult> ThumbnailAsync(string path, int longest, long maxPixels, long maxBytes) =>
+        engine.ThumbnailAsync(path, longest, maxPixels, maxBytes);
 }

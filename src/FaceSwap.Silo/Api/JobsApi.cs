@@ -3,6 +3,7 @@ using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Batch;
+using FaceSwap.Grains.Safety;
 using FaceSwap.Silo.Api.Security;
 using FaceSwap.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -70,10 +71,10 @@ public static class JobsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["a JSON object is required"] });
         }
 
-        var (spec, errors) = await JobRequestValidation.ValidateAsync(request, http.User.Identity?.Name ?? "unknown", store, cancellationToken, silo.Value.Safety.RequireConsent);
+        var (spec, errors, codes) = await JobRequestValidation.ValidateAsync(request, http.User.Identity?.Name ?? "unknown", store, JobPolicy.Of(silo.Value), cancellationToken);
         if (spec is null)
         {
-            return TypedResults.ValidationProblem(errors);
+            return Invalid(errors, codes);
         }
 
         var jobId = request.JobId ?? JobIds.New();
@@ -94,6 +95,11 @@ public static class JobsApi
         {
             status = await grains.GetGrain<IBatchGrain>(jobId).StartAsync(spec);
         }
+        catch (JobRefusedException e)
+        {
+            // The grain's own policy check; the validation above normally answers first.
+            return Invalid(new Dictionary<string, string[]> { [e.Field] = [e.Message] }, new Dictionary<string, string> { [e.Field] = e.Code });
+        }
         catch (InvalidOperationException e)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Cannot start the job now", detail: e.Message);
@@ -101,6 +107,10 @@ public static class JobsApi
 
         return status.State == JobState.Failed ? SourceRefused(jobId, status) : TypedResults.Accepted($"/api/jobs/{jobId}", status);
     }
+
+    /// <summary>A 400 naming each field at fault; <c>codes</c> gives the job policy's code of each field it refused.</summary>
+    private static IResult Invalid(Dictionary<string, string[]> errors, Dictionary<string, string> codes) =>
+        TypedResults.ValidationProblem(errors, extensions: codes.Count == 0 ? null : new Dictionary<string, object?> { ["codes"] = codes });
 
     private static IResult SourceRefused(string jobId, JobStatus status)
     {

@@ -1,11 +1,12 @@
-using FaceSwap.Engine;
-using FaceSwap.Engine.Imaging;
 using FaceSwap.Storage;
-using OpenCvSharp;
+using Microsoft.AspNetCore.Mvc;
 
 namespace FaceSwap.Silo.Api;
 
-/// <summary>Thumbnails of a job's inputs and outputs, made on the server so the page never loads full-size photos.</summary>
+/// <summary>
+/// Thumbnails of a job's inputs and outputs, made on the server so the page never loads full-size photos, and never
+/// decoded at full size on the api silo (<see cref="ThumbnailService"/>).
+/// </summary>
 public static class Thumbnails
 {
     private const long MaxSourceBytes = 200L * 1024 * 1024;
@@ -14,8 +15,12 @@ public static class Thumbnails
     public static string Url(string jobId, string path, string side) =>
         $"/api/jobs/{Uri.EscapeDataString(jobId)}/thumbnail?side={side}&path={Uri.EscapeDataString(path)}";
 
-    /// <summary><c>GET /api/jobs/{id}/thumbnail?path=&amp;side=input|output&amp;size=256</c>.</summary>
-    public static async Task<IResult> GetAsync(IGrainFactory grains, IBlobStore store, string id, string? path, string? side, int? size, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>GET /api/jobs/{id}/thumbnail?path=&amp;side=input|output&amp;size=256</c>: a JPEG (header <c>X-Cache</c>: hit or
+    /// miss), or a problem with a <c>code</c> (404 not_found; 422 image_too_large, header_mismatch, not_an_image, ...;
+    /// 503 when an inference silo must make it and none answers). See <see cref="ThumbnailService"/>.
+    /// </summary>
+    public static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains, ThumbnailService thumbnails, string id, string? path, string? side, int? size, CancellationToken cancellationToken)
     {
         if (await JobsApi.FindAsync(grains, id) is not { } job)
         {
@@ -44,28 +49,26 @@ public static class Thumbnails
             return TypedResults.ValidationProblem(errors);
         }
 
-        var full = (side == "input" ? job.Spec!.Input : job.Spec!.Output) + path;
-        byte[] bytes;
-        try
+        var spec = job.Spec!;
+        var full = (side == "input" ? spec.Input : spec.Output) + path;
+        var (thumbnail, cached) = await thumbnails.GetAsync(full, longest, spec.Options.MaxPixels, Math.Min(spec.Options.MaxFileBytes, MaxSourceBytes), cancellationToken);
+        http.Response.Headers["X-Cache"] = cached ? "hit" : "miss";
+        if (thumbnail.Jpeg is { } jpeg)
         {
-            bytes = await store.ReadAllBytesAsync(full, MaxSourceBytes, cancellationToken);
-        }
-        catch (BlobNotFoundException)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such image", detail: $"the job has no {side} '{path}'");
+            return TypedResults.File(jpeg, "image/jpeg");
         }
 
-        try
+        return TypedResults.Problem(new ProblemDetails
         {
-            using var image = ImageCodec.Decode(bytes, job.Spec.Options.MaxPixels);
-            var scale = Math.Min(1.0, longest / (double)Math.Max(image.Width, image.Height));
-            using var small = new Mat();
-            Cv2.Resize(image, small, new Size(Math.Max(1, (int)(image.Width * scale)), Math.Max(1, (int)(image.Height * scale))), interpolation: InterpolationFlags.Area);
-            return TypedResults.File(ImageCodec.Encode(small, ImageFormat.Jpeg, 85), "image/jpeg");
-        }
-        catch (FaceSwapException e)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not a readable image", detail: e.Message);
-        }
+            Status = thumbnail.Status,
+            Title = thumbnail.Status switch
+            {
+                StatusCodes.Status404NotFound => "No such image",
+                StatusCodes.Status503ServiceUnavailable => "Cannot make this thumbnail now",
+                _ => "No thumbnail for this image",
+            },
+            Detail = thumbnail.Status == StatusCodes.Status404NotFound ? $"the job has no {side} '{path}'" : thumbnail.Message,
+            Extensions = { ["code"] = thumbnail.Code },
+        });
     }
 }

@@ -29,34 +29,32 @@ public static class FaceSwapHost
             silo.Drop.Enabled = true;
         }
 
-        // Trust and safety defaults of a served host: consent required, audit log in the "state" container.
-        if (builder.Configuration["FaceSwap:Safety:RequireConsent"] is null)
-        {
-            silo.Safety.RequireConsent = true;
-        }
-
+        // Trust and safety defaults of a served host: consent required (SafetyOptions' default), audit log in the
+        // "state" container.
         silo.Safety.AuditPrefix ??= FaceSwap.Grains.Safety.AuditLog.DefaultPrefix;
 
         host.Validate(silo);
         var storage = silo.Storage.Trim();
         builder.UseOrleans(orleans =>
         {
+            // No gateway unless configured (port 0 turns it off in Orleans): nothing of FaceSwap connects to one.
+            var gatewayPort = host.Gateway ? Port(host.GatewayPort) : 0;
             if (host.EffectiveClustering(storage) == FaceSwapHostSettings.Localhost)
             {
-                orleans.UseFaceSwapEmbedded(host.StateDirectory ?? DefaultStateDirectory(storage), Port(host.SiloPort), Port(host.GatewayPort));
+                orleans.UseFaceSwapEmbedded(host.StateDirectory ?? DefaultStateDirectory(storage), Port(host.SiloPort), gatewayPort);
             }
             else
             {
                 orleans.UseFaceSwapAzureStorage(storage, host.ClusterId, host.ServiceId);
                 var siloPort = Port(host.SiloPort);
-                var gatewayPort = Port(host.GatewayPort);
+                var listen = host.ListenAddress();
                 orleans.Configure<EndpointOptions>(o =>
                 {
                     o.AdvertisedIPAddress = host.AdvertisedAddress is { Length: > 0 } address ? IPAddress.Parse(address) : IPAddress.Loopback;
                     o.SiloPort = siloPort;
                     o.GatewayPort = gatewayPort;
-                    o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, host.ListenSiloPort ?? siloPort);
-                    o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, host.ListenGatewayPort ?? gatewayPort);
+                    o.SiloListeningEndpoint = new IPEndPoint(listen, host.ListenSiloPort ?? siloPort);
+                    o.GatewayListeningEndpoint = gatewayPort == 0 ? null : new IPEndPoint(listen, host.ListenGatewayPort ?? gatewayPort);
                 });
             }
 
@@ -107,6 +105,7 @@ public static class FaceSwapHost
             }
         });
         builder.Services.AddOpenApi();
+        builder.Services.AddSingleton<ThumbnailService>();
         builder.Services.AddApiRateLimits(configuration);
         builder.Services.ConfigureHttpJsonOptions(o => FaceSwapJson.Configure(o.SerializerOptions));
 

@@ -29,7 +29,14 @@ public sealed class FaceSwapHostSettings
     /// <summary>Advertised silo-to-silo port; 0 picks a free one.</summary>
     public int SiloPort { get; set; } = 11111;
 
-    /// <summary>Advertised gateway port for cluster clients; 0 picks a free one.</summary>
+    /// <summary>
+    /// Run the Orleans gateway, for cluster clients outside the silo. Off by default: the REST API, blob drops and the
+    /// CLI call grains in process, so FaceSwap itself needs none, and an open gateway is a way in beside the API's keys
+    /// (the grains still enforce the job policy). When on, it listens where the silo port does: loopback in local modes.
+    /// </summary>
+    public bool Gateway { get; set; }
+
+    /// <summary>Advertised gateway port for cluster clients when <see cref="Gateway"/> is on; 0 picks a free one.</summary>
     public int GatewayPort { get; set; } = 30000;
 
     /// <summary>Port the silo listens on when it differs from the advertised one (containers behind port mappings).</summary>
@@ -38,8 +45,16 @@ public sealed class FaceSwapHostSettings
     /// <summary>Port the gateway listens on when it differs from the advertised one.</summary>
     public int? ListenGatewayPort { get; set; }
 
-    /// <summary>The IP address other silos reach this one at (Container Apps: the environment's static IP); default loopback.</summary>
+    /// <summary>
+    /// The IP address other silos reach this one at (Container Apps: the environment's static IP); default loopback.
+    /// A silo advertising loopback listens on loopback only; one advertising another address listens on all of its
+    /// interfaces (a container behind port mappings, which expose the ports to the cluster's own apps only).
+    /// </summary>
     public string? AdvertisedAddress { get; set; }
+
+    /// <summary>The address the silo (and gateway) listen on: loopback unless another address is advertised.</summary>
+    public IPAddress ListenAddress() =>
+        IPAddress.TryParse(AdvertisedAddress, out var advertised) && !IPAddress.IsLoopback(advertised) ? IPAddress.Any : IPAddress.Loopback;
 
     /// <summary>Cluster id when the cluster lives in a storage account (several clusters can share one account).</summary>
     public string ClusterId { get; set; } = "faceswap";
@@ -85,6 +100,11 @@ public sealed class FaceSwapHostSettings
         catch (ArgumentException e)
         {
             problems.Add($"FaceSwap:Role: {e.Message}");
+        }
+
+        if (silo.MaxPixels < 1)
+        {
+            problems.Add($"FaceSwap:MaxPixels {silo.MaxPixels} is not a pixel limit: it must be 1 or more (default 64000000)");
         }
 
         if (silo.LoadTest.Engine is not null)

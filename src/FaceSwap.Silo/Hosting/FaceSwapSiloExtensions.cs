@@ -1,3 +1,4 @@
+using System.Net;
 using Azure.Data.Tables;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.BlobDrop;
@@ -82,10 +83,18 @@ public static class FaceSwapSiloExtensions
         return (name.Length == 0 ? "faceswap" : name) + "-grainstate";
     }
 
-    /// <summary>Embedded mode: one silo on localhost, job state as files in <paramref name="stateDirectory"/>.</summary>
+    /// <summary>
+    /// Embedded mode: one silo on localhost, job state as files in <paramref name="stateDirectory"/>. The silo port (and
+    /// the gateway, unless <paramref name="gatewayPort"/> is 0, which runs none) listen on loopback only.
+    /// </summary>
     public static ISiloBuilder UseFaceSwapEmbedded(this ISiloBuilder silo, string stateDirectory, int siloPort, int gatewayPort)
     {
         silo.UseLocalhostClustering(siloPort, gatewayPort);
+        silo.Configure<EndpointOptions>(o =>
+        {
+            o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Loopback, siloPort);
+            o.GatewayListeningEndpoint = gatewayPort == 0 ? null : new IPEndPoint(IPAddress.Loopback, gatewayPort);
+        });
         silo.AddLocalFileGrainStorage(BatchGrain.StorageName, o => o.RootDirectory = stateDirectory);
         silo.UseInMemoryReminderService();
         return silo;

@@ -1,0 +1,47 @@
+namespace FaceSwap.Abstractions.Jobs;
+
+/// <summary>
+/// Codes of the job policy every job must meet (<see cref="JobRefusedException.Code"/>, and the <c>codes</c> of a 400
+/// answer to <c>POST /api/jobs</c>). Callers act on the code, never on the message text.
+/// </summary>
+public static class JobRefusalCodes
+{
+    /// <summary>The spec names no submitter.</summary>
+    public const string SubmitterRequired = "submitter_required";
+
+    /// <summary>The spec has no consent reference for the source face, and the host requires one.</summary>
+    public const string ConsentRequired = "consent_required";
+
+    /// <summary>The spec turns the invisible watermark off, and the host does not allow that.</summary>
+    public const string WatermarkRequired = "watermark_required";
+
+    /// <summary>The spec's <c>options.maxPixels</c> is above the host's limit (or below 1).</summary>
+    public const string MaxPixelsOutOfRange = "max_pixels_out_of_range";
+}
+
+/// <summary>
+/// A job spec that breaks the job policy, refused by the BatchGrain itself: whoever calls it (the REST API, a blob
+/// drop, the CLI or a cluster client on the gateway) gets this, and no job is created.
+/// </summary>
+[GenerateSerializer, Alias("FaceSwap.JobRefusedException")]
+public sealed class JobRefusedException : Exception
+{
+    /// <summary>For serialization.</summary>
+    public JobRefusedException()
+    {
+    }
+
+    /// <summary>A refusal with its code, the spec field at fault and a message for people.</summary>
+    public JobRefusedException(string code, string field, string message)
+        : base(message)
+    {
+        Code = code;
+        Field = field;
+    }
+
+    /// <summary>One of <see cref="JobRefusalCodes"/>.</summary>
+    [Id(0)] public string Code { get; private set; } = "";
+
+    /// <summary>The field at fault, as the REST API names it (submittedBy, consentReference, options.watermark, options.maxPixels).</summary>
+    [Id(1)] public string Field { get; private set; } = "";
+}
