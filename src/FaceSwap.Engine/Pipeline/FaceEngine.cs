@@ -257,9 +257,11 @@ public sealed class FaceEngine : IDisposable
                 var (isSelected, reason, distance) = choices[i];
                 var similarity = sources.Similarity(embeddings[i]);
                 var source = isSelected && sources.IsSet ? used[next].Name : null;
+                var upscale = isSelected ? FaceGeometry.EyeDistance(faces[i].Landmarks) / Math.Max(1f, FaceGeometry.EyeDistance(used[next].Face.Landmarks)) : (float?)null;
                 var (similarityAfter, realism) = isSelected ? after[next++] : default;
                 reports.Add(new FaceReport(faces[i].BoxArray, faces[i].Score, similarity, similarityAfter, Swapped: isSelected,
-                    Selected: isSelected, Reason: reason, ReferenceDistance: distance, Source: source, Realism: realism));
+                    Selected: isSelected, Reason: reason, ReferenceDistance: distance, Source: source, Realism: realism,
+                    SourceScale: upscale is { } u ? MathF.Round(u, 2) : null));
             }
 
             return new SwapResult(output, frame.Width, frame.Height, reports, timings.Totals, analysis.CacheHit);

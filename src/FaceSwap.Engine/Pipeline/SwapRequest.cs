@@ -95,9 +95,22 @@ public sealed record SwapRequest
 /// is the face's cosine distance to its nearest reference, in reference mode. <paramref name="Source"/> names the photo
 /// of a source set that was put into the face (null for a single source). <paramref name="Realism"/> holds the tint, shade
 /// and detail figures of a swapped face measured on the output (null when not measured or not found again).
+/// <paramref name="SourceScale"/> is how much the source face was enlarged to fit this face (target eye distance over the
+/// source's; above <see cref="FaceReport.MaxSourceScale"/> the result is soft and the face is flagged for review).
 /// </summary>
 public sealed record FaceReport(int[] Box, float Score, float SimilarityBefore, float? SimilarityAfter, bool Swapped,
-    bool Selected = true, string? Reason = null, float? ReferenceDistance = null, string? Source = null, Quality.RealismFigures? Realism = null);
+    bool Selected = true, string? Reason = null, float? ReferenceDistance = null, string? Source = null, Quality.RealismFigures? Realism = null,
+    float? SourceScale = null)
+{
+    /// <summary>Largest enlargement of the source that still keeps the target's detail (measured: docs/quality.md).</summary>
+    public const float MaxSourceScale = 2f;
+
+    /// <summary>
+    /// Whether a swapped face needs a look: lost after the swap, outside a realism threshold, or made from a source much
+    /// smaller than the face.
+    /// </summary>
+    public bool NeedsReview => Swapped && (SimilarityAfter is null || Realism is not { WithinThresholds: true } || SourceScale > MaxSourceScale);
+}
 
 /// <summary>The result of swapping one image; <paramref name="CacheHit"/> when its analysis came from the repeat-image cache.</summary>
 public sealed record SwapResult(byte[] Output, int Width, int Height, IReadOnlyList<FaceReport> Faces, IReadOnlyDictionary<string, double> TimingsMs,
