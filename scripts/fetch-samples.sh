@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetches the demo group photos (sample1..4.jpg) from the npm package @vladmandic/face-api@1.7.15 (MIT)
+# Fetches the demo group photos (sample1..6.jpg; 5 and 6 are held out of tuning, see docs/quality.md) from the npm package @vladmandic/face-api@1.7.15 (MIT)
 # into DIR (default .cache/samples), verifying each sha256. Idempotent: verified files are kept.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -10,6 +10,8 @@ declare -A sums=(
   [sample2.jpg]=7d2b60ae6f13bf30f422e04df87451081a02c83de469056f25afb44b7000c691
   [sample3.jpg]=8eb081c9efb14370fa94d9feab9e5fbeafd19a627491853a80c2bf67f7ffa936
   [sample4.jpg]=729efa5923061d40eb4ed5f267a18cc7b8ba6f852bb2757b16d8b7e4937476fc
+  [sample5.jpg]=6d45095ebb182d8f975c0790e0e4eefd86fbb40609cf4b271776d92e12662938
+  [sample6.jpg]=9baad80f9d5e306fb9b8c0913d44445f1e95848df317530efb03d0934c57ba87
 )
 verified() { [ -f "$dest/$1" ] && [ "$(sha256sum "$dest/$1" | cut -d' ' -f1)" = "${sums[$1]}" ]; }
 missing=0

@@ -27,7 +27,39 @@ public sealed class DemoQualityTests(EngineFixture fixture, ITestOutputHelper ou
     {
         var rows = new List<Row>();
         var outputs = new Dictionary<(int, string), byte[]>();
-        foreach (var (sample, index) in SourceFaces)
+        SwapEach(SourceFaces, [1, 2, 3, 4], rows, outputs);
+        using (var set = SourceSet.Prepare(fixture.Engine, [("wide", fixture.CropFace(3, 0)), ("tight", fixture.CropFace(3, 0, margin: 0.3))]))
+        {
+            foreach (var target in new[] { 1, 2, 4 })
+            {
+                Swap(target, "set(s3f0)", set, rows, outputs);
+            }
+        }
+
+        Report(rows, outputs, "demo");
+        AssertThresholds(rows, minMedian: 0.45f);
+    }
+
+    /// <summary>
+    /// sample5 and sample6 were never looked at while the swapper was tuned: the same thresholds on them, with the demo
+    /// faces as sources, and their faces as sources for the demo photos. The median similarity after is held to 0.42
+    /// here, not 0.45: it measured 0.44 when these photos were first used (docs/quality.md), and the test keeps it from
+    /// falling, not pretending it reached the demo photos' figure.
+    /// </summary>
+    [Fact]
+    public void Held_out_photos_meet_the_same_thresholds()
+    {
+        var rows = new List<Row>();
+        var outputs = new Dictionary<(int, string), byte[]>();
+        SwapEach(SourceFaces, [5, 6], rows, outputs);
+        SwapEach([.. Enumerable.Range(0, 5).Select(i => (5, i)), .. Enumerable.Range(0, 4).Select(i => (6, i))], [1, 2, 3, 4], rows, outputs);
+        Report(rows, outputs, "held-out");
+        AssertThresholds(rows, minMedian: 0.42f);
+    }
+
+    private void SwapEach(IEnumerable<(int Sample, int Index)> sourceFaces, int[] targets, List<Row> rows, Dictionary<(int, string), byte[]> outputs)
+    {
+        foreach (var (sample, index) in sourceFaces)
         {
             SourceFace source;
             try
@@ -43,33 +75,27 @@ public sealed class DemoQualityTests(EngineFixture fixture, ITestOutputHelper ou
             using (source)
             {
                 output.WriteLine($"source s{sample}f{index}: {source.Quality}");
-                foreach (var target in Enumerable.Range(1, 4).Where(t => t != sample))
+                foreach (var target in targets.Where(t => t != sample))
                 {
                     Swap(target, $"s{sample}f{index}", SourceSet.Of(source), rows, outputs);
                 }
             }
         }
+    }
 
-        using (var set = SourceSet.Prepare(fixture.Engine, [("wide", fixture.CropFace(3, 0)), ("tight", fixture.CropFace(3, 0, margin: 0.3))]))
-        {
-            foreach (var target in new[] { 1, 2, 4 })
-            {
-                Swap(target, "set(s3f0)", set, rows, outputs);
-            }
-        }
-
-        Report(rows, outputs);
+    private static void AssertThresholds(List<Row> rows, float minMedian)
+    {
         var lost = rows.Count(r => r.After is null);
 
-        // A target that already is the source's person (two demo pairs: similarity before >= 0.5, where different people
-        // measure under 0.4) cannot gain identity; those faces are held to the realism thresholds only.
+        // A target that already is the source's person (similarity before >= 0.5, where different people measure under
+        // 0.4) cannot gain identity; those faces are held to the realism thresholds only.
         var strangers = rows.Where(r => r.Before < SamePerson).ToList();
         var gained = strangers.Count(r => r.After - r.Before > 0.05f);
         var median = rows.Select(r => r.After ?? -1).Order().ElementAt(rows.Count / 2);
         var outside = rows.Where(r => r.Realism is not { WithinThresholds: true }).ToList();
         Assert.True(lost == 0, $"{lost} of {rows.Count} faces not found again after the swap");
         Assert.True(gained >= 0.95 * strangers.Count, $"similarity gain > 0.05 on {gained} of {strangers.Count} faces of other people");
-        Assert.True(median >= 0.45f, $"median similarity after {median:0.000}");
+        Assert.True(median >= minMedian, $"median similarity after {median:0.000}");
         Assert.True(outside.Count == 0, $"{outside.Count} of {rows.Count} faces outside the realism thresholds: "
             + string.Join("; ", outside.Take(12).Select(r => r.ToString())));
     }
@@ -85,7 +111,7 @@ public sealed class DemoQualityTests(EngineFixture fixture, ITestOutputHelper ou
         }
     }
 
-    private void Report(List<Row> rows, Dictionary<(int, string), byte[]> outputs)
+    private void Report(List<Row> rows, Dictionary<(int, string), byte[]> outputs, string name)
     {
         var table = new StringBuilder("| target | face | source | similarity before | after | tint | shade | detail |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
         foreach (var r in rows)
@@ -100,6 +126,7 @@ public sealed class DemoQualityTests(EngineFixture fixture, ITestOutputHelper ou
             return;
         }
 
+        folder = Path.Combine(folder, name);
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "table.md"), table.ToString());
         var worst = rows.OrderByDescending(r => r.Badness).Take(5).ToList();

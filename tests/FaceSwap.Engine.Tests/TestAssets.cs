@@ -32,7 +32,7 @@ public static class TestAssets
     /// <summary>The verified embedded default models.</summary>
     public static ModelDirectory Models => ModelsLazy.Value;
 
-    /// <summary>Path of a demo photo, sample1.jpg .. sample4.jpg.</summary>
+    /// <summary>Path of a demo photo, sample1.jpg .. sample6.jpg.</summary>
     public static string Sample(int n) => Path.Combine(SamplesLazy.Value, $"sample{n}.jpg");
 
     private static void WithLock(Action action)

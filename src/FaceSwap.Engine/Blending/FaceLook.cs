@@ -17,7 +17,7 @@ public sealed record FaceLook(float FeatureLightScale, float FeatureColour, doub
     private const float TintAim = RealismFigures.MaxTint * 0.9f;
     private const float ShadeAim = RealismFigures.MaxShade * 0.85f;
     private const float MinDetailAim = 0.9f;
-    private const float MaxDetailAim = 1.2f;
+    private const float MaxDetailAim = 1.15f;
 
     /// <summary>The first rendering: features keep their shading up to a quarter of the eye distance, and their colour.</summary>
     public static FaceLook Default { get; } = new(0.25f, 1f, 1.0);

@@ -20,6 +20,13 @@ public sealed class FaceEngine : IDisposable
     /// <summary>Sources turned further than this (see <see cref="FaceGeometry.Yaw"/>) are refused.</summary>
     public const float MaxSourceYaw = 0.6f;
 
+    /// <summary>
+    /// A face whose yaw (see <see cref="FaceGeometry.Yaw"/>) differs from the source's by more than this is left
+    /// untouched (<see cref="SkipReasons.PoseOutOfReach"/>): a near-frontal source put into a face in profile folds or
+    /// smears (measured on the demo photos: docs/quality.md).
+    /// </summary>
+    public const float MaxPoseGap = 0.9f;
+
     /// <summary>Sources whose mirror consistency is below this are refused as occluded or unclear.</summary>
     public const float MinSourceConsistency = 0.6f;
 
@@ -222,9 +229,18 @@ public sealed class FaceEngine : IDisposable
             }
 
             var choices = Select(faces, embeddings, request);
+            var candidates = faces.Select((face, i) => choices[i].Selected ? sources.For(face.Landmarks) : null).ToArray();
+            for (var i = 0; i < faces.Count; i++)
+            {
+                if (candidates[i] is { } candidate && OutOfReach(faces[i], candidate.Face) is { } why)
+                {
+                    choices[i] = (false, why, choices[i].Distance);
+                }
+            }
+
             var selected = faces.Where((_, i) => choices[i].Selected).ToList();
+            var used = candidates.Where((_, i) => choices[i].Selected).Select(c => c!).ToList();
             using var original = request.MeasureAfter && selected.Count > 0 ? frame.Clone() : null;
-            var used = selected.Select(face => sources.For(face.Landmarks)).ToList();
             for (var i = 0; i < selected.Count; i++)
             {
                 (request.Swapper ?? Swapper).Swap(frame, selected[i], used[i].Face, new OutputEncoding(request.OutputFormat, request.Quality, (image, face) => Landmarker.Locate(image, face).Landmarks), timings);
@@ -257,16 +273,35 @@ public sealed class FaceEngine : IDisposable
                 var (isSelected, reason, distance) = choices[i];
                 var similarity = sources.Similarity(embeddings[i]);
                 var source = isSelected && sources.IsSet ? used[next].Name : null;
-                var upscale = isSelected ? FaceGeometry.EyeDistance(faces[i].Landmarks) / Math.Max(1f, FaceGeometry.EyeDistance(used[next].Face.Landmarks)) : (float?)null;
+                var upscale = candidates[i] is { } candidate ? SourceScale(faces[i], candidate.Face) : (float?)null;
                 var (similarityAfter, realism) = isSelected ? after[next++] : default;
                 reports.Add(new FaceReport(faces[i].BoxArray, faces[i].Score, similarity, similarityAfter, Swapped: isSelected,
                     Selected: isSelected, Reason: reason, ReferenceDistance: distance, Source: source, Realism: realism,
-                    SourceScale: upscale is { } u ? MathF.Round(u, 2) : null));
+                    SourceScale: upscale));
             }
 
             return new SwapResult(output, frame.Width, frame.Height, reports, timings.Totals, analysis.CacheHit);
         }
     }
+
+    /// <summary>
+    /// Why the source cannot be put into a face, or null when it can: the face is turned too far from the source's pose
+    /// (the source has nothing to show for the side it turns away), or the source would have to be enlarged more than
+    /// <see cref="FaceReport.MaxSourceScale"/> times (a soft, ghostly face).
+    /// </summary>
+    private static string? OutOfReach(DetectedFace face, SourceFace source)
+    {
+        if (Math.Abs(FaceGeometry.Yaw(face.Landmarks) - FaceGeometry.Yaw(source.Landmarks)) > MaxPoseGap)
+        {
+            return SkipReasons.PoseOutOfReach;
+        }
+
+        return SourceScale(face, source) > FaceReport.MaxSourceScale ? SkipReasons.SourceTooSmall : null;
+    }
+
+    /// <summary>How much the source face is enlarged to fit a face: the ratio of their eye distances.</summary>
+    private static float SourceScale(DetectedFace face, SourceFace source) =>
+        MathF.Round(FaceGeometry.EyeDistance(face.Landmarks) / Math.Max(1f, FaceGeometry.EyeDistance(source.Landmarks)), 2);
 
     /// <summary>
     /// The identity embedding of a reference face (reference mode). A reference is a photo of one person; when it

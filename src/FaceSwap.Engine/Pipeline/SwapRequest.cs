@@ -24,6 +24,12 @@ public static class SkipReasons
 
     /// <summary>Largest mode: another face is larger.</summary>
     public const string NotLargest = "not_largest";
+
+    /// <summary>The face is turned too far from the source's pose for the source to cover it.</summary>
+    public const string PoseOutOfReach = "pose_out_of_reach";
+
+    /// <summary>The source face would have to be enlarged more than <see cref="FaceReport.MaxSourceScale"/> times.</summary>
+    public const string SourceTooSmall = "source_too_small";
 }
 
 /// <summary>How one target image is swapped and written.</summary>

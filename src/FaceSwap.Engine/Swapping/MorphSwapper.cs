@@ -37,6 +37,9 @@ public sealed class MorphSwapper : IFaceSwapper
     /// <summary>An eye whose height is under this fraction of its width is closed: the target's own is kept.</summary>
     private const float ClosedEye = 0.14f;
 
+    /// <summary>How far the target's features move towards the source's proportions (see <see cref="Shape"/>).</summary>
+    private const float ShapeTransfer = 0.5f;
+
     /// <summary>Renderings tried per face before the one closest to the thresholds is kept.</summary>
     private const int MaxAttempts = 4;
 
@@ -61,9 +64,8 @@ public sealed class MorphSwapper : IFaceSwapper
         }
 
         var eye = FaceGeometry.EyeDistance(target.Landmarks);
-        var dstPoints = Extend(target.Landmarks);
-        var roi = Cv2.BoundingRect(dstPoints.Select(p => new Point((int)p.X, (int)p.Y)));
-        var margin = (int)(Math.Max(roi.Width, roi.Height) * 0.1f) + 4;
+        var roi = Cv2.BoundingRect(Extend(target.Landmarks).Select(p => new Point((int)p.X, (int)p.Y)));
+        var margin = (int)(Math.Max(roi.Width, roi.Height) * 0.15f) + 4;
 
         // On the 8-pixel grid of the frame, so a JPEG round trip of the region blocks it as the whole image's would.
         var (left, top) = ((roi.X - margin) / 8 * 8, (roi.Y - margin) / 8 * 8);
@@ -73,10 +75,19 @@ public sealed class MorphSwapper : IFaceSwapper
             return;
         }
 
-        var local = dstPoints.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray();
+        using var region = new Mat(frame, roi);
+        using var targetLab = ToLab(region);
+        var own = target.Landmarks.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray();
+        TargetParts keep;
+        using (var ownSkin = RealismMeter.SkinMask(roi.Size, own))
+        using (var targetSkinAll = SkinModel.Classify(targetLab, ownSkin))
+        {
+            keep = TargetKeeps(own, source.Landmarks, targetSkinAll);
+        }
+
+        var local = Extend(Shape(target.Landmarks, source.Landmarks, keep)).Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray();
         var landmarks = local[..68];
         var localFace = target with { Box = new Rect2f(target.Box.X - roi.X, target.Box.Y - roi.Y, target.Box.Width, target.Box.Height), Landmarks = landmarks };
-        using var region = new Mat(frame, roi);
         Mat warped;
         Mat covered;
         using (timings.Time("swap"))
@@ -88,7 +99,6 @@ public sealed class MorphSwapper : IFaceSwapper
         using (covered)
         using (timings.Time("blend"))
         {
-            using var targetLab = ToLab(region);
             using var sourceLab = ToLab(warped);
             using var inner = Inner(covered, local, eye);
             if (Cv2.CountNonZero(inner) < 16)
@@ -106,7 +116,7 @@ public sealed class MorphSwapper : IFaceSwapper
             using var swapped = new Mat();
             Cv2.BitwiseAnd(targetSkin, sourceSkin, swapped);
             Cv2.BitwiseOr(swapped, features, swapped);
-            using var kept = TargetKeeps(roi.Size, landmarks, source.Landmarks, targetSkin);
+            using var kept = keep.Mask(roi.Size, own);
             using var notKept = new Mat();
             Cv2.BitwiseNot(kept, notKept);
             Cv2.BitwiseAnd(swapped, notKept, swapped);
@@ -230,34 +240,50 @@ public sealed class MorphSwapper : IFaceSwapper
         return inner;
     }
 
-    /// <summary>What stays the target's inside the face: an open mouth's interior and eyes closed in the target but open in the source.</summary>
-    private static Mat TargetKeeps(Size size, Point2f[] target, Point2f[] source, Mat targetSkin)
+    /// <summary>
+    /// What stays the target's inside the face: an open mouth's interior (and where an open source mouth's teeth would
+    /// land), and eyes closed in the target but open in the source.
+    /// </summary>
+    private static TargetParts TargetKeeps(Point2f[] target, Point2f[] source, Mat targetSkin)
     {
-        var kept = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
-        if (FaceGeometry.MouthOpen(target) > OpenMouth)
-        {
-            // Teeth and tongue: a closed source mouth stretched over them looks wrong.
-            FaceRegions.FillMouthInterior(kept, target);
-        }
-
-        if (FaceGeometry.MouthOpen(source) > OpenMouth)
-        {
-            // The source's teeth land on the target's inner lips (and, where its landmarks are loose, a little beyond).
-            FaceRegions.FillMouthInterior(kept, target, grow: 0.08f);
-        }
-
         // Eyes close together (a wink is rare; hair over one eye is not): judged by look, they close as a pair.
         var closedByLook = (SkinShare(target, 36, targetSkin) + SkinShare(target, 42, targetSkin)) / 2 > ClosedEyeSkin;
-        foreach (var first in new[] { 36, 42 })
+        bool Closed(int first) => (EyeOpen(target, first) < ClosedEye || closedByLook) && EyeOpen(source, first) >= ClosedEye;
+        return new TargetParts(Closed(36), Closed(42), FaceGeometry.MouthOpen(target) > OpenMouth, FaceGeometry.MouthOpen(source) > OpenMouth);
+    }
+
+    /// <summary>Parts of the target face kept as they are.</summary>
+    private sealed record TargetParts(bool LeftEye, bool RightEye, bool OpenMouth, bool SourceMouthOpen)
+    {
+        /// <summary>The kept parts drawn at the target's own landmarks (255 inside).</summary>
+        public Mat Mask(Size size, Point2f[] target)
         {
-            if ((EyeOpen(target, first) < ClosedEye || closedByLook) && EyeOpen(source, first) >= ClosedEye)
+            var kept = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+            if (OpenMouth)
+            {
+                // Teeth and tongue: a closed source mouth stretched over them looks wrong.
+                FaceRegions.FillMouthInterior(kept, target);
+            }
+
+            if (SourceMouthOpen)
+            {
+                // The source's teeth land on the target's inner lips (and, where its landmarks are loose, a little beyond).
+                FaceRegions.FillMouthInterior(kept, target, grow: 0.08f);
+            }
+
+            if (LeftEye)
             {
                 // An open source eye squeezed into a closed one looks like a slit: keep the target's lids.
-                FaceRegions.FillEye(kept, target, first);
+                FaceRegions.FillEye(kept, target, 36);
             }
-        }
 
-        return kept;
+            if (RightEye)
+            {
+                FaceRegions.FillEye(kept, target, 42);
+            }
+
+            return kept;
+        }
     }
 
     /// <summary>
@@ -362,6 +388,38 @@ public sealed class MorphSwapper : IFaceSwapper
         var lab = new Mat();
         Cv2.CvtColor(f, lab, ColorConversionCodes.BGR2Lab);
         return lab;
+    }
+
+    /// <summary>
+    /// The target's landmarks with the inner features (brows, eyes, nose, mouth) moved <see cref="ShapeTransfer"/> of the
+    /// way towards the source's, after aligning the source to the target (rotation, scale, shift): the source's
+    /// proportions carry much of its identity. The jaw line stays the target's, so the face keeps its outline.
+    /// </summary>
+    private static Point2f[] Shape(Point2f[] target, Point2f[] source, TargetParts keep)
+    {
+        using var transform = Cv2.EstimateAffinePartial2D(InputArray.Create(source[17..68]), InputArray.Create(target[17..68]));
+        if (transform is null || transform.Empty())
+        {
+            return target;
+        }
+
+        transform.GetArray(out double[] m);
+        var shaped = (Point2f[])target.Clone();
+        for (var i = 17; i < 68; i++)
+        {
+            // Kept parts stay where the target has them, or the source's would be drawn beside them.
+            if ((keep.LeftEye && i is >= 17 and < 22 or >= 36 and < 42) || (keep.RightEye && i is >= 22 and < 27 or >= 42 and < 48)
+                || ((keep.OpenMouth || keep.SourceMouthOpen) && i >= 48))
+            {
+                continue;
+            }
+
+            var x = (float)(m[0] * source[i].X + m[1] * source[i].Y + m[2]);
+            var y = (float)(m[3] * source[i].X + m[4] * source[i].Y + m[5]);
+            shaped[i] = new Point2f(target[i].X + ShapeTransfer * (x - target[i].X), target[i].Y + ShapeTransfer * (y - target[i].Y));
+        }
+
+        return shaped;
     }
 
     /// <summary>

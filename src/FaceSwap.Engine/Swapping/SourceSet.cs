@@ -106,8 +106,11 @@ public sealed class SourceSet : IDisposable
             return Candidates[0];
         }
 
+        // Photos that would have to be enlarged too much for this face give a soft result: the others go first.
+        var eye = FaceGeometry.EyeDistance(targetLandmarks);
+        var sharp = Candidates.Where(c => eye / Math.Max(1f, FaceGeometry.EyeDistance(c.Face.Landmarks)) <= FaceReport.MaxSourceScale).ToList();
         var pose = HeadPose.Of(targetLandmarks);
-        return Candidates.MinBy(c => c.Pose.DistanceTo(pose) + (c.Mirrored ? MirrorPenalty : 0))!;
+        return (sharp.Count > 0 ? sharp : Candidates).MinBy(c => c.Pose.DistanceTo(pose) + (c.Mirrored ? MirrorPenalty : 0))!;
     }
 
     /// <summary>The normalised mean of embeddings.</summary>
