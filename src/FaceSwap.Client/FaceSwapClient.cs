@@ -152,6 +152,22 @@ public sealed class FaceSwapClient : IDisposable
             null,
             cancellationToken);
 
+    /// <summary>
+    /// One page of the images with faces that need a look (<c>GET /api/jobs/{id}/results?review=true</c>): each
+    /// outcome's <see cref="ImageOutcome.FaceOutcomes"/> says which faces and why (<see cref="FaceOutcome.Review"/>).
+    /// </summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="limit">Outcomes per page (1 to 1000; the server's default is 100).</param>
+    /// <param name="cursor">The <see cref="ResultsPage.Next"/> of the previous page; null for the first.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page, with the total number of images that have faces to review.</returns>
+    public Task<ResultsPage> GetReviewAsync(string jobId, int? limit = null, string? cursor = null, CancellationToken cancellationToken = default) =>
+        SendAsync<ResultsPage>(
+            HttpMethod.Get,
+            JobPath(jobId) + "/results" + Query(("review", "true"), ("limit", limit?.ToString(CultureInfo.InvariantCulture)), ("cursor", cursor)),
+            null,
+            cancellationToken);
+
     /// <summary>Swapped images spread over the job, with thumbnail URLs (<c>GET /api/jobs/{id}/gallery</c>).</summary>
     /// <param name="jobId">The job.</param>
     /// <param name="count">How many (1 to 64; the server's default is 8).</param>

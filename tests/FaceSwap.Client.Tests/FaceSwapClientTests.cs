@@ -69,6 +69,76 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Each_faces_figures_and_review_are_typed_properties_of_events_results_review_pages_and_the_gallery()
+    {
+        // A source far smaller than the faces: the larger ones need review (source_small).
+        var batch = await fixture.NewBatchAsync();
+        await Host.PutBytesAsync(batch.Source, TestPhotos.TinySource);
+        var paths = await TestPhotos.UploadAsync(Host, batch.Input, 3);
+        using var client = fixture.Client(ApiHost.ReadKey);
+        using var submitter = fixture.Client(ApiHost.SubmitKey);
+        using var timeout = new CancellationTokenSource(JobTimeout);
+
+        var created = await submitter.SubmitAsync(Request(batch), timeout.Token);
+        var events = await CollectAsync(client.WatchAsync(created.JobId, cancellationToken: timeout.Token));
+
+        // Live image events carry every swapped face.
+        var images = events.Where(e => e.Kind == JobEventKind.Image).Select(e => e.Image!).ToList();
+        Assert.Equal(paths.Order(), images.Select(i => i.Path).Order());
+        foreach (var image in images)
+        {
+            IReadOnlyList<FaceOutcome> faces = image.FaceOutcomes!;
+            Assert.Equal(image.Faces, faces.Count);
+            foreach (var face in faces)
+            {
+                Assert.Equal(4, face.Box.Count);
+                float? similarity = face.Similarity, tint = face.Tint, shade = face.Shade, detail = face.Detail, scale = face.SourceScale;
+                Assert.True(similarity is null || (tint is not null && shade is not null && detail is not null), $"{image.Path}: a face found again is measured");
+                Assert.NotNull(scale);
+                Assert.Equal(scale > 2, face.Review?.Contains(ReviewReasons.SourceSmall) == true);
+                Assert.Equal(face.NeedsReview, face.Review is { Count: > 0 });
+            }
+        }
+
+        var done = events[^1].Status!;
+        var flagged = images.Sum(i => i.FacesToReview);
+        Assert.True(flagged > 0, "a source a fifth of the size leaves soft faces to review");
+        Assert.Equal(flagged, done.Counters.FacesToReview);
+        Assert.Equal(images.Sum(i => i.FacesLost), done.Counters.FacesLost);
+
+        // Results carry the same faces as the events; GetReviewAsync pages through the images with faces to review.
+        var results = await client.GetResultsAsync(created.JobId, cancellationToken: timeout.Token);
+        foreach (var outcome in results.Items)
+        {
+            var live = images.Single(i => i.Path == outcome.Path);
+            Assert.Equal(live.FaceOutcomes!.Select(f => (f.Similarity, f.Tint, f.Shade, f.Detail, f.SourceScale, f.NeedsReview)),
+                outcome.FaceOutcomes!.Select(f => (f.Similarity, f.Tint, f.Shade, f.Detail, f.SourceScale, f.NeedsReview)));
+        }
+
+        var review = new List<ImageOutcome>();
+        string? cursor = null;
+        do
+        {
+            var page = await client.GetReviewAsync(created.JobId, limit: 1, cursor: cursor, cancellationToken: timeout.Token);
+            review.AddRange(page.Items);
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(images.Where(i => i.FacesToReview > 0).Select(i => i.Path).Order(), review.Select(o => o.Path).Order());
+        Assert.All(review, o => Assert.Contains(o.FaceOutcomes!, f => f.NeedsReview));
+
+        var gallery = await client.GetGalleryAsync(created.JobId, cancellationToken: timeout.Token);
+        Assert.Equal(images.Count, gallery.Count);
+        Assert.All(gallery, item =>
+        {
+            var live = images.Single(i => i.Path == item.Path);
+            Assert.Equal(live.FacesToReview, item.FacesToReview);
+            Assert.Equal(live.FaceOutcomes!.Select(f => f.Review is null ? "" : string.Join("+", f.Review)), item.FaceOutcomes!.Select(f => f.Review is null ? "" : string.Join("+", f.Review)));
+        });
+    }
+
+    [Fact]
     public async Task Cancelling_mid_job_ends_it_cancelled_with_images_left_undone()
     {
         var batch = await fixture.NewBatchAsync();

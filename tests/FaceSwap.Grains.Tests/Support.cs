@@ -16,7 +16,8 @@ namespace FaceSwap.Grains.Tests;
 public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>;
 
 /// <summary>One line of OUT/_faceswap/&lt;job&gt;/outcomes.jsonl, as written by the BatchGrain.</summary>
-public sealed record OutcomeLine(string Path, string Status, string? ErrorClass, string? Message, int Faces, float? Similarity, string? Silo);
+public sealed record OutcomeLine(string Path, string Status, string? ErrorClass, string? Message, int Faces, float? Similarity, string? Silo,
+    IReadOnlyList<FaceOutcome>? FaceOutcomes = null);
 
 /// <summary>Starting jobs, waiting for them and reading their manifests.</summary>
 public static class Jobs
@@ -87,6 +88,8 @@ public static class Jobs
                     if (photoStatus == "ok")
                     {
                         Assert.True(line.Faces >= 1, $"{file.RelativePath}: ok with {line.Faces} faces");
+                        Assert.True(line.FaceOutcomes?.Count == line.Faces, $"{file.RelativePath}: {line.Faces} faces, {line.FaceOutcomes?.Count} listed");
+                        Assert.All(line.FaceOutcomes!, f => Assert.True(f.Similarity is null || f.Tint is not null, $"{file.RelativePath}: a face found again is measured"));
                         Assert.False(string.IsNullOrEmpty(line.Silo));
                     }
 
@@ -120,6 +123,15 @@ public static class Jobs
         Assert.Equal(status.Counters.Failed, counts.GetProperty("failed").GetInt64());
         Assert.Equal(status.Counters.Skipped, counts.GetProperty("skipped").GetInt64());
         Assert.False(string.IsNullOrEmpty(root.GetProperty("specHash").GetString()));
+
+        // The faces' quality figures and review list agree with the counters the job reported.
+        var quality = root.GetProperty("quality");
+        Assert.Equal(status.Counters.Faces, quality.GetProperty("facesSwapped").GetInt64());
+        Assert.Equal(status.Counters.FacesLost, quality.GetProperty("facesLost").GetInt64());
+        Assert.Equal(status.Counters.FacesToReview, quality.GetProperty("facesToReview").GetInt64());
+        var review = root.GetProperty("review");
+        Assert.Equal(status.Counters.FacesToReview, review.GetProperty("total").GetInt64());
+        Assert.Equal(Math.Min(status.Counters.FacesToReview, 1000), review.GetProperty("faces").GetArrayLength());
     }
 }
 

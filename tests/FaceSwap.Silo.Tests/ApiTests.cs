@@ -292,6 +292,97 @@ public sealed class ApiTests(AzuriteApiHostFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"api/jobs/{created.JobId}/thumbnail?side=output&path=missing.jpg")).StatusCode);
     }
 
+    [Fact]
+    public async Task Results_the_review_filter_and_the_gallery_carry_each_faces_figures_and_the_openapi_document_describes_them()
+    {
+        // A source far smaller than the faces: the larger ones need review (source_small), so there is something to list.
+        var batch = await NewBatchAsync();
+        await Host.PutBytesAsync(batch.Source, TestPhotos.TinySource);
+        await TestPhotos.UploadAsync(Host, batch.Input, 3);
+        using var http = Host.CreateClient(ApiHost.ReadKey);
+        using var submitter = Host.CreateClient(ApiHost.SubmitKey);
+        var created = await SubmitAsync(submitter, batch.Request());
+        var events = await ReadEventsAsync(http, created.JobId, null, int.MaxValue);
+        var done = StatusOf(events[^1]);
+        Assert.Equal(JobState.Completed, done.State);
+
+        // Each image's outcome lists every swapped face with its figures; a face's similarity is written even when null.
+        var raw = JsonNode.Parse(await http.GetStringAsync($"api/jobs/{created.JobId}/results"))!;
+        foreach (var item in raw["items"]!.AsArray())
+        {
+            var faces = item!["faceOutcomes"]!.AsArray();
+            Assert.Equal((int)item["faces"]!, faces.Count);
+            Assert.All(faces, face => Assert.True(face!.AsObject().ContainsKey("similarity"), face.ToJsonString()));
+        }
+
+        var results = (await http.GetFromJsonAsync<ResultsPage>($"api/jobs/{created.JobId}/results", FaceSwapJson.Options))!;
+        var flagged = 0;
+        foreach (var outcome in results.Items)
+        {
+            Assert.Equal(ImageStatus.Ok, outcome.Status);
+            Assert.Equal(outcome.Faces, outcome.FaceOutcomes!.Count);
+            foreach (var face in outcome.FaceOutcomes)
+            {
+                Assert.Equal(4, face.Box.Count);
+                Assert.NotNull(face.SourceScale);
+                if (face.Similarity is not null)
+                {
+                    Assert.NotNull(face.Tint);
+                    Assert.NotNull(face.Shade);
+                    Assert.NotNull(face.Detail);
+                }
+
+                Assert.Equal(face.SourceScale > 2, face.Review?.Contains(ReviewReasons.SourceSmall) == true);
+                Assert.Equal(face.NeedsReview, face.Review is { Count: > 0 });
+            }
+
+            Assert.Equal(outcome.FaceOutcomes.Count(f => f.NeedsReview), outcome.FacesToReview);
+            Assert.Equal(outcome.FaceOutcomes.Count(f => f.Similarity is null), outcome.FacesLost);
+            flagged += outcome.FacesToReview;
+        }
+
+        Assert.True(flagged > 0, "a source a fifth of the size leaves soft faces to review");
+        Assert.Equal(flagged, done.Counters.FacesToReview);
+        Assert.Equal(results.Items.Sum(o => o.FacesLost), done.Counters.FacesLost);
+
+        // results?review=true: only the images with faces to review, paged as results are.
+        var review = (await http.GetFromJsonAsync<ResultsPage>($"api/jobs/{created.JobId}/results?review=true&limit=1", FaceSwapJson.Options))!;
+        var withReview = results.Items.Where(o => o.FacesToReview > 0).Select(o => o.Path).ToList();
+        Assert.Equal(withReview.Count, review.Total);
+        Assert.Equal(withReview[0], review.Items.Single().Path);
+        Assert.Equal(withReview.Count > 1, review.Next is not null);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync($"api/jobs/{created.JobId}/results?review=maybe")).StatusCode);
+
+        // The gallery's items carry the same faces, for the page's badges.
+        var gallery = (await http.GetFromJsonAsync<List<GalleryItem>>($"api/jobs/{created.JobId}/gallery", FaceSwapJson.Options))!;
+        Assert.Equal(results.Items.Count, gallery.Count);
+        foreach (var item in gallery)
+        {
+            var outcome = results.Items.Single(o => o.Path == item.Path);
+            Assert.Equal(outcome.FaceOutcomes, item.FaceOutcomes!, FaceComparer.Instance);
+            Assert.Equal((outcome.FacesToReview, outcome.FacesLost), (item.FacesToReview, item.FacesLost));
+        }
+
+        // The OpenAPI document describes the per-face figures of results and gallery.
+        var openApi = JsonNode.Parse(await http.GetStringAsync("openapi/v1.json"))!;
+        var schema = openApi["components"]!["schemas"]!["FaceOutcome"]!["properties"]!.AsObject();
+        Assert.Superset(new HashSet<string> { "box", "similarityBefore", "similarity", "tint", "shade", "detail", "sourceScale", "needsReview", "review" }, schema.Select(p => p.Key).ToHashSet());
+        var resultsResponse = openApi["paths"]!["/api/jobs/{id}/results"]!["get"]!["responses"]!["200"]!.ToJsonString();
+        Assert.Contains("ResultsPage", resultsResponse, StringComparison.Ordinal);
+        Assert.Contains("\"review\"", openApi["paths"]!["/api/jobs/{id}/results"]!["get"]!["parameters"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("GalleryItem", openApi["paths"]!["/api/jobs/{id}/gallery"]!["get"]!["responses"]!["200"]!.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Two faces' outcomes are the same (records holding lists compare by reference).</summary>
+    private sealed class FaceComparer : IEqualityComparer<FaceOutcome>
+    {
+        public static readonly FaceComparer Instance = new();
+
+        public bool Equals(FaceOutcome? x, FaceOutcome? y) => JsonSerializer.Serialize(x, FaceSwapJson.Options) == JsonSerializer.Serialize(y, FaceSwapJson.Options);
+
+        public int GetHashCode(FaceOutcome obj) => JsonSerializer.Serialize(obj, FaceSwapJson.Options).GetHashCode(StringComparison.Ordinal);
+    }
+
     private static async Task<JobStatus> SubmitAsync(HttpClient http, SubmitJobRequest request)
     {
         using var response = await http.PostAsJsonAsync("api/jobs", request, FaceSwapJson.Options);

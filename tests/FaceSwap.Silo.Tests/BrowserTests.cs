@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
+using FaceSwap.Abstractions.Api;
+using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Engine.Tests;
 using FaceSwap.Testing;
 using OpenQA.Selenium;
@@ -167,6 +170,102 @@ public sealed class BrowserTests(ITestOutputHelper output)
         Assert.False(browser.ById("job-actions").Displayed);
         Assert.Empty(browser.PageErrors());
         output.WriteLine($"total {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public async Task The_gallery_shows_each_faces_similarity_and_a_review_badge_with_the_reason()
+    {
+        using var browser = BrowserSession.Start();
+        using var folder = new TemporaryDirectory("faceswap-browser-review");
+        await using var host = await ApiHost.StartAsync("local:" + folder.FullPath);
+
+        // A source far smaller than the faces: the larger faces come out soft and need review (source_small).
+        await host.PutBytesAsync("inbox/faces/tiny.jpg", TestPhotos.TinySource);
+        int[] photos = [1, 2, 4];
+        foreach (var n in photos)
+        {
+            await host.PutBytesAsync($"inbox/review/group{n}.jpg", TestPhotos.Small(n));
+        }
+
+        using var http = host.CreateClient(ApiHost.SubmitKey);
+        using var submitted = await http.PostAsJsonAsync("api/jobs",
+            new SubmitJobRequest { Source = "inbox/faces/tiny.jpg", Input = "inbox/review/", Output = "outbox/review/" }, FaceSwapJson.Options);
+        Assert.True(submitted.IsSuccessStatusCode, await submitted.Content.ReadAsStringAsync());
+        var jobId = (await submitted.Content.ReadFromJsonAsync<JobStatus>(FaceSwapJson.Options))!.JobId;
+        var clock = Stopwatch.StartNew();
+        JobStatus status;
+        while (!(status = (await http.GetFromJsonAsync<JobStatus>($"api/jobs/{jobId}", FaceSwapJson.Options))!).IsTerminal)
+        {
+            Assert.True(clock.Elapsed < JobTimeout, $"job {jobId} not finished: {status.Counters}");
+            await Task.Delay(200);
+        }
+
+        var outcomes = (await http.GetFromJsonAsync<ResultsPage>($"api/jobs/{jobId}/results", FaceSwapJson.Options))!.Items.ToDictionary(o => o.Path);
+        Assert.True(status.Counters.FacesToReview > 0, "a source a fifth of the size leaves soft faces to review");
+
+        // The page opened on the job: one badge per swapped face in every before/after pair.
+        browser.Driver.Navigate().GoToUrl(new Uri(host.BaseAddress, $"#key={Uri.EscapeDataString(ApiHost.ReadKey)}&job={jobId}"));
+        browser.WaitUntil("every pair shows a badge per swapped face", UiTimeout, () => browser.Script("""
+            const pairs = [...document.querySelectorAll('#gallery figure.pair')];
+            return pairs.length === arguments[0] && pairs.every(p => p.querySelectorAll('.face-badge').length > 0);
+            """, photos.Length) is true);
+        Assert.Equal(status.Counters.FacesToReview.ToString(System.Globalization.CultureInfo.InvariantCulture), browser.ById("count-review").Text);
+
+        IWebElement? flaggedPair = null;
+        foreach (var pair in browser.Driver.FindElements(By.CssSelector("#gallery figure.pair")))
+        {
+            var outcome = outcomes[pair.GetAttribute("data-path")!];
+            var badges = pair.FindElements(By.CssSelector(".face-badge"));
+            Assert.Equal(outcome.FaceOutcomes!.Count, badges.Count);
+            for (var i = 0; i < badges.Count; i++)
+            {
+                var face = outcome.FaceOutcomes[i];
+                var badge = badges[i];
+                var shown = badge.FindElement(By.CssSelector(".face-sim")).Text;
+                if (face.Similarity is { } similarity)
+                {
+                    Assert.Equal(similarity, double.Parse(shown, System.Globalization.CultureInfo.InvariantCulture), 0.006);
+                }
+                else
+                {
+                    Assert.Equal("lost", shown);
+                }
+
+                // A face that needs a look says why, in its badge and its tooltip; one that does not has no review badge.
+                var tags = badge.FindElements(By.CssSelector(".review-tag"));
+                Assert.Equal(face.NeedsReview, badge.GetAttribute("class")!.Split(' ').Contains("review"));
+                if (face.NeedsReview)
+                {
+                    Assert.Equal($"review: {string.Join(", ", face.Review!)}", Assert.Single(tags).Text);
+                    Assert.Contains("needs review: ", badge.GetAttribute("title"), StringComparison.Ordinal);
+                    flaggedPair ??= pair;
+                }
+                else
+                {
+                    Assert.Empty(tags);
+                }
+
+                // The tooltip holds every figure of the face.
+                var title = badge.GetAttribute("title")!;
+                foreach (var (name, value) in new[] { ("tint", face.Tint), ("shade", face.Shade), ("detail", face.Detail) })
+                {
+                    var match = System.Text.RegularExpressions.Regex.Match(title, $"{name} ([0-9.]+|–)");
+                    Assert.True(match.Success, title);
+                    if (value is { } expected)
+                    {
+                        Assert.Equal(expected, double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 0.051);
+                    }
+                }
+            }
+        }
+
+        Assert.NotNull(flaggedPair);
+        Assert.Contains(browser.Driver.FindElements(By.CssSelector("#gallery .review-tag")), tag => tag.Text.Contains("source_small", StringComparison.Ordinal));
+        Assert.Empty(browser.PageErrors());
+        browser.Script("arguments[0].scrollIntoView({ block: 'center' });", flaggedPair);
+        var shot = Path.Combine(BrowserSession.ArtifactDirectory, "gallery-review-badges.png");
+        ((ITakesScreenshot)flaggedPair).GetScreenshot().SaveAsFile(shot);
+        output.WriteLine($"pair with review badges: {shot}");
     }
 
     private static void Fill(BrowserSession browser, string id, string value)

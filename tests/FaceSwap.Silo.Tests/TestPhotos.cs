@@ -19,6 +19,21 @@ public static class TestPhotos
         return ImageCodec.Encode(small, ImageFormat.Jpeg, 90);
     });
 
+    /// <summary>
+    /// The first face of demo photo 3, cropped and shrunk to a fifth: a source so small that the larger faces of the
+    /// 960-px photos need it enlarged more than twice, so those faces are listed for review as <c>source_small</c>.
+    /// </summary>
+    public static byte[] TinySource => Tiny.Value;
+
+    private static readonly Lazy<byte[]> Tiny = new(() =>
+    {
+        using var engine = new EngineFixture();
+        using var crop = ImageCodec.Decode(engine.CropFace(3, 0));
+        using var small = new Mat();
+        Cv2.Resize(crop, small, new Size(crop.Width / 5, crop.Height / 5), interpolation: InterpolationFlags.Area);
+        return ImageCodec.Encode(small, ImageFormat.Jpeg, 95);
+    });
+
     /// <summary>Bytes that claim to be a JPEG and are not.</summary>
     public static byte[] Corrupt { get; } = "this is not a photo, whatever its name says"u8.ToArray();
 

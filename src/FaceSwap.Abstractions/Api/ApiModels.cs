@@ -18,8 +18,12 @@ public sealed record ResultsPage(IReadOnlyList<ImageOutcome> Items, string? Next
 /// <param name="Before">URL of a thumbnail of the input.</param>
 /// <param name="After">URL of a thumbnail of the output.</param>
 /// <param name="Faces">Faces swapped.</param>
-/// <param name="Similarity">Identity similarity to the source measured on the output.</param>
-public sealed record GalleryItem(string Path, string Before, string After, int Faces, float? Similarity);
+/// <param name="Similarity">Identity similarity to the source measured on the output (mean over the faces found again).</param>
+/// <param name="FacesLost">Swapped faces not found again on the output (failed swaps).</param>
+/// <param name="FacesToReview">Swapped faces that need a look.</param>
+/// <param name="FaceOutcomes">Each swapped face's figures and review reasons, largest first (as in <see cref="ImageOutcome.FaceOutcomes"/>).</param>
+public sealed record GalleryItem(string Path, string Before, string After, int Faces, float? Similarity, int FacesLost = 0, int FacesToReview = 0,
+    IReadOnlyList<FaceOutcome>? FaceOutcomes = null);
 
 /// <summary>Who the caller is, as <c>GET /api/whoami</c> says.</summary>
 /// <param name="Name">The key's (or user's) name.</param>

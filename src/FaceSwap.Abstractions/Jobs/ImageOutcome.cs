@@ -54,10 +54,13 @@ public sealed record ImageOutcome
     /// <summary>What went wrong, for people.</summary>
     [Id(3)] public string? Message { get; init; }
 
-    /// <summary>Faces swapped.</summary>
+    /// <summary>Faces swapped (those lost after the swap included: see <see cref="FacesLost"/>).</summary>
     [Id(4)] public int Faces { get; init; }
 
-    /// <summary>Mean identity similarity to the source after the swap, measured on the output.</summary>
+    /// <summary>
+    /// Mean identity similarity to the source after the swap, measured on the output, over the faces found again; the
+    /// figures of each face are in <see cref="FaceOutcomes"/>.
+    /// </summary>
     [Id(5)] public float? Similarity { get; init; }
 
     /// <summary>Processing time in milliseconds.</summary>
@@ -89,6 +92,18 @@ public sealed record ImageOutcome
 
     /// <summary>Whether the image's decoding and analysis came from the repeat-image cache (same content seen before).</summary>
     [Id(32)] public bool CacheHit { get; init; }
+
+    /// <summary>
+    /// Every swapped face, largest first: its box, similarity before and after, tint, shade, detail, source scale and
+    /// whether it needs a look. A face lost after the swap is listed with a null similarity. Null when no face was swapped.
+    /// </summary>
+    [Id(40)] public IReadOnlyList<FaceOutcome>? FaceOutcomes { get; init; }
+
+    /// <summary>Swapped faces that were not found again on the output: failed swaps (their similarity is null).</summary>
+    [Id(41)] public int FacesLost { get; init; }
+
+    /// <summary>Swapped faces that need a look (lost, outside a realism threshold, or from a much smaller source).</summary>
+    [Id(42)] public int FacesToReview { get; init; }
 }
 
 /// <summary>Whether a source face can be used, and why not.</summary>

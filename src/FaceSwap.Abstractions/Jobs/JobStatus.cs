@@ -40,6 +40,12 @@ public sealed record JobCounters
     /// <summary>Images whose decoding and analysis came from the repeat-image cache (same content seen before on that silo).</summary>
     [Id(30)] public long CacheHits { get; init; }
 
+    /// <summary>Swapped faces not found again on the output: failed swaps (part of <see cref="Faces"/>).</summary>
+    [Id(40)] public long FacesLost { get; init; }
+
+    /// <summary>Swapped faces that need a look: the job's summary.json lists them (part of <see cref="Faces"/>).</summary>
+    [Id(41)] public long FacesToReview { get; init; }
+
     /// <summary>Images with an outcome.</summary>
     public long Finished => Ok + NoFace + Failed + Skipped;
 
@@ -53,12 +59,21 @@ public sealed record JobCounters
         Skipped = Skipped + other.Skipped,
         Faces = Faces + other.Faces,
         CacheHits = CacheHits + other.CacheHits,
+        FacesLost = FacesLost + other.FacesLost,
+        FacesToReview = FacesToReview + other.FacesToReview,
     };
 
     /// <summary>Adds one outcome.</summary>
     public JobCounters Add(ImageOutcome outcome) => outcome.Status switch
     {
-        ImageStatus.Ok => this with { Ok = Ok + 1, Faces = Faces + outcome.Faces, CacheHits = CacheHits + (outcome.CacheHit ? 1 : 0) },
+        ImageStatus.Ok => this with
+        {
+            Ok = Ok + 1,
+            Faces = Faces + outcome.Faces,
+            FacesLost = FacesLost + outcome.FacesLost,
+            FacesToReview = FacesToReview + outcome.FacesToReview,
+            CacheHits = CacheHits + (outcome.CacheHit ? 1 : 0),
+        },
         ImageStatus.NoFace => this with { NoFace = NoFace + 1, CacheHits = CacheHits + (outcome.CacheHit ? 1 : 0) },
         ImageStatus.Skipped => this with { Skipped = Skipped + 1 },
         _ => this with { Failed = Failed + 1 },

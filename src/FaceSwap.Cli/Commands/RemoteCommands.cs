@@ -99,6 +99,11 @@ public static class RemoteCommands
             var c = status.Counters;
             Console.WriteLine($"job {status.JobId}: {RemoteDisplay.Wire(status.State)}");
             Console.WriteLine($"  images:    {c.Finished}/{c.Discovered}{(status.ListingComplete || status.IsTerminal ? "" : "+")} done: {c.Ok} swapped ({c.Faces} faces), {c.NoFace} without a face, {c.Failed} failed, {c.Skipped} skipped; {status.InFlight} in flight");
+            if (c.FacesToReview > 0 || c.FacesLost > 0)
+            {
+                Console.WriteLine($"  review:    {c.FacesToReview} of {c.Faces} faces need a look ({c.FacesLost} lost); the list is in the job's summary.json, each face in `faceswap results`");
+            }
+
             if (status.Spec is { } spec)
             {
                 Console.WriteLine($"  source:    {spec.Source}");
@@ -224,7 +229,7 @@ public static class RemoteCommands
             {
                 var what = o.Status switch
                 {
-                    ImageStatus.Ok => $"{o.Faces} faces" + (o.Similarity is { } similarity ? $", similarity {similarity:0.00}" : ""),
+                    ImageStatus.Ok => $"{o.Faces} faces" + (o.Similarity is { } similarity ? $", similarity {similarity:0.00}" : "") + FaceNotes(o),
                     ImageStatus.Failed => $"{o.ErrorClass}: {o.Message}",
                     _ => o.Message ?? "",
                 };
@@ -235,6 +240,13 @@ public static class RemoteCommands
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>A results line's note on faces that need a look: each one's index and reasons, e.g. "; review: #1 tint, #2 lost".</summary>
+    private static string FaceNotes(ImageOutcome outcome)
+    {
+        var flagged = (outcome.FaceOutcomes ?? []).Select((f, i) => (Face: f, Index: i)).Where(x => x.Face.NeedsReview).ToList();
+        return flagged.Count == 0 ? "" : "; review: " + string.Join(", ", flagged.Select(x => $"#{x.Index} {string.Join("+", x.Face.Review ?? [])}"));
     }
 
     /// <summary>`faceswap jobs`: the server's jobs, newest first.</summary>

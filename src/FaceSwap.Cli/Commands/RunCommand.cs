@@ -168,6 +168,7 @@ public static class RunCommand
         }
 
         PrintSummary(status, watch.Elapsed, local, output, jobId);
+        await ReviewReport.PrintAsync(store, spec, jobId, JobFolder(local, output, jobId) + "summary.json", cancellationToken);
         if (spec.Options.Faces == FaceMode.Reference || spec.Options.MinFace > 0)
         {
             var outcomes = await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken);
@@ -186,13 +187,16 @@ public static class RunCommand
         var rate = elapsed.TotalSeconds > 0 ? c.Finished / elapsed.TotalSeconds : 0;
         Console.WriteLine($"job {jobId} {status.State.ToString().ToLowerInvariant()}: {c.Discovered} images, {c.Ok} swapped ({c.Faces} faces), {c.NoFace} without a face, {c.Failed} failed, {c.Skipped} skipped (already done)");
         Console.WriteLine($"{elapsed.TotalSeconds:0.0} s, {rate:0.00} images/s");
-        var where = (local ? "/" : string.Empty) + output + $"{JobFiles.Folder}/{jobId}/";
+        var where = JobFolder(local, output, jobId);
         Console.WriteLine($"summary: {where}summary.json, per-image outcomes: {where}outcomes.jsonl");
         if (c.Discovered == 0)
         {
             Console.Error.WriteLine("warning: no images (.jpg .jpeg .png .bmp .webp) were found under the input");
         }
     }
+
+    /// <summary>Where the job's own files (summary.json, outcomes.jsonl) are, as the user names that place.</summary>
+    private static string JobFolder(bool local, string output, string jobId) => (local ? "/" : string.Empty) + output + $"{JobFiles.Folder}/{jobId}/";
 
     /// <summary>A folder (local) or container/prefix (blob) as a store prefix ending in '/'.</summary>
     private static string Prefix(string value, bool local, bool mustExist, string what)

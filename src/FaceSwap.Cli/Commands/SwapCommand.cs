@@ -5,6 +5,7 @@ using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Pipeline;
 using FaceSwap.Engine.Swapping;
+using FaceSwap.Grains.Inference;
 
 namespace FaceSwap.Cli.Commands;
 
@@ -85,12 +86,14 @@ public static class SwapCommand
         await File.WriteAllBytesAsync(temp, result.Output);
         File.Move(temp, outputPath, overwrite: true);
 
+        var outcomes = result.Faces.Select(f => f.Swapped ? FaceOutcomes.Of(f) : null).ToList();
+        var warnings = SoftSourceWarnings(result.Faces, source);
         var reportPath = parse.GetValue(Report);
         if (reportPath is not null)
         {
             var report = new
             {
-                faces = result.Faces.Select(f => new
+                faces = result.Faces.Select((f, i) => new
                 {
                     box = f.Box,
                     score = Math.Round(f.Score, 4),
@@ -99,31 +102,71 @@ public static class SwapCommand
                     referenceDistance = f.ReferenceDistance is { } d ? Math.Round(d, 4) : (double?)null,
                     similarityBefore = Math.Round(f.SimilarityBefore, 4),
                     similarityAfter = f.SimilarityAfter is { } a ? Math.Round(a, 4) : (double?)null,
+                    tint = f.Realism?.Tint,
+                    shade = f.Realism?.Shade,
+                    detail = f.Realism?.Detail,
+                    sourceScale = f.SourceScale,
+                    needsReview = f.Swapped ? outcomes[i]!.NeedsReview : (bool?)null,
+                    review = outcomes[i]?.Review,
                     source = f.Source,
                 }),
+                facesLost = outcomes.Count(o => o is { Similarity: null }),
+                facesToReview = outcomes.Count(o => o is { NeedsReview: true }),
+                thresholds = FaceOutcomes.Thresholds,
+                warnings,
                 timingsMs = result.TimingsMs.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 1)),
             };
             await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, ReportJson));
         }
 
-        foreach (var face in result.Faces)
+        for (var i = 0; i < result.Faces.Count; i++)
         {
-            var distance = face.ReferenceDistance is { } d ? FormattableString.Invariant($", reference distance {d:0.000}") : "";
-            if (!face.Swapped)
+            var face = result.Faces[i];
+            var distance = face.ReferenceDistance is { } d ? Invariant($", reference distance {d:0.000}") : "";
+            if (outcomes[i] is not { } outcome)
             {
                 Console.WriteLine($"face at [{string.Join(",", face.Box)}]: left untouched ({face.Reason}{distance})");
                 continue;
             }
 
-            var after = face.SimilarityAfter is { } s ? s.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) : "not found";
+            var after = face.SimilarityAfter is { } s ? Invariant($"{s:0.000}") : "not found again (lost: the swap failed)";
+            var realism = face.Realism is { } r ? Invariant($", tint {r.Tint:0.0}, shade {r.Shade:0.0}, detail {r.Detail:0.00}") : "";
+            var scale = face.SourceScale is { } k ? Invariant($", source enlarged {k:0.0}x") : "";
             var photo = face.Source is null ? "" : $", from {face.Source}";
-            Console.WriteLine($"face at [{string.Join(",", face.Box)}]: similarity to source {face.SimilarityBefore:0.000} -> {after}{distance}{photo}");
+            var review = outcome.Review is { } reasons ? $"; needs review: {string.Join(", ", reasons)}" : "";
+            Console.WriteLine(Invariant($"face at [{string.Join(",", face.Box)}]: similarity to source {face.SimilarityBefore:0.000} -> {after}{realism}{scale}{distance}{photo}{review}"));
+        }
+
+        foreach (var warning in warnings)
+        {
+            Console.Error.WriteLine($"warning: {warning}");
         }
 
         var skipped = result.Faces.Count(f => !f.Swapped);
         Console.WriteLine($"wrote {outputPath} ({result.Width}x{result.Height}, {result.Faces.Count(f => f.Swapped)} face(s) swapped{(skipped > 0 ? $", {skipped} left untouched" : "")}, {result.TimingsMs.Values.Sum():0} ms)");
         return ExitCodes.Success;
     }
+
+    /// <summary>
+    /// One warning per source photo that had to be enlarged by more than <see cref="FaceReport.MaxSourceScale"/> for
+    /// some face: its size between the eyes and the largest such face's, so the user knows to bring a larger photo.
+    /// </summary>
+    private static List<string> SoftSourceWarnings(IReadOnlyList<FaceReport> faces, SourceSet sources)
+    {
+        var warnings = new List<string>();
+        foreach (var group in faces.Where(f => f.Swapped && f.SourceScale > FaceReport.MaxSourceScale).GroupBy(f => f.Source))
+        {
+            var candidate = sources.Candidates.FirstOrDefault(c => c.Name == group.Key) ?? sources.Candidates[0];
+            var eyes = FaceSwap.Engine.Landmarks.FaceGeometry.EyeDistance(candidate.Face.Landmarks);
+            var largest = group.Max(f => f.SourceScale!.Value) * eyes;
+            var name = group.Key is null ? "source face" : $"source face in {group.Key}";
+            warnings.Add(Invariant($"{name} is {eyes:0} px between the eyes, faces here are up to {largest:0} px ({group.Count()} enlarged more than {FaceReport.MaxSourceScale:0.#}x): results will be soft; use a larger photo"));
+        }
+
+        return warnings;
+    }
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 
     private static T WithContext<T>(string path, Func<T> action)
     {

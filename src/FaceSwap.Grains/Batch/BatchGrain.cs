@@ -493,6 +493,7 @@ public sealed partial class BatchGrain(
         await WriteStatusBlobAsync(force: true);
         var status = Snapshot();
         var elapsed = ((status.Finished ?? DateTimeOffset.UtcNow) - (state.State.Started ?? status.Created)).TotalSeconds;
+        var faces = await FaceReview.ReadAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId));
         var summary = new
         {
             jobId = JobId,
@@ -507,6 +508,8 @@ public sealed partial class BatchGrain(
             spec = status.Spec,
             specHash = state.State.SpecHash,
             stages = await StageTable.ReadAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId)),
+            quality = faces.Quality,
+            review = faces.Review,
             sources = SourceMatrix.IsMatrix(state.State.Spec!)
                 ? SourceMatrix.Table(state.State.Spec!, await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId)))
                 : null,

@@ -53,6 +53,55 @@ public static class JobOutcomes
         return latest.Values.OrderBy(v => v.Order).Select(v => v.Outcome).ToList();
     }
 
+    /// <summary>
+    /// Every outcome line of a manifest, in order, read in ranges so that memory does not grow with the manifest; only
+    /// lines containing <paramref name="marker"/> (UTF-8 bytes, e.g. a member name) are parsed, when it is given.
+    /// Superseded lines are not left out: a caller that needs the latest outcome of each image decides itself.
+    /// </summary>
+    public static async IAsyncEnumerable<ImageOutcome> ReadEachAsync(IBlobStore store, string manifest, byte[]? marker = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // Under the large-object threshold: chunks die young instead of piling up on the large-object heap.
+        const int Chunk = 64 << 10;
+        long offset = 0;
+        var carry = Array.Empty<byte>();
+        while (true)
+        {
+            var bytes = await store.ReadRangeAsync(manifest, offset, Chunk, cancellationToken);
+            if (bytes.Length == 0)
+            {
+                yield break;
+            }
+
+            offset += bytes.Length;
+            var text = carry.Length == 0 ? bytes : [.. carry, .. bytes];
+            var end = Array.LastIndexOf(text, (byte)'\n');
+            foreach (var outcome in ParseLines(text, end + 1, marker))
+            {
+                yield return outcome;
+            }
+
+            carry = text[(end + 1)..];
+        }
+    }
+
+    private static List<ImageOutcome> ParseLines(byte[] text, int length, byte[]? marker)
+    {
+        var outcomes = new List<ImageOutcome>();
+        var lines = text.AsSpan(0, length);
+        while (lines.IndexOf((byte)'\n') is var newline and >= 0)
+        {
+            var line = lines[..newline];
+            lines = lines[(newline + 1)..];
+            if ((marker is null || line.IndexOf(marker) >= 0) && Parse(line) is { } outcome)
+            {
+                outcomes.Add(outcome);
+            }
+        }
+
+        return outcomes;
+    }
+
     /// <summary>Every outcome of complete lines in <paramref name="bytes"/>.</summary>
     public static IEnumerable<ImageOutcome> ParseAll(byte[] bytes)
     {

@@ -218,6 +218,7 @@ public sealed partial class EngineService : IDisposable
 
             var skipped = result.Faces.Where(f => !f.Swapped).ToList();
             var measured = result.Faces.Where(f => f.Swapped && f.SimilarityAfter is not null).Select(f => f.SimilarityAfter!.Value).ToList();
+            var faces = FaceOutcomes.Of(result.Faces);
             var stages = result.TimingsMs.Concat(timer.Totals).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => Math.Round(g.Sum(kv => kv.Value), 1));
             return outcome with
             {
@@ -227,6 +228,9 @@ public sealed partial class EngineService : IDisposable
                 SkipReasons = skipped.Count == 0 ? null : skipped.GroupBy(f => f.Reason ?? "unselected").ToDictionary(g => g.Key, g => g.Count()),
                 NearestSkippedDistance = skipped.Where(f => f.Reason == SkipReasons.NotReference).Min(f => f.ReferenceDistance),
                 Similarity = measured.Count > 0 ? MathF.Round(measured.Average(), 4) : null,
+                FaceOutcomes = faces.Count > 0 ? faces : null,
+                FacesLost = faces.Count(f => f.Similarity is null),
+                FacesToReview = faces.Count(f => f.NeedsReview),
                 SourcesUsed = result.Faces.Any(f => f.Source is not null) ? result.Faces.Where(f => f.Swapped).Select(f => f.Source ?? "").ToList() : null,
                 CacheHit = result.CacheHit,
                 Milliseconds = Elapsed(started),

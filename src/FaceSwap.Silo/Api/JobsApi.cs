@@ -28,8 +28,10 @@ public static class JobsApi
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/jobs/{id}/cancel", CancelAsync).RequireAuthorization(ApiRoles.Submit);
         api.MapPost("/jobs/{id}/retry-failed", RetryFailedAsync).RequireAuthorization(ApiRoles.Submit);
-        api.MapGet("/jobs/{id}/results", ResultsAsync).RequireAuthorization(ApiRoles.Read);
-        api.MapGet("/jobs/{id}/gallery", GalleryAsync).RequireAuthorization(ApiRoles.Read);
+        api.MapGet("/jobs/{id}/results", ResultsAsync).RequireAuthorization(ApiRoles.Read)
+            .Produces<ResultsPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/jobs/{id}/gallery", GalleryAsync).RequireAuthorization(ApiRoles.Read)
+            .Produces<List<GalleryItem>>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/jobs/{id}/thumbnail", Thumbnails.GetAsync).RequireAuthorization(ApiRoles.Read)
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new CallerInfo(http.User.Identity?.Name ?? "", ApiRoles.Highest(http.User) ?? "")))
@@ -155,7 +157,7 @@ public static class JobsApi
         }
     }
 
-    private static async Task<IResult> ResultsAsync(IGrainFactory grains, IBlobStore store, string id, string? status, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<IResult> ResultsAsync(IGrainFactory grains, IBlobStore store, string id, string? status, bool? review, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         if (await FindAsync(grains, id) is not { } job)
         {
@@ -180,7 +182,7 @@ public static class JobsApi
         }
 
         var all = await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(job.Spec!, id), cancellationToken);
-        var matching = filter is null ? all : all.Where(o => o.Status == filter).ToList();
+        var matching = filter is null && review != true ? all : all.Where(o => (filter is null || o.Status == filter) && (review != true || o.FacesToReview > 0)).ToList();
         var take = Math.Clamp(limit ?? 100, 1, 1000);
         var items = matching.Skip(start).Take(take).ToList();
         var next = start + items.Count < matching.Count ? (start + items.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
@@ -207,7 +209,10 @@ public static class JobsApi
                 Thumbnails.Url(id, o.Path, "input"),
                 Thumbnails.Url(id, o.Path, "output"),
                 o.Faces,
-                o.Similarity))
+                o.Similarity,
+                o.FacesLost,
+                o.FacesToReview,
+                o.FaceOutcomes))
             .ToList();
         return TypedResults.Ok(items);
     }

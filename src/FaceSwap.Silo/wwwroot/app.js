@@ -563,6 +563,9 @@ function renderStatus(status) {
   $('count-failed').textContent = fmt(c.failed);
   $('count-skipped').textContent = fmt(c.skipped);
   $('count-faces').textContent = fmt(c.faces);
+  $('count-review').textContent = fmt(c.facesToReview ?? 0);
+  $('count-review').parentElement.title = `${fmt(c.facesToReview ?? 0)} faces need a look (${fmt(c.facesLost ?? 0)} lost after the swap); `
+    + 'the list is in the job\'s summary.json and in GET /api/jobs/{id}/results?review=true';
   $('count-inflight').textContent = fmt(status.inFlight);
   $('count-inflight').parentElement.hidden = status.isTerminal === true;
 
@@ -791,6 +794,44 @@ function similarityText(value) {
   return typeof value === 'number' ? `similarity ${value.toFixed(2)}` : '';
 }
 
+const REVIEW_TEXT = {
+  lost: 'lost: not found again after the swap',
+  unmeasured: 'too little skin to measure',
+  tint: 'colour moved (tint)',
+  shade: 'light moved (shade)',
+  detail: 'texture softer or sharper (detail)',
+  source_small: 'source photo too small: soft',
+};
+
+function figure(value, digits) {
+  return typeof value === 'number' ? value.toFixed(digits) : '–';
+}
+
+/** Every figure of one face, for its badge's tooltip. */
+function faceTitle(face, index) {
+  const parts = [`face ${index + 1} at [${(face.box ?? []).join(', ')}]`,
+    `similarity ${figure(face.similarityBefore, 2)} → ${face.similarity == null ? 'lost' : figure(face.similarity, 2)}`,
+    `tint ${figure(face.tint, 1)}`, `shade ${figure(face.shade, 1)}`, `detail ${figure(face.detail, 2)}`];
+  if (typeof face.sourceScale === 'number') parts.push(`source enlarged ${face.sourceScale.toFixed(1)}×`);
+  if (face.source) parts.push(`from ${face.source}`);
+  if (face.needsReview) parts.push(`needs review: ${(face.review ?? []).map((r) => REVIEW_TEXT[r] ?? r).join('; ')}`);
+  return parts.join(' · ');
+}
+
+/** One badge per swapped face: its similarity after the swap, and a review badge with the reason when it needs a look. */
+function faceBadges(faces) {
+  if (!faces?.length) return null;
+  return el('ul', { class: 'face-badges', 'aria-label': 'Swapped faces' },
+    ...faces.map((face, index) => el('li', {
+      class: `face-badge${face.needsReview ? ' review' : ''}${face.similarity == null ? ' lost' : ''}`,
+      title: faceTitle(face, index),
+      dataset: { face: String(index), review: (face.review ?? []).join(' ') },
+    },
+    el('span', { class: 'face-n' }, `#${index + 1}`),
+    el('span', { class: 'face-sim' }, face.similarity == null ? 'lost' : face.similarity.toFixed(2)),
+    face.needsReview ? el('span', { class: 'review-tag' }, `review: ${(face.review ?? []).join(', ')}`) : null)));
+}
+
 /**
  * Where two same-sized images differ: the swapped faces, since the rest of an output is the input re-encoded. Works on
  * cells of a coarse grid with a threshold above the JPEG noise, joins neighbouring cells, and returns the largest
@@ -906,7 +947,9 @@ function galleryItem(item) {
   closeUps,
   el('figcaption', {},
     el('span', { class: 'mono path' }, item.path),
-    el('span', { class: 'muted' }, [`${item.faces} face${item.faces === 1 ? '' : 's'}`, similarityText(item.similarity)].filter(Boolean).join(' · '))));
+    el('span', { class: 'muted' }, [`${item.faces} face${item.faces === 1 ? '' : 's'}`, similarityText(item.similarity),
+      item.facesToReview ? `${item.facesToReview} to review` : ''].filter(Boolean).join(' · '))),
+  faceBadges(item.faceOutcomes));
 }
 
 async function loadGallery(generation) {
