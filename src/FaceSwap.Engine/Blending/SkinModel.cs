@@ -12,7 +12,7 @@ public static class SkinModel
     public const float Threshold = 3f;
 
     // Smallest spreads (Lab units): a very even face must not make its own shadows and blush "not skin".
-    private const float MinLightSpread = 7f;
+    private const float MinLightSpread = 10f;
     private const float MinChromaSpread = 3f;
 
     /// <summary>
@@ -35,8 +35,8 @@ public static class SkinModel
             using var distance = new Mat(lab.Size(), MatType.CV_32F, Scalar.All(0));
             for (var c = 0; c < 3; c++)
             {
-                // Light varies with shading far more than colour does: L counts at half weight.
-                var scale = (c == 0 ? 0.5 : 1.0) / spread[c];
+                // Light varies with shading more than colour does: its smallest spread is the larger.
+                var scale = 1.0 / spread[c];
                 using var z = new Mat();
                 channels[c].ConvertTo(z, MatType.CV_32F, scale, -median[c] * scale);
                 Cv2.Multiply(z, z, z);

@@ -310,7 +310,7 @@ public sealed class MorphSwapper : IFaceSwapper
         Cv2.Subtract(holes, kept, holes);
         using var open = new Mat();
         holes.ConvertTo(open, MatType.CV_32F, 1.0 / 255);
-        Cv2.GaussianBlur(open, open, new Size(0, 0), Math.Max(0.8, sigma / 3));
+        Cv2.GaussianBlur(open, open, new Size(0, 0), Math.Max(1.2, sigma / 2));
 
         // The target's own eyes or mouth: a gradual edge, so the source's shading around them fades in.
         using var own = new Mat();
