@@ -110,13 +110,15 @@ public static class AppearanceMatch
         var ratio = have / wanted;
         if (ratio > SharperLimit)
         {
+            // The search looks at lightness only (where detail is measured); the chosen blur then applies to all three.
+            using var light = source.ExtractChannel(0);
             using var blurred = new Mat();
             foreach (var sigma in Blurs)
             {
-                Cv2.GaussianBlur(source, blurred, new Size(0, 0), sigma);
-                if (LaplacianSpread(blurred, skin) / wanted <= 1.0 || sigma == Blurs[^1])
+                Cv2.GaussianBlur(light, blurred, new Size(0, 0), sigma);
+                if (Spread(blurred, skin) / wanted <= 1.0 || sigma == Blurs[^1])
                 {
-                    blurred.CopyTo(source);
+                    Cv2.GaussianBlur(source, source, new Size(0, 0), sigma);
                     break;
                 }
             }
@@ -154,6 +156,11 @@ public static class AppearanceMatch
     private static double LaplacianSpread(Mat lab, Mat skin)
     {
         using var light = lab.ExtractChannel(0);
+        return Spread(light, skin);
+    }
+
+    private static double Spread(Mat light, Mat skin)
+    {
         using var laplacian = new Mat();
         Cv2.Laplacian(light, laplacian, MatType.CV_32F);
         Cv2.MeanStdDev(laplacian, out _, out var std, skin);

@@ -16,10 +16,13 @@ public sealed record FaceLook(float FeatureLightScale, float FeatureColour, doub
     /// <summary>Margins inside the thresholds that a rendering aims for (the written output is re-detected and re-encoded).</summary>
     private const float TintAim = RealismFigures.MaxTint * 0.9f;
     private const float ShadeAim = RealismFigures.MaxShade * 0.85f;
-    private const float MinDetailAim = 0.9f;
-    private const float MaxDetailAim = 1.15f;
+    private const float MinDetailAim = 0.86f;
+    private const float MaxDetailAim = 1.1f;
 
-    /// <summary>The first rendering: features keep their shading up to a quarter of the eye distance, and their colour.</summary>
+    /// <summary>
+    /// The first rendering: features keep their shading up to a quarter of the eye distance, and their colour, and the
+    /// target's detail level.
+    /// </summary>
     public static FaceLook Default { get; } = new(0.25f, 1f, 1.0);
 
     /// <summary>How far <paramref name="figures"/> are outside the aims (0 when inside).</summary>
@@ -47,7 +50,9 @@ public sealed record FaceLook(float FeatureLightScale, float FeatureColour, doub
 
         if (figures.Detail is > MaxDetailAim or < MinDetailAim && figures.Detail > 0)
         {
-            look = look with { DetailAim = Math.Clamp(DetailAim / figures.Detail, 0.5, 2.0) };
+            // Squared: a lossy encoder takes back much of the grain added (and a blur's effect is weaker than its aim), so
+            // a plain ratio creeps towards the target over several renderings.
+            look = look with { DetailAim = Math.Clamp(DetailAim / (figures.Detail * figures.Detail), 0.4, 2.5) };
         }
 
         return look;

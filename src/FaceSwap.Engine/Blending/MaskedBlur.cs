@@ -8,6 +8,9 @@ namespace FaceSwap.Engine.Blending;
 /// </summary>
 public static class MaskedBlur
 {
+    /// <summary>Blurs wider than this many pixels run on a smaller copy (the result is smooth at that scale anyway).</summary>
+    private const double FullResolutionSigma = 4;
+
     /// <summary>
     /// Blurs <paramref name="image"/> (float, any channel count) with weights <paramref name="weight"/> (CV_32F, 0-1,
     /// one channel). Where no weight is near, the result holds whatever the few weighted pixels give (callers only use
@@ -19,12 +22,43 @@ public static class MaskedBlur
         using var weights = channels == 1 ? weight.Clone() : Merge(weight, channels);
         using var weighted = new Mat();
         Cv2.Multiply(image, weights, weighted);
+
+        // A wide Gaussian costs its width per pixel: shrink so the blur is a few pixels wide, then grow back.
+        var factor = sigma > FullResolutionSigma ? Math.Floor(sigma / (FullResolutionSigma / 2)) : 1;
+        var size = image.Size();
+        var small = factor > 1 ? new Size(Math.Max(1, (int)Math.Round(size.Width / factor)), Math.Max(1, (int)Math.Round(size.Height / factor))) : size;
+        using var numerator = Blur(weighted, small, sigma * small.Width / size.Width);
+        using var denominator = Blur(weights, small, sigma * small.Width / size.Width);
+        Cv2.Max(denominator, 1e-4, denominator);
+        using var ratio = new Mat();
+        Cv2.Divide(numerator, denominator, ratio);
+        var result = new Mat();
+        if (factor > 1)
+        {
+            Cv2.Resize(ratio, result, size, 0, 0, InterpolationFlags.Linear);
+        }
+        else
+        {
+            ratio.CopyTo(result);
+        }
+
+        return result;
+    }
+
+    private static Mat Blur(Mat source, Size size, double sigma)
+    {
         var blurred = new Mat();
-        Cv2.GaussianBlur(weighted, blurred, new Size(0, 0), sigma);
-        using var norm = new Mat();
-        Cv2.GaussianBlur(weights, norm, new Size(0, 0), sigma);
-        Cv2.Max(norm, 1e-4, norm);
-        Cv2.Divide(blurred, norm, blurred);
+        if (size != source.Size())
+        {
+            using var shrunk = new Mat();
+            Cv2.Resize(source, shrunk, size, 0, 0, InterpolationFlags.Area);
+            Cv2.GaussianBlur(shrunk, blurred, new Size(0, 0), sigma);
+        }
+        else
+        {
+            Cv2.GaussianBlur(source, blurred, new Size(0, 0), sigma);
+        }
+
         return blurred;
     }
 

@@ -65,30 +65,42 @@ public static class SkinModel
         using var mask = sample.Clone();
         continuous.GetArray(out Vec3f[] pixels);
         mask.GetArray(out byte[] m);
-        var values = new List<float>[3] { [], [], [] };
-        for (var i = 0; i < m.Length; i += 2)
+
+        // Every third pixel is plenty for a median and a spread, and keeps this cheap on large faces.
+        var picked = new List<int>(m.Length / 3 + 1);
+        for (var i = 0; i < m.Length; i += 3)
         {
             if (m[i] != 0)
             {
-                values[0].Add(pixels[i].Item0);
-                values[1].Add(pixels[i].Item1);
-                values[2].Add(pixels[i].Item2);
+                picked.Add(i);
             }
         }
 
-        if (values[0].Count < 30)
+        if (picked.Count < 30)
         {
             return null;
         }
 
         var median = new float[3];
         var spread = new float[3];
+        var values = new float[picked.Count];
         for (var c = 0; c < 3; c++)
         {
-            values[c].Sort();
-            median[c] = values[c][values[c].Count / 2];
-            var deviations = values[c].Select(v => Math.Abs(v - median[c])).Order().ToList();
-            spread[c] = Math.Max(c == 0 ? MinLightSpread : MinChromaSpread, 1.4826f * deviations[deviations.Count / 2]);
+            for (var k = 0; k < picked.Count; k++)
+            {
+                var p = pixels[picked[k]];
+                values[k] = c == 0 ? p.Item0 : c == 1 ? p.Item1 : p.Item2;
+            }
+
+            Array.Sort(values);
+            median[c] = values[values.Length / 2];
+            for (var k = 0; k < values.Length; k++)
+            {
+                values[k] = Math.Abs(values[k] - median[c]);
+            }
+
+            Array.Sort(values);
+            spread[c] = Math.Max(c == 0 ? MinLightSpread : MinChromaSpread, 1.4826f * values[values.Length / 2]);
         }
 
         return (median, spread);

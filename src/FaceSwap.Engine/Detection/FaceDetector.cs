@@ -37,15 +37,15 @@ public sealed class FaceDetector(OnnxModel model)
     public const int TileOverlap = 240;
 
     /// <summary>
-    /// Faces in a BGR image, highest score first. Images wider than 1.5 tiles or taller than 1.5 tiles are also
-    /// searched tile by tile (all tiles in one batched call) and the passes merged, so small faces in large photos
+    /// Faces in a BGR image, highest score first. Images wider or taller than two tiles (larger than 1920x1440) are
+    /// also searched tile by tile (all tiles in one batched call) and the passes merged, so small faces in large photos
     /// are found once each.
     /// </summary>
     public IReadOnlyList<DetectedFace> Detect(Mat bgr)
     {
         var tileHeight = TileWidth * InputHeight / InputWidth;
         var windows = new List<Rect> { new(0, 0, bgr.Width, bgr.Height) };
-        if (bgr.Width > TileWidth * 3 / 2 || bgr.Height > tileHeight * 3 / 2)
+        if (bgr.Width > 2 * TileWidth || bgr.Height > 2 * tileHeight)
         {
             foreach (var y in Steps(bgr.Height, tileHeight))
             {

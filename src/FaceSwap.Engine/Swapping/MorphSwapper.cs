@@ -78,12 +78,8 @@ public sealed class MorphSwapper : IFaceSwapper
         using var region = new Mat(frame, roi);
         using var targetLab = ToLab(region);
         var own = target.Landmarks.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray();
-        TargetParts keep;
-        using (var ownSkin = RealismMeter.SkinMask(roi.Size, own))
-        using (var targetSkinAll = SkinModel.Classify(targetLab, ownSkin))
-        {
-            keep = TargetKeeps(own, source.Landmarks, targetSkinAll);
-        }
+        using var targetSkin = Classify(targetLab, roi.Size, own);
+        var keep = TargetKeeps(own, source.Landmarks, targetSkin);
 
         var local = Extend(Shape(target.Landmarks, source.Landmarks, keep)).Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray();
         var landmarks = local[..68];
@@ -108,7 +104,6 @@ public sealed class MorphSwapper : IFaceSwapper
 
             using var skinSample = RealismMeter.SkinMask(roi.Size, landmarks);
             Cv2.BitwiseAnd(skinSample, inner, skinSample);
-            using var targetSkin = SkinModel.Classify(targetLab, skinSample);
             using var sourceSkin = SkinModel.Classify(sourceLab, skinSample);
             using var features = FaceRegions.Features(roi.Size, landmarks);
 
@@ -136,7 +131,6 @@ public sealed class MorphSwapper : IFaceSwapper
             using var alpha = Alpha(inner, swapped, kept, eye);
             var grey = IsGrey(targetLab);
             var seed = HashCode.Combine(roi.X, roi.Y, roi.Width);
-
             // Render, measure the figures users will see, and correct the look where a face falls outside them.
             Mat? best = null;
             var bestMiss = float.MaxValue;
@@ -238,6 +232,13 @@ public sealed class MorphSwapper : IFaceSwapper
         using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * k + 1, 2 * k + 1));
         Cv2.Erode(inner, inner, kernel);
         return inner;
+    }
+
+    /// <summary>The target's own skin, learnt from its cheeks, nose and forehead (see <see cref="SkinModel"/>).</summary>
+    private static Mat Classify(Mat targetLab, Size size, Point2f[] own)
+    {
+        using var sample = RealismMeter.SkinMask(size, own);
+        return SkinModel.Classify(targetLab, sample);
     }
 
     /// <summary>
