@@ -53,3 +53,38 @@ public sealed class InvalidBlobPathException : ArgumentException
     /// <summary>Why it was rejected.</summary>
     public string Reason { get; }
 }
+
+/// <summary>
+/// A path names something other than a regular file: a FIFO, a socket or a device. It is never opened, since opening or
+/// reading it could wait forever (a FIFO's open waits for a writer).
+/// </summary>
+public sealed class BlobNotRegularFileException : IOException
+{
+    /// <summary>Creates the exception for <paramref name="path"/>.</summary>
+    public BlobNotRegularFileException(string path)
+        : base($"'{path}' is not a regular file (a FIFO, socket or device): not read.")
+    {
+        Path = path;
+    }
+
+    /// <summary>The path.</summary>
+    public string Path { get; }
+}
+
+/// <summary>A read did not finish within the store's read timeout (a hung mount, a file that never delivers its bytes).</summary>
+public sealed class BlobReadTimeoutException : IOException
+{
+    /// <summary>Creates the exception for <paramref name="path"/>.</summary>
+    public BlobReadTimeoutException(string path, TimeSpan timeout)
+        : base($"Reading '{path}' did not finish within {timeout.TotalSeconds:0.#} s.")
+    {
+        Path = path;
+        Timeout = timeout;
+    }
+
+    /// <summary>The path.</summary>
+    public string Path { get; }
+
+    /// <summary>The timeout that passed.</summary>
+    public TimeSpan Timeout { get; }
+}
