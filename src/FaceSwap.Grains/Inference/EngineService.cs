@@ -329,6 +329,8 @@ public sealed partial class EngineService : IDisposable
         FaceSwapException f => f.Code,
         BlobNotFoundException => "not_found",
         BlobTooLargeException => "file_too_large",
+        BlobNotRegularFileException => "not_a_regular_file",
+        BlobReadTimeoutException => "read_timeout",
         InvalidBlobPathException => "invalid_path",
         IOException or TimeoutException or Azure.RequestFailedException => "storage_error",
         _ => "internal_error",
