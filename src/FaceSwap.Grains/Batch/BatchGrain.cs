@@ -86,6 +86,9 @@ public sealed partial class BatchGrain(
         // The job policy holds for every caller, the REST API's checks or not (a cluster client on the gateway too).
         Validate(spec);
         JobPolicy.Of(options.Value).Enforce(spec);
+
+        // Never onto the originals or into the state area, symbolic links resolved: whoever calls (run, a cluster client).
+        OutputPlacement.Enforce(store, spec, options.Value.Safety.AuditPrefix);
         if (state.State.Spec is not null)
         {
             return Status();

@@ -179,6 +179,18 @@ public sealed partial class EngineService : IDisposable
                     return outcome with { Status = ImageStatus.Skipped, Milliseconds = Elapsed(started) };
                 }
 
+                // A file FaceSwap did not write (someone's photo, an edited output) is never replaced unless the job says so.
+                if (existing is not null && !OutputMetadata.IsOurs(existing) && !batch.Spec.Options.Overwrite)
+                {
+                    return outcome with
+                    {
+                        Status = ImageStatus.Skipped,
+                        ErrorClass = OutputMetadata.NotOurs,
+                        Message = "a file that FaceSwap did not write is at the output path; it is kept (the overwrite option replaces it)",
+                        Milliseconds = Elapsed(started),
+                    };
+                }
+
                 byte[] bytes;
                 using (timer.Time("read"))
                 {

@@ -18,7 +18,7 @@ namespace FaceSwap.Storage;
 /// (<see cref="BlobNotRegularFileException"/>), and reads give up after a timeout (<see cref="BlobReadTimeoutException"/>).</para>
 /// <para>The ETag of a file is its size and last-write time, so listing never reads content.</para>
 /// </remarks>
-public sealed partial class LocalBlobStore : IBlobStore
+public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
 {
     /// <summary>The hidden folder, beside each file, that holds the metadata sidecars.</summary>
     public const string MetadataFolderName = ".faceswap-meta";
@@ -310,6 +310,31 @@ public sealed partial class LocalBlobStore : IBlobStore
     {
         var (_, fullPath) = Resolve(path);
         return Task.FromResult(File.Exists(fullPath));
+    }
+
+    /// <inheritdoc />
+    public string ResolvePrefix(string prefix)
+    {
+        var parsed = BlobPath.ParsePrefix(prefix);
+        if (!prefix.EndsWith('/'))
+        {
+            throw new InvalidBlobPathException(prefix, "a folder prefix ends with '/'.");
+        }
+
+        var real = Path.TrimEndingDirectorySeparator(FileSystemHelpers.RealPath(Path.Join(_root, parsed.Container, parsed.Name)));
+        if (_rootIsFileSystemRoot)
+        {
+            var path = real.TrimStart(Path.DirectorySeparatorChar).Replace(Path.DirectorySeparatorChar, '/');
+            return path.Length == 0 ? string.Empty : path + "/";
+        }
+
+        if (!FileSystemHelpers.IsUnder(real, _realRoot))
+        {
+            throw new InvalidBlobPathException(prefix, "it goes through a symbolic link that leads outside the store's root folder.");
+        }
+
+        var relative = Path.GetRelativePath(_realRoot, real);
+        return relative == "." ? string.Empty : relative.Replace(Path.DirectorySeparatorChar, '/') + "/";
     }
 
     /// <summary>Whether a file reached through a symbolic link found by a listing stays inside the root.</summary>
