@@ -84,6 +84,12 @@ public sealed record JobOptions
     /// <summary>The default <see cref="ReferenceDistance"/>.</summary>
     public const float DefaultReferenceDistance = 0.3f;
 
+    /// <summary>The largest <see cref="BatchSize"/>.</summary>
+    public const int MaxBatchSize = 64;
+
+    /// <summary>The largest <see cref="Prefetch"/>.</summary>
+    public const int MaxPrefetch = 1024;
+
     /// <summary>The most references a job may name.</summary>
     public const int MaxReferences = 16;
 

@@ -646,6 +646,12 @@ public sealed partial class BatchGrain(
         {
             throw new ArgumentException("input and output prefixes must end with '/'");
         }
+
+        // The window and the batch are held in memory as given: a value out of range is refused, not clamped.
+        if (spec.Options.BatchSize is < 1 or > JobOptions.MaxBatchSize || spec.Options.Prefetch is < 1 or > JobOptions.MaxPrefetch)
+        {
+            throw new ArgumentException($"options.batchSize must be 1 to {JobOptions.MaxBatchSize} and options.prefetch 1 to {JobOptions.MaxPrefetch}");
+        }
     }
 
     /// <summary>

@@ -54,14 +54,14 @@ public static class JobRequestValidation
             codes[refusal.Field] = refusal.Code;
         }
 
-        if (options.BatchSize is < 1 or > 64)
+        if (options.BatchSize is < 1 or > JobOptions.MaxBatchSize)
         {
-            Add("options.batchSize", "must be between 1 and 64");
+            Add("options.batchSize", $"must be between 1 and {JobOptions.MaxBatchSize}");
         }
 
-        if (options.Prefetch is < 1 or > 1024)
+        if (options.Prefetch is < 1 or > JobOptions.MaxPrefetch)
         {
-            Add("options.prefetch", "must be between 1 and 1024");
+            Add("options.prefetch", $"must be between 1 and {JobOptions.MaxPrefetch}");
         }
 
         if (options.Quality is < 1 or > 100)
