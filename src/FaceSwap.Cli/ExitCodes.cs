@@ -13,7 +13,10 @@ public static class ExitCodes
     public const int NotFound = 2;
     /// <summary>The server refused the API key: none given or unknown (401), or its role is too low (403).</summary>
     public const int Auth = 3;
-    /// <summary>The server refused the request's values (400); the message names each bad field.</summary>
+    /// <summary>
+    /// A usage error: the command line's values (an unknown option, a value out of range) or, for remote commands, the
+    /// server refused the request's values (400). The message names each bad option or field.
+    /// </summary>
     public const int Usage = 4;
     /// <summary>The server could not be reached (connection refused, name not found, no answer in time).</summary>
     public const int Unreachable = 5;

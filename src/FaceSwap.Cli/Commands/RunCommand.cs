@@ -9,6 +9,7 @@ using FaceSwap.Engine.Models;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.Diagnostics;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.Grains.Safety;
 using FaceSwap.Storage;
 using Spectre.Console;
 
@@ -22,9 +23,13 @@ public static class RunCommand
     private static readonly Option<string> Input = new("--input") { Description = "Input folder (local) or container/prefix (blob storage)", Required = true };
     private static readonly Option<string> Output = new("--output") { Description = "Output folder (local) or container/prefix; mirrors the input's paths", Required = true };
     private static readonly Option<string> Storage = new("--storage") { Description = "local, or a storage connection string (Azurite or Azure)", DefaultValueFactory = _ => "local" };
-    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Images per inference call", DefaultValueFactory = _ => 4 };
-    private static readonly Option<int> Prefetch = new("--prefetch") { Description = "Images listed ahead and in flight at most", DefaultValueFactory = _ => 16 };
-    private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Engine pipelines (0: one per core)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> BatchSize = CommonOptions.BatchSize("Images per inference call", 4);
+    private static readonly Option<int> Prefetch = CommonOptions.Prefetch(16);
+    private static readonly Option<int> Concurrency = CommonOptions.Concurrency();
+    private static readonly Option<bool> Overwrite = new("--overwrite")
+    {
+        Description = "Replace existing files at output paths that FaceSwap did not write (without it they are kept, and listed as skipped: not_ours)",
+    };
     private static readonly Option<bool> NoWatermark = new("--no-watermark") { Description = "Leave out the invisible watermark carrying the job id (outputs keep their XMP AI-generated mark)" };
     private static readonly Option<string> Faces = CommonOptions.Faces();
     private static readonly Option<long> MaxPixels = CommonOptions.MaxPixels();
@@ -38,7 +43,7 @@ public static class RunCommand
     {
         var command = new Command("run", "Swap the source face into every face of every image under the input; the output mirrors the input")
         {
-            Source, SourcesMode, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, References, ReferenceDistance, MinFace, MaxPixels, NoWatermark,
+            Source, SourcesMode, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, References, ReferenceDistance, MinFace, MaxPixels, NoWatermark, Overwrite,
         };
         foreach (var option in Neural.All)
         {
@@ -58,11 +63,6 @@ public static class RunCommand
         var local = storage == "local";
         var input = Prefix(parse.GetValue(Input)!, local, mustExist: true, "input");
         var output = Prefix(parse.GetValue(Output)!, local, mustExist: false, "output");
-        if (input == output)
-        {
-            throw new CliException("input and output must differ: outputs would overwrite the originals");
-        }
-
         var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
         foreach (var model in models.Catalog.Models)
         {
@@ -78,12 +78,17 @@ public static class RunCommand
         }
 
         var maxPixels = parse.GetValue(MaxPixels);
-        if (maxPixels < 1)
+        var store = BlobStoreFactory.Create(storage);
+
+        // Never onto the originals, symbolic links resolved (the job's grain checks it again, for every caller).
+        if (OutputPlacement.Check(store, input, output, auditPrefix: null) is { } misplaced)
         {
-            throw new CliException("--max-pixels must be 1 or more");
+            string Shown(string prefix) => local ? "/" + prefix : prefix;
+            throw new CliException(misplaced.Code == JobRefusalCodes.OutputOverlapsInput
+                ? $"--output '{Shown(output)}' overlaps --input '{Shown(input)}' (the same folder, one inside the other, or a symbolic link to it): outputs would land on the originals ({misplaced.Code})"
+                : $"--output {misplaced.Message} ({misplaced.Code})", ExitCodes.Usage);
         }
 
-        var store = BlobStoreFactory.Create(storage);
         var faces = parse.GetValue(Faces)!;
         var referenceValues = parse.GetValue(References) ?? [];
         CommonOptions.CheckSelection(faces, referenceValues, parse.GetValue(ReferenceDistance), parse.GetValue(MinFace));
@@ -113,8 +118,9 @@ public static class RunCommand
                 References = references.Count > 0 ? references : null,
                 ReferenceDistance = parse.GetValue(ReferenceDistance),
                 MinFace = parse.GetValue(MinFace),
-                BatchSize = Math.Max(1, parse.GetValue(BatchSize)),
-                Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
+                BatchSize = parse.GetValue(BatchSize),
+                Prefetch = parse.GetValue(Prefetch),
+                Overwrite = parse.GetValue(Overwrite),
                 MaxPixels = maxPixels,
                 Watermark = !parse.GetValue(NoWatermark),
                 Swapper = selection.Swapper,
@@ -135,7 +141,7 @@ public static class RunCommand
             Storage = local ? "local" : storage,
             ModelsPath = models.Path,
             Concurrency = parse.GetValue(Concurrency),
-            Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
+            Prefetch = parse.GetValue(Prefetch),
             ExecutionProvider = FaceSwap.Engine.Neural.ExecutionProviders.Name(provider),
 
             // This silo serves this one job: its limit is the job's when that is higher than the default.
@@ -147,7 +153,16 @@ public static class RunCommand
 
         await using var platform = await EmbeddedPlatform.StartAsync(options, stateDirectory, cancellationToken);
         var job = platform.Grains.GetGrain<IBatchGrain>(jobId);
-        var status = await job.StartAsync(spec);
+        JobStatus status;
+        try
+        {
+            status = await job.StartAsync(spec);
+        }
+        catch (JobRefusedException e)
+        {
+            throw new CliException($"{e.Field}: {e.Message} ({e.Code})", ExitCodes.Usage);
+        }
+
         var watch = Stopwatch.StartNew();
         try
         {
@@ -168,6 +183,16 @@ public static class RunCommand
         }
 
         PrintSummary(status, watch.Elapsed, local, output, jobId);
+        if (status.Counters.Skipped > 0 && !spec.Options.Overwrite)
+        {
+            var notOurs = (await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken))
+                .Count(o => o.ErrorClass == FaceSwap.Grains.Inference.OutputMetadata.NotOurs);
+            if (notOurs > 0)
+            {
+                Console.Error.WriteLine($"warning: {notOurs} files at output paths were not written by FaceSwap and were kept (skipped, not_ours); --overwrite replaces them");
+            }
+        }
+
         if (spec.Options.Faces == FaceMode.Reference || spec.Options.MinFace > 0)
         {
             var outcomes = await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken);
