@@ -22,8 +22,14 @@ public static class ExitCodes
     public const int Unreachable = 5;
     /// <summary>`verify`: a file carries neither the metadata mark nor the watermark.</summary>
     public const int Unmarked = 6;
-    /// <summary>The job was cancelled (Ctrl+C).</summary>
+    /// <summary>The disk is full: the job's state or outputs could not be written.</summary>
+    public const int DiskFull = 7;
+
+    /// <summary>The job was cancelled (Ctrl+C, SIGINT).</summary>
     public const int Cancelled = 130;
+
+    /// <summary>The job was stopped by SIGTERM (128 + 15, as shells report it): stopped cleanly, its summary written.</summary>
+    public const int Terminated = 143;
 
     /// <summary>The exit code for an engine failure.</summary>
     public static int For(FaceSwapErrorKind kind) => kind switch

@@ -40,6 +40,8 @@ if (parse.Errors.Count > 0)
     return ExitCodes.Usage;
 }
 
-// Ctrl+C and SIGTERM cancel the command's token (jobs stop after the images in flight); without a termination
-// timeout System.CommandLine 2.0.0 leaves the process to be killed by the signal before the command sees it.
-return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(10) });
+// Ctrl+C and SIGTERM cancel the command's token: a job stops dispatching and records the images already in flight
+// before the command returns, with exit code 130 or 143. The CLI handles the signals itself (see Termination), so
+// System.CommandLine's own handler is off (no termination timeout) and the command gets Termination's token.
+Termination.Watch(RunCommand.StopTimeout + TimeSpan.FromSeconds(15));
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, Termination.Token);

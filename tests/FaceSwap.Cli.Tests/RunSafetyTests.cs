@@ -1,5 +1,8 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Tests;
 using FaceSwap.Testing;
@@ -8,10 +11,10 @@ using OpenCvSharp;
 namespace FaceSwap.Cli.Tests;
 
 /// <summary>
-/// Issue 23 as a user meets it with `faceswap run`: real folders, symbolic links, a FIFO. Each test would have failed
-/// before its fix.
+/// Issue 23 as a user meets it with `faceswap run`: real folders, symbolic links, a FIFO, signals to the real process,
+/// a disk that is full. Each test would have failed before its fix.
 /// </summary>
-public sealed class RunSafetyTests : IDisposable
+public sealed partial class RunSafetyTests : IDisposable
 {
     private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("faceswap-run-safety-");
 
@@ -124,6 +127,96 @@ public sealed class RunSafetyTests : IDisposable
         Assert.Contains(message, Assert.Single(Lines(run.StdErr)), StringComparison.Ordinal);
         Assert.False(Directory.Exists(Output));
     }
+
+    [Theory]
+    [InlineData("TERM", ExitCodes.Terminated)]
+    [InlineData("INT", ExitCodes.Cancelled)]
+    public async Task A_signal_mid_run_stops_cleanly_and_the_counts_printed_are_those_of_summary_json_and_the_disk(string signal, int exitCode)
+    {
+        // Item 14 (and 6): SIGTERM crashed the CLI; Ctrl+C printed counts that summary.json and the outputs on disk did
+        // not agree with (images in flight at the stop were written but not counted).
+        // Photos each of its own content (none from the repeat-image cache): a run long enough to be stopped mid-way.
+        BuildInput(count: 12);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "faceswap.dll"));
+        foreach (var arg in Arguments("--output", Output, "--concurrency", "1", "--batch-size", "1", "--prefetch", "4"))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (OutputFiles().Count < 1 && DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            await Task.Delay(20);
+        }
+
+        if (process.HasExited)
+        {
+            Assert.Fail("the run finished before the signal: " + await stderr);
+        }
+
+        Assert.True(Kill(process.Id, signal == "TERM" ? 15 : 2) == 0, $"kill({process.Id}) failed: errno {Marshal.GetLastPInvokeError()}");
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        var (output, errors) = (await stdout, await stderr);
+
+        Assert.True(process.ExitCode == exitCode, $"exit {process.ExitCode}\n{errors}");
+        Assert.DoesNotContain("Unhandled exception", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", errors, StringComparison.Ordinal);
+        var summary = LatestSummary(Output);
+        Assert.Equal("cancelled", summary.GetProperty("state").GetString());
+        var counts = summary.GetProperty("counts");
+        var printed = PrintedCounts().Match(output);
+        Assert.True(printed.Success, output);
+        Assert.Equal(counts.GetProperty("ok").GetInt32(), int.Parse(printed.Groups["ok"].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(counts.GetProperty("faces").GetInt32(), int.Parse(printed.Groups["faces"].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(counts.GetProperty("failed").GetInt32(), int.Parse(printed.Groups["failed"].Value, System.Globalization.CultureInfo.InvariantCulture));
+
+        // Every output on disk is counted: the images in flight at the stop finished and were recorded.
+        Assert.Equal(counts.GetProperty("ok").GetInt32(), OutputFiles().Count);
+        Assert.Equal(OutputFiles().Count, Outcomes(Output).Count(o => o.GetProperty("status").GetString() == "ok"));
+        Assert.InRange(OutputFiles().Count, 1, 11);
+    }
+
+    [Fact]
+    public async Task A_full_disk_at_start_is_one_line_without_a_stack_trace()
+    {
+        // Item 14: the output on a file system with no room left (a 512 KB tmpfs, filled), mounted in a private mount
+        // namespace by unshare(1), as an unprivileged user may.
+        BuildInput(count: 1);
+        var script = Path.Combine(work.FullName, "full.sh");
+        var mount = Path.Combine(work.FullName, "full");
+        var args = string.Join(' ', Arguments("--output", Path.Combine(mount, "out")).Select(a => $"'{a}'"));
+        await File.WriteAllTextAsync(script, $"""
+            mkdir -p '{mount}' && mount -t tmpfs -o size=512k tmpfs '{mount}' || exit 99
+            dd if=/dev/zero of='{mount}/filler' bs=1k count=1024 2>/dev/null
+            exec dotnet '{Path.Combine(AppContext.BaseDirectory, "faceswap.dll")}' {args}
+            """);
+        var start = new ProcessStartInfo("unshare", ["--user", "--map-root-user", "--mount", "bash", script]) { RedirectStandardOutput = true, RedirectStandardError = true };
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        var errors = await stderr;
+
+        Assert.True(process.ExitCode != 99, "this machine does not allow a private tmpfs (unshare --user --mount): " + errors);
+        Assert.Equal(ExitCodes.DiskFull, process.ExitCode);
+        var line = Assert.Single(Lines(errors));
+        Assert.StartsWith("error: no space left on the disk", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>kill(2): sends a signal to the process, as `kill` in a shell does.</summary>
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    [GeneratedRegex(@"cancelled: \d+ images, (?<ok>\d+) swapped \((?<faces>\d+) faces\), \d+ without a face, (?<failed>\d+) failed")]
+    private static partial Regex PrintedCounts();
 
     private Task<CliProcess.Result> RunAsync(params string[] extra) => CliProcess.RunAsync(Arguments(extra));
 

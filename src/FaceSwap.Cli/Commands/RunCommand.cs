@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text.Json;
 using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
@@ -53,6 +54,12 @@ public static class RunCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(() => RunAsync(parse, ct)));
         return command;
     }
+
+    /// <summary>
+    /// How long a stopped run (Ctrl+C, SIGTERM) waits for the images already in flight to finish and be recorded, so the
+    /// counts it prints, summary.json and the outputs on disk agree.
+    /// </summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>The consent reference of a `faceswap run` job: the local user vouches for the consent, as the audit of a served host would record a key.</summary>
     public const string LocalRunConsent = "local run";
@@ -168,11 +175,9 @@ public static class RunCommand
         {
             status = await ProgressDisplay.FollowAsync(job, status, cancellationToken);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            status = await job.CancelAsync();
-            Console.Error.WriteLine($"cancelled after {status.Counters.Finished} images; run the same command again to finish the rest");
-            return ExitCodes.Cancelled;
+            return await StopAsync(job, store, spec, jobId, watch, local);
         }
 
         if (status.State == JobState.Failed)
@@ -203,6 +208,52 @@ public static class RunCommand
         await SourceReport.PrintAsync(store, spec, jobId, status, cancellationToken);
         Console.Write(StageTable.Format(await StageTable.ReadAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken)));
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Ctrl+C or SIGTERM: the job stops dispatching, the images already in flight finish and are recorded, and the
+    /// counts printed are summary.json's, so what the user reads is what the job recorded. The process exits 130 (Ctrl+C)
+    /// or 143 (SIGTERM) without a stack trace.
+    /// </summary>
+    private static async Task<int> StopAsync(IBatchGrain job, IBlobStore store, JobSpec spec, string jobId, Stopwatch watch, bool local)
+    {
+        var status = await job.CancelAsync();
+        if (status.InFlight > 0)
+        {
+            Console.Error.WriteLine($"{Termination.Name}: stopping; {status.InFlight} images in flight finish and are recorded first (at most {StopTimeout.TotalSeconds:0} s)");
+        }
+
+        var deadline = DateTime.UtcNow + StopTimeout;
+        while ((status.InFlight > 0 || !status.IsTerminal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None);
+            status = await job.GetStatusAsync();
+        }
+
+        var recorded = await SummaryCountsAsync(store, spec, jobId) ?? status.Counters;
+        PrintSummary(status with { Counters = recorded }, watch.Elapsed, local, spec.Output, jobId);
+        if (status.InFlight > 0)
+        {
+            Console.Error.WriteLine($"warning: {status.InFlight} images still in flight after {StopTimeout.TotalSeconds:0} s are not in these counts");
+        }
+
+        Console.Error.WriteLine($"stopped by {Termination.Name}; run the same command again to finish the rest (outputs already written are skipped)");
+        return Termination.ExitCode;
+    }
+
+    /// <summary>The counts in the job's summary.json, or null when it cannot be read.</summary>
+    private static async Task<JobCounters?> SummaryCountsAsync(IBlobStore store, JobSpec spec, string jobId)
+    {
+        try
+        {
+            var json = await store.ReadAllBytesAsync(JobFiles.Summary(spec, jobId), 16 * 1024 * 1024, CancellationToken.None);
+            using var summary = JsonDocument.Parse(json);
+            return summary.RootElement.GetProperty("counts").Deserialize<JobCounters>(FaceSwapJson.Options);
+        }
+        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException)
+        {
+            return null;
+        }
     }
 
     private static void PrintSummary(JobStatus status, TimeSpan elapsed, bool local, string output, string jobId)

@@ -88,3 +88,31 @@ public sealed class BlobReadTimeoutException : IOException
     /// <summary>The timeout that passed.</summary>
     public TimeSpan Timeout { get; }
 }
+
+/// <summary>Error codes of storage failures that callers act on.</summary>
+public static class StorageErrors
+{
+    /// <summary>
+    /// The <see cref="Exception.HResult"/> of an <see cref="IOException"/> for a full disk: ENOSPC, as .NET sets it on
+    /// Unix for a write that fails so. A failed preallocation says "disk full" only in its message, so the local store's
+    /// writes set this code themselves when the disk has no room left.
+    /// </summary>
+    public const int DiskFullHResult = 28;
+
+    /// <summary>ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL as HRESULTs (Windows).</summary>
+    private static readonly int[] WindowsDiskFull = [unchecked((int)0x80070070), unchecked((int)0x80070027)];
+
+    /// <summary>The exception, or one inside it, that says the disk is full; null when none does.</summary>
+    public static IOException? DiskFull(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is IOException io && (io.HResult == DiskFullHResult || WindowsDiskFull.Contains(io.HResult)))
+            {
+                return io;
+            }
+        }
+
+        return null;
+    }
+}

@@ -72,10 +72,28 @@ internal static class FileSystemHelpers
 
             File.Move(temp, path, overwrite: true);
         }
+        catch (IOException e) when (IsDiskFull(directory, content.Length))
+        {
+            TryDelete(temp);
+            throw new IOException($"no space left on the disk of '{directory}' to write {content.Length} bytes", e) { HResult = StorageErrors.DiskFullHResult };
+        }
         catch
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>Whether the file system holding <paramref name="directory"/> has no room for <paramref name="bytes"/> more.</summary>
+    private static bool IsDiskFull(string directory, long bytes)
+    {
+        try
+        {
+            return new DriveInfo(directory).AvailableFreeSpace < bytes + 4096;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
