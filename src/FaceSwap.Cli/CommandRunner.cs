@@ -25,7 +25,7 @@ public static class CommandRunner
         }
         catch (OperationCanceledException)
         {
-            return Fail("cancelled", ExitCodes.Cancelled);
+            return Fail(Termination.ByTerm ? "stopped by SIGTERM" : "cancelled", Termination.ExitCode);
         }
         catch (TypeInitializationException e) when (!Debug && e.TypeName.StartsWith("OpenCvSharp", StringComparison.Ordinal))
         {
@@ -33,11 +33,19 @@ public static class CommandRunner
             return Fail("OpenCvSharp's native library could not be loaded (on Debian/Ubuntu it needs libgtk-3-0: " +
                 "run scripts/setup.sh, or apt-get install libgtk-3-0; set FACESWAP_DEBUG=1 for details)", ExitCodes.Failure);
         }
+        catch (Exception e) when (!Debug && FaceSwap.Storage.StorageErrors.DiskFull(e) is { } full)
+        {
+            return Fail($"{FirstLine(full.Message)} (disk full: free some space, or choose another --output)", ExitCodes.DiskFull);
+        }
         catch (Exception e) when (!Debug)
         {
-            return Fail($"{e.Message} ({e.GetType().Name}; set FACESWAP_DEBUG=1 for details)", ExitCodes.Failure);
+            // Some runtime exceptions (Orleans' storage errors) carry their inner exception's stack trace in their
+            // message: the user gets its first line only.
+            return Fail($"{FirstLine(e.Message)} ({e.GetType().Name}; set FACESWAP_DEBUG=1 for details)", ExitCodes.Failure);
         }
     }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     private static int Fail(string message, int code)
     {

@@ -44,6 +44,59 @@ public static class CommonOptions
         DefaultValueFactory = _ => 0,
     };
 
+    /// <summary>
+    /// Refuses a value outside [<paramref name="min"/>, <paramref name="max"/>] when the command line is parsed: one line
+    /// naming the option, and the usage exit code, before anything starts (a value the platform would take as given,
+    /// like --concurrency 100000, runs it out of memory).
+    /// </summary>
+    public static Option<int> Within(this Option<int> option, int min, int max)
+    {
+        option.Validators.Add(result =>
+        {
+            // No token: the default. A token that is not a number: the parser reports it itself, in one line too.
+            if (result.Tokens.Count == 0 || !int.TryParse(result.Tokens[^1].Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            {
+                return;
+            }
+
+            if (value < min || value > max)
+            {
+                result.AddError($"{option.Name} must be {min} to {max}, not {value}");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Refuses a value under <paramref name="min"/> when the command line is parsed (see <see cref="Within(Option{int}, int, int)"/>).</summary>
+    public static Option<long> AtLeast(this Option<long> option, long min)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0
+                && long.TryParse(result.Tokens[^1].Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value)
+                && value < min)
+            {
+                result.AddError($"{option.Name} must be {min} or more, not {value}");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>--batch-size N: images per inference call, 1 to <see cref="FaceSwap.Abstractions.Jobs.JobOptions.MaxBatchSize"/>.</summary>
+    public static Option<int> BatchSize(string description, int defaultValue) =>
+        new Option<int>("--batch-size") { Description = $"{description} (1-{FaceSwap.Abstractions.Jobs.JobOptions.MaxBatchSize})", DefaultValueFactory = _ => defaultValue }
+            .Within(1, FaceSwap.Abstractions.Jobs.JobOptions.MaxBatchSize);
+
+    /// <summary>--prefetch N: images listed ahead and in flight, 1 to <see cref="FaceSwap.Abstractions.Jobs.JobOptions.MaxPrefetch"/>.</summary>
+    public static Option<int> Prefetch(int defaultValue) =>
+        new Option<int>("--prefetch") { Description = $"Images listed ahead and in flight at most (1-{FaceSwap.Abstractions.Jobs.JobOptions.MaxPrefetch})", DefaultValueFactory = _ => defaultValue }
+            .Within(1, FaceSwap.Abstractions.Jobs.JobOptions.MaxPrefetch);
+
+    /// <summary>--concurrency N: engine pipelines, 0 (one per core) to <see cref="FaceSwap.Grains.Hosting.FaceSwapSiloOptions.MaxConcurrency"/>.</summary>
+    public static Option<int> Concurrency(string description = "Engine pipelines") =>
+        new Option<int>("--concurrency") { Description = $"{description} (0: one per core; at most {FaceSwap.Grains.Hosting.FaceSwapSiloOptions.MaxConcurrency})", DefaultValueFactory = _ => 0 }
+            .Within(0, FaceSwap.Grains.Hosting.FaceSwapSiloOptions.MaxConcurrency);
+
     /// <summary>Checks the face-selection options together; the message names the option at fault.</summary>
     public static void CheckSelection(string faces, string[] references, float distance, int minFace)
     {
@@ -69,11 +122,11 @@ public static class CommonOptions
     }
 
     /// <summary>--max-pixels N.</summary>
-    public static Option<long> MaxPixels() => new("--max-pixels")
+    public static Option<long> MaxPixels() => new Option<long>("--max-pixels")
     {
         Description = "Refuse images with more pixels than this",
         DefaultValueFactory = _ => ImageCodec.DefaultMaxPixels,
-    };
+    }.AtLeast(1);
 
     /// <summary>Parses a --faces value.</summary>
     public static FaceSelection ParseFaces(string value) => value.ToLowerInvariant() switch

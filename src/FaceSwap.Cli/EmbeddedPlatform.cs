@@ -17,12 +17,25 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>Starts a silo with role "both".</summary>
+    /// <remarks>
+    /// The silo does not listen to Ctrl+C or SIGTERM itself (no console lifetime): the command does, stops its job, waits
+    /// for the images in flight to be recorded and only then stops the silo. Once the command is cancelled the runtime's
+    /// own errors about stopping are not shown; what is logged is one line per entry, without stack traces.
+    /// </remarks>
     public static async Task<EmbeddedPlatform> StartAsync(FaceSwapSiloOptions options, string stateDirectory, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.AddFilter((category, level) => level >= (category?.StartsWith("FaceSwap", StringComparison.Ordinal) == true ? LogLevel.Warning : LogLevel.Error));
+        builder.Logging.AddConsole(o => o.FormatterName = OneLineConsoleFormatter.FormatterName)
+            .AddConsoleFormatter<OneLineConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+        builder.Logging.AddFilter((category, level) => category switch
+        {
+            // A grain-state write that fails is thrown to the command, which reports it in one line of its own.
+            "FaceSwap.Storage.LocalFileGrainStorage" => level >= LogLevel.Critical,
+            _ when category?.StartsWith("FaceSwap", StringComparison.Ordinal) == true => level >= LogLevel.Warning,
+            _ => level >= LogLevel.Error && !cancellationToken.IsCancellationRequested,
+        });
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // No gateway: the CLI calls the grains in process, and no other process needs a way in.
         builder.UseOrleans(silo => silo.UseFaceSwapEmbedded(stateDirectory, FaceSwapHost.FreePort(), gatewayPort: 0).AddFaceSwap(options));
@@ -46,4 +59,14 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
 
         host.Dispose();
     }
+}
+
+/// <summary>A host lifetime that leaves signals to the command: the host starts and stops only when the command says so.</summary>
+internal sealed class CommandLifetime : IHostLifetime
+{
+    /// <inheritdoc />
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -13,14 +13,23 @@ public static class ExitCodes
     public const int NotFound = 2;
     /// <summary>The server refused the API key: none given or unknown (401), or its role is too low (403).</summary>
     public const int Auth = 3;
-    /// <summary>The server refused the request's values (400); the message names each bad field.</summary>
+    /// <summary>
+    /// A usage error: the command line's values (an unknown option, a value out of range) or, for remote commands, the
+    /// server refused the request's values (400). The message names each bad option or field.
+    /// </summary>
     public const int Usage = 4;
     /// <summary>The server could not be reached (connection refused, name not found, no answer in time).</summary>
     public const int Unreachable = 5;
     /// <summary>`verify`: a file carries neither the metadata mark nor the watermark.</summary>
     public const int Unmarked = 6;
-    /// <summary>The job was cancelled (Ctrl+C).</summary>
+    /// <summary>The disk is full: the job's state or outputs could not be written.</summary>
+    public const int DiskFull = 7;
+
+    /// <summary>The job was cancelled (Ctrl+C, SIGINT).</summary>
     public const int Cancelled = 130;
+
+    /// <summary>The job was stopped by SIGTERM (128 + 15, as shells report it): stopped cleanly, its summary written.</summary>
+    public const int Terminated = 143;
 
     /// <summary>The exit code for an engine failure.</summary>
     public static int For(FaceSwapErrorKind kind) => kind switch

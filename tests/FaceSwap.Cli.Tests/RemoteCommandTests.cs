@@ -147,7 +147,8 @@ public sealed class RemoteCommandTests(LocalServerFixture server) : IClassFixtur
         var readerSubmits = await RunAsync(["submit", "--source", source, "--input", input, "--output", output], ApiHost.ReadKey);
         var noKey = await RunAsync(["jobs"], key: null);
         var missing = await RunAsync(["status", "no-such-job"], ApiHost.ReadKey);
-        var badRequest = await RunAsync(["submit", "--source", "inbox/nowhere/face.jpg", "--input", input, "--output", output, "--batch-size", "0"], ApiHost.SubmitKey);
+        var badRequest = await RunAsync(["submit", "--source", "inbox/nowhere/face.jpg", "--input", input, "--output", output], ApiHost.SubmitKey);
+        var badOption = await RunAsync(["submit", "--source", "inbox/nowhere/face.jpg", "--input", input, "--output", output, "--batch-size", "0"], ApiHost.SubmitKey);
 
         Assert.Equal(ExitCodes.Auth, badKey.ExitCode);
         Assert.Contains("(401)", badKey.StdErr);
@@ -160,8 +161,12 @@ public sealed class RemoteCommandTests(LocalServerFixture server) : IClassFixtur
         Assert.Contains("No such job (404): there is no job 'no-such-job'", missing.StdErr);
         Assert.Equal(ExitCodes.Usage, badRequest.ExitCode);
         Assert.Contains("(400)", badRequest.StdErr);
-        Assert.Contains("options.batchSize: must be between 1 and 64", badRequest.StdErr);
-        foreach (var run in new[] { badKey, readerSubmits, noKey, missing, badRequest })
+        Assert.Contains("source: no image at inbox/nowhere/face.jpg", badRequest.StdErr);
+
+        // A value out of range never reaches the server: one line naming the option, the usage exit code.
+        Assert.Equal(ExitCodes.Usage, badOption.ExitCode);
+        Assert.Equal("error: --batch-size must be 1 to 64, not 0", badOption.StdErr.Trim());
+        foreach (var run in new[] { badKey, readerSubmits, noKey, missing, badRequest, badOption })
         {
             var line = Assert.Single(run.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.StartsWith("error: ", line);

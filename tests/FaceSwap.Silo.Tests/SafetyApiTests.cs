@@ -111,7 +111,7 @@ public sealed class SafetyApiTests(SafetyHostFixture fixture, ITestOutputHelper 
         var cancelled = await WaitAsync(cancelId);
         var events = AuditLines().Where(l => (string?)l["jobId"] == cancelId).Select(l => (string?)l["event"]).ToList();
         Assert.Equal("submitted", events[0]);
-        Assert.Equal(cancelled.State == JobState.Cancelled ? "cancelled" : "completed", events[^1]);
+        Assert.Contains(events[^1], cancelled.State == JobState.Cancelled ? new[] { "cancelled", "cancel_finished" } : ["completed"]);
     }
 
     [Fact]
@@ -227,6 +227,8 @@ public sealed class SafetyApiTests(SafetyHostFixture fixture, ITestOutputHelper 
     [InlineData("""{ "source": "../../../etc/face.jpg", "consentReference": "c" }""", "source")]
     [InlineData("""{ "source": "./face.jpg", "output": "/srv/elsewhere/", "consentReference": "c" }""", "output")]
     [InlineData("""{ "source": "https://attacker.example/face.jpg", "consentReference": "c" }""", "source")]
+    [InlineData("""{ "source": "./face.jpg", "output": "state/audit/", "consentReference": "c" }""", "output")]
+    [InlineData("""{ "source": "./face.jpg", "output": "inbox/", "consentReference": "c" }""", "output")]
     public async Task Blob_drop_manifests_without_consent_or_with_escaping_paths_or_options_the_host_does_not_allow_are_rejected(string manifest, string field)
     {
         var folder = $"inbox/drop-{Guid.NewGuid():N}/";
@@ -303,6 +305,218 @@ public sealed class SafetyApiTests(SafetyHostFixture fixture, ITestOutputHelper 
         }, photos);
     }
 
+    [Fact]
+    public async Task An_output_on_the_input_or_in_the_state_area_is_refused_with_400_and_its_code_and_no_original_changes()
+    {
+        // Issue 23, item 3: the input's parent, a folder inside it, a symbolic link to it, the audit log's container.
+        var id = Guid.NewGuid().ToString("N")[..8];
+        await Host.PutBytesAsync($"faces/{id}/face.jpg", TestPhotos.Small(3));
+        await Host.PutBytesAsync($"inbox/{id}/photos/a.jpg", TestPhotos.Small(1));
+        var original = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Local($"inbox/{id}/photos/a.jpg"))));
+        Directory.CreateDirectory(Local("outbox"));
+        Directory.CreateSymbolicLink(Local($"outbox/link-{id}"), Local($"inbox/{id}/photos"));
+        var request = new SubmitJobRequest { Source = $"faces/{id}/face.jpg", Input = $"inbox/{id}/photos/", Output = "", ConsentReference = "c" };
+        using var http = Host.CreateClient(ApiHost.SubmitKey);
+
+        foreach (var (output, code) in new[]
+        {
+            ($"inbox/{id}/", JobRefusalCodes.OutputOverlapsInput),
+            ($"inbox/{id}/photos/swapped/", JobRefusalCodes.OutputOverlapsInput),
+            ($"outbox/link-{id}/", JobRefusalCodes.OutputOverlapsInput),
+            ("state/audit/", JobRefusalCodes.OutputInStateArea),
+            ($"state/{id}/", JobRefusalCodes.OutputInStateArea),
+        })
+        {
+            using var response = await http.PostAsJsonAsync("api/jobs", request with { Output = output }, FaceSwapJson.Options);
+            var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{output}: {response.StatusCode} {problem}");
+            Assert.Contains("output", problem["errors"]!.AsObject().Select(e => e.Key));
+            Assert.Equal(code, (string?)problem["codes"]!["output"]);
+        }
+
+        // The grain refuses it too, for a caller that skips the API (a cluster client, faceswap run).
+        var spec = new JobSpec { Source = request.Source!, Input = request.Input!, Output = $"outbox/link-{id}/", SubmittedBy = "x", ConsentReference = "c" };
+        var refused = await Assert.ThrowsAsync<JobRefusedException>(() =>
+            Host.Services.GetRequiredService<IGrainFactory>().GetGrain<IBatchGrain>("placement-" + id).StartAsync(spec));
+        Assert.Equal(JobRefusalCodes.OutputOverlapsInput, refused.Code);
+
+        Assert.Equal(original, Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Local($"inbox/{id}/photos/a.jpg")))));
+        Assert.Equal([Local($"inbox/{id}/photos/a.jpg")], Directory.GetFiles(Local($"inbox/{id}"), "*", SearchOption.AllDirectories)
+            .Where(f => !f.Contains(FaceSwap.Storage.LocalBlobStore.MetadataFolderName, StringComparison.Ordinal)));
+        Assert.All(Directory.Exists(Local("state/audit")) ? Directory.GetFiles(Local("state/audit")) : [], f => Assert.EndsWith(".jsonl", f, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_file_faceswap_did_not_write_is_kept_and_listed_as_not_ours_unless_the_job_says_overwrite()
+    {
+        // Issue 23, item 3: the output folder already holds someone's photo under an input's name.
+        var id = Guid.NewGuid().ToString("N")[..8];
+        await Host.PutBytesAsync($"faces/{id}/face.jpg", TestPhotos.Small(3));
+        await Host.PutBytesAsync($"inbox/{id}/a.jpg", TestPhotos.Small(1));
+        await Host.PutBytesAsync($"inbox/{id}/b.jpg", TestPhotos.Small(2));
+        Directory.CreateDirectory(Local($"outbox/{id}"));
+        await File.WriteAllBytesAsync(Local($"outbox/{id}/a.jpg"), TestPhotos.Small(4));
+        var theirs = Convert.ToHexStringLower(SHA256.HashData(TestPhotos.Small(4)));
+        using var http = Host.CreateClient(ApiHost.SubmitKey);
+        var request = new SubmitJobRequest { Source = $"faces/{id}/face.jpg", Input = $"inbox/{id}/", Output = $"outbox/{id}/", ConsentReference = "c", JobId = "keep-" + id };
+
+        using (var accepted = await http.PostAsJsonAsync("api/jobs", request, FaceSwapJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        var kept = await WaitAsync(request.JobId!);
+        Assert.Equal(theirs, Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Local($"outbox/{id}/a.jpg")))));
+        var outcomes = await Outcomes(kept);
+        Assert.Equal((ImageStatus.Skipped, "not_ours"), (outcomes["a.jpg"].Status, outcomes["a.jpg"].ErrorClass));
+        Assert.Equal(ImageStatus.Ok, outcomes["b.jpg"].Status);
+
+        using (var accepted = await http.PostAsJsonAsync("api/jobs", request with { JobId = "overwrite-" + id, Options = new JobOptions { Overwrite = true } }, FaceSwapJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        var replaced = await Outcomes(await WaitAsync("overwrite-" + id));
+        Assert.Equal(ImageStatus.Ok, replaced["a.jpg"].Status);
+        Assert.True(XmpMarker.Read(await File.ReadAllBytesAsync(Local($"outbox/{id}/a.jpg"))).Found);
+        Assert.Equal(ImageStatus.Skipped, replaced["b.jpg"].Status); // FaceSwap's own output of the same spec
+        Assert.Null(replaced["b.jpg"].ErrorClass);
+    }
+
+    [Fact]
+    public async Task Every_image_that_finishes_after_a_cancel_is_in_the_summary_and_the_audit_log()
+    {
+        // Issue 23, item 6: cancel with a wide window; the images in flight still finish and write their outputs, and
+        // before, the summary and audit log counted only what had finished at the cancel.
+        var id = Guid.NewGuid().ToString("N")[..8];
+        await Host.PutBytesAsync($"faces/{id}/face.jpg", TestPhotos.Small(3));
+        for (var i = 0; i < 16; i++)
+        {
+            await Host.PutBytesAsync($"inbox/{id}/p{i:D2}.jpg", Distinct(i));
+        }
+
+        using var http = Host.CreateClient(ApiHost.SubmitKey);
+        var request = new SubmitJobRequest
+        {
+            Source = $"faces/{id}/face.jpg", Input = $"inbox/{id}/", Output = $"outbox/{id}/", ConsentReference = "c", JobId = "cancel-drain-" + id,
+            Options = new JobOptions { Prefetch = 64, BatchSize = 4 },
+        };
+        using (var accepted = await http.PostAsJsonAsync("api/jobs", request, FaceSwapJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (OutputsOnDisk(id) == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        using (var cancel = await http.PostAsync($"api/jobs/{request.JobId}/cancel", null))
+        {
+            var atCancel = (await cancel.Content.ReadFromJsonAsync<JobStatus>(FaceSwapJson.Options))!;
+            Assert.Equal(JobState.Cancelled, atCancel.State);
+            Assert.True(atCancel.InFlight > 0, "nothing was in flight at the cancel: the job was too quick to show anything");
+        }
+
+        var final = await WaitAsync(request.JobId!);
+        var onDisk = OutputsOnDisk(id);
+        var summary = JsonNode.Parse(await File.ReadAllTextAsync(Local(JobFiles.Summary(final.Spec!, final.JobId))))!;
+        var audit = AuditLines().Where(l => (string?)l["jobId"] == request.JobId).ToList();
+
+        Assert.Equal(0, final.InFlight);
+        Assert.InRange(onDisk, 1, 16);
+        Assert.Equal(onDisk, final.Counters.Ok);
+        Assert.Equal(onDisk, (int?)summary["counts"]!["ok"]);
+        Assert.Equal(["submitted", "cancelled", "cancel_finished"], audit.Select(l => (string?)l["event"]));
+        Assert.Equal(onDisk, (int?)audit[^1]["counts"]!["ok"]);
+        Assert.True((int?)audit[1]["inFlight"] > 0);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_gets_413_not_500()
+    {
+        // Issue 23, item 12: a 50 MB body.
+        using var http = Host.CreateClient(ApiHost.SubmitKey);
+
+        // Expect: 100-continue lets the server answer before the body is sent (without it the client sees the
+        // connection close while it is still sending, whatever the answer).
+        http.DefaultRequestHeaders.ExpectContinue = true;
+        var body = new byte[50 * 1024 * 1024];
+        body.AsSpan().Fill((byte)' ');
+        body[0] = (byte)'{';
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var response = await http.PostAsync("api/jobs", content);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Paths_the_store_refuses_get_400_naming_the_field_and_a_255_byte_name_is_swapped()
+    {
+        // Issue 23, item 12: a source that is a symbolic link leading outside the storage root, a 300-character path
+        // segment (both were 500), and a photo whose name is 255 bytes (was storage_error: the temporary name).
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var outside = Path.Combine(Path.GetTempPath(), $"faceswap-outside-face-{id}.jpg");
+        await File.WriteAllBytesAsync(outside, TestPhotos.Small(3));
+        await Host.PutBytesAsync($"faces/{id}/face.jpg", TestPhotos.Small(3));
+        File.CreateSymbolicLink(Local($"faces/{id}/elsewhere.jpg"), outside);
+        var name = new string('n', 251) + ".jpg";
+        await Host.PutBytesAsync($"inbox/{id}/{name}", TestPhotos.Small(1));
+        var longSegment = new string('x', 300);
+        var request = new SubmitJobRequest { Source = $"faces/{id}/face.jpg", Input = $"inbox/{id}/", Output = $"outbox/{id}/", ConsentReference = "c", JobId = "long-name-" + id };
+        using var http = Host.CreateClient(ApiHost.SubmitKey);
+
+        try
+        {
+            foreach (var (bad, field) in new[]
+            {
+                (request with { Source = $"faces/{id}/elsewhere.jpg" }, "source"),
+                (request with { Source = $"faces/{longSegment}/face.jpg" }, "source"),
+                (request with { Input = $"inbox/{longSegment}/" }, "input"),
+                (request with { Output = $"outbox/{longSegment}/" }, "output"),
+            })
+            {
+                using var response = await http.PostAsJsonAsync("api/jobs", bad, FaceSwapJson.Options);
+                var problem = await response.Content.ReadAsStringAsync();
+                Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{field}: {response.StatusCode} {problem}");
+                Assert.Contains(field, JsonNode.Parse(problem)!["errors"]!.AsObject().Select(e => e.Key));
+            }
+        }
+        finally
+        {
+            File.Delete(outside);
+        }
+
+        using (var accepted = await http.PostAsJsonAsync("api/jobs", request, FaceSwapJson.Options))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        var outcome = (await Outcomes(await WaitAsync(request.JobId!)))[name];
+        Assert.True(outcome.Status == ImageStatus.Ok, $"{outcome.Status} {outcome.ErrorClass} {outcome.Message}");
+        Assert.True(File.Exists(Local($"outbox/{id}/{name}")));
+    }
+
+    /// <summary>Demo photo <c>i % 4 + 1</c> with a mark of its own in a corner: same faces, a content no other photo has.</summary>
+    private static byte[] Distinct(int i)
+    {
+        using var image = ImageCodec.Decode(TestPhotos.Small(i % 4 + 1));
+        OpenCvSharp.Cv2.Rectangle(image, new OpenCvSharp.Rect(0, 0, 6, 6), new OpenCvSharp.Scalar(i * 15 % 256, i * 40 % 256, i * 90 % 256), -1);
+        return ImageCodec.Encode(image, ImageFormat.Jpeg, 90);
+    }
+
+    private int OutputsOnDisk(string id) => Directory.Exists(Local($"outbox/{id}"))
+        ? Directory.GetFiles(Local($"outbox/{id}"), "*.jpg", SearchOption.AllDirectories).Count(f => !f.Contains("/_faceswap/", StringComparison.Ordinal))
+        : 0;
+
+    private async Task<Dictionary<string, ImageOutcome>> Outcomes(JobStatus status) =>
+        (await File.ReadAllLinesAsync(Local(JobFiles.Outcomes(status.Spec!, status.JobId))))
+            .Select(l => JobOutcomes.Parse(Encoding.UTF8.GetBytes(l))).OfType<ImageOutcome>()
+            .GroupBy(o => o.Path).ToDictionary(g => g.Key, g => g.Last());
+
     private string Local(string path) => Path.Combine(fixture.Root, path);
 
     private List<JsonNode> AuditLines() =>
@@ -316,7 +530,9 @@ public sealed class SafetyApiTests(SafetyHostFixture fixture, ITestOutputHelper 
         while (true)
         {
             var status = await grain.GetStatusAsync();
-            if (status.IsTerminal || DateTime.UtcNow > deadline)
+
+            // A cancelled job is final once the images that were in flight at the cancel are recorded (inFlight 0).
+            if ((status.IsTerminal && status.InFlight == 0) || DateTime.UtcNow > deadline)
             {
                 return status;
             }

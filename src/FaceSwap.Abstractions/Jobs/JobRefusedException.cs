@@ -17,6 +17,15 @@ public static class JobRefusalCodes
 
     /// <summary>The spec's <c>options.maxPixels</c> is above the host's limit (or below 1).</summary>
     public const string MaxPixelsOutOfRange = "max_pixels_out_of_range";
+
+    /// <summary>
+    /// The spec's output folder overlaps its input: the same folder, a folder inside it, a folder holding it, or a
+    /// symbolic link to one of those (links resolved). Outputs would land on the originals.
+    /// </summary>
+    public const string OutputOverlapsInput = "output_overlaps_input";
+
+    /// <summary>The spec's output lies in the host's state area (the container of the audit log and job state).</summary>
+    public const string OutputInStateArea = "output_in_state_area";
 }
 
 /// <summary>
@@ -42,6 +51,6 @@ public sealed class JobRefusedException : Exception
     /// <summary>One of <see cref="JobRefusalCodes"/>.</summary>
     [Id(0)] public string Code { get; private set; } = "";
 
-    /// <summary>The field at fault, as the REST API names it (submittedBy, consentReference, options.watermark, options.maxPixels).</summary>
+    /// <summary>The field at fault, as the REST API names it (submittedBy, consentReference, options.watermark, options.maxPixels, output).</summary>
     [Id(1)] public string Field { get; private set; } = "";
 }

@@ -71,11 +71,24 @@ public sealed record JobOptions
     /// <summary>The 68-point landmarker: default (embedded) or 2dfan4 (falls back to the default where not confident).</summary>
     [Id(25)] public string Landmarker { get; init; } = "default";
 
+    /// <summary>
+    /// Replace existing output files that FaceSwap did not write (files without FaceSwap's metadata: someone's own
+    /// photos, or outputs edited since). Off by default: such a file is left as it is and its image is recorded as
+    /// skipped with the code <c>not_ours</c>.
+    /// </summary>
+    [Id(40)] public bool Overwrite { get; init; }
+
     /// <summary>The default <see cref="MaxPixels"/>: 64 megapixels (a host with a lower limit uses its own).</summary>
     public const long DefaultMaxPixels = 64L * 1000 * 1000;
 
     /// <summary>The default <see cref="ReferenceDistance"/>.</summary>
     public const float DefaultReferenceDistance = 0.3f;
+
+    /// <summary>The largest <see cref="BatchSize"/>.</summary>
+    public const int MaxBatchSize = 64;
+
+    /// <summary>The largest <see cref="Prefetch"/>.</summary>
+    public const int MaxPrefetch = 1024;
 
     /// <summary>The most references a job may name.</summary>
     public const int MaxReferences = 16;

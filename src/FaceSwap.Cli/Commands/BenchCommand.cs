@@ -20,8 +20,8 @@ namespace FaceSwap.Cli.Commands;
 public static class BenchCommand
 {
     private static readonly Option<int> Count = new("--count") { Description = "Photos in the workload (copies of the demo photos in nested folders)", DefaultValueFactory = _ => 40 };
-    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Images per inference grain call (platform) and most items per model call (dynamic batching, all runs)", DefaultValueFactory = _ => 4 };
-    private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Engine pipelines (platform and ceiling; 0: one per core)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> BatchSize = CommonOptions.BatchSize("Images per inference grain call (platform) and most items per model call (dynamic batching, all runs)", 4);
+    private static readonly Option<int> Concurrency = CommonOptions.Concurrency("Engine pipelines (platform and ceiling)");
     private static readonly Option<string?> Samples = new("--samples") { Description = "Folder with the demo photos sample1.jpg..sample4.jpg (default: the repository's .cache/samples)" };
     private static readonly Option<string?> Json = new("--json") { Description = "Also write the results as JSON to this file" };
     private static readonly Option<bool> NoWatermark = new("--no-watermark") { Description = "Leave out the invisible watermark (on by default in jobs) in all three runs" };

@@ -26,16 +26,17 @@ public static class RemoteCommands
         var input = new Option<string>("--input") { Description = "Storage prefix of the images to swap, e.g. inbox/photos/", Required = true };
         var output = new Option<string>("--output") { Description = "Storage prefix of the outputs; mirrors the input's paths", Required = true };
         var faces = CommonOptions.Faces();
-        var batchSize = new Option<int>("--batch-size") { Description = "Images per inference call (1-64)", DefaultValueFactory = _ => DefaultBatchSize };
-        var prefetch = new Option<int>("--prefetch") { Description = "Images listed ahead and in flight at most (1-1024)", DefaultValueFactory = _ => DefaultPrefetch };
-        var quality = new Option<int>("--quality") { Description = "JPEG/WebP quality of the outputs (1-100)", DefaultValueFactory = _ => DefaultQuality };
+        var batchSize = CommonOptions.BatchSize("Images per inference call", DefaultBatchSize);
+        var prefetch = CommonOptions.Prefetch(DefaultPrefetch);
+        var quality = new Option<int>("--quality") { Description = "JPEG/WebP quality of the outputs (1-100)", DefaultValueFactory = _ => DefaultQuality }.Within(1, 100);
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing files at output paths that FaceSwap did not write (without it they are kept and listed as skipped: not_ours)" };
         var consent = new Option<string>("--consent") { Description = "Reference to the consent on record for the source face" };
         var jobId = new Option<string>("--job-id") { Description = "Your own job id (a-z 0-9 - _); submitting it again with the same values returns the same job" };
         var wait = new Option<bool>("--wait") { Description = "Follow the job until it ends; the exit code tells how it ended" };
         var noWatermark = new Option<bool>("--no-watermark") { Description = "Do not embed the invisible watermark (outputs are still marked AI-generated in their metadata)" };
         var command = new Command("submit", "Submit a job to a FaceSwap server; prints the job id")
         {
-            source, sourcesMode, input, output, faces, batchSize, prefetch, quality, consent, jobId, wait, noWatermark,
+            source, sourcesMode, input, output, faces, batchSize, prefetch, quality, overwrite, consent, jobId, wait, noWatermark,
         };
         remote.AddTo(command);
         command.SetAction((parse, ct) => remote.RunAsync(parse, ct, async (client, token) =>
@@ -59,6 +60,7 @@ public static class RemoteCommands
                     Prefetch = parse.GetValue(prefetch),
                     Quality = parse.GetValue(quality),
                     Watermark = !parse.GetValue(noWatermark),
+                    Overwrite = parse.GetValue(overwrite),
                 },
             };
             var status = await client.SubmitAsync(request, token);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text.Json;
 using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
@@ -9,6 +10,7 @@ using FaceSwap.Engine.Models;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.Diagnostics;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.Grains.Safety;
 using FaceSwap.Storage;
 using Spectre.Console;
 
@@ -22,9 +24,13 @@ public static class RunCommand
     private static readonly Option<string> Input = new("--input") { Description = "Input folder (local) or container/prefix (blob storage)", Required = true };
     private static readonly Option<string> Output = new("--output") { Description = "Output folder (local) or container/prefix; mirrors the input's paths", Required = true };
     private static readonly Option<string> Storage = new("--storage") { Description = "local, or a storage connection string (Azurite or Azure)", DefaultValueFactory = _ => "local" };
-    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Images per inference call", DefaultValueFactory = _ => 4 };
-    private static readonly Option<int> Prefetch = new("--prefetch") { Description = "Images listed ahead and in flight at most", DefaultValueFactory = _ => 16 };
-    private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Engine pipelines (0: one per core)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> BatchSize = CommonOptions.BatchSize("Images per inference call", 4);
+    private static readonly Option<int> Prefetch = CommonOptions.Prefetch(16);
+    private static readonly Option<int> Concurrency = CommonOptions.Concurrency();
+    private static readonly Option<bool> Overwrite = new("--overwrite")
+    {
+        Description = "Replace existing files at output paths that FaceSwap did not write (without it they are kept, and listed as skipped: not_ours)",
+    };
     private static readonly Option<bool> NoWatermark = new("--no-watermark") { Description = "Leave out the invisible watermark carrying the job id (outputs keep their XMP AI-generated mark)" };
     private static readonly Option<string> Faces = CommonOptions.Faces();
     private static readonly Option<long> MaxPixels = CommonOptions.MaxPixels();
@@ -38,7 +44,7 @@ public static class RunCommand
     {
         var command = new Command("run", "Swap the source face into every face of every image under the input; the output mirrors the input")
         {
-            Source, SourcesMode, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, References, ReferenceDistance, MinFace, MaxPixels, NoWatermark,
+            Source, SourcesMode, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, References, ReferenceDistance, MinFace, MaxPixels, NoWatermark, Overwrite,
         };
         foreach (var option in Neural.All)
         {
@@ -49,6 +55,12 @@ public static class RunCommand
         return command;
     }
 
+    /// <summary>
+    /// How long a stopped run (Ctrl+C, SIGTERM) waits for the images already in flight to finish and be recorded, so the
+    /// counts it prints, summary.json and the outputs on disk agree.
+    /// </summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>The consent reference of a `faceswap run` job: the local user vouches for the consent, as the audit of a served host would record a key.</summary>
     public const string LocalRunConsent = "local run";
 
@@ -58,11 +70,6 @@ public static class RunCommand
         var local = storage == "local";
         var input = Prefix(parse.GetValue(Input)!, local, mustExist: true, "input");
         var output = Prefix(parse.GetValue(Output)!, local, mustExist: false, "output");
-        if (input == output)
-        {
-            throw new CliException("input and output must differ: outputs would overwrite the originals");
-        }
-
         var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
         foreach (var model in models.Catalog.Models)
         {
@@ -78,12 +85,17 @@ public static class RunCommand
         }
 
         var maxPixels = parse.GetValue(MaxPixels);
-        if (maxPixels < 1)
+        var store = BlobStoreFactory.Create(storage);
+
+        // Never onto the originals, symbolic links resolved (the job's grain checks it again, for every caller).
+        if (OutputPlacement.Check(store, input, output, auditPrefix: null) is { } misplaced)
         {
-            throw new CliException("--max-pixels must be 1 or more");
+            string Shown(string prefix) => local ? "/" + prefix : prefix;
+            throw new CliException(misplaced.Code == JobRefusalCodes.OutputOverlapsInput
+                ? $"--output '{Shown(output)}' overlaps --input '{Shown(input)}' (the same folder, one inside the other, or a symbolic link to it): outputs would land on the originals ({misplaced.Code})"
+                : $"--output {misplaced.Message} ({misplaced.Code})", ExitCodes.Usage);
         }
 
-        var store = BlobStoreFactory.Create(storage);
         var faces = parse.GetValue(Faces)!;
         var referenceValues = parse.GetValue(References) ?? [];
         CommonOptions.CheckSelection(faces, referenceValues, parse.GetValue(ReferenceDistance), parse.GetValue(MinFace));
@@ -113,8 +125,9 @@ public static class RunCommand
                 References = references.Count > 0 ? references : null,
                 ReferenceDistance = parse.GetValue(ReferenceDistance),
                 MinFace = parse.GetValue(MinFace),
-                BatchSize = Math.Max(1, parse.GetValue(BatchSize)),
-                Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
+                BatchSize = parse.GetValue(BatchSize),
+                Prefetch = parse.GetValue(Prefetch),
+                Overwrite = parse.GetValue(Overwrite),
                 MaxPixels = maxPixels,
                 Watermark = !parse.GetValue(NoWatermark),
                 Swapper = selection.Swapper,
@@ -135,7 +148,7 @@ public static class RunCommand
             Storage = local ? "local" : storage,
             ModelsPath = models.Path,
             Concurrency = parse.GetValue(Concurrency),
-            Prefetch = Math.Max(1, parse.GetValue(Prefetch)),
+            Prefetch = parse.GetValue(Prefetch),
             ExecutionProvider = FaceSwap.Engine.Neural.ExecutionProviders.Name(provider),
 
             // This silo serves this one job: its limit is the job's when that is higher than the default.
@@ -147,31 +160,51 @@ public static class RunCommand
 
         await using var platform = await EmbeddedPlatform.StartAsync(options, stateDirectory, cancellationToken);
         var job = platform.Grains.GetGrain<IBatchGrain>(jobId);
-        var status = await job.StartAsync(spec);
+        JobStatus status;
+        try
+        {
+            status = await job.StartAsync(spec);
+        }
+        catch (JobRefusedException e)
+        {
+            throw new CliException($"{e.Field}: {e.Message} ({e.Code})", ExitCodes.Usage);
+        }
+
         var watch = Stopwatch.StartNew();
         try
         {
             status = await ProgressDisplay.FollowAsync(job, status, cancellationToken);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            status = await job.CancelAsync();
-            Console.Error.WriteLine($"cancelled after {status.Counters.Finished} images; run the same command again to finish the rest");
-            return ExitCodes.Cancelled;
+            return await StopAsync(job, store, spec, jobId, watch, local);
         }
 
         if (status.State == JobState.Failed)
         {
             var kind = status.Error?.Contains("profile", StringComparison.Ordinal) == true || status.Error?.Contains("occluded", StringComparison.Ordinal) == true
+                || status.Error?.Contains("laughing", StringComparison.Ordinal) == true
                 ? FaceSwapErrorKind.PoorSource : FaceSwapErrorKind.NoFace;
             throw new FaceSwapException(kind, $"job {jobId} could not run: {status.Error}");
         }
 
         PrintSummary(status, watch.Elapsed, local, output, jobId);
         await ReviewReport.PrintAsync(store, spec, jobId, JobFolder(local, output, jobId) + "summary.json", cancellationToken);
-        if (spec.Options.Faces == FaceMode.Reference || spec.Options.MinFace > 0)
+        if (status.Counters.Skipped > 0 && !spec.Options.Overwrite)
         {
-            var outcomes = await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken);
+            var notOurs = (await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken))
+                .Count(o => o.ErrorClass == FaceSwap.Grains.Inference.OutputMetadata.NotOurs);
+            if (notOurs > 0)
+            {
+                Console.Error.WriteLine($"warning: {notOurs} files at output paths were not written by FaceSwap and were kept (skipped, not_ours); --overwrite replaces them");
+            }
+        }
+
+        // Faces are left untouched by the face selection, and by the swap itself where the source cannot cover them
+        // (pose_out_of_reach, source_too_small): say how many and why.
+        var outcomes = await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken);
+        if (outcomes.Any(o => o.FacesSkipped > 0))
+        {
             var reasons = outcomes.SelectMany(o => o.SkipReasons ?? new Dictionary<string, int>()).GroupBy(kv => kv.Key).Select(g => $"{g.Sum(kv => kv.Value)} {g.Key}");
             Console.WriteLine($"faces left untouched: {outcomes.Sum(o => o.FacesSkipped)} ({string.Join(", ", reasons)})");
         }
@@ -179,6 +212,52 @@ public static class RunCommand
         await SourceReport.PrintAsync(store, spec, jobId, status, cancellationToken);
         Console.Write(StageTable.Format(await StageTable.ReadAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken)));
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Ctrl+C or SIGTERM: the job stops dispatching, the images already in flight finish and are recorded, and the
+    /// counts printed are summary.json's, so what the user reads is what the job recorded. The process exits 130 (Ctrl+C)
+    /// or 143 (SIGTERM) without a stack trace.
+    /// </summary>
+    private static async Task<int> StopAsync(IBatchGrain job, IBlobStore store, JobSpec spec, string jobId, Stopwatch watch, bool local)
+    {
+        var status = await job.CancelAsync();
+        if (status.InFlight > 0)
+        {
+            Console.Error.WriteLine($"{Termination.Name}: stopping; {status.InFlight} images in flight finish and are recorded first (at most {StopTimeout.TotalSeconds:0} s)");
+        }
+
+        var deadline = DateTime.UtcNow + StopTimeout;
+        while ((status.InFlight > 0 || !status.IsTerminal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None);
+            status = await job.GetStatusAsync();
+        }
+
+        var recorded = await SummaryCountsAsync(store, spec, jobId) ?? status.Counters;
+        PrintSummary(status with { Counters = recorded }, watch.Elapsed, local, spec.Output, jobId);
+        if (status.InFlight > 0)
+        {
+            Console.Error.WriteLine($"warning: {status.InFlight} images still in flight after {StopTimeout.TotalSeconds:0} s are not in these counts");
+        }
+
+        Console.Error.WriteLine($"stopped by {Termination.Name}; run the same command again to finish the rest (outputs already written are skipped)");
+        return Termination.ExitCode;
+    }
+
+    /// <summary>The counts in the job's summary.json, or null when it cannot be read.</summary>
+    private static async Task<JobCounters?> SummaryCountsAsync(IBlobStore store, JobSpec spec, string jobId)
+    {
+        try
+        {
+            var json = await store.ReadAllBytesAsync(JobFiles.Summary(spec, jobId), 16 * 1024 * 1024, CancellationToken.None);
+            using var summary = JsonDocument.Parse(json);
+            return summary.RootElement.GetProperty("counts").Deserialize<JobCounters>(FaceSwapJson.Options);
+        }
+        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException)
+        {
+            return null;
+        }
     }
 
     private static void PrintSummary(JobStatus status, TimeSpan elapsed, bool local, string output, string jobId)

@@ -22,7 +22,7 @@ public static class ServeCommand
     };
     private static readonly Option<string> Role = new Option<string>("--role") { Description = "What this silo runs", DefaultValueFactory = _ => SiloRoles.Both }
         .AcceptOnlyFromAmong(SiloRoles.Api, SiloRoles.Inference, SiloRoles.Both);
-    private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Engine pipelines (0: one per core)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> Concurrency = CommonOptions.Concurrency();
 
     /// <summary>Builds the command.</summary>
     public static Command Create()

@@ -139,6 +139,7 @@ public sealed partial class BatchGrain
             partitionsInFlight.Remove(page);
             inFlight -= items.Count;
             Wake();
+            _ = SettleIfDrainedAsync();
         }
     }
 

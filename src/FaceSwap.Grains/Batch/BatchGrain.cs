@@ -47,6 +47,15 @@ public sealed partial class BatchGrain(
     private bool deactivated;
     private bool publishing;
     private string[]? retryPaths;
+
+    /// <summary>The cancel's own writes (terminal state, summary, audit line), once a cancel has started them.</summary>
+    private Task? cancelRecorded;
+
+    /// <summary>Recording the outcomes of the images that were in flight at a cancel, once they have all finished.</summary>
+    private Task? settle;
+
+    /// <summary>A cancel left images in flight: they finish, and the summary and audit log get their outcomes too.</summary>
+    private bool draining;
     private long dispatchCounter = Random.Shared.Next(InferenceKeys);
     private DateTimeOffset lastPersist;
     private DateTimeOffset lastStatusWrite;
@@ -86,6 +95,9 @@ public sealed partial class BatchGrain(
         // The job policy holds for every caller, the REST API's checks or not (a cluster client on the gateway too).
         Validate(spec);
         JobPolicy.Of(options.Value).Enforce(spec);
+
+        // Never onto the originals or into the state area, symbolic links resolved: whoever calls (run, a cluster client).
+        OutputPlacement.Enforce(store, spec, options.Value.Safety.AuditPrefix);
         if (state.State.Spec is not null)
         {
             return Status();
@@ -158,12 +170,62 @@ public sealed partial class BatchGrain(
     {
         if (!Snapshot().IsTerminal)
         {
-            await PersistEndAsync(JobState.Cancelled);
-            await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Cancelled, Status().Counters);
-            Wake();
+            // Nothing new is dispatched; images already in flight on inference silos still finish (their outputs are
+            // written), so they are recorded too: the job stays "cancelled" with inFlight above 0 until the last of
+            // them is in the outcomes, the counters, the summary and the audit log.
+            draining = inFlight > 0;
+            if (!draining)
+            {
+                FoldAllPages();
+            }
+
+            cancelRecorded = RecordCancelAsync();
+            await cancelRecorded;
+            await SettleIfDrainedAsync();
         }
 
         return Status();
+    }
+
+    private async Task RecordCancelAsync()
+    {
+        await PersistEndAsync(JobState.Cancelled);
+        await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Cancelled, Status().Counters, inFlight);
+        Wake();
+    }
+
+    /// <summary>After a cancel, once the last image that was in flight has its outcome: the final counters, summary and audit line.</summary>
+    private Task SettleIfDrainedAsync() =>
+        draining && inFlight == 0 && cancelRecorded is { IsCompleted: true } ? settle ??= SettleAsync() : Task.CompletedTask;
+
+    /// <summary>A stopped job's pages, finished or not, into the persisted counters: what its status showed.</summary>
+    private void FoldAllPages()
+    {
+        foreach (var page in pages)
+        {
+            state.State.Counters = state.State.Counters.Plus(page.Totals);
+        }
+
+        pages.Clear();
+    }
+
+    private async Task SettleAsync()
+    {
+        try
+        {
+            FoldAllPages();
+            await state.WriteStateAsync();
+            await WriteSummaryAsync();
+            await Audit.CancelFinishedAsync(JobId, state.State.Spec!, state.State.Counters);
+        }
+        catch (Exception e)
+        {
+            LogSettleFailed(e, JobId);
+        }
+        finally
+        {
+            draining = false;
+        }
     }
 
     /// <inheritdoc />
@@ -173,6 +235,11 @@ public sealed partial class BatchGrain(
         if (!Snapshot().IsTerminal)
         {
             throw new InvalidOperationException("the job is still running; cancel it or wait for it to finish first");
+        }
+
+        if (draining)
+        {
+            throw new InvalidOperationException("the job was cancelled and the images that were in flight are still finishing; wait until its inFlight is 0");
         }
 
         if (state.State.SpecHash is null)
@@ -413,6 +480,7 @@ public sealed partial class BatchGrain(
 
         inFlight -= batch.Count;
         Wake();
+        _ = SettleIfDrainedAsync();
     }
 
     /// <summary>Folds finished leading pages into the persisted counters and cursor; persists at most every few seconds.</summary>
@@ -537,13 +605,17 @@ public sealed partial class BatchGrain(
             JobId = JobId,
             State = state.State.State,
             Counters = counters,
-            InFlight = inFlight,
+
+            // A cancelled job reads inFlight 1 or more until the images in flight at the cancel are recorded.
+            InFlight = draining ? Math.Max(1, inFlight) : inFlight,
             ListingComplete = state.State.ListingComplete || (pages.Last?.Value.LastPage ?? false),
             Created = state.State.Created,
             Finished = state.State.Finished,
             Error = state.State.Error,
             Spec = state.State.Spec,
-            Notice = state.State.State == JobState.Running ? notice : null,
+            Notice = state.State.State == JobState.Running ? notice
+                : draining ? $"cancelled: {inFlight} images that were in flight are finishing; the counts and summary are final when inFlight is 0"
+                : null,
         };
     }
 
@@ -576,6 +648,12 @@ public sealed partial class BatchGrain(
         if (!spec.Input.EndsWith('/') || !spec.Output.EndsWith('/'))
         {
             throw new ArgumentException("input and output prefixes must end with '/'");
+        }
+
+        // The window and the batch are held in memory as given: a value out of range is refused, not clamped.
+        if (spec.Options.BatchSize is < 1 or > JobOptions.MaxBatchSize || spec.Options.Prefetch is < 1 or > JobOptions.MaxPrefetch)
+        {
+            throw new ArgumentException($"options.batchSize must be 1 to {JobOptions.MaxBatchSize} and options.prefetch 1 to {JobOptions.MaxPrefetch}");
         }
     }
 
@@ -619,6 +697,9 @@ public sealed partial class BatchGrain(
 
     [LoggerMessage(8, LogLevel.Warning, "Job {JobId}: could not write its status to {Path}")]
     private partial void LogStatusFailed(Exception exception, string jobId, string path);
+
+    [LoggerMessage(12, LogLevel.Error, "Job {JobId}: the outcomes of images that finished after the cancel could not be recorded")]
+    private partial void LogSettleFailed(Exception exception, string jobId);
 
     [LoggerMessage(7, LogLevel.Information, "Job {JobId}: retry round {Round} runs {Count} failed images again")]
     private partial void LogRetryRound(string jobId, int round, int count);

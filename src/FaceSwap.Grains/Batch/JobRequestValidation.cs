@@ -54,14 +54,14 @@ public static class JobRequestValidation
             codes[refusal.Field] = refusal.Code;
         }
 
-        if (options.BatchSize is < 1 or > 64)
+        if (options.BatchSize is < 1 or > JobOptions.MaxBatchSize)
         {
-            Add("options.batchSize", "must be between 1 and 64");
+            Add("options.batchSize", $"must be between 1 and {JobOptions.MaxBatchSize}");
         }
 
-        if (options.Prefetch is < 1 or > 1024)
+        if (options.Prefetch is < 1 or > JobOptions.MaxPrefetch)
         {
-            Add("options.prefetch", "must be between 1 and 1024");
+            Add("options.prefetch", $"must be between 1 and {JobOptions.MaxPrefetch}");
         }
 
         if (options.Quality is < 1 or > 100)
@@ -121,20 +121,43 @@ public static class JobRequestValidation
             return (null, errors, codes);
         }
 
-        var source = await SourceValidation.CheckStoreAsync(request, store, Add, cancellationToken);
+        // Where the outputs go, links resolved: never onto the originals, never into the state area.
+        try
+        {
+            if (OutputPlacement.Check(store, input!, output!, policy.AuditPrefix) is { } refusal)
+            {
+                Add(refusal.Field, refusal.Message);
+                codes[refusal.Field] = refusal.Code;
+            }
+        }
+        catch (InvalidBlobPathException e)
+        {
+            Add(e.Path == input ? "input" : "output", e.Reason);
+        }
+
+        // The store's own path checks (a symbolic link out of the root, a name the file system cannot hold) are the
+        // field's fault, not the server's: a 400 naming it.
+        string? source = null;
+        await FieldAsync("source", async () => source = await SourceValidation.CheckStoreAsync(request, store, Add, cancellationToken), Add);
 
         foreach (var reference in references)
         {
-            if (await store.GetPropertiesAsync(reference, cancellationToken) is null)
+            await FieldAsync("options.references", async () =>
             {
-                Add("options.references", $"no image at {reference}");
-            }
+                if (await store.GetPropertiesAsync(reference, cancellationToken) is null)
+                {
+                    Add("options.references", $"no image at {reference}");
+                }
+            }, Add);
         }
 
-        if (await store.ListAsync(input!, null, 1, cancellationToken) is { Items.Count: 0, ContinuationToken: null })
+        await FieldAsync("input", async () =>
         {
-            Add("input", $"no files under {input}");
-        }
+            if (await store.ListAsync(input!, null, 1, cancellationToken) is { Items.Count: 0, ContinuationToken: null })
+            {
+                Add("input", $"no files under {input}");
+            }
+        }, Add);
 
         if (errors.Count > 0)
         {
@@ -151,6 +174,23 @@ public static class JobRequestValidation
             SubmittedBy = submittedBy,
             ConsentReference = request.ConsentReference,
         }, errors, codes);
+    }
+
+    /// <summary>Runs a store check of one field; a path the store refuses becomes that field's error.</summary>
+    private static async Task FieldAsync(string field, Func<Task> check, Action<string, string> add)
+    {
+        try
+        {
+            await check();
+        }
+        catch (InvalidBlobPathException e)
+        {
+            add(field, $"'{e.Path}': {e.Reason}");
+        }
+        catch (PathTooLongException)
+        {
+            add(field, "a name in the path is longer than the storage allows");
+        }
     }
 
     private static string? Prefix(string? value) =>

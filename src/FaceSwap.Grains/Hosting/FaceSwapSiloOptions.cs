@@ -68,4 +68,34 @@ public sealed class FaceSwapSiloOptions
 
     /// <summary>Effective pipeline count.</summary>
     public int EffectiveConcurrency => Concurrency > 0 ? Concurrency : Environment.ProcessorCount;
+
+    /// <summary>The most engine pipelines a silo runs (each is a thread with a decoded image ahead of it).</summary>
+    public const int MaxConcurrency = 256;
+
+    /// <summary>The largest per-silo prefetch buffer.</summary>
+    public const int MaxPrefetch = 4096;
+
+    /// <summary>
+    /// What is out of range in these settings, one line each naming the setting (empty when all is well): values the
+    /// silo would otherwise take as given and run out of memory or threads with (FaceSwap:Concurrency 100000).
+    /// </summary>
+    public IReadOnlyList<string> RangeProblems()
+    {
+        var problems = new List<string>();
+        void Check(string name, double value, double min, double max)
+        {
+            if (!(value >= min && value <= max))
+            {
+                problems.Add(FormattableString.Invariant($"FaceSwap:{name} {value} is out of range: it must be {min} to {max}"));
+            }
+        }
+
+        Check(nameof(Concurrency), Concurrency, 0, MaxConcurrency);
+        Check(nameof(Prefetch), Prefetch, 1, MaxPrefetch);
+        Check(nameof(ModelBatch), ModelBatch, 1, 256);
+        Check(nameof(ModelBatchWaitMs), ModelBatchWaitMs, 0, 1000);
+        Check(nameof(IntraOpThreads), IntraOpThreads, 0, MaxConcurrency);
+        Check(nameof(RepeatImageCacheEntries), RepeatImageCacheEntries, 0, 4096);
+        return problems;
+    }
 }

@@ -179,6 +179,18 @@ public sealed partial class EngineService : IDisposable
                     return outcome with { Status = ImageStatus.Skipped, Milliseconds = Elapsed(started) };
                 }
 
+                // A file FaceSwap did not write (someone's photo, an edited output) is never replaced unless the job says so.
+                if (existing is not null && !OutputMetadata.IsOurs(existing) && !batch.Spec.Options.Overwrite)
+                {
+                    return outcome with
+                    {
+                        Status = ImageStatus.Skipped,
+                        ErrorClass = OutputMetadata.NotOurs,
+                        Message = "a file that FaceSwap did not write is at the output path; it is kept (the overwrite option replaces it)",
+                        Milliseconds = Elapsed(started),
+                    };
+                }
+
                 byte[] bytes;
                 using (timer.Time("read"))
                 {
@@ -333,6 +345,8 @@ public sealed partial class EngineService : IDisposable
         FaceSwapException f => f.Code,
         BlobNotFoundException => "not_found",
         BlobTooLargeException => "file_too_large",
+        BlobNotRegularFileException => "not_a_regular_file",
+        BlobReadTimeoutException => "read_timeout",
         InvalidBlobPathException => "invalid_path",
         IOException or TimeoutException or Azure.RequestFailedException => "storage_error",
         _ => "internal_error",

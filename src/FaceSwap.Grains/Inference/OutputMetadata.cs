@@ -15,6 +15,19 @@ public static class OutputMetadata
     /// <summary>Marks the output as AI-generated.</summary>
     public const string Generated = "faceswap_ai_generated";
 
+    /// <summary>
+    /// The code of an image skipped because a file that FaceSwap did not write is at its output path (no FaceSwap
+    /// metadata, or metadata of other content); the job's <c>overwrite</c> option replaces such files instead.
+    /// </summary>
+    public const string NotOurs = "not_ours";
+
+    /// <summary>
+    /// Whether an existing output's metadata shows that FaceSwap wrote it (the local store reports none for a file
+    /// replaced or edited since, as its metadata no longer matches the content).
+    /// </summary>
+    public static bool IsOurs(IReadOnlyDictionary<string, string> metadata) =>
+        metadata.ContainsKey(JobId) || metadata.ContainsKey(InputETag);
+
     /// <summary>Whether stored metadata shows the output was made from this input version with this spec.</summary>
     public static bool Matches(IReadOnlyDictionary<string, string>? metadata, string inputETag, string specHash) =>
         metadata is not null

@@ -64,7 +64,22 @@ public sealed partial class AuditLog(IBlobStore store, string? prefix, ILogger l
     }
 
     /// <summary>Records the end of a job (completed or cancelled) with its counts; failures are logged, not thrown.</summary>
-    public async Task FinishedAsync(string jobId, JobSpec spec, JobState state, JobCounters counters)
+    /// <param name="jobId">The job.</param>
+    /// <param name="spec">Its spec.</param>
+    /// <param name="state">Completed or Cancelled.</param>
+    /// <param name="counters">The counts now.</param>
+    /// <param name="inFlight">A cancel: images still in flight, whose outcomes follow in a <c>cancel_finished</c> line.</param>
+    public Task FinishedAsync(string jobId, JobSpec spec, JobState state, JobCounters counters, int inFlight = 0) =>
+        AppendEndAsync(state == JobState.Cancelled ? "cancelled" : state.ToString().ToLowerInvariant(), jobId, spec, counters, inFlight);
+
+    /// <summary>
+    /// Records that the images in flight at a cancel have finished and been recorded: the job's final counts (every
+    /// image that finished after the cancel included). Failures are logged, not thrown.
+    /// </summary>
+    public Task CancelFinishedAsync(string jobId, JobSpec spec, JobCounters counters) =>
+        AppendEndAsync("cancel_finished", jobId, spec, counters, 0);
+
+    private async Task AppendEndAsync(string name, string jobId, JobSpec spec, JobCounters counters, int inFlight)
     {
         if (!Enabled)
         {
@@ -75,13 +90,14 @@ public sealed partial class AuditLog(IBlobStore store, string? prefix, ILogger l
         {
             await AppendAsync(new AuditRecord
             {
-                Event = state == JobState.Cancelled ? "cancelled" : state.ToString().ToLowerInvariant(),
+                Event = name,
                 JobId = jobId,
                 SubmittedBy = spec.SubmittedBy,
                 ConsentReference = spec.ConsentReference,
                 Input = spec.Input,
                 Output = spec.Output,
                 Counts = counters,
+                InFlight = inFlight > 0 ? inFlight : null,
             });
         }
         catch (Exception e) when (e is IOException or InvalidBlobPathException or Azure.RequestFailedException)
@@ -103,7 +119,7 @@ public sealed record AuditRecord
     /// <summary>When (UTC).</summary>
     public DateTimeOffset Time { get; init; } = DateTimeOffset.UtcNow;
 
-    /// <summary>submitted, refused, cancelled or completed.</summary>
+    /// <summary>submitted, refused, cancelled, cancel_finished or completed.</summary>
     public required string Event { get; init; }
 
     /// <summary>The job.</summary>
@@ -133,8 +149,11 @@ public sealed record AuditRecord
     /// <summary>Whether outputs carry the invisible watermark.</summary>
     public bool? Watermark { get; init; }
 
-    /// <summary>Counts at the end.</summary>
+    /// <summary>Counts at the end (of a cancelled job: at the cancel; its cancel_finished line has the final counts).</summary>
     public JobCounters? Counts { get; init; }
+
+    /// <summary>A cancel: images still in flight then, recorded when they finish (a cancel_finished line follows).</summary>
+    public int? InFlight { get; init; }
 
     /// <summary>Why the job was refused.</summary>
     public string? Error { get; init; }

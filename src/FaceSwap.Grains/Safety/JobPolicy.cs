@@ -26,7 +26,10 @@ public sealed record JobPolicy(bool RequireConsent, bool AllowWatermarkOff, long
 {
     /// <summary>The policy of a silo's settings.</summary>
     public static JobPolicy Of(FaceSwapSiloOptions options) =>
-        new(options.Safety.RequireConsent, options.Safety.AllowWatermarkOff, options.MaxPixels);
+        new(options.Safety.RequireConsent, options.Safety.AllowWatermarkOff, options.MaxPixels) { AuditPrefix = options.Safety.AuditPrefix };
+
+    /// <summary>FaceSwap:Safety:AuditPrefix: its container is the host's state area, where no job writes (<see cref="OutputPlacement"/>).</summary>
+    public string? AuditPrefix { get; init; }
 
     /// <summary>
     /// A request's options with the host's limit in place of the default pixel limit when the host's is lower (the

@@ -55,12 +55,25 @@ public static class JobsApi
     public static ProblemHttpResult JobNotFound(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such job", detail: $"there is no job '{id}'");
 
+    /// <summary>The largest body <c>POST /api/jobs</c> reads: a job request is a few hundred bytes, a large source list a few KB.</summary>
+    public const long MaxSubmitBodyBytes = 1024 * 1024;
+
     private static async Task<IResult> SubmitAsync(HttpContext http, IGrainFactory grains, IBlobStore store, Microsoft.Extensions.Options.IOptions<FaceSwap.Grains.Hosting.FaceSwapSiloOptions> silo, CancellationToken cancellationToken)
     {
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxSubmitBodyBytes;
+        }
+
         SubmitJobRequest? request;
         try
         {
             request = await JsonSerializer.DeserializeAsync<SubmitJobRequest>(http.Request.Body, RequestJson, cancellationToken);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TypedResults.Problem(statusCode: e.StatusCode, title: "Request body too large",
+                detail: $"a job request is at most {MaxSubmitBodyBytes / 1024} KB");
         }
         catch (JsonException e)
         {

@@ -70,7 +70,12 @@ public static class FaceSwapHost
         AddApi(builder);
         builder.AddFaceSwapTelemetry(silo, host.SiloName);
         var app = builder.Build();
-        app.UseExceptionHandler();
+        // A request the server refused while reading it (a body over the size limit: 413) keeps its status code rather
+        // than becoming a 500.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = WebPage });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = WebPage });

@@ -102,6 +102,8 @@ public sealed class FaceSwapHostSettings
             problems.Add($"FaceSwap:Role: {e.Message}");
         }
 
+        problems.AddRange(silo.RangeProblems());
+
         if (silo.MaxPixels < 1)
         {
             problems.Add($"FaceSwap:MaxPixels {silo.MaxPixels} is not a pixel limit: it must be 1 or more (default 64000000)");

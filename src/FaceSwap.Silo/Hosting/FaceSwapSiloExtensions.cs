@@ -25,6 +25,13 @@ public static class FaceSwapSiloExtensions
     public static ISiloBuilder AddFaceSwap(this ISiloBuilder silo, FaceSwapSiloOptions options)
     {
         options.Role = SiloRoles.Parse(options.Role);
+
+        // Settings are checked where they are bound, whoever binds them (a served host, run, bench).
+        if (options.RangeProblems() is { Count: > 0 } problems)
+        {
+            throw new OptionsValidationException(FaceSwapSiloOptions.Section, typeof(FaceSwapSiloOptions), problems);
+        }
+
         silo.Services.AddSingleton(Options.Create(options));
         silo.Services.TryAddSingleton<IBlobStore>(_ => BlobStoreFactory.Create(options.Storage));
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = options.Role });

@@ -53,3 +53,66 @@ public sealed class InvalidBlobPathException : ArgumentException
     /// <summary>Why it was rejected.</summary>
     public string Reason { get; }
 }
+
+/// <summary>
+/// A path names something other than a regular file: a FIFO, a socket or a device. It is never opened, since opening or
+/// reading it could wait forever (a FIFO's open waits for a writer).
+/// </summary>
+public sealed class BlobNotRegularFileException : IOException
+{
+    /// <summary>Creates the exception for <paramref name="path"/>.</summary>
+    public BlobNotRegularFileException(string path)
+        : base($"'{path}' is not a regular file (a FIFO, socket or device): not read.")
+    {
+        Path = path;
+    }
+
+    /// <summary>The path.</summary>
+    public string Path { get; }
+}
+
+/// <summary>A read did not finish within the store's read timeout (a hung mount, a file that never delivers its bytes).</summary>
+public sealed class BlobReadTimeoutException : IOException
+{
+    /// <summary>Creates the exception for <paramref name="path"/>.</summary>
+    public BlobReadTimeoutException(string path, TimeSpan timeout)
+        : base($"Reading '{path}' did not finish within {timeout.TotalSeconds:0.#} s.")
+    {
+        Path = path;
+        Timeout = timeout;
+    }
+
+    /// <summary>The path.</summary>
+    public string Path { get; }
+
+    /// <summary>The timeout that passed.</summary>
+    public TimeSpan Timeout { get; }
+}
+
+/// <summary>Error codes of storage failures that callers act on.</summary>
+public static class StorageErrors
+{
+    /// <summary>
+    /// The <see cref="Exception.HResult"/> of an <see cref="IOException"/> for a full disk: ENOSPC, as .NET sets it on
+    /// Unix for a write that fails so. A failed preallocation says "disk full" only in its message, so the local store's
+    /// writes set this code themselves when the disk has no room left.
+    /// </summary>
+    public const int DiskFullHResult = 28;
+
+    /// <summary>ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL as HRESULTs (Windows).</summary>
+    private static readonly int[] WindowsDiskFull = [unchecked((int)0x80070070), unchecked((int)0x80070027)];
+
+    /// <summary>The exception, or one inside it, that says the disk is full; null when none does.</summary>
+    public static IOException? DiskFull(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is IOException io && (io.HResult == DiskFullHResult || WindowsDiskFull.Contains(io.HResult)))
+            {
+                return io;
+            }
+        }
+
+        return null;
+    }
+}

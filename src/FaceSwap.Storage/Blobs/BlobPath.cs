@@ -74,6 +74,9 @@ internal readonly record struct BlobPath(string Container, string Name)
 /// <summary>Checks paths that come from users (API requests, manifests) before they reach a store.</summary>
 public static class BlobPathRules
 {
+    /// <summary>The longest name between two '/' of a path, in UTF-8 bytes: what Linux and macOS file systems hold.</summary>
+    public const int MaxSegmentBytes = 255;
+
     /// <summary>
     /// Why <paramref name="path"/> is not a usable blob path (or, with <paramref name="isPrefix"/>, listing prefix), or
     /// null when it is. URLs, absolute paths, backslashes and '.' or '..' segments are refused.
@@ -93,7 +96,15 @@ public static class BlobPathRules
         try
         {
             var parsed = isPrefix ? BlobPath.ParsePrefix(path) : BlobPath.ParseBlob(path);
-            return parsed.Container.Length == 0 ? "must start with a container name" : null;
+            if (parsed.Container.Length == 0)
+            {
+                return "must start with a container name";
+            }
+
+            // Local folders (and so every store, for jobs that move between them) hold names of at most 255 bytes.
+            return path.Split('/').Any(segment => System.Text.Encoding.UTF8.GetByteCount(segment) > MaxSegmentBytes)
+                ? $"has a name longer than {MaxSegmentBytes} bytes (UTF-8) between two '/'"
+                : null;
         }
         catch (InvalidBlobPathException e)
         {

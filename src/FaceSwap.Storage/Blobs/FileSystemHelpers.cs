@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace FaceSwap.Storage;
 
 /// <summary>File-system helpers shared by the local blob store and the local grain storage.</summary>
@@ -43,11 +45,15 @@ internal static class FileSystemHelpers
     }
 
     /// <summary>Writes <paramref name="content"/> to a hidden temporary file beside <paramref name="path"/>, flushes it to disk and renames it over <paramref name="path"/>.</summary>
+    /// <remarks>
+    /// The temporary name is short and does not contain the target's name, so a target whose name is as long as the file
+    /// system allows (255 bytes) can still be written.
+    /// </remarks>
     public static async Task WriteAtomicallyAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(directory);
-        var temp = Path.Join(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var temp = Path.Join(directory, $".fs-{Guid.NewGuid():N}.tmp");
         try
         {
             var stream = new FileStream(temp, new FileStreamOptions
@@ -66,12 +72,37 @@ internal static class FileSystemHelpers
 
             File.Move(temp, path, overwrite: true);
         }
+        catch (IOException e) when (IsDiskFull(directory, content.Length))
+        {
+            TryDelete(temp);
+            throw new IOException($"no space left on the disk of '{directory}' to write {content.Length} bytes", e) { HResult = StorageErrors.DiskFullHResult };
+        }
         catch
         {
             TryDelete(temp);
             throw;
         }
     }
+
+    /// <summary>Whether the file system holding <paramref name="directory"/> has no room for <paramref name="bytes"/> more.</summary>
+    private static bool IsDiskFull(string directory, long bytes)
+    {
+        try
+        {
+            return new DriveInfo(directory).AvailableFreeSpace < bytes + 4096;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> (links followed) is a regular file, as far as this platform can tell: false for a
+    /// FIFO, a socket or a device, which a reader could wait on forever (a FIFO's open blocks until a writer comes).
+    /// True when it does not exist, or where the file type cannot be asked (then reads rely on their timeout).
+    /// </summary>
+    public static bool IsRegularFileOrUnknown(string path) => FileTypes.Of(path) is FileType.Regular or FileType.Unknown or FileType.Missing;
 
     /// <summary>Whether a file name is hidden (starts with '.'); temporary files are hidden too.</summary>
     public static bool IsHidden(ReadOnlySpan<char> name) => name.Length > 0 && name[0] == '.';
@@ -160,5 +191,78 @@ internal sealed class StripedAsyncLock
     internal readonly struct Releaser(SemaphoreSlim stripe) : IDisposable
     {
         public void Dispose() => stripe.Release();
+    }
+}
+
+/// <summary>What kind of file system entry a path is.</summary>
+internal enum FileType
+{
+    /// <summary>The platform cannot tell (not Linux, or no statx).</summary>
+    Unknown,
+    /// <summary>Nothing there.</summary>
+    Missing,
+    /// <summary>A regular file.</summary>
+    Regular,
+    /// <summary>A folder.</summary>
+    Directory,
+    /// <summary>A FIFO, socket, character or block device.</summary>
+    Special,
+}
+
+/// <summary>
+/// The file type of a path. .NET tells folders from files but not a regular file from a FIFO or a device
+/// (FileInfo says "Normal" for all of them), so on Linux this asks the kernel with statx(2), whose buffer layout is the
+/// same on every architecture; elsewhere the type is <see cref="FileType.Unknown"/>.
+/// </summary>
+internal static class FileTypes
+{
+    private const int AtFdCwd = -100;
+    private const uint StatxType = 0x1;
+    private const int TypeMask = 0xF000; // S_IFMT
+    private const int RegularBits = 0x8000; // S_IFREG
+    private const int DirectoryBits = 0x4000; // S_IFDIR
+    private const int NoEntry = 2; // ENOENT
+    private const int NotDirectory = 20; // ENOTDIR
+
+    private static bool unavailable = !OperatingSystem.IsLinux();
+
+    /// <summary>The type of <paramref name="path"/>, symbolic links followed.</summary>
+    public static FileType Of(string path)
+    {
+        if (unavailable)
+        {
+            return FileType.Unknown;
+        }
+
+        try
+        {
+            if (Statx(AtFdCwd, path, 0, StatxType, out var buffer) != 0)
+            {
+                return Marshal.GetLastPInvokeError() is NoEntry or NotDirectory ? FileType.Missing : FileType.Unknown;
+            }
+
+            return (buffer.Mode & TypeMask) switch
+            {
+                RegularBits => FileType.Regular,
+                DirectoryBits => FileType.Directory,
+                _ => FileType.Special,
+            };
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            // An old C library without statx: the type stays unknown from now on.
+            unavailable = true;
+            return FileType.Unknown;
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static extern int Statx(int directoryFd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, out StatxBuffer buffer);
+
+    /// <summary>struct statx (linux/stat.h): 256 bytes; stx_mode is the 16 bits at offset 28.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    private struct StatxBuffer
+    {
+        [FieldOffset(28)] public ushort Mode;
     }
 }

@@ -9,27 +9,47 @@ namespace FaceSwap.Storage;
 /// </summary>
 /// <remarks>
 /// <para>Writes go to a hidden temporary file that is renamed over the target, so readers never see half a file.
-/// Metadata and content type live in a JSON sidecar, <c>dir/.faceswap-meta/name.json</c>.</para>
-/// <para>Listings skip hidden entries (names starting with '.', which includes sidecars and temporary files)
-/// and do not descend into symbolically linked folders. Paths that climb out of the root, directly or through a
-/// symbolic link, are rejected with <see cref="InvalidBlobPathException"/>.</para>
+/// Metadata and content type live in a JSON sidecar, <c>dir/.faceswap-meta/name.json</c> (a name too long for that gets
+/// a sidecar named by its hash).</para>
+/// <para>Listings skip hidden entries (names starting with '.', which includes sidecars and temporary files) and
+/// anything that is not a regular file (FIFOs, sockets, devices), and do not descend into symbolically linked folders.
+/// Paths that climb out of the root, directly or through a symbolic link (the sidecar folder's included), are rejected
+/// with <see cref="InvalidBlobPathException"/>. Something other than a regular file is never opened
+/// (<see cref="BlobNotRegularFileException"/>), and reads give up after a timeout (<see cref="BlobReadTimeoutException"/>).</para>
 /// <para>The ETag of a file is its size and last-write time, so listing never reads content.</para>
 /// </remarks>
-public sealed partial class LocalBlobStore : IBlobStore
+public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
 {
     /// <summary>The hidden folder, beside each file, that holds the metadata sidecars.</summary>
     public const string MetadataFolderName = ".faceswap-meta";
+
+    /// <summary>How long a read may take unless the store is created with another timeout.</summary>
+    public static readonly TimeSpan DefaultReadTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>The longest file name, in UTF-8 bytes, that Linux and macOS file systems take.</summary>
+    private const int MaxNameBytes = 255;
 
     private readonly string _root;
     private readonly string _realRoot;
     private readonly bool _rootIsFileSystemRoot;
     private readonly StripedAsyncLock _appendLocks = new();
+    private readonly TimeSpan _readTimeout;
 
     /// <summary>Creates a store whose containers are the folders under <paramref name="rootDirectory"/>.</summary>
     /// <param name="rootDirectory">The root folder; relative paths are resolved against the current directory.</param>
     public LocalBlobStore(string rootDirectory)
+        : this(rootDirectory, DefaultReadTimeout)
+    {
+    }
+
+    /// <summary>Creates a store whose containers are the folders under <paramref name="rootDirectory"/>.</summary>
+    /// <param name="rootDirectory">The root folder; relative paths are resolved against the current directory.</param>
+    /// <param name="readTimeout">How long opening and reading one file may take.</param>
+    public LocalBlobStore(string rootDirectory, TimeSpan readTimeout)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(rootDirectory);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(readTimeout, TimeSpan.Zero);
+        _readTimeout = readTimeout;
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootDirectory));
         _realRoot = Path.TrimEndingDirectorySeparator(FileSystemHelpers.RealPath(_root));
         _rootIsFileSystemRoot = string.Equals(_realRoot, Path.GetPathRoot(_realRoot), StringComparison.Ordinal);
@@ -87,7 +107,7 @@ public sealed partial class LocalBlobStore : IBlobStore
             return null;
         }
 
-        var sidecar = await ReadSidecarAsync(fullPath, cancellationToken).ConfigureAwait(false);
+        var sidecar = await ReadSidecarAsync(fullPath, path, cancellationToken).ConfigureAwait(false);
 
         // A sidecar written for other content (the file was replaced by something other than this store) says nothing.
         return sidecar is not null && string.Equals(sidecar.ContentETag, ETagOf(info), StringComparison.Ordinal)
@@ -100,7 +120,8 @@ public sealed partial class LocalBlobStore : IBlobStore
     {
         var (parsed, fullPath) = Resolve(path);
         BlobStoreRules.ValidateMaxBytes(maxBytes);
-        return FileSystemHelpers.RetryOnSharingViolationAsync(
+        RejectSpecialFile(fullPath, path);
+        return WithReadTimeoutAsync(path, token => FileSystemHelpers.RetryOnSharingViolationAsync(
             async () =>
             {
                 var stream = OpenForReading(fullPath, FileOptions.Asynchronous | FileOptions.SequentialScan)
@@ -115,11 +136,39 @@ public sealed partial class LocalBlobStore : IBlobStore
                     }
 
                     var buffer = new byte[length];
-                    await stream.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    await stream.ReadExactlyAsync(buffer, token).ConfigureAwait(false);
                     return buffer;
                 }
             },
-            cancellationToken);
+            token), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a read off the caller's thread (opening a file is a blocking call) and gives up after the read timeout: a
+    /// file on a hung mount, or anything that passed the type check and still blocks, fails its one read instead of
+    /// holding a job forever.
+    /// </summary>
+    internal async Task<T> WithReadTimeoutAsync<T>(string path, Func<CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_readTimeout);
+        try
+        {
+            return await Task.Run(() => read(timeout.Token), CancellationToken.None).WaitAsync(_readTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && (e is TimeoutException || (e is OperationCanceledException && timeout.IsCancellationRequested)))
+        {
+            throw new BlobReadTimeoutException(path, _readTimeout);
+        }
+    }
+
+    /// <summary>Refuses a FIFO, socket or device before anything opens it.</summary>
+    private static void RejectSpecialFile(string fullPath, string path)
+    {
+        if (!FileSystemHelpers.IsRegularFileOrUnknown(fullPath) && !Directory.Exists(fullPath))
+        {
+            throw new BlobNotRegularFileException(path);
+        }
     }
 
     /// <summary>Opens a blob's file for reading while writers may still append; null when there is no such blob.</summary>
@@ -148,7 +197,8 @@ public sealed partial class LocalBlobStore : IBlobStore
         var (_, fullPath) = Resolve(path);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-        return FileSystemHelpers.RetryOnSharingViolationAsync(
+        RejectSpecialFile(fullPath, path);
+        return WithReadTimeoutAsync(path, token => FileSystemHelpers.RetryOnSharingViolationAsync(
             async () =>
             {
                 if (OpenForReading(fullPath, FileOptions.Asynchronous) is not { } stream)
@@ -165,11 +215,11 @@ public sealed partial class LocalBlobStore : IBlobStore
 
                     stream.Position = offset;
                     var buffer = new byte[(int)Math.Min(maxBytes, stream.Length - offset)];
-                    var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                    var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, token).ConfigureAwait(false);
                     return read == buffer.Length ? buffer : buffer[..read];
                 }
             },
-            cancellationToken);
+            token), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -178,6 +228,10 @@ public sealed partial class LocalBlobStore : IBlobStore
         var (_, fullPath) = Resolve(path);
         ArgumentNullException.ThrowIfNull(contentType);
         var validMetadata = BlobStoreRules.ValidateMetadata(metadata);
+
+        // The sidecar is checked like the file itself, before either is written: a '.faceswap-meta' that is a symbolic
+        // link out of the root must not carry the metadata write (or this file's content) anywhere.
+        EnsureSidecarIsOurs(SidecarPath(fullPath), path);
         return FileSystemHelpers.RetryOnSharingViolationAsync(
             async () =>
             {
@@ -197,6 +251,9 @@ public sealed partial class LocalBlobStore : IBlobStore
     {
         var (_, fullPath) = Resolve(path);
         var bytes = BlobStoreRules.EncodeLines(lines);
+
+        // Appending to a FIFO would wait for a reader forever.
+        RejectSpecialFile(fullPath, path);
         using var held = await _appendLocks.AcquireAsync(fullPath, cancellationToken).ConfigureAwait(false);
         await FileSystemHelpers.RetryOnSharingViolationAsync(
             async () =>
@@ -224,6 +281,7 @@ public sealed partial class LocalBlobStore : IBlobStore
     public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default)
     {
         var (_, fullPath) = Resolve(path);
+        EnsureSidecarIsOurs(SidecarPath(fullPath), path);
         return FileSystemHelpers.RetryOnSharingViolationAsync(
             () =>
             {
@@ -254,6 +312,31 @@ public sealed partial class LocalBlobStore : IBlobStore
         return Task.FromResult(File.Exists(fullPath));
     }
 
+    /// <inheritdoc />
+    public string ResolvePrefix(string prefix)
+    {
+        var parsed = BlobPath.ParsePrefix(prefix);
+        if (!prefix.EndsWith('/'))
+        {
+            throw new InvalidBlobPathException(prefix, "a folder prefix ends with '/'.");
+        }
+
+        var real = Path.TrimEndingDirectorySeparator(FileSystemHelpers.RealPath(Path.Join(_root, parsed.Container, parsed.Name)));
+        if (_rootIsFileSystemRoot)
+        {
+            var path = real.TrimStart(Path.DirectorySeparatorChar).Replace(Path.DirectorySeparatorChar, '/');
+            return path.Length == 0 ? string.Empty : path + "/";
+        }
+
+        if (!FileSystemHelpers.IsUnder(real, _realRoot))
+        {
+            throw new InvalidBlobPathException(prefix, "it goes through a symbolic link that leads outside the store's root folder.");
+        }
+
+        var relative = Path.GetRelativePath(_realRoot, real);
+        return relative == "." ? string.Empty : relative.Replace(Path.DirectorySeparatorChar, '/') + "/";
+    }
+
     /// <summary>Whether a file reached through a symbolic link found by a listing stays inside the root.</summary>
     internal bool IsInsideRoot(string fullPath)
         => _rootIsFileSystemRoot || FileSystemHelpers.IsUnder(FileSystemHelpers.RealPath(fullPath), _realRoot);
@@ -264,12 +347,28 @@ public sealed partial class LocalBlobStore : IBlobStore
     private static string ETagOf(FileInfo info)
         => $"\"{info.Length:x}-{info.LastWriteTimeUtc.Ticks:x}\"";
 
+    /// <summary>
+    /// <c>dir/.faceswap-meta/name.json</c>; for a name so long that adding ".json" would pass the file system's limit,
+    /// <c>dir/.faceswap-meta/~SHA256-OF-NAME.json</c>.
+    /// </summary>
     private static string SidecarPath(string fullPath)
-        => Path.Join(Path.GetDirectoryName(fullPath), MetadataFolderName, Path.GetFileName(fullPath) + ".json");
+    {
+        var name = Path.GetFileName(fullPath);
+        var sidecarName = System.Text.Encoding.UTF8.GetByteCount(name) + ".json".Length <= MaxNameBytes
+            ? name + ".json"
+            : "~" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name))) + ".json";
+        return Path.Join(Path.GetDirectoryName(fullPath), MetadataFolderName, sidecarName);
+    }
 
-    private static async Task<Sidecar?> ReadSidecarAsync(string fullPath, CancellationToken cancellationToken)
+    private async Task<Sidecar?> ReadSidecarAsync(string fullPath, string path, CancellationToken cancellationToken)
     {
         var sidecarPath = SidecarPath(fullPath);
+        EnsureSidecarIsOurs(sidecarPath, path);
+        if (!FileSystemHelpers.IsRegularFileOrUnknown(sidecarPath))
+        {
+            throw new BlobNotRegularFileException(path);
+        }
+
         byte[] json;
         try
         {
@@ -297,6 +396,21 @@ public sealed partial class LocalBlobStore : IBlobStore
         var fullPath = Path.Join(_root, parsed.Container, parsed.Name);
         EnsureInsideRoot(fullPath, path);
         return (parsed, fullPath);
+    }
+
+    /// <summary>
+    /// Rejects a sidecar reached through a symbolic link: neither the <c>.faceswap-meta</c> folder nor the sidecar file
+    /// may be a link (this store never makes one, so a link there was planted), and nothing on the way may lead out of
+    /// the root. This holds with the file system root too, where image paths may go anywhere.
+    /// </summary>
+    private void EnsureSidecarIsOurs(string sidecarPath, string originalPath)
+    {
+        if (new FileInfo(Path.GetDirectoryName(sidecarPath)!).LinkTarget is not null || new FileInfo(sidecarPath).LinkTarget is not null)
+        {
+            throw new InvalidBlobPathException(originalPath, $"its metadata folder '{MetadataFolderName}' (or the metadata file in it) is a symbolic link.");
+        }
+
+        EnsureInsideRoot(sidecarPath, originalPath);
     }
 
     private static void RejectReservedSegments(BlobPath parsed, string path)

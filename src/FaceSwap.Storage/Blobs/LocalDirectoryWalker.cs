@@ -95,6 +95,11 @@ internal sealed class LocalDirectoryWalker(
             return false; // a symbolic link that leads out of the root
         }
 
+        if (FileTypes.Of(fullPath) == FileType.Special)
+        {
+            return false; // a FIFO, socket or device: not a blob, and reading one could wait forever
+        }
+
         item = LocalBlobStore.ToItem($"{container}/{entry.Key}", info);
         return true;
     }

@@ -197,6 +197,96 @@ public sealed class LocalBlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_metadata_folder_that_is_a_symbolic_link_out_of_the_root_carries_no_write_anywhere()
+    {
+        // Issue 23, item 4: '.faceswap-meta' planted in an output folder as a link to a folder outside the root.
+        var outside = Path.Join(_temp.FullPath, "outside");
+        Directory.CreateDirectory(outside);
+        Directory.CreateDirectory(Path.Join(_root, "out"));
+        Directory.CreateSymbolicLink(Path.Join(_root, "out", LocalBlobStore.MetadataFolderName), outside);
+        var metadata = new Dictionary<string, string> { ["k"] = "v" };
+
+        await File.WriteAllTextAsync(Path.Join(_root, "out", "existing.jpg"), "e");
+
+        var write = await Assert.ThrowsAsync<InvalidBlobPathException>(() => _store.WriteAsync("out/photo.jpg", "p"u8.ToArray(), "image/jpeg", metadata));
+        await Assert.ThrowsAsync<InvalidBlobPathException>(() => _store.GetMetadataAsync("out/existing.jpg"));
+        await Assert.ThrowsAsync<InvalidBlobPathException>(() => _store.DeleteAsync("out/existing.jpg"));
+
+        Assert.Equal("out/photo.jpg", write.Path);
+        Assert.Empty(Directory.GetFileSystemEntries(outside));
+        Assert.False(File.Exists(Path.Join(_root, "out", "photo.jpg")), "the content is not written when its metadata cannot be");
+
+        // The file system root as the store's root (faceswap run): every path is inside it, and the planted link is still refused.
+        var runStore = new LocalBlobStore("/");
+        var runPath = Path.Join(_root, "out", "photo.jpg").TrimStart('/');
+        await Assert.ThrowsAsync<InvalidBlobPathException>(() => runStore.WriteAsync(runPath, "p"u8.ToArray(), "image/jpeg", metadata));
+        Assert.Empty(Directory.GetFileSystemEntries(outside));
+
+        // A planted sidecar file that is itself a link is refused too (read, and written over).
+        Directory.Delete(Path.Join(_root, "out", LocalBlobStore.MetadataFolderName));
+        await File.WriteAllTextAsync(Path.Join(outside, "secret.json"), "{}");
+        await File.WriteAllTextAsync(Path.Join(_root, "out", "other.jpg"), "o");
+        Directory.CreateDirectory(Path.Join(_root, "out", LocalBlobStore.MetadataFolderName));
+        File.CreateSymbolicLink(Path.Join(_root, "out", LocalBlobStore.MetadataFolderName, "other.jpg.json"), Path.Join(outside, "secret.json"));
+        await Assert.ThrowsAsync<InvalidBlobPathException>(() => _store.GetMetadataAsync("out/other.jpg"));
+        await Assert.ThrowsAsync<InvalidBlobPathException>(() => _store.WriteAsync("out/other.jpg", "p"u8.ToArray(), "image/jpeg", metadata));
+        Assert.Equal("{}", await File.ReadAllTextAsync(Path.Join(outside, "secret.json")));
+    }
+
+    [Fact]
+    public async Task A_fifo_is_not_listed_and_reading_or_appending_to_one_fails_at_once_with_its_own_exception()
+    {
+        // Issue 23, item 8: a FIFO named like a photo hung the job (opening it for reading waits for a writer).
+        await File.WriteAllTextAsync(CreateFile("in/a.jpg"), "a");
+        SpecialFiles.MakeFifo(Path.Join(_root, "in", "pipe.jpg"));
+        SpecialFiles.MakeFifo(Path.Join(_root, "in", "log.jsonl"));
+
+        var listed = await _store.ListAsync("in/", null, 10).WaitAsync(TimeSpan.FromSeconds(30));
+        var read = await Assert.ThrowsAsync<BlobNotRegularFileException>(() => _store.ReadAllBytesAsync("in/pipe.jpg", 1000).WaitAsync(TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAsync<BlobNotRegularFileException>(() => _store.ReadRangeAsync("in/pipe.jpg", 0, 1000).WaitAsync(TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAsync<BlobNotRegularFileException>(() => _store.AppendLinesAsync("in/log.jsonl", ["{}"]).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(["in/a.jpg"], listed.Items.Select(i => i.Path));
+        Assert.Equal("in/pipe.jpg", read.Path);
+    }
+
+    [Fact]
+    public async Task A_read_that_does_not_finish_within_the_read_timeout_fails_with_its_own_exception()
+    {
+        // The type check refuses a FIFO before any read; the timeout is the net under it (a hung mount, a file whose type
+        // cannot be asked). Shown with a read that really blocks: opening a FIFO with no writer.
+        var store = new LocalBlobStore(_root, TimeSpan.FromMilliseconds(300));
+        var fifo = Path.Join(_root, "in", "pipe.jpg");
+        SpecialFiles.MakeFifo(fifo);
+        await File.WriteAllTextAsync(CreateFile("in/a.jpg"), "a");
+
+        Assert.Equal("a"u8.ToArray(), await store.ReadAllBytesAsync("in/a.jpg", 10));
+        var started = DateTime.UtcNow;
+        var timedOut = await Assert.ThrowsAsync<BlobReadTimeoutException>(() =>
+            store.WithReadTimeoutAsync("in/pipe.jpg", _ => Task.FromResult(File.ReadAllBytes(fifo)), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("in/pipe.jpg", timedOut.Path);
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.Zero, TimeSpan.FromSeconds(20));
+
+        // Let the blocked open finish so no thread stays stuck after the test.
+        await using var writer = new FileStream(fifo, FileMode.Open, FileAccess.Write);
+    }
+
+    [Fact]
+    public async Task A_file_name_of_255_bytes_is_written_with_its_metadata_and_no_temporary_file_is_left()
+    {
+        // Issue 23, item 12: the temporary name and the sidecar's name must not be longer than the name itself allows.
+        var name = new string('n', 251) + ".jpg";
+        var metadata = new Dictionary<string, string> { ["k"] = "v" };
+
+        await _store.WriteAsync($"data/{name}", "x"u8.ToArray(), "image/jpeg", metadata);
+
+        Assert.Equal("x"u8.ToArray(), await _store.ReadAllBytesAsync($"data/{name}", 10));
+        Assert.Equal("v", (await _store.GetMetadataAsync($"data/{name}"))!["k"]);
+        Assert.Equal([name], Directory.GetFiles(Path.Join(_root, "data")).Select(Path.GetFileName));
+        Assert.Equal([$"data/{name}"], (await _store.ListAsync("data/", null, 10)).Items.Select(i => i.Path));
+    }
+
+    [Fact]
     public async Task The_metadata_folder_name_is_reserved()
     {
         await Assert.ThrowsAsync<InvalidBlobPathException>(() =>
