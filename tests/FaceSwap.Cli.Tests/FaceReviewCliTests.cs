@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Neural;
+using FaceSwap.Engine.Pipeline;
 using FaceSwap.Engine.Tests;
 using OpenCvSharp;
 
@@ -31,7 +32,7 @@ public sealed partial class FaceReviewCliTests(EngineFixture fixture) : IClassFi
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
         var root = json.RootElement;
         var thresholds = root.GetProperty("thresholds");
-        Assert.Equal((5, 7, 0.75, 1.35, 2), (thresholds.GetProperty("maxTint").GetDouble(), thresholds.GetProperty("maxShade").GetDouble(),
+        Assert.Equal((5, 7, 0.75, 1.35, 1.5), (thresholds.GetProperty("maxTint").GetDouble(), thresholds.GetProperty("maxShade").GetDouble(),
             thresholds.GetProperty("minDetail").GetDouble(), thresholds.GetProperty("maxDetail").GetDouble(), thresholds.GetProperty("maxSourceScale").GetDouble()));
         var faces = root.GetProperty("faces").EnumerateArray().ToList();
         Assert.Equal(3, faces.Count);
@@ -50,7 +51,7 @@ public sealed partial class FaceReviewCliTests(EngineFixture fixture) : IClassFi
             if (tint > 5) expected.Add("tint");
             if (shade > 7) expected.Add("shade");
             if (detail is < 0.75 or > 1.35) expected.Add("detail");
-            if (scale > 2) expected.Add("source_small");
+            if (scale > FaceReport.SoftSourceScale) expected.Add("source_small");
             Assert.Equal(expected.Count > 0, face.GetProperty("needsReview").GetBoolean());
             Assert.Equal(expected, face.GetProperty("review").ValueKind == JsonValueKind.Null ? [] : face.GetProperty("review").EnumerateArray().Select(r => r.GetString()!).ToList());
 
@@ -68,7 +69,7 @@ public sealed partial class FaceReviewCliTests(EngineFixture fixture) : IClassFi
     [Fact]
     public async Task A_source_much_smaller_than_the_faces_flags_them_soft_and_warns_with_both_sizes()
     {
-        var source = Write("small-source.jpg", Shrunk(fixture.CropFace(3, 0), 0.25));
+        var source = Write("small-source.jpg", Shrunk(fixture.CropFace(3, 0), 0.5));
         var report = Path.Combine(work.FullName, "report.json");
 
         var run = await CliProcess.RunAsync("swap", "--models", TestAssets.Models.Path, "--source", source, "--target", TestAssets.Sample(1),
@@ -77,7 +78,7 @@ public sealed partial class FaceReviewCliTests(EngineFixture fixture) : IClassFi
         Assert.True(run.ExitCode == 0, run.StdErr);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
         var faces = json.RootElement.GetProperty("faces").EnumerateArray().ToList();
-        var soft = faces.Where(f => f.GetProperty("sourceScale").GetDouble() > 2).ToList();
+        var soft = faces.Where(f => f.GetProperty("sourceScale").GetDouble() > FaceReport.SoftSourceScale).ToList();
         Assert.NotEmpty(soft);
         Assert.All(soft, f =>
         {
@@ -165,7 +166,7 @@ public sealed partial class FaceReviewCliTests(EngineFixture fixture) : IClassFi
         }
 
         // A source far smaller than the faces: the larger faces are soft, so the review list is known to be non-empty.
-        var source = Write("small-source.jpg", Shrunk(fixture.CropFace(3, 0), 0.2));
+        var source = Write("small-source.jpg", Shrunk(fixture.CropFace(3, 0), 0.28));
         var output = Path.Combine(work.FullName, "out");
 
         var run = await CliProcess.RunAsync("run", "--models", TestAssets.Models.Path, "--source", source, "--input", input, "--output", output);
@@ -194,7 +195,7 @@ public sealed partial class FaceReviewCliTests(EngineFixture fixture) : IClassFi
                     Assert.InRange(face.GetProperty("detail").GetDouble(), 0.01, 10);
                 }
 
-                var soft = face.GetProperty("sourceScale").GetDouble() > 2;
+                var soft = face.GetProperty("sourceScale").GetDouble() > FaceReport.SoftSourceScale;
                 var reasons = face.TryGetProperty("review", out var review) ? review.EnumerateArray().Select(r => r.GetString()!).ToList() : [];
                 Assert.Equal(soft, reasons.Contains("source_small"));
                 Assert.Equal(reasons.Count > 0, face.GetProperty("needsReview").GetBoolean());
@@ -215,7 +216,7 @@ public sealed partial class FaceReviewCliTests(EngineFixture fixture) : IClassFi
         Assert.Equal(swapped, quality.GetProperty("facesSwapped").GetInt32());
         Assert.Equal(flagged.Count, quality.GetProperty("facesToReview").GetInt32());
         Assert.Equal(softFaces, quality.GetProperty("reasons").GetProperty("source_small").GetInt32());
-        Assert.True(quality.GetProperty("maxSourceScale").GetDouble() > 2);
+        Assert.True(quality.GetProperty("maxSourceScale").GetDouble() > FaceReport.SoftSourceScale);
         Assert.True(quality.GetProperty("facesMeasured").GetInt32() > 0);
         foreach (var median in new[] { "medianTint", "medianShade", "medianDetail", "medianSimilarity" })
         {
@@ -245,7 +246,7 @@ public sealed partial class FaceReviewCliTests(EngineFixture fixture) : IClassFi
         Assert.Contains($"{softFaces} source_small)", run.StdOut, StringComparison.Ordinal);
         Assert.Contains($"see \"review\" in {summaryPath}", run.StdOut, StringComparison.Ordinal);
         Assert.Matches($"faces: {swapped} swapped, \\d+ of \\d+ measured within the thresholds; median tint", run.StdOut);
-        Assert.Contains($"warning: {softFaces} face{(softFaces == 1 ? " is" : "s are")} more than 2x the source face's size", run.StdErr, StringComparison.Ordinal);
+        Assert.Contains($"warning: {softFaces} face{(softFaces == 1 ? " is" : "s are")} more than 1.5x the source face's size", run.StdErr, StringComparison.Ordinal);
         Assert.Contains("use a larger photo", run.StdErr, StringComparison.Ordinal);
     }
 

@@ -201,7 +201,7 @@ public sealed class BrowserTests(ITestOutputHelper output)
         }
 
         var outcomes = (await http.GetFromJsonAsync<ResultsPage>($"api/jobs/{jobId}/results", FaceSwapJson.Options))!.Items.ToDictionary(o => o.Path);
-        Assert.True(status.Counters.FacesToReview > 0, "a source a fifth of the size leaves soft faces to review");
+        Assert.True(status.Counters.FacesToReview > 0, "a source about a quarter of the size leaves soft faces to review");
 
         // The page opened on the job: one badge per swapped face in every before/after pair.
         browser.Driver.Navigate().GoToUrl(new Uri(host.BaseAddress, $"#key={Uri.EscapeDataString(ApiHost.ReadKey)}&job={jobId}"));

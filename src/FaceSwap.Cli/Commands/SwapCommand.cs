@@ -148,19 +148,19 @@ public static class SwapCommand
     }
 
     /// <summary>
-    /// One warning per source photo that had to be enlarged by more than <see cref="FaceReport.MaxSourceScale"/> for
+    /// One warning per source photo that had to be enlarged by more than <see cref="FaceReport.SoftSourceScale"/> for
     /// some face: its size between the eyes and the largest such face's, so the user knows to bring a larger photo.
     /// </summary>
     private static List<string> SoftSourceWarnings(IReadOnlyList<FaceReport> faces, SourceSet sources)
     {
         var warnings = new List<string>();
-        foreach (var group in faces.Where(f => f.Swapped && f.SourceScale > FaceReport.MaxSourceScale).GroupBy(f => f.Source))
+        foreach (var group in faces.Where(f => f.Swapped && f.SourceScale > FaceReport.SoftSourceScale).GroupBy(f => f.Source))
         {
             var candidate = sources.Candidates.FirstOrDefault(c => c.Name == group.Key) ?? sources.Candidates[0];
             var eyes = FaceSwap.Engine.Landmarks.FaceGeometry.EyeDistance(candidate.Face.Landmarks);
             var largest = group.Max(f => f.SourceScale!.Value) * eyes;
             var name = group.Key is null ? "source face" : $"source face in {group.Key}";
-            warnings.Add(Invariant($"{name} is {eyes:0} px between the eyes, faces here are up to {largest:0} px ({group.Count()} enlarged more than {FaceReport.MaxSourceScale:0.#}x): results will be soft; use a larger photo"));
+            warnings.Add(Invariant($"{name} is {eyes:0} px between the eyes, faces here are up to {largest:0} px ({group.Count()} enlarged more than {FaceReport.SoftSourceScale:0.#}x): results will be soft; use a larger photo"));
         }
 
         return warnings;

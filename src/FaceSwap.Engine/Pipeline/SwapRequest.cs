@@ -102,20 +102,24 @@ public sealed record SwapRequest
 /// of a source set that was put into the face (null for a single source). <paramref name="Realism"/> holds the tint, shade
 /// and detail figures of a swapped face measured on the output (null when not measured or not found again).
 /// <paramref name="SourceScale"/> is how much the source face was enlarged to fit this face (target eye distance over the
-/// source's; above <see cref="FaceReport.MaxSourceScale"/> the result is soft and the face is flagged for review).
+/// source's; above <see cref="FaceReport.SoftSourceScale"/> the result is soft and the face is flagged for review, above
+/// <see cref="FaceReport.MaxSourceScale"/> the face is not swapped).
 /// </summary>
 public sealed record FaceReport(int[] Box, float Score, float SimilarityBefore, float? SimilarityAfter, bool Swapped,
     bool Selected = true, string? Reason = null, float? ReferenceDistance = null, string? Source = null, Quality.RealismFigures? Realism = null,
     float? SourceScale = null)
 {
-    /// <summary>Largest enlargement of the source that still keeps the target's detail (measured: docs/quality.md).</summary>
+    /// <summary>Largest enlargement of the source a face is swapped with (measured: docs/quality.md).</summary>
     public const float MaxSourceScale = 2f;
 
+    /// <summary>Enlargements above this (up to <see cref="MaxSourceScale"/>) give a soft face, listed for review.</summary>
+    public const float SoftSourceScale = 1.5f;
+
     /// <summary>
-    /// Whether a swapped face needs a look: lost after the swap, outside a realism threshold, or made from a source much
-    /// smaller than the face.
+    /// Whether a swapped face needs a look: lost after the swap, outside a realism threshold, or made from a source
+    /// enlarged more than <see cref="SoftSourceScale"/> times.
     /// </summary>
-    public bool NeedsReview => Swapped && (SimilarityAfter is null || Realism is not { WithinThresholds: true } || SourceScale > MaxSourceScale);
+    public bool NeedsReview => Swapped && (SimilarityAfter is null || Realism is not { WithinThresholds: true } || SourceScale > SoftSourceScale);
 }
 
 /// <summary>The result of swapping one image; <paramref name="CacheHit"/> when its analysis came from the repeat-image cache.</summary>

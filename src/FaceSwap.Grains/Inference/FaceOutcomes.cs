@@ -35,7 +35,7 @@ public static class FaceOutcomes
     /// <summary>
     /// Why a swapped face needs a look (<see cref="ReviewReasons"/>): lost after the swap; found again but not measurable;
     /// tint, shade or detail outside the thresholds of <see cref="RealismFigures"/>; a source enlarged by more than
-    /// <see cref="FaceReport.MaxSourceScale"/>. Empty for a face that is fine, or one that was not swapped.
+    /// <see cref="FaceReport.SoftSourceScale"/>. Empty for a face that is fine, or one that was not swapped.
     /// </summary>
     public static IReadOnlyList<string> Reasons(FaceReport face)
     {
@@ -71,7 +71,7 @@ public static class FaceOutcomes
             }
         }
 
-        if (face.SourceScale > FaceReport.MaxSourceScale)
+        if (face.SourceScale > FaceReport.SoftSourceScale)
         {
             reasons.Add(ReviewReasons.SourceSmall);
         }
@@ -80,7 +80,7 @@ public static class FaceOutcomes
     }
 
     /// <summary>The thresholds a face is reviewed against, as summary.json and the reports state them.</summary>
-    public static ReviewThresholds Thresholds { get; } = new(RealismFigures.MaxTint, RealismFigures.MaxShade, RealismFigures.MinDetail, RealismFigures.MaxDetail, FaceReport.MaxSourceScale);
+    public static ReviewThresholds Thresholds { get; } = new(RealismFigures.MaxTint, RealismFigures.MaxShade, RealismFigures.MinDetail, RealismFigures.MaxDetail, FaceReport.SoftSourceScale);
 }
 
 /// <summary>The thresholds of the review: a face within all of them, found again, needs no look.</summary>
