@@ -71,6 +71,16 @@ public sealed partial class RunSafetyTests : IDisposable
         var counts = LatestSummary(Output).GetProperty("counts");
         Assert.Equal(1, counts.GetProperty("ok").GetInt32());
         Assert.Equal(1, counts.GetProperty("skipped").GetInt32()); // the output FaceSwap wrote the first time
+
+        // A FaceSwap output whose stored metadata is lost (a crash between image and sidecar) still carries the job's
+        // XMP: it is redone, not kept as someone else's.
+        Directory.Delete(Path.Combine(Output, "set1", ".faceswap-meta"), recursive: true);
+
+        var redone = await RunAsync("--output", Output);
+
+        Assert.True(redone.ExitCode == 0, redone.StdErr);
+        var last = Outcomes(Output).Single(o => o.GetProperty("path").GetString() == "set1/photo1.jpg");
+        Assert.Equal("ok", last.GetProperty("status").GetString());
     }
 
     [Fact]

@@ -41,6 +41,17 @@ public interface IJobIndexGrain : IGrainWithIntegerKey
     /// <summary>Job ids, newest first, after the cursor of a previous page.</summary>
     [Alias("List")]
     Task<JobIndexPage> ListAsync(int limit, string? cursor);
+
+    /// <summary>Records whether a job is unfinished (running, or about to run again), so that a host's start resumes it.</summary>
+    [Alias("Mark")]
+    Task MarkAsync(string jobId, bool unfinished);
+
+    /// <summary>
+    /// The jobs that were unfinished when last recorded, newest first: what a starting host wakes up. An index written
+    /// before the index recorded this gives every job once.
+    /// </summary>
+    [Alias("Unfinished")]
+    Task<IReadOnlyList<string>> UnfinishedAsync();
 }
 
 /// <summary>Runs the face engine on images; placed only on inference silos.</summary>

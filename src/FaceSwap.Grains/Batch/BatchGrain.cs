@@ -74,6 +74,9 @@ public sealed partial class BatchGrain(
         {
             LogResuming(JobId, state.State.Counters.Finished);
             EnsurePump();
+
+            // A job from before the index recorded unfinished jobs records itself, so the next start wakes it too.
+            _ = MarkInIndexAsync(unfinished: true);
         }
 
         return Task.CompletedTask;
@@ -273,6 +276,7 @@ public sealed partial class BatchGrain(
         retryPaths = null;
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await MarkInIndexAsync(unfinished: true);
         LogRetryRound(JobId, round, failed.Count);
         EnsurePump();
         return Status();
@@ -535,6 +539,25 @@ public sealed partial class BatchGrain(
         {
             publishing = false;
         }
+
+        await MarkInIndexAsync(unfinished: false);
+    }
+
+    /// <summary>
+    /// Records in the job index whether this job is unfinished, so that a host's start wakes every unfinished job
+    /// (reminders do that in a cluster, but the embedded host keeps them in memory). A failure is logged: the job's
+    /// own state is what counts, and its reminder or a status read still wakes it.
+    /// </summary>
+    private async Task MarkInIndexAsync(bool unfinished)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IJobIndexGrain>(0).MarkAsync(JobId, unfinished);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogIndexFailed(e, JobId);
+        }
     }
 
     /// <summary>Mirrors the status to the spec's status blob, if it has one (blob-drop jobs); at most every few seconds unless forced.</summary>
@@ -697,6 +720,9 @@ public sealed partial class BatchGrain(
 
     [LoggerMessage(8, LogLevel.Warning, "Job {JobId}: could not write its status to {Path}")]
     private partial void LogStatusFailed(Exception exception, string jobId, string path);
+
+    [LoggerMessage(13, LogLevel.Warning, "Job {JobId}: could not record in the job index whether it is unfinished")]
+    private partial void LogIndexFailed(Exception exception, string jobId);
 
     [LoggerMessage(12, LogLevel.Error, "Job {JobId}: the outcomes of images that finished after the cancel could not be recorded")]
     private partial void LogSettleFailed(Exception exception, string jobId);

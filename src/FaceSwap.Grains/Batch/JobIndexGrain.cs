@@ -15,31 +15,66 @@ public sealed class JobIndexGrain(
     [PersistentState("index", BatchGrain.StorageName)] IPersistentState<JobIndexState> state) : Grain, IJobIndexGrain
 {
     /// <inheritdoc />
-    public async Task AddAsync(string jobId, DateTimeOffset created)
+    /// <remarks>A new job is unfinished until its grain says otherwise (<see cref="MarkAsync"/>).</remarks>
+    public Task AddAsync(string jobId, DateTimeOffset created) => ChangeAsync(index =>
+    {
+        var changed = false;
+        if (!index.Entries.Any(e => e.JobId == jobId))
+        {
+            var entry = new JobIndexEntry(jobId, created);
+            index.Entries.Insert(index.Entries.FindLastIndex(e => Compare(e, entry) < 0) + 1, entry);
+            changed = true;
+        }
+
+        return (index.Unfinished?.Add(jobId) ?? false) || changed;
+    });
+
+    /// <inheritdoc />
+    public Task MarkAsync(string jobId, bool unfinished) => ChangeAsync(index =>
+        index.Unfinished is { } set && (unfinished ? set.Add(jobId) : set.Remove(jobId)));
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> UnfinishedAsync()
     {
         var entries = state.State.Entries;
-        if (entries.Any(e => e.JobId == jobId))
+        if (state.State.Unfinished is { } set)
+        {
+            return entries.Where(e => set.Contains(e.JobId)).Select(e => e.JobId).Reverse().ToList();
+        }
+
+        // An index from before unfinished jobs were recorded: every job once (finished ones just answer their status);
+        // the ones still running record themselves when they wake up.
+        var all = entries.Select(e => e.JobId).Reverse().ToList();
+        await ChangeAsync(index =>
+        {
+            index.Unfinished ??= [];
+            return true;
+        });
+        return all;
+    }
+
+    /// <summary>
+    /// Applies a change and writes the index when it changed anything; when someone else wrote it first (a previous
+    /// activation that is not quite gone), takes theirs and applies the change again.
+    /// </summary>
+    private async Task ChangeAsync(Func<JobIndexState, bool> change)
+    {
+        if (!change(state.State))
         {
             return;
         }
 
-        var entry = new JobIndexEntry(jobId, created);
-        var at = entries.FindLastIndex(e => Compare(e, entry) < 0) + 1;
-        entries.Insert(at, entry);
         try
         {
             await state.WriteStateAsync();
         }
         catch (InconsistentStateException)
         {
-            // Someone else wrote the index (a previous activation that is not quite gone): take theirs and add again.
             await state.ReadStateAsync();
-            if (!state.State.Entries.Any(e => e.JobId == jobId))
+            if (change(state.State))
             {
-                state.State.Entries.Insert(state.State.Entries.FindLastIndex(e => Compare(e, entry) < 0) + 1, entry);
+                await state.WriteStateAsync();
             }
-
-            await state.WriteStateAsync();
         }
     }
 
@@ -89,6 +124,12 @@ public sealed class JobIndexState
 {
     /// <summary>The jobs.</summary>
     [Id(0)] public List<JobIndexEntry> Entries { get; set; } = [];
+
+    /// <summary>
+    /// The jobs that are unfinished (running, or started and not yet ended); null in an index written before this was
+    /// recorded, until a host's start has woken every job once.
+    /// </summary>
+    [Id(1)] public HashSet<string>? Unfinished { get; set; }
 }
 
 /// <summary>One job of the index.</summary>

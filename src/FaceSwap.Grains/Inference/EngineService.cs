@@ -180,7 +180,8 @@ public sealed partial class EngineService : IDisposable
                 }
 
                 // A file FaceSwap did not write (someone's photo, an edited output) is never replaced unless the job says so.
-                if (existing is not null && !OutputMetadata.IsOurs(existing) && !batch.Spec.Options.Overwrite)
+                if (existing is not null && !OutputMetadata.IsOurs(existing) && !batch.Spec.Options.Overwrite
+                    && !await CarriesJobMarkAsync(outputPath, cancellationToken).ConfigureAwait(false))
                 {
                     return outcome with
                     {
@@ -263,6 +264,24 @@ public sealed partial class EngineService : IDisposable
             var errorClass = Classify(e);
             LogImageFailed(item.Path, errorClass, e.Message);
             return outcome with { Status = ImageStatus.Failed, ErrorClass = errorClass, Message = e.Message, Milliseconds = Elapsed(started) };
+        }
+    }
+
+    /// <summary>
+    /// Whether a file without FaceSwap's stored metadata still is a FaceSwap output: its XMP names a job. That is an
+    /// output whose metadata was lost (a crash between writing the image and its sidecar, a copy that changed its
+    /// time), which a job redoes rather than keeps. The XMP sits at the start of every format the engine writes.
+    /// </summary>
+    private async Task<bool> CarriesJobMarkAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var head = await store.ReadRangeAsync(path, 0, 256 * 1024, cancellationToken).ConfigureAwait(false);
+            return FaceSwap.Engine.Safety.XmpMarker.Read(head) is { Found: true, JobId: not null };
+        }
+        catch (Exception e) when (e is IOException or InvalidBlobPathException or Azure.RequestFailedException)
+        {
+            return false; // unreadable: kept, as a file that is not ours
         }
     }
 

@@ -65,6 +65,12 @@ public static class FaceSwapHost
 
             orleans.AddFaceSwap(silo);
             orleans.AddFaceSwapObservability();
+
+            // A served host wakes every unfinished job when it starts, where the jobs' grains live (api silos).
+            if (FaceSwap.Grains.Placement.SiloRoles.RunsApi(silo.Role))
+            {
+                orleans.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, FaceSwap.Grains.Batch.JobResumer>();
+            }
         });
 
         AddApi(builder);
