@@ -12,6 +12,9 @@ public static class AppearanceMatch
     /// <summary>Sigma of the colour and light transfer, in eye distances: shading broader than this is the target's.</summary>
     public const float LightingScale = 0.15f;
 
+    /// <summary>Sigma of the target's skin colour, in eye distances (wide enough to fill its lips and eyes from around them).</summary>
+    private const float SkinToneScale = 0.06f;
+
     /// <summary>Blur sigmas tried, in pixels, when the source is sharper than the target.</summary>
     private static readonly double[] Blurs = [0.5, 0.7, 0.9, 1.2, 1.6, 2.1, 2.8];
 
@@ -23,11 +26,12 @@ public static class AppearanceMatch
     /// Gives <paramref name="source"/> (float Lab, changed in place) the target's light and colour where
     /// <paramref name="weight"/> (CV_32F 0-1) is set. On skin, light broader than <see cref="LightingScale"/> eye
     /// distances and all colour are the target's (skin tone carries no identity, and a source's blush, make-up or
-    /// coloured light must not come along); inside the features (<paramref name="features"/>, CV_32F 0-1, soft) the
+    /// coloured light must not come along: the colour is <paramref name="skinTone"/>, the target's skin colour with its own
+    /// lips, eyes and brows filled in from around them, so they do not show beside the source's); inside the features (<paramref name="features"/>, CV_32F 0-1, soft) the
     /// source keeps its own colour and its shading up to <see cref="FeatureLightingScale"/>. A grey target keeps its own
     /// (absent) colour everywhere.
     /// </summary>
-    public static void TransferLight(Mat source, Mat target, Mat weight, Mat features, Mat colourFeatures, float eyeDistance, bool greyTarget, FaceLook look)
+    public static void TransferLight(Mat source, Mat target, Mat skinTone, Mat weight, Mat features, Mat colourFeatures, float eyeDistance, bool greyTarget, FaceLook look)
     {
         using var skinWeight = new Mat();
         Cv2.Subtract(Scalar.All(1), features, skinWeight);
@@ -42,10 +46,19 @@ public static class AppearanceMatch
         Cv2.Subtract(featureDelta, skinDelta, delta);
         Cv2.Multiply(delta, features3, delta);
         Cv2.Add(delta, skinDelta, delta);
+
+        // Colour is relit by the light measured on skin only: a delta taken over the features would carry the target's
+        // lip and lid pigment into the source's (an orange upper lip, a yellow lid).
+        for (var c = 1; c < 3; c++)
+        {
+            using var chroma = skinDelta.ExtractChannel(c);
+            Cv2.InsertChannel(chroma, delta, c);
+        }
+
         Cv2.Add(source, delta, source);
 
         var channels = source.Split();
-        var targetChannels = target.Split();
+        var targetChannels = (greyTarget ? target : skinTone).Split();
         try
         {
             for (var c = 1; c < 3; c++)
@@ -73,6 +86,21 @@ public static class AppearanceMatch
                 c.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// The target's skin colour (Lab, smooth), with its own features (<paramref name="ownFeatures"/>, 8-bit) filled in
+    /// from the skin around them: what a swapped face's skin is coloured with.
+    /// </summary>
+    public static Mat SkinTone(Mat target, Mat region, Mat ownFeatures, float eyeDistance)
+    {
+        using var weight = new Mat();
+        region.ConvertTo(weight, MatType.CV_32F, 1.0 / 255);
+        using var features = new Mat();
+        ownFeatures.ConvertTo(features, MatType.CV_32F, 1.0 / 255);
+        Cv2.Subtract(weight, features, weight);
+        Cv2.Max(weight, 0, weight);
+        return MaskedBlur.Apply(target, weight, Math.Max(1.0, SkinToneScale * eyeDistance));
     }
 
     private static Mat LowFrequencyDelta(Mat source, Mat target, Mat weight, double sigma)

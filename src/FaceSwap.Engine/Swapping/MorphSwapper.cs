@@ -130,6 +130,8 @@ public sealed class MorphSwapper : IFaceSwapper
             Cv2.BitwiseAnd(skinSample, swapped, detailSkin);
             using var alpha = Alpha(inner, swapped, kept, eye);
             var grey = IsGrey(targetLab);
+            using var ownFeatures = FaceRegions.Features(roi.Size, own, nose: false);
+            using var skinTone = AppearanceMatch.SkinTone(targetLab, targetSkin, ownFeatures, eye);
             var seed = HashCode.Combine(roi.X, roi.Y, roi.Width);
             // Render, measure the figures users will see, and correct the look where a face falls outside them.
             Mat? best = null;
@@ -138,7 +140,7 @@ public sealed class MorphSwapper : IFaceSwapper
             for (var attempt = 0; attempt < MaxAttempts; attempt++)
             {
                 using var candidate = sourceLab.Clone();
-                AppearanceMatch.TransferLight(candidate, targetLab, weight, featureWeight, colourWeight, eye, grey, look);
+                AppearanceMatch.TransferLight(candidate, targetLab, skinTone, weight, featureWeight, colourWeight, eye, grey, look);
                 AppearanceMatch.MatchDetail(candidate, targetLab, detailSkin, seed, look.DetailAim);
                 var composed = region.Clone();
                 Compose(composed, candidate, alpha, look.Presence);
