@@ -159,6 +159,14 @@ public static class ImageCodec
             return image;
         }
 
+        var result = Orient(image, origin);
+        image.Dispose();
+        return result;
+    }
+
+    /// <summary>A copy of <paramref name="image"/> turned as the EXIF orientation <paramref name="origin"/> says.</summary>
+    public static Mat Orient(Mat image, SKEncodedOrigin origin)
+    {
         var result = new Mat();
         switch (origin)
         {
@@ -175,7 +183,6 @@ public static class ImageCodec
             default: image.CopyTo(result); break;
         }
 
-        image.Dispose();
         return result;
     }
 }

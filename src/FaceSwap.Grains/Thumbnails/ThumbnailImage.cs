@@ -70,7 +70,7 @@ public static class ThumbnailImage
                 $"a {decode.Width}x{decode.Height} {codec.EncodedFormat} image can only be decoded whole, which this silo does not do for thumbnails");
         using var bgr = new Mat();
         Cv2.CvtColor(bgra, bgr, ColorConversionCodes.BGRA2BGR);
-        using var oriented = Orient(bgr, codec.EncodedOrigin);
+        using var oriented = ImageCodec.Orient(bgr, codec.EncodedOrigin);
         return ImageCodec.Encode(oriented, ImageFormat.Jpeg, 85);
     }
 
@@ -143,27 +143,5 @@ public static class ThumbnailImage
             default:
                 throw new FaceSwapException(FaceSwapErrorKind.CorruptImage, $"image data is damaged ({result})");
         }
-    }
-
-    /// <summary>The thumbnail turned as the EXIF orientation says (the engine does the same to full images).</summary>
-    private static Mat Orient(Mat image, SKEncodedOrigin origin)
-    {
-        var result = new Mat();
-        switch (origin)
-        {
-            case SKEncodedOrigin.TopRight: Cv2.Flip(image, result, FlipMode.Y); break;
-            case SKEncodedOrigin.BottomRight: Cv2.Rotate(image, result, RotateFlags.Rotate180); break;
-            case SKEncodedOrigin.BottomLeft: Cv2.Flip(image, result, FlipMode.X); break;
-            case SKEncodedOrigin.LeftTop: Cv2.Transpose(image, result); break;
-            case SKEncodedOrigin.RightTop: Cv2.Rotate(image, result, RotateFlags.Rotate90Clockwise); break;
-            case SKEncodedOrigin.RightBottom:
-                Cv2.Transpose(image, result);
-                Cv2.Rotate(result, result, RotateFlags.Rotate180);
-                break;
-            case SKEncodedOrigin.LeftBottom: Cv2.Rotate(image, result, RotateFlags.Rotate90Counterclockwise); break;
-            default: image.CopyTo(result); break;
-        }
-
-        return result;
     }
 }
