@@ -1,5 +1,6 @@
 using FaceSwap.Engine.Detection;
 using FaceSwap.Engine.Imaging;
+using FaceSwap.Engine.Landmarks;
 using FaceSwap.Engine.Pipeline;
 using FaceSwap.Engine.Quality;
 using FaceSwap.Engine.Swapping;
@@ -214,6 +215,111 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
     /// A 3840x2160 photo of the demo faces (cut with their hair and shoulders, 50-100 px wide) on a plain wall, in a
     /// loose grid with some jitter; returns where each face's cut was placed.
     /// </summary>
+    [Fact]
+    public void A_source_wearing_glasses_leaves_no_frames_on_faces_that_wear_none()
+    {
+        var plain = fixture.CropFace(3, 0);
+        using var plainSource = fixture.Engine.PrepareSource(plain);
+        using var glassesSource = fixture.Engine.PrepareSource(WithGlasses(plain));
+        var bytes = File.ReadAllBytes(TestAssets.Sample(1));
+        using var input = ImageCodec.Decode(bytes);
+        var plainResult = fixture.Engine.Swap(bytes, plainSource, new SwapRequest { OutputFormat = ImageFormat.Png });
+        var glassesResult = fixture.Engine.Swap(bytes, glassesSource, new SwapRequest { OutputFormat = ImageFormat.Png });
+        Assert.Equal(3, glassesResult.Faces.Count(f => f.Swapped));
+        using var plainOutput = ImageCodec.Decode(plainResult.Output);
+        using var glassesOutput = ImageCodec.Decode(glassesResult.Output);
+
+        // Frames would darken the skin around the eyes: compare with the same source without them, face by face.
+        foreach (var face in fixture.Engine.FindFaces(input, new StageTimer()))
+        {
+            var withoutFrames = DarkenedAroundEyes(input, plainOutput, face.Landmarks);
+            var withFrames = DarkenedAroundEyes(input, glassesOutput, face.Landmarks);
+            Assert.True(withFrames < withoutFrames + 0.02, $"face at {face.Box.X:0}: {withFrames:P1} of the skin around the eyes darkened with the glasses source, {withoutFrames:P1} without");
+        }
+
+        Assert.All(glassesResult.Faces, f => Assert.True(f.SimilarityAfter > f.SimilarityBefore + 0.05f, $"face at {f.Box[0]}: {f.SimilarityBefore:0.00} -> {f.SimilarityAfter:0.00}"));
+    }
+
+    [Fact]
+    public void A_targets_own_glasses_stay_on_top_of_the_swapped_face()
+    {
+        using var source = fixture.Engine.PrepareSource(fixture.CropFace(3, 0));
+        using var image = ImageCodec.Decode(File.ReadAllBytes(TestAssets.Sample(1)));
+        var target = fixture.Engine.FindFaces(image, new StageTimer()).OrderBy(f => f.Box.X).Last();
+        using var frames = DrawGlasses(image, target.Landmarks);
+        var result = fixture.Engine.Swap(ImageCodec.Encode(image, ImageFormat.Png), source, new SwapRequest { OutputFormat = ImageFormat.Png });
+        var face = result.Faces.Single(f => DetectedFace.IoU(ToRect(f.Box), target.Box) > 0.5f);
+        Assert.True(face.Swapped, $"the face was not swapped: {face.Reason}");
+        using var after = ImageCodec.Decode(result.Output);
+
+        // The frames inside the face (where the swap happens) must still be there, dark, after it.
+        using var onFace = new Mat(image.Size(), MatType.CV_8UC1, Scalar.All(0));
+        Cv2.FillConvexPoly(onFace, Cv2.ConvexHull(target.Landmarks.Select(q => new Point((int)q.X, (int)q.Y))), Scalar.All(255));
+        Cv2.BitwiseAnd(onFace, frames, onFace);
+        using var light = Lightness(after);
+        using var stillDark = new Mat();
+        Cv2.Threshold(light, stillDark, 35 * 255 / 100.0, 255, ThresholdTypes.BinaryInv);
+        Cv2.BitwiseAnd(stillDark, onFace, stillDark);
+        var kept = Cv2.CountNonZero(stillDark) / (double)Cv2.CountNonZero(onFace);
+        Assert.True(kept > 0.9, $"only {kept:P0} of the frames on the face are still there after the swap");
+    }
+
+    /// <summary>A photo with thick dark eyeglass frames drawn on its one face.</summary>
+    private byte[] WithGlasses(byte[] photo)
+    {
+        using var image = ImageCodec.Decode(photo);
+        using var frames = DrawGlasses(image, fixture.Engine.FindFaces(image, new StageTimer()).Single().Landmarks);
+        return ImageCodec.Encode(image, ImageFormat.Png);
+    }
+
+    /// <summary>Draws thick dark eyeglass frames (two rims, a bridge, the temples) on a face; returns where they are (255).</summary>
+    private static Mat DrawGlasses(Mat image, Point2f[] p)
+    {
+        var eye = FaceGeometry.EyeDistance(p);
+        var thickness = Math.Max(2, (int)(0.07f * eye));
+        var mask = new Mat(image.Size(), MatType.CV_8UC1, Scalar.All(0));
+        Rect Rim(Point2f centre) => new((int)(centre.X - 0.42f * eye), (int)(centre.Y - 0.22f * eye), (int)(0.85f * eye), (int)(0.55f * eye));
+        var left = Rim(FaceGeometry.LeftEye(p));
+        var right = Rim(FaceGeometry.RightEye(p));
+        foreach (var canvas in new[] { image, mask })
+        {
+            var colour = canvas == mask ? Scalar.All(255) : new Scalar(25, 25, 25);
+            Cv2.Rectangle(canvas, left, colour, thickness, LineTypes.AntiAlias);
+            Cv2.Rectangle(canvas, right, colour, thickness, LineTypes.AntiAlias);
+            Cv2.Line(canvas, new Point(left.Right, left.Y + left.Height / 3), new Point(right.X, right.Y + right.Height / 3), colour, thickness, LineTypes.AntiAlias);
+            Cv2.Line(canvas, new Point(left.X, left.Y + left.Height / 3), new Point((int)p[0].X, (int)p[0].Y), colour, thickness, LineTypes.AntiAlias);
+            Cv2.Line(canvas, new Point(right.Right, right.Y + right.Height / 3), new Point((int)p[16].X, (int)p[16].Y), colour, thickness, LineTypes.AntiAlias);
+        }
+
+        Cv2.Threshold(mask, mask, 200, 255, ThresholdTypes.Binary);
+        return mask;
+    }
+
+    /// <summary>Share of the skin around a face's eyes (brows to cheekbones, eyes and brows left out) darker by 20 L or more after the swap.</summary>
+    private static double DarkenedAroundEyes(Mat before, Mat after, Point2f[] p)
+    {
+        using var zone = new Mat(before.Size(), MatType.CV_8UC1, Scalar.All(0));
+        var points = p[17..27].Concat([p[0], p[16], p[29]]).Concat(p[36..48]).Select(q => new Point((int)q.X, (int)q.Y));
+        Cv2.FillConvexPoly(zone, Cv2.ConvexHull(points), Scalar.All(255));
+        var eyes = new[] { p[36..42].Select(q => new Point((int)q.X, (int)q.Y)).ToArray(), p[42..48].Select(q => new Point((int)q.X, (int)q.Y)).ToArray() };
+        Cv2.FillPoly(zone, eyes, Scalar.All(0));
+        using var lightBefore = Lightness(before);
+        using var lightAfter = Lightness(after);
+        using var darkened = new Mat();
+        Cv2.Subtract(lightBefore, lightAfter, darkened);
+        using var dark = new Mat();
+        Cv2.Threshold(darkened, dark, 20 * 255 / 100.0, 255, ThresholdTypes.Binary);
+        Cv2.BitwiseAnd(dark, zone, dark);
+        return Cv2.CountNonZero(dark) / (double)Math.Max(1, Cv2.CountNonZero(zone));
+    }
+
+    private static Mat Lightness(Mat bgr)
+    {
+        using var lab = new Mat();
+        Cv2.CvtColor(bgr, lab, ColorConversionCodes.BGR2Lab);
+        return lab.ExtractChannel(0);
+    }
+
     private (Mat Photo, List<Rect> Placed) FourKGroup()
     {
         var photo = new Mat(2160, 3840, MatType.CV_8UC3, new Scalar(150, 160, 170));

@@ -80,6 +80,7 @@ public sealed class MorphSwapper : IFaceSwapper
         var own = target.Landmarks.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray();
         using var targetSkin = Classify(targetLab, roi.Size, own);
         var keep = TargetKeeps(own, source.Landmarks, targetSkin);
+        using var targetFrames = Eyewear.Find(targetLab, targetSkin, own);
 
         var local = Extend(Shape(target.Landmarks, source.Landmarks, keep)).Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray();
         var landmarks = local[..68];
@@ -112,6 +113,11 @@ public sealed class MorphSwapper : IFaceSwapper
             Cv2.BitwiseAnd(targetSkin, sourceSkin, swapped);
             Cv2.BitwiseOr(swapped, features, swapped);
             using var kept = keep.Mask(roi.Size, own);
+            if (targetFrames is not null)
+            {
+                Cv2.BitwiseOr(kept, targetFrames, kept);
+            }
+
             using var notKept = new Mat();
             Cv2.BitwiseNot(kept, notKept);
             Cv2.BitwiseAnd(swapped, notKept, swapped);
@@ -195,11 +201,12 @@ public sealed class MorphSwapper : IFaceSwapper
         var triangles = (int[][])source.SwapperCache.GetOrAdd(Name + ":triangles", _ => Triangulate(srcPoints, source.Crop.Size()));
         var scale = targetEye / Math.Max(1f, FaceGeometry.EyeDistance(source.Landmarks));
         using var resampled = new Mat();
-        var crop = source.Crop;
+        var crop = WithoutEyewear(source);
+        var full = crop;
         if (scale < 0.9f)
         {
             // Shrink with area averaging first: a per-triangle bilinear warp straight from a large source aliases.
-            Cv2.Resize(source.Crop, resampled, new Size(0, 0), scale, scale, InterpolationFlags.Area);
+            Cv2.Resize(full, resampled, new Size(0, 0), scale, scale, InterpolationFlags.Area);
             crop = resampled;
             srcPoints = srcPoints.Select(p => new Point2f(p.X * scale, p.Y * scale)).ToArray();
         }
@@ -223,6 +230,26 @@ public sealed class MorphSwapper : IFaceSwapper
 
         return (warped, covered);
     }
+
+    /// <summary>
+    /// The source's crop with its eyeglass frames painted out (<see cref="Eyewear"/>), once per source: frames warped
+    /// onto a face that wears none look painted on. The crop itself when the source wears no glasses.
+    /// </summary>
+    private Mat WithoutEyewear(SourceFace source) => (Mat)source.SwapperCache.GetOrAdd(Name + ":crop", _ =>
+    {
+        using var lab = ToLab(source.Crop);
+        using var sample = RealismMeter.SkinMask(source.Crop.Size(), source.Landmarks);
+        using var skin = SkinModel.Classify(lab, sample);
+        using var frames = Eyewear.Find(lab, skin, source.Landmarks);
+        if (frames is null)
+        {
+            return source.Crop;
+        }
+
+        var clean = source.Crop.Clone();
+        Eyewear.PaintOut(clean, frames, source.Landmarks);
+        return clean;
+    });
 
     /// <summary>The region that may be swapped: the hull of the target's points, inside what the warp covered, pulled in.</summary>
     private static Mat Inner(Mat covered, Point2f[] local, float eye)

@@ -34,11 +34,19 @@ public sealed class SourceFace : IDisposable
     /// <summary>How suitable the face is as a source.</summary>
     public SourceQuality Quality { get; }
 
-    /// <summary>Cached per-swapper data (triangulations, neural latents), keyed by swapper name.</summary>
+    /// <summary>Cached per-swapper data (triangulations, neural latents, a cleaned crop), keyed by swapper name; disposed with the source.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, object> SwapperCache { get; } = new();
 
     /// <inheritdoc />
-    public void Dispose() => Crop.Dispose();
+    public void Dispose()
+    {
+        foreach (var cached in SwapperCache.Values.OfType<IDisposable>().Where(value => !ReferenceEquals(value, Crop)))
+        {
+            cached.Dispose();
+        }
+
+        Crop.Dispose();
+    }
 }
 
 /// <summary>Measures of a source face: frontal, open eyes and a closed mouth score best.</summary>
