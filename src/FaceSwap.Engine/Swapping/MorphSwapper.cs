@@ -34,6 +34,9 @@ public sealed class MorphSwapper : IFaceSwapper
     /// <summary>Inner-lip gap (relative to mouth width) above which the target's mouth interior is kept.</summary>
     private const float OpenMouth = 0.08f;
 
+    /// <summary>A target mouth open wider than this (laughing) keeps its own lips as well as its teeth.</summary>
+    private const float LaughingMouth = 0.15f;
+
     /// <summary>An eye whose height is under this fraction of its width is closed: the target's own is kept.</summary>
     private const float ClosedEye = 0.14f;
 
@@ -279,17 +282,23 @@ public sealed class MorphSwapper : IFaceSwapper
         // Eyes close together (a wink is rare; hair over one eye is not): judged by look, they close as a pair.
         var closedByLook = (SkinShare(target, 36, targetSkin) + SkinShare(target, 42, targetSkin)) / 2 > ClosedEyeSkin;
         bool Closed(int first) => (EyeOpen(target, first) < ClosedEye || closedByLook) && EyeOpen(source, first) >= ClosedEye;
-        return new TargetParts(Closed(36), Closed(42), FaceGeometry.MouthOpen(target) > OpenMouth, FaceGeometry.MouthOpen(source) > OpenMouth);
+        return new TargetParts(Closed(36), Closed(42), FaceGeometry.MouthOpen(target) > OpenMouth, FaceGeometry.MouthOpen(target) > LaughingMouth, FaceGeometry.MouthOpen(source) > OpenMouth);
     }
 
     /// <summary>Parts of the target face kept as they are.</summary>
-    private sealed record TargetParts(bool LeftEye, bool RightEye, bool OpenMouth, bool SourceMouthOpen)
+    private sealed record TargetParts(bool LeftEye, bool RightEye, bool OpenMouth, bool WideOpenMouth, bool SourceMouthOpen)
     {
         /// <summary>The kept parts drawn at the target's own landmarks (255 inside).</summary>
         public Mat Mask(Size size, Point2f[] target)
         {
             var kept = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
-            if (OpenMouth)
+            if (WideOpenMouth)
+            {
+                // The lips around a laughing mouth too: its landmarks are loose, and source lips drawn a little beside
+                // the target's own show as a second, pale lip.
+                FaceRegions.FillMouth(kept, target, grow: 0.04f);
+            }
+            else if (OpenMouth)
             {
                 // Teeth and tongue: a closed source mouth stretched over them looks wrong.
                 FaceRegions.FillMouthInterior(kept, target);
