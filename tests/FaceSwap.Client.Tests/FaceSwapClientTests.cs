@@ -203,7 +203,7 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         var failure = Assert.Single(failures);
         Assert.Equal(("broken/bad.jpg", "not_an_image"), (failure.Path, failure.ErrorClass));
         Assert.Null(await Host.Store.GetPropertiesAsync(batch.Output + "broken/bad.jpg"));
-        var noThumbnail = await Assert.ThrowsAsync<FaceSwapRequestFailedException>(() =>
+        var noThumbnail = await Assert.ThrowsAsync<FaceSwapNotFoundException>(() =>
             client.GetThumbnailAsync($"/api/jobs/{created.Id}/thumbnail?side=input&path=broken/missing.jpg"));
         Assert.Equal((404, "not_found"), (noThumbnail.Status, noThumbnail.ErrorCode));
 
