@@ -60,6 +60,24 @@ public sealed class OfflineClientTests
     }
 
     [Fact]
+    public async Task A_stream_that_goes_silent_is_taken_for_dead_and_reconnected_from_its_last_event()
+    {
+        var silent = new System.IO.Pipelines.Pipe();
+        await silent.Writer.WriteAsync(Encoding.UTF8.GetBytes("event: status\nid: 5\ndata: {\"jobId\":\"j6\",\"state\":\"running\"}\n\n"));
+        var handler = new ScriptedHandler(
+            _ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(silent.Reader.AsStream()) { Headers = { { "Content-Type", "text/event-stream" } } } },
+            _ => Stream("event: done\nid: 6\ndata: {\"jobId\":\"j6\",\"state\":\"completed\"}\n\n"));
+        var options = new FaceSwapClientOptions { BaseAddress = Server, StreamIdleTimeout = TimeSpan.FromMilliseconds(300), ReconnectDelay = TimeSpan.FromMilliseconds(10) };
+        using var client = new FaceSwapClient(new HttpClient(handler), options);
+
+        var events = await CollectAsync(client.WatchAsync("j6"));
+
+        Assert.Equal([JobEventKind.Status, JobEventKind.Done], events.Select(e => e.Kind));
+        Assert.Equal([null, "5"], handler.Requests.Select(r => r.LastEventId));
+        await silent.Writer.CompleteAsync();
+    }
+
+    [Fact]
     public async Task A_stream_that_keeps_failing_gives_up_after_the_configured_attempts()
     {
         var handler = new ScriptedHandler(_ => throw new HttpRequestException("connection refused"));
