@@ -7,102 +7,125 @@ using System.Text.Json;
 using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Jobs;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
 using Polly;
 
 namespace FaceSwap.Client;
 
 /// <summary>
-/// A client of the FaceSwap.Orleans REST API (<c>/api</c>): submit jobs, follow them live over server-sent events, list,
-/// cancel and retry them, read their results. Thread-safe; one instance per server is enough.
+/// A client of the FaceSwap.Orleans REST API (<c>/api</c>): submit jobs and follow them as operations or live over
+/// server-sent events, page through jobs and results, cancel and retry. Thread-safe; one instance per server is enough.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Errors of the API come as <see cref="FaceSwapApiException"/> (or a subclass per status) carrying the problem details;
-/// network failures as <see cref="HttpRequestException"/>.
+/// Errors of the API come as <see cref="FaceSwapRequestFailedException"/> (or a subclass per status) carrying the
+/// status, the service's error code and the problem details; network failures as <see cref="HttpRequestException"/>.
 /// </para>
 /// <para>
-/// Two HTTP clients do the work: one for ordinary calls, which may retry and time out (a retried submit is safe
-/// because <see cref="SubmitAsync"/> fixes the job id before the first attempt), and one for the event stream, which
-/// must never be cut by a request timeout; <see cref="WatchAsync"/> reconnects it itself.
+/// Two HTTP clients do the work: one for ordinary calls, which retries and times out as
+/// <see cref="FaceSwapClientOptions.Retry"/> says (a retried submit is safe because <see cref="SubmitJobAsync"/> fixes
+/// the job id before the first attempt), and one for the event stream, which must never be cut by a request timeout;
+/// <see cref="WatchAsync"/> reconnects it itself.
+/// </para>
+/// <para>
+/// Every member is virtual and there is a protected parameterless constructor, so a test can mock the client (e.g.
+/// with Moq) and return <see cref="JobOperation"/>s and <see cref="AsyncPageable{T}.FromPages"/> of its own.
 /// </para>
 /// </remarks>
-public sealed class FaceSwapClient : IDisposable
+public class FaceSwapClient : IDisposable
 {
     /// <summary>The request header carrying the API key.</summary>
     public const string ApiKeyHeader = "X-Api-Key";
 
     private const string LastEventIdHeader = "Last-Event-ID";
 
-    private readonly HttpClient http;
-    private readonly HttpClient streaming;
-    private readonly FaceSwapClientOptions options;
-    private readonly IDisposable[] owned;
+    private readonly HttpClient http = null!;
+    private readonly HttpClient streaming = null!;
+    private readonly FaceSwapClientOptions options = null!;
+    private readonly ResiliencePipeline reconnect = ResiliencePipeline.Empty;
+    private readonly IDisposable[] owned = [];
+    private readonly Uri? baseAddress;
+    private readonly string? apiKey;
 
     /// <summary>
-    /// A client for scripts and tools: its own connection pool, retries of transient failures (exponential backoff,
-    /// 3 retries, 30 s per attempt, 100 s in all) for ordinary calls and an event stream without a time limit.
+    /// A client for scripts and tools: its own connection pool; ordinary calls retried and timed out as
+    /// <paramref name="options"/> says (by default 3 retries with exponential backoff, 30 s per attempt, 100 s in all);
+    /// an event stream without a time limit.
     /// </summary>
-    /// <param name="baseAddress">The server, e.g. <c>http://localhost:5000/</c>.</param>
-    /// <param name="apiKey">The API key (sent in <c>X-Api-Key</c>).</param>
-    public FaceSwapClient(Uri baseAddress, string apiKey)
+    /// <param name="baseAddress">The server, e.g. <c>http://localhost:5000/</c> (the options' <see cref="FaceSwapClientOptions.BaseAddress"/> is not used).</param>
+    /// <param name="apiKey">The API key, sent in <c>X-Api-Key</c> (the options' <see cref="FaceSwapClientOptions.ApiKey"/> is not used).</param>
+    /// <param name="options">Version, retries, time limits and reconnection; null for the defaults.</param>
+    /// <exception cref="OptionsValidationException">A setting in <paramref name="options"/> is out of range.</exception>
+    public FaceSwapClient(Uri baseAddress, string apiKey, FaceSwapClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(baseAddress);
         ArgumentException.ThrowIfNullOrEmpty(apiKey);
-        options = new FaceSwapClientOptions { BaseAddress = baseAddress, ApiKey = apiKey };
-        BaseAddress = Normalize(baseAddress);
+        this.options = Validated(options ?? new FaceSwapClientOptions());
+        this.baseAddress = Normalize(baseAddress);
+        this.apiKey = apiKey;
         var sockets = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-        var resilient = new ResilienceHandler(DefaultPipeline()) { InnerHandler = sockets };
-        http = new HttpClient(resilient, disposeHandler: true) { Timeout = TimeSpan.FromSeconds(100) };
+        var resilient = new ResilienceHandler(FaceSwapResilience.Build(this.options)) { InnerHandler = sockets };
+        http = new HttpClient(resilient, disposeHandler: true) { Timeout = this.options.Timeout };
         streaming = new HttpClient(sockets, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        reconnect = JobEventStream.Pipeline(this.options);
         owned = [http, streaming];
     }
 
     /// <summary>
-    /// A client over HTTP clients made elsewhere (an <see cref="IHttpClientFactory"/>, a test's handler). Neither is
-    /// disposed with this client.
+    /// A client over HTTP clients made elsewhere (an <see cref="IHttpClientFactory"/>, a test's handler), which bring
+    /// their own retries and time limits. Neither is disposed with this client.
     /// </summary>
     /// <param name="httpClient">For ordinary calls; may carry resilience handlers and a timeout.</param>
-    /// <param name="options">The server and key; the server defaults to <paramref name="httpClient"/>'s base address.</param>
+    /// <param name="options">The server, key and reconnection settings; the server defaults to <paramref name="httpClient"/>'s base address.</param>
     /// <param name="streamingHttpClient">
     /// For the event stream; it must not time out (<see cref="Timeout.InfiniteTimeSpan"/>, no resilience timeout).
     /// Null: <paramref name="httpClient"/>, which is then expected to have no timeout either.
     /// </param>
+    /// <exception cref="OptionsValidationException">A setting in <paramref name="options"/> is out of range.</exception>
     public FaceSwapClient(HttpClient httpClient, FaceSwapClientOptions? options = null, HttpClient? streamingHttpClient = null)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
-        this.options = options ?? new FaceSwapClientOptions();
-        var baseAddress = this.options.BaseAddress ?? httpClient.BaseAddress
+        this.options = Validated(options ?? new FaceSwapClientOptions());
+        var server = this.options.BaseAddress ?? httpClient.BaseAddress
             ?? throw new ArgumentException("Neither the options nor the HTTP client name the server (BaseAddress).", nameof(options));
-        BaseAddress = Normalize(baseAddress);
+        baseAddress = Normalize(server);
+        apiKey = this.options.ApiKey;
         http = httpClient;
         streaming = streamingHttpClient ?? httpClient;
-        owned = [];
+        reconnect = JobEventStream.Pipeline(this.options);
+    }
+
+    /// <summary>For mocking: a client with no server, whose members are set up by the mock.</summary>
+    protected FaceSwapClient()
+    {
     }
 
     /// <summary>The server's address (ending in '/'); the API is under its <c>api/</c>.</summary>
-    public Uri BaseAddress { get; }
+    public virtual Uri BaseAddress => baseAddress ?? throw new InvalidOperationException("A mocked client has no server.");
 
     /// <summary>
-    /// Creates and starts a job (<c>POST /api/jobs</c>). When <paramref name="request"/> has no
-    /// <see cref="SubmitJobRequest.JobId"/> the client picks one (<see cref="JobIds.New"/>) before sending, so a retried
-    /// request finds the job its first attempt created instead of starting a second one.
+    /// Creates and starts a job (<c>POST /api/jobs</c>) and returns it as an operation to wait for. When
+    /// <paramref name="request"/> has no <see cref="SubmitJobRequest.JobId"/> the client picks one
+    /// (<see cref="JobIds.New"/>) before sending, so a retried request finds the job its first attempt created instead
+    /// of starting a second one.
     /// </summary>
     /// <param name="request">Source, input, output and options.</param>
     /// <param name="cancellationToken">Cancels the call (not the job).</param>
     /// <returns>
-    /// The job's status, usually <see cref="JobState.Running"/>. Submitting the id of an existing job with the same spec
-    /// returns that job as it is now (possibly finished, or <see cref="JobState.Failed"/> if it could not start).
+    /// The job, usually running (<see cref="JobOperation.LatestStatus"/>). Submitting the id of an existing job with the
+    /// same spec returns that job as it is now (possibly finished already: <see cref="JobOperation.HasCompleted"/>).
     /// </returns>
     /// <exception cref="FaceSwapValidationException">
-    /// 400 naming each bad field; 422 when the source face cannot be used (<see cref="FaceSwapApiException.JobId"/> names
-    /// the failed job).
+    /// 400 naming each bad field (<see cref="FaceSwapRequestFailedException.ErrorCode"/> for a job policy refusal);
+    /// 422 when the source face cannot be used (<see cref="FaceSwapRequestFailedException.JobId"/> names the failed job).
     /// </exception>
     /// <exception cref="FaceSwapConflictException">The job id exists with another spec.</exception>
-    public async Task<JobStatus> SubmitAsync(SubmitJobRequest request, CancellationToken cancellationToken = default)
+    public virtual async Task<JobOperation> SubmitJobAsync(SubmitJobRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var body = string.IsNullOrEmpty(request.JobId) ? request with { JobId = JobIds.New() } : request;
-        return await SendAsync<JobStatus>(HttpMethod.Post, "api/jobs", JsonContent.Create(body, options: FaceSwapJson.Options), cancellationToken).ConfigureAwait(false);
+        var status = await SendAsync<JobStatus>(HttpMethod.Post, Api("jobs"), JsonContent.Create(body, options: FaceSwapJson.Options), cancellationToken).ConfigureAwait(false);
+        return new JobOperation(this, status);
     }
 
     /// <summary>The status of a job (<c>GET /api/jobs/{id}</c>).</summary>
@@ -110,77 +133,96 @@ public sealed class FaceSwapClient : IDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The job's status.</returns>
     /// <exception cref="FaceSwapNotFoundException">There is no such job.</exception>
-    public Task<JobStatus> GetAsync(string jobId, CancellationToken cancellationToken = default) =>
+    public virtual Task<JobStatus> GetJobAsync(string jobId, CancellationToken cancellationToken = default) =>
         SendAsync<JobStatus>(HttpMethod.Get, JobPath(jobId), null, cancellationToken);
 
-    /// <summary>One page of jobs, newest first (<c>GET /api/jobs</c>).</summary>
-    /// <param name="limit">Jobs per page (1 to 200; the server's default is 20).</param>
-    /// <param name="cursor">The <see cref="JobList.Next"/> of the previous page; null for the first.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The page.</returns>
-    public Task<JobList> ListAsync(int? limit = null, string? cursor = null, CancellationToken cancellationToken = default) =>
-        SendAsync<JobList>(HttpMethod.Get, "api/jobs" + Query(("limit", limit?.ToString(CultureInfo.InvariantCulture)), ("cursor", cursor)), null, cancellationToken);
+    /// <summary>
+    /// The server's jobs, newest first (<c>GET /api/jobs</c>), fetched a page at a time as the enumeration goes
+    /// (page size 1 to 200; the server's default is 20).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels fetching pages.</param>
+    /// <returns>The jobs.</returns>
+    public virtual AsyncPageable<JobStatus> GetJobsAsync(CancellationToken cancellationToken = default) =>
+        new CursorPageable<JobStatus>(
+            async (cursor, limit, token) =>
+            {
+                var page = await SendAsync<JobList>(HttpMethod.Get, Api("jobs") + Query(("limit", Number(limit)), ("cursor", cursor)), null, token).ConfigureAwait(false);
+                return Page<JobStatus>.FromValues(page.Items, page.Next);
+            },
+            cancellationToken);
 
     /// <summary>Stops a job (<c>POST /api/jobs/{id}/cancel</c>): nothing more is dispatched; images in flight finish.</summary>
     /// <param name="jobId">The job.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The job's status, <see cref="JobState.Cancelled"/> unless it had already ended.</returns>
     /// <exception cref="FaceSwapNotFoundException">There is no such job.</exception>
-    public Task<JobStatus> CancelAsync(string jobId, CancellationToken cancellationToken = default) =>
+    public virtual Task<JobStatus> CancelJobAsync(string jobId, CancellationToken cancellationToken = default) =>
         SendAsync<JobStatus>(HttpMethod.Post, JobPath(jobId) + "/cancel", null, cancellationToken);
 
-    /// <summary>Runs the images whose latest outcome failed again (<c>POST /api/jobs/{id}/retry-failed</c>).</summary>
+    /// <summary>
+    /// Runs the images whose latest outcome failed again (<c>POST /api/jobs/{id}/retry-failed</c>); wait for the job
+    /// again with <c>new JobOperation(client, status)</c>.
+    /// </summary>
     /// <param name="jobId">The job.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The job's status, running again when there was anything to retry.</returns>
     /// <exception cref="FaceSwapConflictException">The job is still running.</exception>
     /// <exception cref="FaceSwapNotFoundException">There is no such job.</exception>
-    public Task<JobStatus> RetryFailedAsync(string jobId, CancellationToken cancellationToken = default) =>
+    public virtual Task<JobStatus> RetryFailedAsync(string jobId, CancellationToken cancellationToken = default) =>
         SendAsync<JobStatus>(HttpMethod.Post, JobPath(jobId) + "/retry-failed", null, cancellationToken);
 
-    /// <summary>One page of a job's results: the latest outcome of each image in finishing order (<c>GET /api/jobs/{id}/results</c>).</summary>
+    /// <summary>
+    /// A job's results: the latest outcome of each image in finishing order (<c>GET /api/jobs/{id}/results</c>),
+    /// fetched a page at a time (page size 1 to 1000; the server's default is 100). Each page's
+    /// <see cref="Page{T}.Total"/> is the number of matching outcomes.
+    /// </summary>
     /// <param name="jobId">The job.</param>
-    /// <param name="status">Only outcomes with this status; null for all.</param>
-    /// <param name="limit">Outcomes per page (1 to 1000; the server's default is 100).</param>
-    /// <param name="cursor">The <see cref="ResultsPage.Next"/> of the previous page; null for the first.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The page, with the total number of matching outcomes.</returns>
-    public Task<ResultsPage> GetResultsAsync(string jobId, ImageStatus? status = null, int? limit = null, string? cursor = null, CancellationToken cancellationToken = default) =>
-        SendAsync<ResultsPage>(
-            HttpMethod.Get,
-            JobPath(jobId) + "/results" + Query(("status", status is { } s ? ToWire(s) : null), ("limit", limit?.ToString(CultureInfo.InvariantCulture)), ("cursor", cursor)),
-            null,
+    /// <param name="status">Only outcomes with this status (e.g. <see cref="ImageStatus.Failed"/>); null for all.</param>
+    /// <param name="cancellationToken">Cancels fetching pages.</param>
+    /// <returns>The outcomes.</returns>
+    /// <exception cref="FaceSwapNotFoundException">There is no such job (when the first page is fetched).</exception>
+    public virtual AsyncPageable<ImageOutcome> GetResultsAsync(string jobId, ImageStatus? status = null, CancellationToken cancellationToken = default)
+    {
+        var path = JobPath(jobId) + "/results";
+        var filter = status is { } s ? ToWire(s) : null;
+        return new CursorPageable<ImageOutcome>(
+            (cursor, limit, token) => ResultsPageAsync(path, ("status", filter), cursor, limit, token),
             cancellationToken);
+    }
 
     /// <summary>
-    /// One page of the images with faces that need a look (<c>GET /api/jobs/{id}/results?review=true</c>): each
+    /// The images with faces that need a look (<c>GET /api/jobs/{id}/results?review=true</c>), a page at a time: each
     /// outcome's <see cref="ImageOutcome.FaceOutcomes"/> says which faces and why (<see cref="FaceOutcome.Review"/>).
     /// </summary>
     /// <param name="jobId">The job.</param>
-    /// <param name="limit">Outcomes per page (1 to 1000; the server's default is 100).</param>
-    /// <param name="cursor">The <see cref="ResultsPage.Next"/> of the previous page; null for the first.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The page, with the total number of images that have faces to review.</returns>
-    public Task<ResultsPage> GetReviewAsync(string jobId, int? limit = null, string? cursor = null, CancellationToken cancellationToken = default) =>
-        SendAsync<ResultsPage>(
-            HttpMethod.Get,
-            JobPath(jobId) + "/results" + Query(("review", "true"), ("limit", limit?.ToString(CultureInfo.InvariantCulture)), ("cursor", cursor)),
-            null,
+    /// <param name="cancellationToken">Cancels fetching pages.</param>
+    /// <returns>The outcomes with faces to review.</returns>
+    /// <exception cref="FaceSwapNotFoundException">There is no such job (when the first page is fetched).</exception>
+    public virtual AsyncPageable<ImageOutcome> GetReviewAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        var path = JobPath(jobId) + "/results";
+        return new CursorPageable<ImageOutcome>(
+            (cursor, limit, token) => ResultsPageAsync(path, ("review", "true"), cursor, limit, token),
             cancellationToken);
+    }
 
     /// <summary>Swapped images spread over the job, with thumbnail URLs (<c>GET /api/jobs/{id}/gallery</c>).</summary>
     /// <param name="jobId">The job.</param>
     /// <param name="count">How many (1 to 64; the server's default is 8).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>Up to <paramref name="count"/> items; fetch their thumbnails with <see cref="GetThumbnailAsync"/>.</returns>
-    public async Task<IReadOnlyList<GalleryItem>> GetGalleryAsync(string jobId, int? count = null, CancellationToken cancellationToken = default) =>
-        await SendAsync<List<GalleryItem>>(HttpMethod.Get, JobPath(jobId) + "/gallery" + Query(("count", count?.ToString(CultureInfo.InvariantCulture))), null, cancellationToken).ConfigureAwait(false);
+    public virtual async Task<IReadOnlyList<GalleryItem>> GetGalleryAsync(string jobId, int? count = null, CancellationToken cancellationToken = default) =>
+        await SendAsync<List<GalleryItem>>(HttpMethod.Get, JobPath(jobId) + "/gallery" + Query(("count", Number(count))), null, cancellationToken).ConfigureAwait(false);
 
     /// <summary>The JPEG bytes of a thumbnail URL of a <see cref="GalleryItem"/> (the API key is sent with it).</summary>
     /// <param name="thumbnailUrl">A <see cref="GalleryItem.Before"/> or <see cref="GalleryItem.After"/>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The JPEG.</returns>
-    public async Task<byte[]> GetThumbnailAsync(string thumbnailUrl, CancellationToken cancellationToken = default)
+    /// <exception cref="FaceSwapRequestFailedException">
+    /// The thumbnail cannot be made; <see cref="FaceSwapRequestFailedException.ErrorCode"/> says why (e.g.
+    /// <c>not_found</c>, <c>image_too_large</c>).
+    /// </exception>
+    public virtual async Task<byte[]> GetThumbnailAsync(string thumbnailUrl, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(thumbnailUrl);
         using var request = NewRequest(HttpMethod.Get, thumbnailUrl.TrimStart('/'), "image/jpeg");
@@ -192,8 +234,8 @@ public sealed class FaceSwapClient : IDisposable
     /// <summary>Who the API key belongs to and its role (<c>GET /api/whoami</c>).</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The caller.</returns>
-    public Task<CallerInfo> WhoAmIAsync(CancellationToken cancellationToken = default) =>
-        SendAsync<CallerInfo>(HttpMethod.Get, "api/whoami", null, cancellationToken);
+    public virtual Task<CallerInfo> WhoAmIAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<CallerInfo>(HttpMethod.Get, Api("whoami"), null, cancellationToken);
 
     /// <summary>
     /// Follows a job live (<c>GET /api/jobs/{id}/events</c>): <see cref="JobEventKind.Status"/> events as it progresses,
@@ -201,11 +243,12 @@ public sealed class FaceSwapClient : IDisposable
     /// with the final status, after which the sequence ends.
     /// </summary>
     /// <remarks>
-    /// A dropped connection, a stream that goes silent for <see cref="FaceSwapClientOptions.StreamIdleTimeout"/> or a
-    /// transient server error is reconnected after a short backoff with <c>Last-Event-ID</c> set to the last event's
-    /// id, so no image event is lost or repeated. After <see cref="FaceSwapClientOptions.MaxReconnectAttempts"/> failed
-    /// attempts in a row the last error is thrown. To resume later, pass the <see cref="JobEvent.Id"/> of the last
-    /// event handled as <paramref name="lastEventId"/>.
+    /// The stream is read with .NET's <see cref="System.Net.ServerSentEvents.SseParser"/>. A dropped connection, a stream
+    /// that goes silent for <see cref="FaceSwapClientOptions.StreamIdleTimeout"/> or a transient server error is
+    /// reconnected through one resilience pipeline, with <c>Last-Event-ID</c> set to the last event's id, so no image
+    /// event is lost or repeated. After <see cref="FaceSwapClientOptions.MaxReconnectAttempts"/> failed attempts in a
+    /// row the last error is thrown. To resume later, pass the <see cref="JobEvent.Id"/> of the last event handled as
+    /// <paramref name="lastEventId"/>.
     /// </remarks>
     /// <param name="jobId">The job.</param>
     /// <param name="includeImages">Whether to receive image events (false: status and done only).</param>
@@ -213,126 +256,63 @@ public sealed class FaceSwapClient : IDisposable
     /// <param name="cancellationToken">Stops following (not the job).</param>
     /// <returns>The events, ending with the done event.</returns>
     /// <exception cref="FaceSwapNotFoundException">There is no such job.</exception>
-    public async IAsyncEnumerable<JobEvent> WatchAsync(
+    public virtual async IAsyncEnumerable<JobEvent> WatchAsync(
         string jobId,
         bool includeImages = true,
         string? lastEventId = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var path = JobPath(jobId) + "/events?images=" + (includeImages ? "true" : "false");
-        TimeSpan? serverRetry = null;
-        var failures = 0;
-        while (true)
+        var stream = new JobEventStream((id, token) => ConnectAsync(path, id, token), options.StreamIdleTimeout, lastEventId);
+        await using (stream.ConfigureAwait(false))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            Exception? failure = null;
-            var progressed = false;
-            HttpResponseMessage? response = null;
-            try
+            while (true)
             {
-                response = await ConnectAsync(path, lastEventId, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (IsTransient(e, cancellationToken))
-            {
-                failure = e;
-            }
-
-            if (response is not null)
-            {
-                using (response)
-                using (var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-                {
-                    ServerSentEventReader? reader = null;
-                    try
-                    {
-                        idle.CancelAfter(options.StreamIdleTimeout);
-                        var stream = await response.Content.ReadAsStreamAsync(idle.Token).ConfigureAwait(false);
-                        reader = new ServerSentEventReader(stream) { Alive = () => idle.CancelAfter(options.StreamIdleTimeout) };
-                    }
-                    catch (Exception e) when (IsTransient(e, cancellationToken))
-                    {
-                        failure = e;
-                    }
-
-                    while (reader is not null)
-                    {
-                        ServerSentEvent? received = null;
-                        try
-                        {
-                            received = await reader.ReadAsync(idle.Token).ConfigureAwait(false);
-                        }
-                        catch (Exception e) when (IsTransient(e, cancellationToken))
-                        {
-                            failure = e;
-                        }
-
-                        serverRetry = reader.Retry ?? serverRetry;
-                        if (received is null)
-                        {
-                            // The stream ended (or broke) before the done event: reconnect from the last event.
-                            failure ??= new HttpIOException(HttpRequestError.ResponseEnded, "The event stream ended before the job's done event.");
-                            break;
-                        }
-
-                        progressed = true;
-                        lastEventId = received.Id ?? lastEventId;
-                        if (ToJobEvent(received) is not { } jobEvent)
-                        {
-                            continue;
-                        }
-
-                        yield return jobEvent;
-                        if (jobEvent.Kind == JobEventKind.Done)
-                        {
-                            yield break;
-                        }
-                    }
-                }
-            }
-
-            failures = progressed ? 1 : failures + 1;
-            if (failures > options.MaxReconnectAttempts)
-            {
-                throw failure ?? new HttpIOException(HttpRequestError.ResponseEnded, "The event stream keeps failing.");
-            }
-
-            var first = options.ReconnectDelay ?? serverRetry ?? TimeSpan.FromSeconds(1);
-            var delay = TimeSpan.FromTicks(Math.Min(options.MaxReconnectDelay.Ticks, first.Ticks * (1L << Math.Min(failures - 1, 16))));
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Waits until a job ends (following its event stream without image events) and returns its final status.</summary>
-    /// <param name="jobId">The job.</param>
-    /// <param name="progress">Told each status as the job progresses, the final one included.</param>
-    /// <param name="cancellationToken">Stops waiting (not the job).</param>
-    /// <returns>The final status: completed, failed or cancelled.</returns>
-    /// <exception cref="FaceSwapNotFoundException">There is no such job.</exception>
-    public async Task<JobStatus> WaitForCompletionAsync(string jobId, IProgress<JobStatus>? progress = null, CancellationToken cancellationToken = default)
-    {
-        await foreach (var jobEvent in WatchAsync(jobId, includeImages: false, lastEventId: null, cancellationToken).ConfigureAwait(false))
-        {
-            if (jobEvent.Status is { } status)
-            {
-                progress?.Report(status);
+                var jobEvent = await stream.NextAsync(reconnect, cancellationToken).ConfigureAwait(false);
+                yield return jobEvent;
                 if (jobEvent.Kind == JobEventKind.Done)
                 {
-                    return status;
+                    yield break;
                 }
             }
         }
-
-        // WatchAsync only ends after the done event.
-        throw new InvalidOperationException($"The event stream of job '{jobId}' ended without a done event.");
     }
 
     /// <summary>Disposes the HTTP clients this instance made itself (none when it was given them).</summary>
     public void Dispose()
     {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Disposes the HTTP clients this instance made itself.</summary>
+    /// <param name="disposing">False when called from a finalizer: nothing to do then.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing)
+        {
+            return;
+        }
+
         foreach (var disposable in owned)
         {
             disposable.Dispose();
         }
+    }
+
+    /// <summary>Failures worth another attempt: network errors, timeouts, 408, 429 and 5xx answers.</summary>
+    internal static bool IsTransient(Exception e, CancellationToken cancellationToken) => e switch
+    {
+        OperationCanceledException => !cancellationToken.IsCancellationRequested,
+        HttpRequestException or IOException or TimeoutException => true,
+        FaceSwapRequestFailedException api => api.Status is 408 or 429 or >= 500,
+        _ => false,
+    };
+
+    private async Task<Page<ImageOutcome>> ResultsPageAsync(string path, (string Name, string? Value) filter, string? cursor, int? limit, CancellationToken cancellationToken)
+    {
+        var page = await SendAsync<ResultsPage>(HttpMethod.Get, path + Query(filter, ("limit", Number(limit)), ("cursor", cursor)), null, cancellationToken).ConfigureAwait(false);
+        return Page<ImageOutcome>.FromValues(page.Items, page.Next, page.Total);
     }
 
     private async Task<HttpResponseMessage> ConnectAsync(string path, string? lastEventId, CancellationToken cancellationToken)
@@ -350,7 +330,7 @@ public sealed class FaceSwapClient : IDisposable
             await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
             if (response.Content.Headers.ContentType?.MediaType != "text/event-stream")
             {
-                throw new FaceSwapApiException(response.StatusCode, "Not an event stream", $"the server answered with '{response.Content.Headers.ContentType}' instead of text/event-stream");
+                throw new FaceSwapRequestFailedException(response.StatusCode, "Not an event stream", $"the server answered with '{response.Content.Headers.ContentType}' instead of text/event-stream");
             }
 
             return response;
@@ -362,27 +342,6 @@ public sealed class FaceSwapClient : IDisposable
         }
     }
 
-    private static JobEvent? ToJobEvent(ServerSentEvent received) => received.Name switch
-    {
-        "status" => new JobEvent(JobEventKind.Status, received.Id, Parse<JobStatus>(received), null),
-        "image" => new JobEvent(JobEventKind.Image, received.Id, null, Parse<ImageOutcome>(received)),
-        "done" => new JobEvent(JobEventKind.Done, received.Id, Parse<JobStatus>(received), null),
-        _ => null, // an event type this client does not know yet
-    };
-
-    private static T Parse<T>(ServerSentEvent received) =>
-        JsonSerializer.Deserialize<T>(received.Data, FaceSwapJson.Options)
-        ?? throw new JsonException($"The '{received.Name}' event {received.Id} has no data.");
-
-    /// <summary>Failures worth reconnecting after: network errors, timeouts, 408, 429 and 5xx answers.</summary>
-    private static bool IsTransient(Exception e, CancellationToken cancellationToken) => e switch
-    {
-        OperationCanceledException => !cancellationToken.IsCancellationRequested,
-        HttpRequestException or IOException => true,
-        FaceSwapApiException api => api.Status is 408 or 429 or >= 500,
-        _ => false,
-    };
-
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         using var request = NewRequest(method, path, "application/json");
@@ -392,27 +351,27 @@ public sealed class FaceSwapClient : IDisposable
         try
         {
             return await response.Content.ReadFromJsonAsync<T>(FaceSwapJson.Options, cancellationToken).ConfigureAwait(false)
-                ?? throw new FaceSwapApiException(response.StatusCode, "Empty answer", $"{method} {path} answered {(int)response.StatusCode} without a body");
+                ?? throw new FaceSwapRequestFailedException(response.StatusCode, "Empty answer", $"{method} {path} answered {(int)response.StatusCode} without a body");
         }
         catch (JsonException e)
         {
-            throw new FaceSwapApiException(response.StatusCode, "Unreadable answer", $"{method} {path}: {e.Message}");
+            throw new FaceSwapRequestFailedException(response.StatusCode, "Unreadable answer", $"{method} {path}: {e.Message}");
         }
     }
 
     private HttpRequestMessage NewRequest(HttpMethod method, string path, string accept)
     {
-        var request = new HttpRequestMessage(method, new Uri(BaseAddress, path));
+        var request = new HttpRequestMessage(method, new Uri(baseAddress!, path));
         request.Headers.Accept.ParseAdd(accept);
-        if (!string.IsNullOrEmpty(options.ApiKey))
+        if (!string.IsNullOrEmpty(apiKey))
         {
-            request.Headers.TryAddWithoutValidation(ApiKeyHeader, options.ApiKey);
+            request.Headers.TryAddWithoutValidation(ApiKeyHeader, apiKey);
         }
 
         return request;
     }
 
-    /// <summary>Throws the <see cref="FaceSwapApiException"/> an error answer describes.</summary>
+    /// <summary>Throws the <see cref="FaceSwapRequestFailedException"/> an error answer describes.</summary>
     private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (response.IsSuccessStatusCode)
@@ -433,7 +392,7 @@ public sealed class FaceSwapClient : IDisposable
         throw ProblemFrom(response, body);
     }
 
-    private static FaceSwapApiException ProblemFrom(HttpResponseMessage response, string body)
+    private static FaceSwapRequestFailedException ProblemFrom(HttpResponseMessage response, string body)
     {
         var status = response.StatusCode;
         var reason = response.ReasonPhrase ?? status.ToString();
@@ -450,7 +409,7 @@ public sealed class FaceSwapClient : IDisposable
         if (root.ValueKind != JsonValueKind.Object)
         {
             var text = body.Trim();
-            return FaceSwapApiException.Create(status, reason, text.Length == 0 ? null : text.Length > 300 ? text[..300] + "..." : text);
+            return FaceSwapRequestFailedException.Create(status, reason, text.Length == 0 ? null : text.Length > 300 ? text[..300] + "..." : text);
         }
 
         string? title = null, detail = null, type = null;
@@ -485,12 +444,19 @@ public sealed class FaceSwapClient : IDisposable
             }
         }
 
-        return FaceSwapApiException.Create(status, title ?? reason, detail, errors, extensions, type);
+        return FaceSwapRequestFailedException.Create(status, title ?? reason, detail, errors, extensions, type);
     }
 
     private static string? AsString(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static string JobPath(string jobId)
+    /// <summary>The path of an API resource in the version the client speaks (V1: the <c>/api</c> surface).</summary>
+    private string Api(string resource) => options.Version switch
+    {
+        FaceSwapClientOptions.ServiceVersion.V1 => "api/" + resource,
+        _ => throw new InvalidOperationException($"API version {options.Version} is not supported."),
+    };
+
+    private string JobPath(string jobId)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         if (!JobIds.IsValid(jobId))
@@ -498,7 +464,15 @@ public sealed class FaceSwapClient : IDisposable
             throw new ArgumentException($"'{jobId}' is not a job id (1 to 64 of a-z, 0-9, '-' and '_').", nameof(jobId));
         }
 
-        return "api/jobs/" + jobId;
+        return Api("jobs/" + jobId);
+    }
+
+    private static string? Number(int? value) => value?.ToString(CultureInfo.InvariantCulture);
+
+    private static FaceSwapClientOptions Validated(FaceSwapClientOptions options)
+    {
+        var result = new FaceSwapClientOptionsValidator().Validate(null, options);
+        return result.Failed ? throw new OptionsValidationException(Options.DefaultName, typeof(FaceSwapClientOptions), result.Failures) : options;
     }
 
     private static string Query(params (string Name, string? Value)[] parameters)
@@ -517,12 +491,4 @@ public sealed class FaceSwapClient : IDisposable
         }
 
         return baseAddress.AbsoluteUri.EndsWith('/') ? baseAddress : new Uri(baseAddress.AbsoluteUri + "/");
-    }
-
-    /// <summary>What the script constructor does between its calls and the network: retries with backoff, a time limit per attempt.</summary>
-    private static ResiliencePipeline<HttpResponseMessage> DefaultPipeline() =>
-        new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = 3, BackoffType = DelayBackoffType.Exponential, UseJitter = true, Delay = TimeSpan.FromSeconds(1) })
-            .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = TimeSpan.FromSeconds(30) })
-            .Build();
-}
+    }}

@@ -8,7 +8,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers <see cref="FaceSwapClient"/> with <see cref="IHttpClientFactory"/>.</summary>
 public static class FaceSwapClientServiceCollectionExtensions
 {
-    /// <summary>The named HTTP client of ordinary API calls (with the standard resilience handler).</summary>
+    /// <summary>The named HTTP client of ordinary API calls (with the client's resilience handler).</summary>
     public const string HttpClientName = "FaceSwap.Client";
 
     /// <summary>The named HTTP client of the event stream (no timeout, no resilience handler: the client reconnects itself).</summary>
@@ -16,9 +16,9 @@ public static class FaceSwapClientServiceCollectionExtensions
 
     /// <summary>
     /// Registers <see cref="FaceSwapClient"/> (transient, cheap: the connections live in the factory's handlers) over two
-    /// named HTTP clients: <see cref="HttpClientName"/> for ordinary calls, with
-    /// <c>AddStandardResilienceHandler()</c> (retries with backoff, circuit breaker, 10 s per attempt, 30 s in all;
-    /// retrying a submit is safe because the client fixes the job id first), and <see cref="StreamingHttpClientName"/>
+    /// named HTTP clients: <see cref="HttpClientName"/> for ordinary calls, with a resilience handler made from
+    /// <see cref="FaceSwapClientOptions.Retry"/> and a total time limit of <see cref="FaceSwapClientOptions.Timeout"/>
+    /// (retrying a submit is safe because the client fixes the job id first), and <see cref="StreamingHttpClientName"/>
     /// for the server-sent event stream, which has no timeout and no resilience handler, not even one added to every
     /// client with <c>ConfigureHttpClientDefaults</c>, because a timeout would cut a long job's stream;
     /// <see cref="FaceSwapClient.WatchAsync"/> reconnects it itself.
@@ -33,7 +33,7 @@ public static class FaceSwapClientServiceCollectionExtensions
     /// </code>
     /// </example>
     /// <param name="services">The services.</param>
-    /// <param name="configure">Sets the server and the key (and, if need be, the reconnection settings).</param>
+    /// <param name="configure">Sets the server and the key (and, if need be, retries, time limits and reconnection).</param>
     /// <returns>The builder of the ordinary client, to add handlers or replace its resilience settings.</returns>
     public static IHttpClientBuilder AddFaceSwapClient(this IServiceCollection services, Action<FaceSwapClientOptions> configure)
     {
@@ -42,9 +42,15 @@ public static class FaceSwapClientServiceCollectionExtensions
         services.AddOptions<FaceSwapClientOptions>()
             .Configure(configure)
             .Validate(o => o.BaseAddress is { IsAbsoluteUri: true }, "FaceSwapClientOptions.BaseAddress must be an absolute URL of the server.");
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FaceSwapClientOptions>, FaceSwapClientOptionsValidator>());
 
-        var builder = services.AddHttpClient(HttpClientName, ConfigureClient);
-        builder.AddStandardResilienceHandler();
+        var builder = services.AddHttpClient(HttpClientName, (provider, http) =>
+        {
+            ConfigureClient(provider, http);
+            http.Timeout = Options(provider).Timeout;
+        });
+        builder.AddResilienceHandler(FaceSwapResilience.PipelineName, static (pipeline, context) =>
+            FaceSwapResilience.AddTo(pipeline, Options(context.ServiceProvider)));
 
         services.AddHttpClient(StreamingHttpClientName, (provider, http) =>
             {
@@ -67,12 +73,12 @@ public static class FaceSwapClientServiceCollectionExtensions
         services.TryAddTransient(provider =>
         {
             var factory = provider.GetRequiredService<IHttpClientFactory>();
-            var options = provider.GetRequiredService<IOptions<FaceSwapClientOptions>>().Value;
-            return new FaceSwapClient(factory.CreateClient(HttpClientName), options, factory.CreateClient(StreamingHttpClientName));
+            return new FaceSwapClient(factory.CreateClient(HttpClientName), Options(provider), factory.CreateClient(StreamingHttpClientName));
         });
         return builder;
     }
 
-    private static void ConfigureClient(IServiceProvider provider, HttpClient http) =>
-        http.BaseAddress = provider.GetRequiredService<IOptions<FaceSwapClientOptions>>().Value.BaseAddress;
+    private static void ConfigureClient(IServiceProvider provider, HttpClient http) => http.BaseAddress = Options(provider).BaseAddress;
+
+    private static FaceSwapClientOptions Options(IServiceProvider provider) => provider.GetRequiredService<IOptions<FaceSwapClientOptions>>().Value;
 }

@@ -3,6 +3,7 @@ using System.Net;
 using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Engine.Imaging;
+using FaceSwap.Samples.SubmitFolder;
 using FaceSwap.Silo.Tests;
 using FaceSwap.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,11 +26,15 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         using var client = fixture.Client(ApiHost.SubmitKey);
         using var timeout = new CancellationTokenSource(JobTimeout);
 
-        var created = await client.SubmitAsync(Request(batch), timeout.Token);
-        var events = await CollectAsync(client.WatchAsync(created.JobId, cancellationToken: timeout.Token));
+        var operation = await client.SubmitJobAsync(Request(batch), timeout.Token);
+        var created = operation.LatestStatus!;
+        var events = await CollectAsync(client.WatchAsync(operation.Id, cancellationToken: timeout.Token));
 
-        Assert.True(JobIds.IsValid(created.JobId), created.JobId);
+        Assert.True(JobIds.IsValid(operation.Id), operation.Id);
+        Assert.Equal(operation.Id, created.JobId);
         Assert.Equal(JobState.Running, created.State);
+        Assert.False(operation.HasCompleted);
+        Assert.Throws<InvalidOperationException>(() => operation.Value);
         Assert.Equal(("studio", batch.Input), (created.Spec!.SubmittedBy, created.Spec.Input));
         var images = events.Where(e => e.Kind == JobEventKind.Image).Select(e => e.Image!).ToList();
         Assert.Equal(paths.Order(), images.Select(i => i.Path).Order());
@@ -46,24 +51,35 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         }
 
         // The same job as the other calls see it.
-        Assert.Equal(JobState.Completed, (await client.GetAsync(created.JobId)).State);
-        Assert.Equal(created.JobId, (await client.ListAsync(limit: 5)).Items[0].JobId);
+        Assert.Equal(JobState.Completed, (await client.GetJobAsync(created.JobId)).State);
+        Assert.Equal(JobState.Completed, (await operation.UpdateStatusAsync()).State);
+        Assert.True(operation.HasCompleted);
+        Assert.Equal(done.Status.Counters, operation.Value.Counters);
+        await foreach (var newest in client.GetJobsAsync())
+        {
+            Assert.Equal(created.JobId, newest.JobId);
+            break;
+        }
+
         Assert.Equal(new CallerInfo("studio", "submit"), await client.WhoAmIAsync());
-        var results = await client.GetResultsAsync(created.JobId, limit: 2);
-        var rest = await client.GetResultsAsync(created.JobId, cursor: results.Next);
-        Assert.Equal((3, 2, 1), (results.Total, results.Items.Count, rest.Items.Count));
-        Assert.Equal(paths.Order(), results.Items.Concat(rest.Items).Select(i => i.Path).Order());
-        Assert.Empty((await client.GetResultsAsync(created.JobId, ImageStatus.Failed)).Items);
+        var pages = await CollectAsync(client.GetResultsAsync(created.JobId).AsPages(pageSizeHint: 2));
+        Assert.Equal([2, 1], pages.Select(p => p.Values.Count));
+        Assert.All(pages, p => Assert.Equal(3, p.Total));
+        Assert.Null(pages[^1].ContinuationToken);
+        var rest = await CollectAsync(client.GetResultsAsync(created.JobId).AsPages(pages[0].ContinuationToken));
+        Assert.Equal(pages[1].Values.Select(i => i.Path), Assert.Single(rest).Values.Select(i => i.Path));
+        Assert.Equal(paths.Order(), (await CollectAsync(client.GetResultsAsync(created.JobId))).Select(i => i.Path).Order());
+        Assert.Empty(await CollectAsync(client.GetResultsAsync(created.JobId, ImageStatus.Failed)));
         var gallery = await client.GetGalleryAsync(created.JobId, count: 2);
         Assert.Equal(2, gallery.Count);
         using var thumbnail = ImageCodec.Decode(await client.GetThumbnailAsync(gallery[0].After));
         Assert.Equal(256, Math.Max(thumbnail.Width, thumbnail.Height));
 
         // Submitting the same id and spec again is the same job; another spec under that id is a conflict.
-        var again = await client.SubmitAsync(Request(batch) with { JobId = created.JobId });
-        Assert.Equal((created.JobId, JobState.Completed), (again.JobId, again.State));
+        var again = await client.SubmitJobAsync(Request(batch) with { JobId = created.JobId });
+        Assert.Equal((created.JobId, true, JobState.Completed), (again.Id, again.HasCompleted, again.Value.State));
         var conflict = await Assert.ThrowsAsync<FaceSwapConflictException>(() =>
-            client.SubmitAsync(Request(batch) with { JobId = created.JobId, Options = new JobOptions { Quality = 50 } }));
+            client.SubmitJobAsync(Request(batch) with { JobId = created.JobId, Options = new JobOptions { Quality = 50 } }));
         Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
         Assert.Contains(created.JobId, conflict.Detail);
     }
@@ -79,8 +95,8 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         using var submitter = fixture.Client(ApiHost.SubmitKey);
         using var timeout = new CancellationTokenSource(JobTimeout);
 
-        var created = await submitter.SubmitAsync(Request(batch), timeout.Token);
-        var events = await CollectAsync(client.WatchAsync(created.JobId, cancellationToken: timeout.Token));
+        var created = await submitter.SubmitJobAsync(Request(batch), timeout.Token);
+        var events = await CollectAsync(client.WatchAsync(created.Id, cancellationToken: timeout.Token));
 
         // Live image events carry every swapped face.
         var images = events.Where(e => e.Kind == JobEventKind.Image).Select(e => e.Image!).ToList();
@@ -107,28 +123,22 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         Assert.Equal(images.Sum(i => i.FacesLost), done.Counters.FacesLost);
 
         // Results carry the same faces as the events; GetReviewAsync pages through the images with faces to review.
-        var results = await client.GetResultsAsync(created.JobId, cancellationToken: timeout.Token);
-        foreach (var outcome in results.Items)
+        var results = await CollectAsync(client.GetResultsAsync(created.Id, cancellationToken: timeout.Token));
+        foreach (var outcome in results)
         {
             var live = images.Single(i => i.Path == outcome.Path);
             Assert.Equal(live.FaceOutcomes!.Select(f => (f.Similarity, f.Tint, f.Shade, f.Detail, f.SourceScale, f.NeedsReview)),
                 outcome.FaceOutcomes!.Select(f => (f.Similarity, f.Tint, f.Shade, f.Detail, f.SourceScale, f.NeedsReview)));
         }
 
-        var review = new List<ImageOutcome>();
-        string? cursor = null;
-        do
-        {
-            var page = await client.GetReviewAsync(created.JobId, limit: 1, cursor: cursor, cancellationToken: timeout.Token);
-            review.AddRange(page.Items);
-            cursor = page.Next;
-        }
-        while (cursor is not null);
+        var reviewPages = await CollectAsync(client.GetReviewAsync(created.Id, timeout.Token).AsPages(pageSizeHint: 1));
+        var review = reviewPages.SelectMany(p => p.Values).ToList();
+        Assert.All(reviewPages, p => Assert.True(p.Values.Count <= 1));
 
         Assert.Equal(images.Where(i => i.FacesToReview > 0).Select(i => i.Path).Order(), review.Select(o => o.Path).Order());
         Assert.All(review, o => Assert.Contains(o.FaceOutcomes!, f => f.NeedsReview));
 
-        var gallery = await client.GetGalleryAsync(created.JobId, cancellationToken: timeout.Token);
+        var gallery = await client.GetGalleryAsync(created.Id, cancellationToken: timeout.Token);
         Assert.Equal(images.Count, gallery.Count);
         Assert.All(gallery, item =>
         {
@@ -145,11 +155,11 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         var paths = await TestPhotos.UploadAsync(Host, batch.Input, 20);
         using var client = fixture.Client(ApiHost.SubmitKey);
         using var timeout = new CancellationTokenSource(JobTimeout);
-        var created = await client.SubmitAsync(Request(batch) with { Options = new JobOptions { BatchSize = 1, Prefetch = 1 } }, timeout.Token);
+        var created = await client.SubmitJobAsync(Request(batch) with { Options = new JobOptions { BatchSize = 1, Prefetch = 1 } }, timeout.Token);
 
-        var busy = await Assert.ThrowsAsync<FaceSwapConflictException>(() => client.RetryFailedAsync(created.JobId));
+        var busy = await Assert.ThrowsAsync<FaceSwapConflictException>(() => client.RetryFailedAsync(created.Id));
         Assert.Equal(409, busy.Status);
-        await foreach (var e in client.WatchAsync(created.JobId, cancellationToken: timeout.Token))
+        await foreach (var e in client.WatchAsync(created.Id, cancellationToken: timeout.Token))
         {
             if (e.Kind == JobEventKind.Image)
             {
@@ -157,13 +167,14 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
             }
         }
 
-        var cancelled = await client.CancelAsync(created.JobId, timeout.Token);
+        var cancelled = await client.CancelJobAsync(created.Id, timeout.Token);
         var progress = new Recorder<JobStatus>();
-        var final = await client.WaitForCompletionAsync(created.JobId, progress, timeout.Token);
+        var final = await created.WaitForCompletionAsync(progress, timeout.Token);
 
         Assert.Equal(JobState.Cancelled, cancelled.State);
         Assert.Equal(JobState.Cancelled, final.State);
         Assert.Equal(final, progress.Items.Last());
+        Assert.Same(final, created.Value);
         var written = 0;
         foreach (var path in paths)
         {
@@ -183,27 +194,30 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         await Host.PutBytesAsync(batch.Input + "broken/bad.jpg", TestPhotos.Corrupt);
         using var client = fixture.Client(ApiHost.SubmitKey);
         using var timeout = new CancellationTokenSource(JobTimeout);
-        var created = await client.SubmitAsync(Request(batch), timeout.Token);
+        var created = await client.SubmitJobAsync(Request(batch), timeout.Token);
 
-        var first = await client.WaitForCompletionAsync(created.JobId, null, timeout.Token);
-        var failures = await client.GetResultsAsync(created.JobId, ImageStatus.Failed);
+        var first = await created.WaitForCompletionAsync(timeout.Token);
+        var failures = await CollectAsync(client.GetResultsAsync(created.Id, ImageStatus.Failed));
 
         Assert.Equal((JobState.Completed, 2L, 1L), (first.State, first.Counters.Ok, first.Counters.Failed));
-        var failure = Assert.Single(failures.Items);
+        var failure = Assert.Single(failures);
         Assert.Equal(("broken/bad.jpg", "not_an_image"), (failure.Path, failure.ErrorClass));
         Assert.Null(await Host.Store.GetPropertiesAsync(batch.Output + "broken/bad.jpg"));
+        var noThumbnail = await Assert.ThrowsAsync<FaceSwapNotFoundException>(() =>
+            client.GetThumbnailAsync($"/api/jobs/{created.Id}/thumbnail?side=input&path=broken/missing.jpg"));
+        Assert.Equal((404, "not_found"), (noThumbnail.Status, noThumbnail.ErrorCode));
 
         await Host.PutBytesAsync(batch.Input + "broken/bad.jpg", TestPhotos.Small(1));
-        var retried = await client.RetryFailedAsync(created.JobId, timeout.Token);
-        var final = await client.WaitForCompletionAsync(created.JobId, null, timeout.Token);
+        var retried = await client.RetryFailedAsync(created.Id, timeout.Token);
+        var final = await new JobOperation(client, retried).WaitForCompletionAsync(timeout.Token);
 
         Assert.Equal(JobState.Running, retried.State);
         Assert.Equal((JobState.Completed, 3L, 3L, 0L), (final.State, final.Counters.Discovered, final.Counters.Ok, final.Counters.Failed));
         Assert.NotNull(await Host.Store.GetPropertiesAsync(batch.Output + "broken/bad.jpg"));
-        var results = await client.GetResultsAsync(created.JobId);
-        Assert.Equal(paths.Append("broken/bad.jpg").Order(), results.Items.Select(r => r.Path).Order());
-        Assert.All(results.Items, r => Assert.Equal(ImageStatus.Ok, r.Status));
-        Assert.Empty((await client.GetResultsAsync(created.JobId, ImageStatus.Failed)).Items);
+        var results = await CollectAsync(client.GetResultsAsync(created.Id));
+        Assert.Equal(paths.Append("broken/bad.jpg").Order(), results.Select(r => r.Path).Order());
+        Assert.All(results, r => Assert.Equal(ImageStatus.Ok, r.Status));
+        Assert.Empty(await CollectAsync(client.GetResultsAsync(created.Id, ImageStatus.Failed)));
     }
 
     [Fact]
@@ -217,24 +231,25 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         using var anonymous = new FaceSwapClient(http);
 
         var invalid = await Assert.ThrowsAsync<FaceSwapValidationException>(() =>
-            submitter.SubmitAsync(Request(batch) with { Source = "https://evil.example/face.jpg", Options = new JobOptions { BatchSize = 0 } }));
+            submitter.SubmitJobAsync(Request(batch) with { Source = "https://evil.example/face.jpg", Options = new JobOptions { BatchSize = 0 } }));
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         Assert.Contains(invalid.Errors["source"], m => m.Contains("not a URL", StringComparison.Ordinal));
         Assert.Contains(invalid.Errors["options.batchSize"], m => m.Contains("between 1 and 64", StringComparison.Ordinal));
         Assert.Contains("source: ", invalid.Message);
 
-        var noKey = await Assert.ThrowsAsync<FaceSwapAuthenticationException>(() => anonymous.ListAsync());
+        var noKey = await Assert.ThrowsAsync<FaceSwapAuthenticationException>(() => CollectAsync(anonymous.GetJobsAsync()));
         Assert.Equal(401, noKey.Status);
         await Assert.ThrowsAsync<FaceSwapAuthenticationException>(() => wrongKey.WhoAmIAsync());
 
-        var forbidden = await Assert.ThrowsAsync<FaceSwapForbiddenException>(() => reader.SubmitAsync(Request(batch)));
+        var forbidden = await Assert.ThrowsAsync<FaceSwapForbiddenException>(() => reader.SubmitJobAsync(Request(batch)));
         Assert.Equal(403, forbidden.Status);
-        await Assert.ThrowsAsync<FaceSwapForbiddenException>(() => reader.CancelAsync("some-job"));
+        await Assert.ThrowsAsync<FaceSwapForbiddenException>(() => reader.CancelJobAsync("some-job"));
 
-        var missing = await Assert.ThrowsAsync<FaceSwapNotFoundException>(() => reader.GetAsync("no-such-job"));
+        var missing = await Assert.ThrowsAsync<FaceSwapNotFoundException>(() => reader.GetJobAsync("no-such-job"));
         Assert.Equal(("No such job", 404), (missing.Title, missing.Status));
         Assert.Contains("no-such-job", missing.Detail);
-        await Assert.ThrowsAsync<FaceSwapNotFoundException>(() => reader.GetResultsAsync("no-such-job"));
+        await Assert.ThrowsAsync<FaceSwapNotFoundException>(() => CollectAsync(reader.GetResultsAsync("no-such-job")));
+        await Assert.ThrowsAsync<FaceSwapNotFoundException>(() => new JobOperation(reader, "no-such-job").UpdateStatusAsync());
         await Assert.ThrowsAsync<FaceSwapNotFoundException>(async () =>
         {
             await foreach (var _ in reader.WatchAsync("no-such-job"))
@@ -242,15 +257,21 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
             }
         });
 
+        // A job policy refusal carries its stable code.
+        var overlap = await Assert.ThrowsAsync<FaceSwapValidationException>(() => submitter.SubmitJobAsync(Request(batch) with { Output = batch.Input + "out/" }));
+        Assert.Equal((400, JobRefusalCodes.OutputOverlapsInput), (overlap.Status, overlap.ErrorCode));
+        Assert.True(overlap.Errors.ContainsKey("output"));
+        Assert.Null(missing.ErrorCode);
+
         // A source image without a face: 422 naming the source and the job it created.
         using var gradient = new OpenCvSharp.Mat(400, 400, OpenCvSharp.MatType.CV_8UC3, new OpenCvSharp.Scalar(90, 140, 200));
         await Host.PutBytesAsync(batch.Source, ImageCodec.Encode(gradient, ImageFormat.Jpeg));
         await TestPhotos.UploadAsync(Host, batch.Input, 1);
-        var unusable = await Assert.ThrowsAsync<FaceSwapValidationException>(() => submitter.SubmitAsync(Request(batch)));
+        var unusable = await Assert.ThrowsAsync<FaceSwapValidationException>(() => submitter.SubmitJobAsync(Request(batch)));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, unusable.StatusCode);
         Assert.True(unusable.Errors.ContainsKey("source"));
         Assert.NotNull(unusable.JobId);
-        Assert.Equal(JobState.Failed, (await reader.GetAsync(unusable.JobId!)).State);
+        Assert.Equal(JobState.Failed, (await reader.GetJobAsync(unusable.JobId!)).State);
     }
 
     [Fact]
@@ -261,10 +282,10 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         using var submitter = fixture.Client(ApiHost.SubmitKey);
         using var reader = fixture.Client(ApiHost.ReadKey);
         using var timeout = new CancellationTokenSource(JobTimeout);
-        var created = await submitter.SubmitAsync(Request(batch) with { Options = new JobOptions { BatchSize = 1, Prefetch = 2 } }, timeout.Token);
+        var created = await submitter.SubmitJobAsync(Request(batch) with { Options = new JobOptions { BatchSize = 1, Prefetch = 2 } }, timeout.Token);
 
         var before = new List<JobEvent>();
-        await foreach (var e in reader.WatchAsync(created.JobId, cancellationToken: timeout.Token))
+        await foreach (var e in reader.WatchAsync(created.Id, cancellationToken: timeout.Token))
         {
             before.Add(e);
             if (before.Count(b => b.Kind == JobEventKind.Image) == 3)
@@ -274,7 +295,7 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         }
 
         await Task.Delay(1000, timeout.Token); // images keep finishing while nobody listens
-        var after = await CollectAsync(reader.WatchAsync(created.JobId, lastEventId: before[^1].Id, cancellationToken: timeout.Token));
+        var after = await CollectAsync(reader.WatchAsync(created.Id, lastEventId: before[^1].Id, cancellationToken: timeout.Token));
 
         var seen = before.Concat(after).Where(e => e.Kind == JobEventKind.Image).Select(e => e.Image!.Path).ToList();
         Assert.Equal(paths.Order(), seen.Order());
@@ -301,9 +322,9 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<FaceSwapClient>();
         using var timeout = new CancellationTokenSource(JobTimeout);
-        var created = await client.SubmitAsync(Request(batch) with { Options = new JobOptions { BatchSize = 1, Prefetch = 2 } }, timeout.Token);
+        var created = await client.SubmitJobAsync(Request(batch) with { Options = new JobOptions { BatchSize = 1, Prefetch = 2 } }, timeout.Token);
 
-        var events = await CollectAsync(client.WatchAsync(created.JobId, cancellationToken: timeout.Token));
+        var events = await CollectAsync(client.WatchAsync(created.Id, cancellationToken: timeout.Token));
 
         var seen = events.Where(e => e.Kind == JobEventKind.Image).Select(e => e.Image!.Path).ToList();
         Assert.Equal(paths.Order(), seen.Order());
@@ -319,11 +340,51 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         Assert.True(long.Parse(resumedFrom[2]!, System.Globalization.CultureInfo.InvariantCulture) > long.Parse(resumedFrom[1]!, System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    [Fact]
+    public async Task A_job_of_2500_unreadable_photos_completes_as_an_operation_and_its_failures_page_through_every_result()
+    {
+        const int Count = 2500;
+        var batch = await fixture.NewBatchAsync();
+        var paths = Enumerable.Range(0, Count).Select(i => $"{i / 250:00}/{i:0000}.jpg").ToList();
+        await Parallel.ForEachAsync(paths, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (path, _) =>
+            await Host.PutBytesAsync(batch.Input + path, TestPhotos.Corrupt));
+        using var client = fixture.Client(ApiHost.SubmitKey);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        using var output = new StringWriter();
+
+        // The sample: submit, follow to the end (the operation), list the failures (the pageable).
+        var report = await new FolderJob(client, output).RunAsync(Request(batch), timeout.Token);
+
+        Assert.Equal((JobState.Completed, (long)Count, (long)Count), (report.Final.State, report.Final.Counters.Discovered, report.Final.Counters.Failed));
+        Assert.Equal(paths, report.Failures.Select(f => f.Path).Order(StringComparer.Ordinal));
+        Assert.All(report.Failures, f => Assert.Equal("not_an_image", f.ErrorClass));
+        Assert.Contains($"failed {paths[^1]}: not_an_image", output.ToString(), StringComparison.Ordinal);
+
+        // Page by page: 1000 + 1000 + 500, each page knowing the total; resumable from a page's continuation token.
+        var jobId = report.Final.JobId;
+        var pages = new List<Page<ImageOutcome>>();
+        await foreach (var page in client.GetResultsAsync(jobId, ImageStatus.Failed, timeout.Token).AsPages(pageSizeHint: 1000))
+        {
+            pages.Add(page);
+        }
+
+        Assert.Equal([1000, 1000, 500], pages.Select(p => p.Values.Count));
+        Assert.All(pages, p => Assert.Equal(Count, p.Total));
+        Assert.Equal([true, true, false], pages.Select(p => p.ContinuationToken is not null));
+        Assert.Equal(paths, pages.SelectMany(p => p.Values).Select(o => o.Path).Order(StringComparer.Ordinal));
+        var resumed = await CollectAsync(client.GetResultsAsync(jobId, ImageStatus.Failed, timeout.Token).AsPages(pages[0].ContinuationToken, 1000));
+        Assert.Equal(pages.Skip(1).SelectMany(p => p.Values).Select(o => o.Path), resumed.SelectMany(p => p.Values).Select(o => o.Path));
+
+        // Item by item at the server's default page size (100): the same 2500, none twice.
+        var all = await CollectAsync(client.GetResultsAsync(jobId, cancellationToken: timeout.Token));
+        Assert.Equal(paths, all.Select(o => o.Path).Order(StringComparer.Ordinal));
+    }
+
     private static SubmitJobRequest Request(Batch batch) => new() { Source = batch.Source, Input = batch.Input, Output = batch.Output };
 
-    private static async Task<List<JobEvent>> CollectAsync(IAsyncEnumerable<JobEvent> events)
+    private static async Task<List<T>> CollectAsync<T>(IAsyncEnumerable<T> events)
     {
-        var list = new List<JobEvent>();
+        var list = new List<T>();
         await foreach (var e in events)
         {
             list.Add(e);

@@ -45,7 +45,8 @@ public sealed class OfflineClientTests
     public async Task A_dropped_stream_and_a_503_are_reconnected_from_the_last_event_id()
     {
         var handler = new ScriptedHandler(
-            _ => Stream("event: status\nid: 7\ndata: {\"jobId\":\"j2\",\"state\":\"running\"}\n\nevent: image\nid: 9"),
+            // Cut inside an event's data: the half event must be dropped, not parsed.
+            _ => Stream("event: status\nid: 7\ndata: {\"jobId\":\"j2\",\"state\":\"running\"}\n\nevent: image\nid: 9\ndata: {\"path\":\"x"),
             _ => new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new StringContent("""{"title":"Busy","status":503}""", Encoding.UTF8, "application/problem+json") },
             _ => Stream("event: image\nid: 30\ndata: {\"path\":\"x.jpg\",\"status\":\"ok\",\"faces\":2}\n\nevent: done\nid: 30\ndata: {\"jobId\":\"j2\",\"state\":\"completed\"}\n\n"));
         var options = new FaceSwapClientOptions { BaseAddress = Server, ReconnectDelay = TimeSpan.FromMilliseconds(10) };
@@ -59,13 +60,31 @@ public sealed class OfflineClientTests
     }
 
     [Fact]
+    public async Task A_stream_that_goes_silent_is_taken_for_dead_and_reconnected_from_its_last_event()
+    {
+        var silent = new System.IO.Pipelines.Pipe();
+        await silent.Writer.WriteAsync(Encoding.UTF8.GetBytes("event: status\nid: 5\ndata: {\"jobId\":\"j6\",\"state\":\"running\"}\n\n"));
+        var handler = new ScriptedHandler(
+            _ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(silent.Reader.AsStream()) { Headers = { { "Content-Type", "text/event-stream" } } } },
+            _ => Stream("event: done\nid: 6\ndata: {\"jobId\":\"j6\",\"state\":\"completed\"}\n\n"));
+        var options = new FaceSwapClientOptions { BaseAddress = Server, StreamIdleTimeout = TimeSpan.FromMilliseconds(300), ReconnectDelay = TimeSpan.FromMilliseconds(10) };
+        using var client = new FaceSwapClient(new HttpClient(handler), options);
+
+        var events = await CollectAsync(client.WatchAsync("j6"));
+
+        Assert.Equal([JobEventKind.Status, JobEventKind.Done], events.Select(e => e.Kind));
+        Assert.Equal([null, "5"], handler.Requests.Select(r => r.LastEventId));
+        await silent.Writer.CompleteAsync();
+    }
+
+    [Fact]
     public async Task A_stream_that_keeps_failing_gives_up_after_the_configured_attempts()
     {
         var handler = new ScriptedHandler(_ => throw new HttpRequestException("connection refused"));
         var options = new FaceSwapClientOptions { BaseAddress = Server, ReconnectDelay = TimeSpan.FromMilliseconds(1), MaxReconnectAttempts = 3 };
         using var client = new FaceSwapClient(new HttpClient(handler), options);
 
-        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.WaitForCompletionAsync("j3"));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => new JobOperation(client, "j3").WaitForCompletionAsync());
 
         Assert.Equal("connection refused", error.Message);
         Assert.Equal(4, handler.Requests.Count);
@@ -82,18 +101,72 @@ public sealed class OfflineClientTests
             _ => new HttpResponseMessage(HttpStatusCode.BadGateway) { Content = new StringContent("<html>bad gateway</html>", Encoding.UTF8, "text/html") });
         using var client = new FaceSwapClient(new HttpClient(handler), new FaceSwapClientOptions { BaseAddress = Server });
 
-        var unusable = await Assert.ThrowsAsync<FaceSwapValidationException>(() => client.SubmitAsync(new SubmitJobRequest { Source = "a/b.jpg", Input = "c/", Output = "d/" }));
-        var gateway = await Assert.ThrowsAsync<FaceSwapApiException>(() => client.ListAsync());
+        var unusable = await Assert.ThrowsAsync<FaceSwapValidationException>(() => client.SubmitJobAsync(new SubmitJobRequest { Source = "a/b.jpg", Input = "c/", Output = "d/" }));
+        var gateway = await Assert.ThrowsAsync<FaceSwapRequestFailedException>(() => CollectAsync(client.GetJobsAsync()));
 
         Assert.Equal(("j4", "no face", 422), (unusable.JobId, unusable.Detail, unusable.Status));
         Assert.Equal(["no face"], unusable.Errors["source"]);
         Assert.Equal("00-ab", unusable.Extensions["traceId"].GetString());
         Assert.Equal("The source face cannot be used (422): no face", unusable.Message);
-        Assert.Equal((HttpStatusCode.BadGateway, "<html>bad gateway</html>"), (gateway.StatusCode, gateway.Detail));
+        Assert.Equal((HttpStatusCode.BadGateway, "<html>bad gateway</html>", null), (gateway.StatusCode, gateway.Detail, gateway.ErrorCode));
+        Assert.Null(unusable.ErrorCode);
 
         // The client chose the job id before sending, so a retry of that POST could only find the same job.
         var sent = System.Text.Json.Nodes.JsonNode.Parse(handler.Requests[0].Body!)!;
         Assert.True(JobIds.IsValid((string?)sent["jobId"]), sent.ToJsonString());
+    }
+
+    [Fact]
+    public async Task The_error_code_comes_from_the_problems_code_or_the_first_refused_fields_code()
+    {
+        var handler = new ScriptedHandler(
+            _ => Problem(HttpStatusCode.UnprocessableEntity, """{"title":"No thumbnail for this image","status":422,"code":"image_too_large"}"""),
+            _ => Problem(HttpStatusCode.BadRequest, """{"title":"One or more validation errors occurred.","status":400,"errors":{"output":["inside the input"]},"codes":{"output":"output_overlaps_input"}}"""));
+        using var client = new FaceSwapClient(new HttpClient(handler), new FaceSwapClientOptions { BaseAddress = Server });
+
+        var thumbnail = await Assert.ThrowsAsync<FaceSwapValidationException>(() => client.GetThumbnailAsync("/api/jobs/j5/thumbnail?side=input&path=a.jpg"));
+        var refused = await Assert.ThrowsAsync<FaceSwapValidationException>(() => client.SubmitJobAsync(new SubmitJobRequest { Source = "a/b.jpg", Input = "c/", Output = "c/d/" }));
+
+        Assert.Equal((422, "image_too_large"), (thumbnail.Status, thumbnail.ErrorCode));
+        Assert.Equal((400, "output_overlaps_input"), (refused.Status, refused.ErrorCode));
+        Assert.Equal(["inside the input"], refused.Errors["output"]);
+    }
+
+    [Fact]
+    public async Task Ordinary_calls_are_retried_by_the_options_pipeline_and_the_jobs_pageable_follows_the_cursor()
+    {
+        var handler = new ScriptedHandler(
+            _ => Problem(HttpStatusCode.ServiceUnavailable, """{"title":"Busy","status":503}"""),
+            _ => Json("""{"items":[{"jobId":"a"},{"jobId":"b"}],"next":"c1"}"""),
+            _ => Json("""{"items":[{"jobId":"c"}],"next":null}"""));
+        var services = new ServiceCollection();
+        services.AddFaceSwapClient(o =>
+        {
+            o.BaseAddress = Server;
+            o.Retry.Delay = TimeSpan.FromMilliseconds(10);
+        }).ConfigurePrimaryHttpMessageHandler(() => handler);
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<FaceSwapClient>();
+
+        var jobs = await CollectAsync(client.GetJobsAsync());
+
+        Assert.Equal(["a", "b", "c"], jobs.Select(j => j.JobId));
+        Assert.Equal(
+            ["http://faceswap.test/api/jobs", "http://faceswap.test/api/jobs", "http://faceswap.test/api/jobs?cursor=c1"],
+            handler.Requests.Select(r => r.Uri));
+    }
+
+    [Fact]
+    public void Options_out_of_range_are_refused_by_the_options_validation()
+    {
+        var options = new FaceSwapClientOptions { Timeout = TimeSpan.Zero };
+        options.Retry.MaxRetries = -1;
+
+        var refused = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => new FaceSwapClient(Server, "key", options));
+
+        Assert.Contains(refused.Failures, f => f.Contains(nameof(FaceSwapClientOptions.Timeout), StringComparison.Ordinal));
+        Assert.Contains(refused.Failures, f => f.Contains(nameof(FaceSwapRetryOptions.MaxRetries), StringComparison.Ordinal));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FaceSwapClientOptions((FaceSwapClientOptions.ServiceVersion)99));
     }
 
     [Fact]
@@ -122,6 +195,12 @@ public sealed class OfflineClientTests
             yield return h;
         }
     }
+
+    private static HttpResponseMessage Problem(HttpStatusCode status, string body) =>
+        new(status) { Content = new StringContent(body, Encoding.UTF8, "application/problem+json") };
+
+    private static HttpResponseMessage Json(string body) =>
+        new(HttpStatusCode.OK) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
 
     private static HttpResponseMessage Stream(string body) =>
         new(HttpStatusCode.OK) { Content = new StringContent(body, new UTF8Encoding(false), "text/event-stream") };

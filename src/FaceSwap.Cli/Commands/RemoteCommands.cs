@@ -63,7 +63,7 @@ public static class RemoteCommands
                     Overwrite = parse.GetValue(overwrite),
                 },
             };
-            var status = await client.SubmitAsync(request, token);
+            var status = (await client.SubmitJobAsync(request, token)).LatestStatus!;
             Console.WriteLine(status.JobId);
             Console.Error.WriteLine($"job {status.JobId} {RemoteDisplay.Wire(status.State)}: {status.Spec?.Input} -> {status.Spec?.Output}");
             if (!parse.GetValue(wait))
@@ -91,7 +91,7 @@ public static class RemoteCommands
         remote.AddTo(command);
         command.SetAction((parse, ct) => remote.RunAsync(parse, ct, async (client, token) =>
         {
-            var status = await client.GetAsync(JobId(parse, id), token);
+            var status = await client.GetJobAsync(JobId(parse, id), token);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(status, RemoteConnection.Json));
@@ -138,7 +138,7 @@ public static class RemoteCommands
         remote.AddTo(command);
         command.SetAction((parse, ct) => remote.RunAsync(parse, ct, async (client, token) =>
         {
-            var status = await client.GetAsync(JobId(parse, id), token);
+            var status = await client.GetJobAsync(JobId(parse, id), token);
             return RemoteDisplay.Finish(status.IsTerminal ? status : await RemoteDisplay.FollowAsync(client, status, token));
         }));
         return command;
@@ -154,7 +154,7 @@ public static class RemoteCommands
         command.SetAction((parse, ct) => remote.RunAsync(parse, ct, async (client, token) =>
         {
             var jobId = JobId(parse, id);
-            var status = await client.CancelAsync(jobId, token);
+            var status = await client.CancelJobAsync(jobId, token);
             var c = status.Counters;
             Console.WriteLine(status.State == JobState.Cancelled
                 ? $"job {jobId} cancelled: {c.Finished} of {c.Discovered}{(status.ListingComplete ? "" : "+")} images done ({c.Ok} swapped, {c.Failed} failed)"
@@ -175,7 +175,7 @@ public static class RemoteCommands
         command.SetAction((parse, ct) => remote.RunAsync(parse, ct, async (client, token) =>
         {
             var jobId = JobId(parse, id);
-            var before = await client.GetAsync(jobId, token);
+            var before = await client.GetJobAsync(jobId, token);
             var status = await client.RetryFailedAsync(jobId, token);
             if (status.IsTerminal)
             {
@@ -206,15 +206,15 @@ public static class RemoteCommands
             var wanted = parse.GetValue(limit);
             var outcomes = new List<ImageOutcome>();
             var total = 0;
-            string? cursor = null;
-            do
+            await foreach (var page in client.GetResultsAsync(jobId, filter, token).AsPages(pageSizeHint: 1000))
             {
-                var page = await client.GetResultsAsync(jobId, filter, limit: 1000, cursor: cursor, cancellationToken: token);
-                outcomes.AddRange(page.Items);
-                total = page.Total;
-                cursor = page.Next;
+                outcomes.AddRange(page.Values);
+                total = page.Total ?? outcomes.Count;
+                if (wanted > 0 && outcomes.Count >= wanted)
+                {
+                    break;
+                }
             }
-            while (cursor is not null && (wanted <= 0 || outcomes.Count < wanted));
 
             if (wanted > 0 && outcomes.Count > wanted)
             {
@@ -262,7 +262,12 @@ public static class RemoteCommands
         remote.AddTo(command);
         command.SetAction((parse, ct) => remote.RunAsync(parse, ct, async (client, token) =>
         {
-            var page = await client.ListAsync(parse.GetValue(limit), parse.GetValue(cursor), token);
+            JobList page = new([], null);
+            await foreach (var first in client.GetJobsAsync(token).AsPages(parse.GetValue(cursor), parse.GetValue(limit)))
+            {
+                page = new JobList(first.Values, first.ContinuationToken);
+                break;
+            }
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(page, RemoteConnection.Json));

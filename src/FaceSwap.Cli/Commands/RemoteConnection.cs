@@ -86,7 +86,7 @@ public sealed class RemoteConnection
         {
             return await body(client, interrupted.Token);
         }
-        catch (FaceSwapApiException e)
+        catch (FaceSwapRequestFailedException e)
         {
             throw new CliException(Describe(e), ExitCodeFor(e));
         }
@@ -101,7 +101,7 @@ public sealed class RemoteConnection
     });
 
     /// <summary>The exit code for an API error.</summary>
-    public static int ExitCodeFor(FaceSwapApiException e) => e switch
+    public static int ExitCodeFor(FaceSwapRequestFailedException e) => e switch
     {
         FaceSwapAuthenticationException or FaceSwapForbiddenException => ExitCodes.Auth,
         FaceSwapNotFoundException => ExitCodes.NotFound,
@@ -117,7 +117,7 @@ public sealed class RemoteConnection
             : FaceSwapErrorKind.NoFace;
 
     /// <summary>One line for people: the problem's title, detail and each field error, plus a hint for key problems.</summary>
-    private static string Describe(FaceSwapApiException e) => e switch
+    private static string Describe(FaceSwapRequestFailedException e) => e switch
     {
         FaceSwapAuthenticationException => $"{e.Message}: the server does not accept this API key (check --api-key or {ApiKeyVariable})",
         FaceSwapForbiddenException => $"{e.Message}: this API key's role does not allow it (reading needs read, submitting and cancelling need submit)",

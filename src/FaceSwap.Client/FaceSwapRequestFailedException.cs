@@ -5,27 +5,42 @@ using System.Text.Json;
 namespace FaceSwap.Client;
 
 /// <summary>
-/// The FaceSwap API answered with an error status. Carries the RFC 7807 problem details of the answer: the status,
-/// title, detail, the field errors of a validation problem and every other member (such as <c>jobId</c>).
+/// The FaceSwap API answered with an error status: <see cref="Status"/> and, when the server sent one, the stable
+/// <see cref="ErrorCode"/> to branch on, plus the RFC 9457 problem details of the answer (title, detail, the field
+/// errors of a validation problem and every other member, such as <c>jobId</c>).
 /// </summary>
 /// <remarks>
 /// Subclasses tell the common cases apart: <see cref="FaceSwapValidationException"/> (400, 422),
 /// <see cref="FaceSwapAuthenticationException"/> (401), <see cref="FaceSwapForbiddenException"/> (403),
 /// <see cref="FaceSwapNotFoundException"/> (404) and <see cref="FaceSwapConflictException"/> (409).
 /// </remarks>
-public class FaceSwapApiException : Exception
+public class FaceSwapRequestFailedException : Exception
 {
     private static readonly IReadOnlyDictionary<string, string[]> NoErrors = new Dictionary<string, string[]>();
     private static readonly IReadOnlyDictionary<string, JsonElement> NoExtensions = new Dictionary<string, JsonElement>();
+
+    /// <summary>Creates an exception without problem details, e.g. for a mocked client in a test.</summary>
+    /// <param name="status">The HTTP status.</param>
+    /// <param name="message">What went wrong, for people.</param>
+    /// <param name="errorCode">The service's error code, if any.</param>
+    /// <param name="innerException">The cause, if any.</param>
+    public FaceSwapRequestFailedException(int status, string message, string? errorCode = null, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        StatusCode = (HttpStatusCode)status;
+        ErrorCode = errorCode;
+        Errors = NoErrors;
+        Extensions = NoExtensions;
+    }
 
     /// <summary>Creates an exception for an error answer.</summary>
     /// <param name="statusCode">The HTTP status of the answer.</param>
     /// <param name="title">The problem's title (a short summary that does not change from occurrence to occurrence).</param>
     /// <param name="detail">The problem's detail (this occurrence).</param>
     /// <param name="errors">Field errors: each bad field with its messages.</param>
-    /// <param name="extensions">Every other member of the problem details.</param>
+    /// <param name="extensions">Every other member of the problem details; <c>code</c> (or <c>codes</c>) gives <see cref="ErrorCode"/>.</param>
     /// <param name="type">The problem type URI.</param>
-    public FaceSwapApiException(
+    public FaceSwapRequestFailedException(
         HttpStatusCode statusCode,
         string? title,
         string? detail,
@@ -40,6 +55,7 @@ public class FaceSwapApiException : Exception
         Errors = errors ?? NoErrors;
         Extensions = extensions ?? NoExtensions;
         Type = type;
+        ErrorCode = CodeOf(Extensions);
     }
 
     /// <summary>The HTTP status of the answer.</summary>
@@ -47,6 +63,14 @@ public class FaceSwapApiException : Exception
 
     /// <summary>The HTTP status as a number.</summary>
     public int Status => (int)StatusCode;
+
+    /// <summary>
+    /// The service's stable code of the problem, to branch on instead of the message: the problem's <c>code</c> member
+    /// (e.g. <c>image_too_large</c> for a thumbnail), or for a refused job request the code of its first refused field
+    /// (its <c>codes</c> member, e.g. <c>output_overlaps_input</c>). Null when the server sent none: then <see cref="Status"/>
+    /// (and for 400 the fields in <see cref="Errors"/>) is what there is.
+    /// </summary>
+    public string? ErrorCode { get; }
 
     /// <summary>The problem type URI, when the server sent one.</summary>
     public string? Type { get; }
@@ -73,8 +97,8 @@ public class FaceSwapApiException : Exception
     /// <param name="errors">Field errors.</param>
     /// <param name="extensions">Other members.</param>
     /// <param name="type">The problem type URI.</param>
-    /// <returns>A <see cref="FaceSwapApiException"/> or one of its subclasses.</returns>
-    public static FaceSwapApiException Create(
+    /// <returns>A <see cref="FaceSwapRequestFailedException"/> or one of its subclasses.</returns>
+    public static FaceSwapRequestFailedException Create(
         HttpStatusCode statusCode,
         string? title,
         string? detail,
@@ -87,8 +111,29 @@ public class FaceSwapApiException : Exception
         HttpStatusCode.Forbidden => new FaceSwapForbiddenException(title, detail, errors, extensions, type),
         HttpStatusCode.NotFound => new FaceSwapNotFoundException(title, detail, errors, extensions, type),
         HttpStatusCode.Conflict => new FaceSwapConflictException(title, detail, errors, extensions, type),
-        _ => new FaceSwapApiException(statusCode, title, detail, errors, extensions, type),
+        _ => new FaceSwapRequestFailedException(statusCode, title, detail, errors, extensions, type),
     };
+
+    private static string? CodeOf(IReadOnlyDictionary<string, JsonElement> extensions)
+    {
+        if (extensions.TryGetValue("code", out var code) && code.ValueKind == JsonValueKind.String)
+        {
+            return code.GetString();
+        }
+
+        if (extensions.TryGetValue("codes", out var codes) && codes.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var field in codes.EnumerateObject())
+            {
+                if (field.Value.ValueKind == JsonValueKind.String)
+                {
+                    return field.Value.GetString();
+                }
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>One line for people: "Title (status): detail; field: message".</summary>
     private static string Describe(HttpStatusCode statusCode, string? title, string? detail, IReadOnlyDictionary<string, string[]>? errors)
@@ -116,8 +161,8 @@ public class FaceSwapApiException : Exception
     }
 }
 
-/// <summary>The request was refused as invalid: 400 (a bad field, named in <see cref="FaceSwapApiException.Errors"/>) or 422 (a source face that cannot be used).</summary>
-public sealed class FaceSwapValidationException : FaceSwapApiException
+/// <summary>The request was refused as invalid: 400 (a bad field, named in <see cref="FaceSwapRequestFailedException.Errors"/>) or 422 (a source face that cannot be used).</summary>
+public sealed class FaceSwapValidationException : FaceSwapRequestFailedException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="statusCode">400 or 422.</param>
@@ -133,7 +178,7 @@ public sealed class FaceSwapValidationException : FaceSwapApiException
 }
 
 /// <summary>401: no API key, or a key the server does not know.</summary>
-public sealed class FaceSwapAuthenticationException : FaceSwapApiException
+public sealed class FaceSwapAuthenticationException : FaceSwapRequestFailedException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="title">The problem's title.</param>
@@ -148,7 +193,7 @@ public sealed class FaceSwapAuthenticationException : FaceSwapApiException
 }
 
 /// <summary>403: the key is known but its role is too low for the call (e.g. a read key submitting).</summary>
-public sealed class FaceSwapForbiddenException : FaceSwapApiException
+public sealed class FaceSwapForbiddenException : FaceSwapRequestFailedException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="title">The problem's title.</param>
@@ -163,7 +208,7 @@ public sealed class FaceSwapForbiddenException : FaceSwapApiException
 }
 
 /// <summary>404: there is no such job.</summary>
-public sealed class FaceSwapNotFoundException : FaceSwapApiException
+public sealed class FaceSwapNotFoundException : FaceSwapRequestFailedException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="title">The problem's title.</param>
@@ -178,7 +223,7 @@ public sealed class FaceSwapNotFoundException : FaceSwapApiException
 }
 
 /// <summary>409: the job id is taken by a job with another spec, or the job is running and cannot be retried now.</summary>
-public sealed class FaceSwapConflictException : FaceSwapApiException
+public sealed class FaceSwapConflictException : FaceSwapRequestFailedException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="title">The problem's title.</param>
