@@ -170,6 +170,26 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
     }
 
     [Fact]
+    public void Open_eyes_in_the_target_stay_open_under_a_source_with_narrowed_eyes()
+    {
+        // sample2's right face has her eyes narrowed to slits; sample6's left face looks at the camera.
+        using var source = fixture.Engine.PrepareSource(fixture.CropFace(2, 2));
+        var bytes = File.ReadAllBytes(TestAssets.Sample(6));
+        using var before = ImageCodec.Decode(bytes);
+        var target = fixture.Engine.FindFaces(before, new StageTimer()).OrderBy(f => f.Box.X).First();
+        var result = fixture.Engine.Swap(bytes, source, new SwapRequest { OutputFormat = ImageFormat.Png });
+        var face = result.Faces.Single(f => DetectedFace.IoU(ToRect(f.Box), target.Box) > 0.5f);
+        Assert.True(face.Swapped, $"the face was not swapped: {face.Reason}");
+        Assert.True(face.SimilarityAfter > face.SimilarityBefore + 0.2f, $"{face.SimilarityBefore:0.00} -> {face.SimilarityAfter:0.00}");
+        using var after = ImageCodec.Decode(result.Output);
+        foreach (var first in new[] { 36, 42 })
+        {
+            var eye = Cv2.BoundingRect(target.Landmarks[first..(first + 6)].Select(p => new Point((int)p.X, (int)p.Y)));
+            Assert.True(MeanDifference(before, after, eye) < 6, $"eye {first} changed by {MeanDifference(before, after, eye):0.0}");
+        }
+    }
+
+    [Fact]
     public void A_source_much_smaller_than_a_face_is_not_enlarged_past_the_limit_and_a_set_uses_its_sharp_photo()
     {
         var full = fixture.CropFace(3, 0);

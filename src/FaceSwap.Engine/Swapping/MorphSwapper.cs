@@ -49,6 +49,9 @@ public sealed class MorphSwapper : IFaceSwapper
     /// <summary>Eyes whose outlines are on average more than this share skin-coloured are closed (see <see cref="SkinShare"/>).</summary>
     private const float ClosedEyeSkin = 0.5f;
 
+    /// <summary>Source eyes open less than this fraction of the target's (the pair together) leave the target its own eyes.</summary>
+    private const float NarrowedEye = 0.65f;
+
     /// <summary>A target triangle smaller than this fraction of its source triangle (at the same scale) is folded away.</summary>
     private const float MinTriangleArea = 0.12f;
 
@@ -282,7 +285,11 @@ public sealed class MorphSwapper : IFaceSwapper
         // Eyes close together (a wink is rare; hair over one eye is not): judged by look, they close as a pair.
         var closedByLook = (SkinShare(target, 36, targetSkin) + SkinShare(target, 42, targetSkin)) / 2 > ClosedEyeSkin;
         bool Closed(int first) => (EyeOpen(target, first) < ClosedEye || closedByLook) && EyeOpen(source, first) >= ClosedEye;
-        return new TargetParts(Closed(36), Closed(42), FaceGeometry.MouthOpen(target) > OpenMouth, FaceGeometry.MouthOpen(target) > LaughingMouth, FaceGeometry.MouthOpen(source) > OpenMouth);
+
+        // The reverse, a narrowed or closing source eye drawn into an open one, changes the target's expression and
+        // shows the source's lashes twice: the target keeps its open eyes.
+        var narrowed = EyeOpen(source, 36) + EyeOpen(source, 42) < NarrowedEye * (EyeOpen(target, 36) + EyeOpen(target, 42));
+        return new TargetParts(Closed(36) || narrowed, Closed(42) || narrowed, FaceGeometry.MouthOpen(target) > OpenMouth, FaceGeometry.MouthOpen(target) > LaughingMouth, FaceGeometry.MouthOpen(source) > OpenMouth);
     }
 
     /// <summary>Parts of the target face kept as they are.</summary>
