@@ -69,12 +69,12 @@ public sealed class NeuralSwapper : IFaceSwapper
     public int CropSize => size;
 
     /// <summary>
-    /// inswapper_128: reads the emap (the file's last initializer, 512x512) from the model file.
+    /// inswapper_128: reads the emap (the file's last initializer, 512x512) from the model file, streaming past the
+    /// rest of the graph.
     /// </summary>
     public static NeuralSwapper CreateInswapper(NeuralSession model, ArcFaceEmbedder arcFace, PasteOptions paste)
     {
-        var proto = OnnxModelEditor.Parse(File.ReadAllBytes(model.Path));
-        var last = proto.Graph.Initializer.LastOrDefault()
+        var last = OnnxInitializerReader.ReadLast(model.Path)
             ?? throw new FaceSwapException(FaceSwapErrorKind.ModelContract, $"{Path.GetFileName(model.Path)} has no initializers, so no emap matrix: is it inswapper_128?");
         if (last.Dims.Count != 2 || last.Dims[0] != 512 || last.Dims[1] != 512)
         {
