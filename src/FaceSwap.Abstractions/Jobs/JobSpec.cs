@@ -62,8 +62,8 @@ public sealed record JobOptions
     /// <summary>The face detector: default (embedded), scrfd_2.5g or yoloface_8n.</summary>
     [Id(22)] public string Detector { get; init; } = "default";
 
-    /// <summary>Neural swappers: share of the generated face where it is pasted back, 0 to 1.</summary>
-    [Id(23)] public float BlendRatio { get; init; } = 0.95f;
+    /// <summary>Neural swappers: share of the generated face where it is pasted back, 0 to 1 (default 1, as FaceFusion).</summary>
+    [Id(23)] public float BlendRatio { get; init; } = 1f;
 
     /// <summary>Neural swappers: paste back with Poisson blending instead of the feathered alpha blend.</summary>
     [Id(24)] public bool Poisson { get; init; }

@@ -26,8 +26,11 @@ public static class WarpTemplates
 /// <summary>How a generated face crop is put back into the frame.</summary>
 public sealed record PasteOptions
 {
-    /// <summary>Default share of the generated face in the result (the rest is the original face).</summary>
-    public const float DefaultBlendRatio = 0.95f;
+    /// <summary>
+    /// Default share of the generated face in the result: all of it, as FaceFusion pastes (a lower ratio leaves a ghost
+    /// of the target's own face inside the mask).
+    /// </summary>
+    public const float DefaultBlendRatio = 1f;
 
     /// <summary>Share of the generated face inside the mask, 0 to 1.</summary>
     public float BlendRatio { get; init; } = DefaultBlendRatio;
