@@ -50,6 +50,7 @@ public sealed class PublicModelCliTests(EngineFixture fixture) : IClassFixture<E
         var models = ModelsWith(new Dictionary<string, byte[]>
         {
             [PublicModels.SimSwap256] = PublicModelStandIns.Swapper(256, PublicModelStandIns.Zero, PublicModelStandIns.One, colour: [0f, 1f, 0f]),
+            [PublicModels.CrossfaceSimSwap] = PublicModelStandIns.Converter(),
             [PublicModels.ArcFace] = PublicModelStandIns.ArcFace(),
         });
         var source = Write("source.jpg", fixture.CropFace(3, 0));
@@ -72,6 +73,7 @@ public sealed class PublicModelCliTests(EngineFixture fixture) : IClassFixture<E
         var models = ModelsWith(new Dictionary<string, byte[]>
         {
             [PublicModels.SimSwap256] = PublicModelStandIns.Swapper(256, PublicModelStandIns.Zero, PublicModelStandIns.One, colour: [0f, 1f, 0f]),
+            [PublicModels.CrossfaceSimSwap] = PublicModelStandIns.Converter(),
             [PublicModels.ArcFace] = PublicModelStandIns.ArcFace(),
         });
         var input = Directory.CreateDirectory(Path.Combine(work.FullName, "in")).FullName;
@@ -108,8 +110,14 @@ public sealed class PublicModelCliTests(EngineFixture fixture) : IClassFixture<E
             [PublicModels.Inswapper128] = PublicModelStandIns.Swapper(128, PublicModelStandIns.Zero, PublicModelStandIns.One, emap: PublicModelStandIns.ShiftEmap()),
             [PublicModels.ArcFace] = PublicModelStandIns.ArcFace(),
         });
+        var noConverter = ModelsWith(new Dictionary<string, byte[]>
+        {
+            [PublicModels.SimSwap256] = PublicModelStandIns.Swapper(256, PublicModelStandIns.Zero, PublicModelStandIns.One),
+            [PublicModels.ArcFace] = PublicModelStandIns.ArcFace(),
+        });
         var cases = new (string Models, string[] Options, int Code, string Message)[]
         {
+            (noConverter, ["--swapper", "simswap_256"], 20, "simswap_256 needs FaceFusion's embedding converter crossface_simswap"),
             (TestAssets.Models.Path, ["--swapper", "inswapper_128"], 20, "inswapper_128.onnx is missing"),
             (TestAssets.Models.Path, ["--enhancer", "gfpgan_1.4"], 20, "faceswap models pull gfpgan_1.4"),
             (corrupt, ["--swapper", "inswapper_128"], 21, "does not match its sha256 in models.json"),

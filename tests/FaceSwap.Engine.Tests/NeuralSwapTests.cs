@@ -153,7 +153,7 @@ public sealed class NeuralSwapTests(EngineFixture fixture) : IClassFixture<Engin
     }
 
     [Fact]
-    public void The_simswap_source_is_the_l2_normalised_embedding()
+    public void The_simswap_source_is_the_embedding_converted_by_crossface_simswap_then_l2_normalised()
     {
         var files = StandIns(PublicModels.SimSwap256, PublicModelStandIns.Swapper(256, PublicModelStandIns.ImageNetMean, PublicModelStandIns.ImageNetStd));
         using var models = PublicModelStandIns.Load(PublicModelStandIns.Directory(folder.FullName, files));
@@ -161,8 +161,27 @@ public sealed class NeuralSwapTests(EngineFixture fixture) : IClassFixture<Engin
 
         var latent = swapper.SourceLatent([3f, 4f, .. new float[510]]);
 
-        Assert.Equal(0.6f, latent[0], 5);
-        Assert.Equal(0.8f, latent[1], 5);
+        // The stand-in converter shifts by one place (and doubles): [3, 4, 0, ...] -> [0, 6, 8, ...] -> [0, 0.6, 0.8, ...].
+        Assert.Equal(0f, latent[0], 5);
+        Assert.Equal(0.6f, latent[1], 5);
+        Assert.Equal(0.8f, latent[2], 5);
+    }
+
+    [Fact]
+    public void Simswap_without_its_embedding_converter_is_refused_as_missing_naming_the_converter()
+    {
+        var files = StandIns(PublicModels.SimSwap256, PublicModelStandIns.Swapper(256, PublicModelStandIns.ImageNetMean, PublicModelStandIns.ImageNetStd));
+        files.Remove(PublicModels.CrossfaceSimSwap);
+        var directory = PublicModelStandIns.Directory(folder.FullName, files);
+        var catalog = new Models.ModelCatalog { Models = [.. directory.Catalog.Models, new Models.ModelEntry(PublicModels.CrossfaceSimSwap, "crossface_simswap.onnx", "embedding converter", null, null, "test", null, null)] };
+        using var models = PublicModelStandIns.Load(new Models.ModelDirectory(folder.FullName, catalog));
+
+        var error = Assert.Throws<FaceSwapException>(() => models.Resolve(new ModelSelection { Swapper = PublicModels.SimSwap256 }));
+
+        Assert.Equal(FaceSwapErrorKind.ModelMissing, error.Kind);
+        Assert.Equal("model_missing", error.Code);
+        Assert.Contains("simswap_256 needs FaceFusion's embedding converter crossface_simswap", error.Message, StringComparison.Ordinal);
+        Assert.Contains("crossface_simswap.onnx is missing from", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -181,11 +200,16 @@ public sealed class NeuralSwapTests(EngineFixture fixture) : IClassFixture<Engin
         Assert.Equal(new Vec3b(128, 0, 255), output.At<Vec3b>(100, 100));
     }
 
-    private Dictionary<string, byte[]> StandIns(string swapper, byte[] model) => new()
+    private static Dictionary<string, byte[]> StandIns(string swapper, byte[] model)
     {
-        [swapper] = model,
-        [PublicModels.ArcFace] = PublicModelStandIns.ArcFace(),
-    };
+        var files = new Dictionary<string, byte[]> { [swapper] = model, [PublicModels.ArcFace] = PublicModelStandIns.ArcFace() };
+        if (swapper == PublicModels.SimSwap256)
+        {
+            files[PublicModels.CrossfaceSimSwap] = PublicModelStandIns.Converter();
+        }
+
+        return files;
+    }
 
     private (Mat Before, Mat After, IReadOnlyList<Detection.DetectedFace> Faces) SwapSample(string swapper, byte[] model, PasteOptions? paste = null)
     {

@@ -88,6 +88,17 @@ public static class PublicModelStandIns
         file.Write(small);
     }
 
+    /// <summary>
+    /// A crossface_simswap stand-in: input 'input' [1,512] times a 512x512 matrix (by default <see cref="ShiftEmap"/>:
+    /// converted[j] = 2 raw[j-1]), so a test sees whether the converter was applied.
+    /// </summary>
+    public static byte[] Converter(float[]? matrix = null) => new OnnxGraphBuilder("crossface_stand_in")
+        .Input("input", 1, 512)
+        .Output("output", 1, 512)
+        .Initializer("matrix", matrix ?? ShiftEmap(), 512, 512)
+        .Node("MatMul", ["input", "matrix"], ["output"])
+        .Build();
+
     /// <summary>An ArcFace stand-in: [N,3,112,112] -> per-channel means -> a fixed 3x512 projection -> [N,512].</summary>
     public static byte[] ArcFace()
     {

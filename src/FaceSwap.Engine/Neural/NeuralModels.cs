@@ -47,7 +47,7 @@ public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings)
                 var arcFace = new ArcFaceEmbedder(Session(PublicModels.ArcFace));
                 return key.Swapper == PublicModels.Inswapper128
                     ? NeuralSwapper.CreateInswapper(model, arcFace, key.Paste)
-                    : NeuralSwapper.CreateSimSwap(model, arcFace, key.Paste);
+                    : NeuralSwapper.CreateSimSwap(model, arcFace, SimSwapConverter(), key.Paste);
             }, LazyThreadSafetyMode.ExecutionAndPublication));
             swapper = Value(swappers, (selection.Swapper, selection.Paste), lazy);
         }
@@ -61,6 +61,23 @@ public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings)
         };
         IFaceLandmarker68? landmarker = selection.Landmarker == PublicModels.Fan68 ? new Fan68Landmarker(Session(PublicModels.Fan68)) : null;
         return new NeuralStack(swapper, enhancer, detector, landmarker);
+    }
+
+    /// <summary>
+    /// simswap_256's embedding converter. Without it simswap_256 is refused (model_missing): fed the plain ArcFace
+    /// embedding, it would run but not carry the source's identity.
+    /// </summary>
+    private EmbeddingConverter SimSwapConverter()
+    {
+        try
+        {
+            return new EmbeddingConverter(Session(PublicModels.CrossfaceSimSwap));
+        }
+        catch (FaceSwapException e) when (e.Kind == FaceSwapErrorKind.ModelMissing)
+        {
+            throw new FaceSwapException(FaceSwapErrorKind.ModelMissing,
+                $"{PublicModels.SimSwap256} needs FaceFusion's embedding converter {PublicModels.CrossfaceSimSwap} (the plain ArcFace embedding does not carry the identity into SimSwap): {e.Message}", e);
+        }
     }
 
     /// <summary>The checked session of a public model.</summary>

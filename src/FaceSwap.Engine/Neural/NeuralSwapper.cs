@@ -29,6 +29,21 @@ public sealed class ArcFaceEmbedder(NeuralSession model)
 }
 
 /// <summary>
+/// An embedding converter (crossface_simswap): input 'input' [1,512] raw ArcFace embedding, output [1,512] in the
+/// identity space of the swapper it was trained for.
+/// </summary>
+public sealed class EmbeddingConverter(NeuralSession model)
+{
+    /// <summary>The converted (not normalised) embedding.</summary>
+    public float[] Convert(float[] raw)
+    {
+        var input = new DenseTensor<float>(raw.ToArray(), [1, raw.Length]);
+        using var results = model.Session.Run([NamedOnnxValue.CreateFromTensor(model.InputNames[0]!, input)]);
+        return results[0].AsTensor<float>().ToArray();
+    }
+}
+
+/// <summary>
 /// A neural swapper (inswapper_128 or simswap_256): the target face is aligned to the model's template, normalised,
 /// swapped with the source's identity, and pasted back with the inverse affine through a feathered box mask.
 /// </summary>
@@ -36,18 +51,18 @@ public sealed class NeuralSwapper : IFaceSwapper
 {
     private readonly NeuralSession model;
     private readonly ArcFaceEmbedder arcFace;
-    private readonly float[]? emap;
+    private readonly Func<float[], float[]> toLatent;
     private readonly int size;
     private readonly Point2f[] template;
     private readonly float[] mean;
     private readonly float[] std;
 
-    private NeuralSwapper(string name, NeuralSession model, ArcFaceEmbedder arcFace, float[]? emap, PasteOptions paste)
+    private NeuralSwapper(string name, NeuralSession model, ArcFaceEmbedder arcFace, Func<float[], float[]> toLatent, PasteOptions paste)
     {
         Name = name;
         this.model = model;
         this.arcFace = arcFace;
-        this.emap = emap;
+        this.toLatent = toLatent;
         Paste = paste;
         if (name == PublicModels.Inswapper128)
         {
@@ -82,25 +97,29 @@ public sealed class NeuralSwapper : IFaceSwapper
                 $"{Path.GetFileName(model.Path)}: the last initializer '{last.Name}' is [{string.Join(",", last.Dims)}], expected the 512x512 emap matrix of inswapper_128");
         }
 
-        return new NeuralSwapper(PublicModels.Inswapper128, model, arcFace, OnnxModelEditor.ReadFloats(last), paste);
+        var emap = OnnxModelEditor.ReadFloats(last);
+        return new NeuralSwapper(PublicModels.Inswapper128, model, arcFace, raw => EmapLatent(raw, emap), paste);
     }
 
-    /// <summary>simswap_256.</summary>
-    public static NeuralSwapper CreateSimSwap(NeuralSession model, ArcFaceEmbedder arcFace, PasteOptions paste) =>
-        new(PublicModels.SimSwap256, model, arcFace, null, paste);
+    /// <summary>simswap_256, whose source embedding goes through <paramref name="converter"/> (crossface_simswap).</summary>
+    public static NeuralSwapper CreateSimSwap(NeuralSession model, ArcFaceEmbedder arcFace, EmbeddingConverter converter, PasteOptions paste) =>
+        new(PublicModels.SimSwap256, model, arcFace, raw => Normalise(converter.Convert(raw)), paste);
 
     /// <summary>
     /// The source input the model takes: inswapper (raw · emap) / |raw| (not re-normalised after the emap);
-    /// simswap the L2-normalised embedding.
+    /// simswap the converted embedding (crossface_simswap), L2-normalised.
     /// </summary>
-    public float[] SourceLatent(float[] raw)
+    public float[] SourceLatent(float[] raw) => toLatent(raw);
+
+    private static float[] Normalise(float[] v)
+    {
+        var norm = MathF.Max(MathF.Sqrt(v.Sum(x => x * x)), 1e-6f);
+        return v.Select(x => x / norm).ToArray();
+    }
+
+    private static float[] EmapLatent(float[] raw, float[] emap)
     {
         var norm = MathF.Max(MathF.Sqrt(raw.Sum(v => v * v)), 1e-6f);
-        if (emap is null)
-        {
-            return raw.Select(v => v / norm).ToArray();
-        }
-
         var n = raw.Length;
         var latent = new float[n];
         for (var j = 0; j < n; j++)

@@ -15,6 +15,12 @@ public static class PublicModels
     /// <summary>SimSwap at 256x256.</summary>
     public const string SimSwap256 = "simswap_256";
 
+    /// <summary>
+    /// FaceFusion's embedding converter for simswap_256: maps the raw ArcFace embedding into the identity space SimSwap
+    /// was trained with (its own ArcFace); the plain embedding does not carry the identity.
+    /// </summary>
+    public const string CrossfaceSimSwap = "crossface_simswap";
+
     /// <summary>ArcFace (w600k, ResNet-50): the identity embedding the neural swappers take.</summary>
     public const string ArcFace = "arcface_w600k_r50";
 
@@ -61,6 +67,11 @@ public static class PublicModels
         [new("target", [1, 3, 256, 256]), new("source", [1, 512])],
         [new(null, [1, 3, 256, 256])]);
 
+    /// <summary>crossface_simswap: input 'input' [1,512] raw ArcFace embedding; output [1,512] in SimSwap's space.</summary>
+    public static readonly NeuralContract CrossfaceSimSwapContract = new(CrossfaceSimSwap,
+        [new("input", [-1, 512])],
+        [new(null, [-1, 512])]);
+
     /// <summary>arcface_w600k_r50: one input [N,3,112,112] RGB (p/127.5 - 1); output [N,512].</summary>
     public static readonly NeuralContract ArcFaceContract = new(ArcFace,
         [new(null, [-1, 3, 112, 112])],
@@ -93,7 +104,7 @@ public static class PublicModels
     /// <summary>Every public model's contract by name.</summary>
     public static readonly IReadOnlyDictionary<string, NeuralContract> Contracts = new[]
     {
-        Inswapper128Contract, SimSwap256Contract, ArcFaceContract, Gfpgan14Contract, ScrfdContract, YoloFaceContract, Fan68Contract,
+        Inswapper128Contract, SimSwap256Contract, CrossfaceSimSwapContract, ArcFaceContract, Gfpgan14Contract, ScrfdContract, YoloFaceContract, Fan68Contract,
     }.ToDictionary(c => c.ModelName, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The model files a selection needs (none for the embedded defaults).</summary>
@@ -103,6 +114,11 @@ public static class PublicModels
         if (selection.Swapper != Morph)
         {
             names.Add(selection.Swapper);
+            if (selection.Swapper == SimSwap256)
+            {
+                names.Add(CrossfaceSimSwap);
+            }
+
             names.Add(ArcFace);
         }
 
