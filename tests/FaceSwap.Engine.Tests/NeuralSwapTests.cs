@@ -16,15 +16,18 @@ public sealed class NeuralSwapTests(EngineFixture fixture) : IClassFixture<Engin
     private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("faceswap-neural-");
 
     [Theory]
-    [InlineData(PublicModels.Inswapper128)]
-    [InlineData(PublicModels.SimSwap256)]
-    public void A_swapper_that_returns_its_aligned_input_leaves_the_photo_as_it_was(string swapper)
+    [InlineData(PublicModels.Inswapper128, PixelBoostTiles.Auto)]
+    [InlineData(PublicModels.SimSwap256, PixelBoostTiles.Auto)]
+    [InlineData(PublicModels.Inswapper128, 128)]
+    [InlineData(PublicModels.Inswapper128, 512)]
+    [InlineData(PublicModels.SimSwap256, 512)]
+    public void A_swapper_that_returns_its_aligned_input_leaves_the_photo_as_it_was(string swapper, int pixelBoost)
     {
         // With the model's own normalisation undone by the stand-in, only alignment and paste-back errors remain.
         var (mean, std) = swapper == PublicModels.Inswapper128 ? (PublicModelStandIns.Zero, PublicModelStandIns.One) : (PublicModelStandIns.ImageNetMean, PublicModelStandIns.ImageNetStd);
         var size = swapper == PublicModels.Inswapper128 ? 128 : 256;
         var emap = swapper == PublicModels.Inswapper128 ? PublicModelStandIns.ShiftEmap() : null;
-        var (before, after, faces) = SwapSample(swapper, PublicModelStandIns.Swapper(size, mean, std, emap: emap));
+        var (before, after, faces) = SwapSample(swapper, PublicModelStandIns.Swapper(size, mean, std, emap: emap), pixelBoost: pixelBoost);
 
         foreach (var face in faces)
         {
@@ -211,10 +214,10 @@ public sealed class NeuralSwapTests(EngineFixture fixture) : IClassFixture<Engin
         return files;
     }
 
-    private (Mat Before, Mat After, IReadOnlyList<Detection.DetectedFace> Faces) SwapSample(string swapper, byte[] model, PasteOptions? paste = null)
+    private (Mat Before, Mat After, IReadOnlyList<Detection.DetectedFace> Faces) SwapSample(string swapper, byte[] model, PasteOptions? paste = null, int pixelBoost = PixelBoostTiles.Auto)
     {
         using var models = PublicModelStandIns.Load(PublicModelStandIns.Directory(Path.Combine(folder.FullName, Guid.NewGuid().ToString("N")), StandIns(swapper, model)));
-        var stack = models.Resolve(new ModelSelection { Swapper = swapper, Paste = paste ?? new PasteOptions() });
+        var stack = models.Resolve(new ModelSelection { Swapper = swapper, Paste = paste ?? new PasteOptions(), PixelBoost = pixelBoost });
         Assert.Equal(swapper, stack.Swapper!.Name);
         return Run(stack);
     }

@@ -107,6 +107,22 @@ public static class PublicModels
         Inswapper128Contract, SimSwap256Contract, CrossfaceSimSwapContract, ArcFaceContract, Gfpgan14Contract, ScrfdContract, YoloFaceContract, Fan68Contract,
     }.ToDictionary(c => c.ModelName, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Why a pixel boost does not suit a swapper, or null (0, by face size, always does).</summary>
+    public static string? PixelBoostProblem(string swapper, int pixelBoost)
+    {
+        if (pixelBoost == PixelBoostTiles.Auto)
+        {
+            return null;
+        }
+
+        if (!PixelBoostTiles.Sizes.Contains(pixelBoost))
+        {
+            return $"pixel boost must be {string.Join(", ", PixelBoostTiles.Sizes)}, or 0 to choose by face size";
+        }
+
+        return swapper == SimSwap256 && pixelBoost % 256 != 0 ? $"{SimSwap256} works at a pixel boost of 256 or 512" : null;
+    }
+
     /// <summary>The model files a selection needs (none for the embedded defaults).</summary>
     public static IReadOnlyList<string> Required(ModelSelection selection)
     {
@@ -159,6 +175,9 @@ public sealed record ModelSelection
     /// <summary>Paste-back of neural swaps.</summary>
     public PasteOptions Paste { get; init; } = new();
 
+    /// <summary>Neural swappers: 128, 256, 384 or 512 (a multiple of the model's size), or 0 to choose by face size.</summary>
+    public int PixelBoost { get; init; } = PixelBoostTiles.Auto;
+
     /// <summary>The embedded defaults only.</summary>
     public bool IsDefault => Swapper == PublicModels.Morph && Enhancer == PublicModels.NoEnhancer && Detector == PublicModels.DefaultDetector
         && Landmarker == PublicModels.DefaultLandmarker;
@@ -189,6 +208,16 @@ public sealed record ModelSelection
         if (Paste.BlendRatio is < 0 or > 1 || float.IsNaN(Paste.BlendRatio))
         {
             return ("blendRatio", "blend ratio must be between 0 and 1");
+        }
+
+        if (PublicModels.PixelBoostProblem(Swapper, PixelBoost) is { } boost)
+        {
+            return ("pixelBoost", boost);
+        }
+
+        if (!Paste.MaskPadding.IsValid)
+        {
+            return ("maskPadding", "mask padding must be between 0 and 100 (percent) on every side");
         }
 
         return null;
