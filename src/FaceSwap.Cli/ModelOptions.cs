@@ -4,7 +4,10 @@ using FaceSwap.Engine.Neural;
 
 namespace FaceSwap.Cli;
 
-/// <summary>--swapper, --enhancer, --detector, --blend-ratio, --poisson and --execution-provider, shared by swap and run.</summary>
+/// <summary>
+/// --swapper, --enhancer, --detector, --landmarker, --blend-ratio, --pixel-boost, --mask-padding, --poisson and
+/// --execution-provider, shared by swap and run.
+/// </summary>
 public sealed class ModelOptions
 {
     /// <summary>--swapper morph|inswapper_128|simswap_256.</summary>
@@ -42,6 +45,21 @@ public sealed class ModelOptions
         DefaultValueFactory = _ => PasteOptions.DefaultBlendRatio,
     };
 
+    /// <summary>--pixel-boost 0|128|256|384|512.</summary>
+    public Option<int> PixelBoost { get; } = new("--pixel-boost")
+    {
+        Description = "Neural swappers: swap each face at 128, 256, 384 or 512 px by tiling the model (FaceFusion's pixel boost; simswap_256: 256 or 512); 0 chooses by face size",
+        DefaultValueFactory = _ => PixelBoostTiles.Auto,
+    };
+
+    /// <summary>--mask-padding T [R [B [L]]].</summary>
+    public Option<int[]> MaskPadding { get; } = new("--mask-padding")
+    {
+        Description = "Neural swappers: percent of the swapped crop kept out of the mask: all sides, or top right bottom left (e.g. 0 0 30 0 keeps the target's mouth)",
+        AllowMultipleArgumentsPerToken = true,
+        Arity = new ArgumentArity(1, 4),
+    };
+
     /// <summary>--poisson.</summary>
     public Option<bool> Poisson { get; } = new("--poisson") { Description = "Neural swappers: paste back with Poisson blending" };
 
@@ -53,7 +71,7 @@ public sealed class ModelOptions
     }.AcceptOnlyFromAmong([.. ExecutionProviders.Names]);
 
     /// <summary>All of them, to add to a command.</summary>
-    public IEnumerable<Option> All => [Swapper, Enhancer, Detector, Landmarker, BlendRatio, Poisson, Provider];
+    public IEnumerable<Option> All => [Swapper, Enhancer, Detector, Landmarker, BlendRatio, PixelBoost, MaskPadding, Poisson, Provider];
 
     /// <summary>The selection given on the command line.</summary>
     public ModelSelection Selection(ParseResult parse)
@@ -64,11 +82,24 @@ public sealed class ModelOptions
             Enhancer = parse.GetValue(Enhancer)!,
             Detector = parse.GetValue(Detector)!,
             Landmarker = parse.GetValue(Landmarker)!,
-            Paste = new PasteOptions { BlendRatio = parse.GetValue(BlendRatio), Poisson = parse.GetValue(Poisson) },
+            Paste = new PasteOptions
+            {
+                BlendRatio = parse.GetValue(BlendRatio),
+                Poisson = parse.GetValue(Poisson),
+                MaskPadding = Engine.Neural.MaskPadding.From(parse.GetValue(MaskPadding) ?? []),
+            },
+            PixelBoost = parse.GetValue(PixelBoost),
         };
         if (selection.Validate() is { } problem)
         {
-            throw new CliException($"--{(problem.Field == "blendRatio" ? "blend-ratio" : problem.Field)}: {problem.Message}", ExitCodes.Usage);
+            var option = problem.Field switch
+            {
+                "blendRatio" => BlendRatio.Name,
+                "pixelBoost" => PixelBoost.Name,
+                "maskPadding" => MaskPadding.Name,
+                _ => "--" + problem.Field,
+            };
+            throw new CliException($"{option}: {problem.Message}", ExitCodes.Usage);
         }
 
         return selection;

@@ -281,6 +281,7 @@ public sealed partial class FaceReviewCliTests(EngineFixture fixture) : IClassFi
 
         File.WriteAllBytes(Path.Combine(folder, PublicModels.SimSwap256 + ".onnx"), PublicModelStandIns.Swapper(256, PublicModelStandIns.Zero, PublicModelStandIns.One, colour: [0f, 1f, 0f]));
         File.WriteAllBytes(Path.Combine(folder, PublicModels.ArcFace + ".onnx"), PublicModelStandIns.ArcFace());
+        File.WriteAllBytes(Path.Combine(folder, PublicModels.CrossfaceSimSwap + ".onnx"), PublicModelStandIns.Converter());
         return folder;
     }
 

@@ -50,6 +50,7 @@ public sealed class PublicModelCliTests(EngineFixture fixture) : IClassFixture<E
         var models = ModelsWith(new Dictionary<string, byte[]>
         {
             [PublicModels.SimSwap256] = PublicModelStandIns.Swapper(256, PublicModelStandIns.Zero, PublicModelStandIns.One, colour: [0f, 1f, 0f]),
+            [PublicModels.CrossfaceSimSwap] = PublicModelStandIns.Converter(),
             [PublicModels.ArcFace] = PublicModelStandIns.ArcFace(),
         });
         var source = Write("source.jpg", fixture.CropFace(3, 0));
@@ -67,11 +68,40 @@ public sealed class PublicModelCliTests(EngineFixture fixture) : IClassFixture<E
     }
 
     [Fact]
+    public async Task Pixel_boost_and_mask_padding_are_checked_and_used_by_swap()
+    {
+        var models = ModelsWith(new Dictionary<string, byte[]>
+        {
+            [PublicModels.SimSwap256] = PublicModelStandIns.Swapper(256, PublicModelStandIns.Zero, PublicModelStandIns.One, colour: [0f, 1f, 0f]),
+            [PublicModels.CrossfaceSimSwap] = PublicModelStandIns.Converter(),
+            [PublicModels.ArcFace] = PublicModelStandIns.ArcFace(),
+        });
+        var source = Write("source.jpg", fixture.CropFace(3, 0));
+        var output = Path.Combine(work.FullName, "boosted.png");
+
+        var refused = await CliProcess.RunAsync("swap", "--models", models, "--swapper", "simswap_256", "--pixel-boost", "384",
+            "--source", source, "--target", TestAssets.Sample(1), "--output", output);
+        var run = await CliProcess.RunAsync("swap", "--models", models, "--swapper", "simswap_256", "--pixel-boost", "512", "--mask-padding", "0", "0", "35", "0",
+            "--source", source, "--target", TestAssets.Sample(1), "--output", output);
+
+        Assert.Equal(4, refused.ExitCode);
+        Assert.Contains("--pixel-boost: simswap_256 works at a pixel boost of 256 or 512", refused.StdErr, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        using var image = ImageCodec.Decode(await File.ReadAllBytesAsync(output));
+        using var original = ImageCodec.Decode(await File.ReadAllBytesAsync(TestAssets.Sample(1)));
+        var face = fixture.Engine.FindFaces(original, new Engine.Pipeline.StageTimer())[0];
+        var (eye, lip) = (Engine.Landmarks.FaceGeometry.LeftEye(face.Landmarks), face.Landmarks[57]);
+        Assert.Equal(new OpenCvSharp.Vec3b(0, 255, 0), image.At<OpenCvSharp.Vec3b>((int)eye.Y, (int)eye.X));
+        Assert.Equal(original.At<OpenCvSharp.Vec3b>((int)lip.Y, (int)lip.X), image.At<OpenCvSharp.Vec3b>((int)lip.Y, (int)lip.X));
+    }
+
+    [Fact]
     public async Task Run_with_a_public_swapper_swaps_every_image_through_the_platform()
     {
         var models = ModelsWith(new Dictionary<string, byte[]>
         {
             [PublicModels.SimSwap256] = PublicModelStandIns.Swapper(256, PublicModelStandIns.Zero, PublicModelStandIns.One, colour: [0f, 1f, 0f]),
+            [PublicModels.CrossfaceSimSwap] = PublicModelStandIns.Converter(),
             [PublicModels.ArcFace] = PublicModelStandIns.ArcFace(),
         });
         var input = Directory.CreateDirectory(Path.Combine(work.FullName, "in")).FullName;
@@ -108,8 +138,14 @@ public sealed class PublicModelCliTests(EngineFixture fixture) : IClassFixture<E
             [PublicModels.Inswapper128] = PublicModelStandIns.Swapper(128, PublicModelStandIns.Zero, PublicModelStandIns.One, emap: PublicModelStandIns.ShiftEmap()),
             [PublicModels.ArcFace] = PublicModelStandIns.ArcFace(),
         });
+        var noConverter = ModelsWith(new Dictionary<string, byte[]>
+        {
+            [PublicModels.SimSwap256] = PublicModelStandIns.Swapper(256, PublicModelStandIns.Zero, PublicModelStandIns.One),
+            [PublicModels.ArcFace] = PublicModelStandIns.ArcFace(),
+        });
         var cases = new (string Models, string[] Options, int Code, string Message)[]
         {
+            (noConverter, ["--swapper", "simswap_256"], 20, "simswap_256 needs FaceFusion's embedding converter crossface_simswap"),
             (TestAssets.Models.Path, ["--swapper", "inswapper_128"], 20, "inswapper_128.onnx is missing"),
             (TestAssets.Models.Path, ["--enhancer", "gfpgan_1.4"], 20, "faceswap models pull gfpgan_1.4"),
             (corrupt, ["--swapper", "inswapper_128"], 21, "does not match its sha256 in models.json"),

@@ -16,15 +16,18 @@ public sealed class NeuralSwapTests(EngineFixture fixture) : IClassFixture<Engin
     private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("faceswap-neural-");
 
     [Theory]
-    [InlineData(PublicModels.Inswapper128)]
-    [InlineData(PublicModels.SimSwap256)]
-    public void A_swapper_that_returns_its_aligned_input_leaves_the_photo_as_it_was(string swapper)
+    [InlineData(PublicModels.Inswapper128, PixelBoostTiles.Auto)]
+    [InlineData(PublicModels.SimSwap256, PixelBoostTiles.Auto)]
+    [InlineData(PublicModels.Inswapper128, 128)]
+    [InlineData(PublicModels.Inswapper128, 512)]
+    [InlineData(PublicModels.SimSwap256, 512)]
+    public void A_swapper_that_returns_its_aligned_input_leaves_the_photo_as_it_was(string swapper, int pixelBoost)
     {
         // With the model's own normalisation undone by the stand-in, only alignment and paste-back errors remain.
         var (mean, std) = swapper == PublicModels.Inswapper128 ? (PublicModelStandIns.Zero, PublicModelStandIns.One) : (PublicModelStandIns.ImageNetMean, PublicModelStandIns.ImageNetStd);
         var size = swapper == PublicModels.Inswapper128 ? 128 : 256;
         var emap = swapper == PublicModels.Inswapper128 ? PublicModelStandIns.ShiftEmap() : null;
-        var (before, after, faces) = SwapSample(swapper, PublicModelStandIns.Swapper(size, mean, std, emap: emap));
+        var (before, after, faces) = SwapSample(swapper, PublicModelStandIns.Swapper(size, mean, std, emap: emap), pixelBoost: pixelBoost);
 
         foreach (var face in faces)
         {
@@ -59,7 +62,7 @@ public sealed class NeuralSwapTests(EngineFixture fixture) : IClassFixture<Engin
                 area.SetTo(Scalar.All(255));
             }
 
-            // The face centre (between eyes and mouth) is now mostly the model's green, blended at 0.95.
+            // The face centre (between eyes and mouth) is now the model's green: pasted at 100 % by default.
             var centre = new Point((int)face.Landmarks[30].X, (int)face.Landmarks[30].Y);
             var pixel = after.At<Vec3b>(centre.Y, centre.X);
             if (poisson)
@@ -71,10 +74,7 @@ public sealed class NeuralSwapTests(EngineFixture fixture) : IClassFixture<Engin
             }
             else
             {
-                var original = before.At<Vec3b>(centre.Y, centre.X);
-                Assert.InRange(pixel.Item1, 0.95 * 255 + 0.05 * original.Item1 - 3, 255);
-                Assert.InRange(pixel.Item0, 0, 0.05 * original.Item0 + 3);
-                Assert.InRange(pixel.Item2, 0, 0.05 * original.Item2 + 3);
+                Assert.Equal(new Vec3b(0, 255, 0), pixel);
             }
         }
 
@@ -156,7 +156,7 @@ public sealed class NeuralSwapTests(EngineFixture fixture) : IClassFixture<Engin
     }
 
     [Fact]
-    public void The_simswap_source_is_the_l2_normalised_embedding()
+    public void The_simswap_source_is_the_embedding_converted_by_crossface_simswap_then_l2_normalised()
     {
         var files = StandIns(PublicModels.SimSwap256, PublicModelStandIns.Swapper(256, PublicModelStandIns.ImageNetMean, PublicModelStandIns.ImageNetStd));
         using var models = PublicModelStandIns.Load(PublicModelStandIns.Directory(folder.FullName, files));
@@ -164,8 +164,27 @@ public sealed class NeuralSwapTests(EngineFixture fixture) : IClassFixture<Engin
 
         var latent = swapper.SourceLatent([3f, 4f, .. new float[510]]);
 
-        Assert.Equal(0.6f, latent[0], 5);
-        Assert.Equal(0.8f, latent[1], 5);
+        // The stand-in converter shifts by one place (and doubles): [3, 4, 0, ...] -> [0, 6, 8, ...] -> [0, 0.6, 0.8, ...].
+        Assert.Equal(0f, latent[0], 5);
+        Assert.Equal(0.6f, latent[1], 5);
+        Assert.Equal(0.8f, latent[2], 5);
+    }
+
+    [Fact]
+    public void Simswap_without_its_embedding_converter_is_refused_as_missing_naming_the_converter()
+    {
+        var files = StandIns(PublicModels.SimSwap256, PublicModelStandIns.Swapper(256, PublicModelStandIns.ImageNetMean, PublicModelStandIns.ImageNetStd));
+        files.Remove(PublicModels.CrossfaceSimSwap);
+        var directory = PublicModelStandIns.Directory(folder.FullName, files);
+        var catalog = new Models.ModelCatalog { Models = [.. directory.Catalog.Models, new Models.ModelEntry(PublicModels.CrossfaceSimSwap, "crossface_simswap.onnx", "embedding converter", null, null, "test", null, null)] };
+        using var models = PublicModelStandIns.Load(new Models.ModelDirectory(folder.FullName, catalog));
+
+        var error = Assert.Throws<FaceSwapException>(() => models.Resolve(new ModelSelection { Swapper = PublicModels.SimSwap256 }));
+
+        Assert.Equal(FaceSwapErrorKind.ModelMissing, error.Kind);
+        Assert.Equal("model_missing", error.Code);
+        Assert.Contains("simswap_256 needs FaceFusion's embedding converter crossface_simswap", error.Message, StringComparison.Ordinal);
+        Assert.Contains("crossface_simswap.onnx is missing from", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -184,16 +203,21 @@ public sealed class NeuralSwapTests(EngineFixture fixture) : IClassFixture<Engin
         Assert.Equal(new Vec3b(128, 0, 255), output.At<Vec3b>(100, 100));
     }
 
-    private Dictionary<string, byte[]> StandIns(string swapper, byte[] model) => new()
+    private static Dictionary<string, byte[]> StandIns(string swapper, byte[] model)
     {
-        [swapper] = model,
-        [PublicModels.ArcFace] = PublicModelStandIns.ArcFace(),
-    };
+        var files = new Dictionary<string, byte[]> { [swapper] = model, [PublicModels.ArcFace] = PublicModelStandIns.ArcFace() };
+        if (swapper == PublicModels.SimSwap256)
+        {
+            files[PublicModels.CrossfaceSimSwap] = PublicModelStandIns.Converter();
+        }
 
-    private (Mat Before, Mat After, IReadOnlyList<Detection.DetectedFace> Faces) SwapSample(string swapper, byte[] model, PasteOptions? paste = null)
+        return files;
+    }
+
+    private (Mat Before, Mat After, IReadOnlyList<Detection.DetectedFace> Faces) SwapSample(string swapper, byte[] model, PasteOptions? paste = null, int pixelBoost = PixelBoostTiles.Auto)
     {
         using var models = PublicModelStandIns.Load(PublicModelStandIns.Directory(Path.Combine(folder.FullName, Guid.NewGuid().ToString("N")), StandIns(swapper, model)));
-        var stack = models.Resolve(new ModelSelection { Swapper = swapper, Paste = paste ?? new PasteOptions() });
+        var stack = models.Resolve(new ModelSelection { Swapper = swapper, Paste = paste ?? new PasteOptions(), PixelBoost = pixelBoost });
         Assert.Equal(swapper, stack.Swapper!.Name);
         return Run(stack);
     }

@@ -97,6 +97,8 @@ public sealed class PublicModelErrorTests : IDisposable
         Assert.Empty(PublicModels.Required(new ModelSelection()));
         Assert.Equal([PublicModels.Inswapper128, PublicModels.ArcFace, PublicModels.Gfpgan14],
             PublicModels.Required(new ModelSelection { Swapper = PublicModels.Inswapper128, Enhancer = PublicModels.Gfpgan14 }));
+        Assert.Equal([PublicModels.SimSwap256, PublicModels.CrossfaceSimSwap, PublicModels.ArcFace],
+            PublicModels.Required(new ModelSelection { Swapper = PublicModels.SimSwap256 }));
     }
 
     [Theory]

@@ -2,6 +2,7 @@ using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Neural;
 using FaceSwap.Engine.Onnx;
 using FaceSwap.Engine.Onnx.Proto;
+using Google.Protobuf;
 
 namespace FaceSwap.Engine.Tests;
 
@@ -48,6 +49,55 @@ public static class PublicModelStandIns
 
         return b.Build();
     }
+
+    /// <summary>
+    /// An inswapper_128 stand-in of about <paramref name="totalBytes"/> on disk: a graph holding one dummy float
+    /// initializer of zeros (streamed to the file, never held in memory), followed by the usual stand-in. Protobuf
+    /// merges the two graph fields, so the emap stays the last initializer, as in the public file.
+    /// </summary>
+    public static void WriteLargeInswapper(string path, long totalBytes)
+    {
+        var small = Swapper(128, Zero, One, emap: ShiftEmap());
+        var raw = (int)((totalBytes - small.Length - 64) / 4 * 4);
+        var header = new TensorProto { Name = "dummy_weights", DataType = (int)TensorProto.Types.DataType.Float };
+        header.Dims.Add(raw / 4);
+        var headerBytes = header.ToByteArray();
+        var tensorLength = headerBytes.Length + CodedOutputStream.ComputeTagSize(9) + CodedOutputStream.ComputeLengthSize(raw) + raw;
+        var graphLength = CodedOutputStream.ComputeTagSize(5) + CodedOutputStream.ComputeLengthSize(tensorLength) + tensorLength;
+
+        using var file = File.Create(path);
+        using (var output = new CodedOutputStream(file, leaveOpen: true))
+        {
+            output.WriteTag(7, WireFormat.WireType.LengthDelimited);
+            output.WriteLength(graphLength);
+            output.WriteTag(5, WireFormat.WireType.LengthDelimited);
+            output.WriteLength(tensorLength);
+            output.Flush();
+            file.Write(headerBytes);
+            output.WriteTag(9, WireFormat.WireType.LengthDelimited);
+            output.WriteLength(raw);
+            output.Flush();
+        }
+
+        var zeros = new byte[1 << 20];
+        for (var left = raw; left > 0; left -= zeros.Length)
+        {
+            file.Write(zeros, 0, Math.Min(left, zeros.Length));
+        }
+
+        file.Write(small);
+    }
+
+    /// <summary>
+    /// A crossface_simswap stand-in: input 'input' [1,512] times a 512x512 matrix (by default <see cref="ShiftEmap"/>:
+    /// converted[j] = 2 raw[j-1]), so a test sees whether the converter was applied.
+    /// </summary>
+    public static byte[] Converter(float[]? matrix = null) => new OnnxGraphBuilder("crossface_stand_in")
+        .Input("input", 1, 512)
+        .Output("output", 1, 512)
+        .Initializer("matrix", matrix ?? ShiftEmap(), 512, 512)
+        .Node("MatMul", ["input", "matrix"], ["output"])
+        .Build();
 
     /// <summary>An ArcFace stand-in: [N,3,112,112] -> per-channel means -> a fixed 3x512 projection -> [N,512].</summary>
     public static byte[] ArcFace()

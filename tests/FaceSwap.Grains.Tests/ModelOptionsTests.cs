@@ -24,11 +24,42 @@ public sealed class ModelOptionsTests
     }
 
     [Fact]
+    public void A_pixel_boost_the_swapper_cannot_use_and_a_mask_padding_out_of_range_are_field_errors()
+    {
+        var errors = new Dictionary<string, string>();
+        ModelOptionsValidation.Validate(new JobOptions { Swapper = "simswap_256", PixelBoost = 384, MaskPadding = [0, 0, 120, 0] }, (f, m) => errors[f] = m);
+
+        Assert.Equal("simswap_256 works at a pixel boost of 256 or 512", errors["options.pixelBoost"]);
+        Assert.Equal("must be 1 to 4 percentages (top, right, bottom, left) between 0 and 100", errors["options.maskPadding"]);
+        ModelOptionsValidation.Validate(new JobOptions { PixelBoost = 300, MaskPadding = [1, 2, 3, 4, 5] }, (f, m) => errors[f] = m);
+        Assert.Equal("pixel boost must be 128, 256, 384, 512, or 0 to choose by face size", errors["options.pixelBoost"]);
+        Assert.Equal("must be 1 to 4 percentages (top, right, bottom, left) between 0 and 100", errors["options.maskPadding"]);
+    }
+
+    [Fact]
+    public void Options_with_the_same_mask_padding_are_the_same_options()
+    {
+        Assert.True(new JobOptions { MaskPadding = [0, 0, 30, 0] }.SameAs(new JobOptions { MaskPadding = [0, 0, 30, 0] }));
+        Assert.False(new JobOptions { MaskPadding = [0, 0, 30, 0] }.SameAs(new JobOptions { MaskPadding = [0, 0, 20, 0] }));
+        Assert.False(new JobOptions { PixelBoost = 256 }.SameAs(new JobOptions()));
+    }
+
+    [Fact]
+    public void A_job_without_model_options_pastes_like_the_command_line_at_100_percent()
+    {
+        var selection = NeuralJobs.SelectionOf(new JobOptions());
+
+        Assert.Equal(new ModelSelection(), selection);
+        Assert.Equal(1f, selection.Paste.BlendRatio);
+    }
+
+    [Fact]
     public void The_defaults_and_every_listed_model_are_accepted()
     {
         var errors = new List<string>();
         ModelOptionsValidation.Validate(new JobOptions(), (f, _) => errors.Add(f));
         ModelOptionsValidation.Validate(new JobOptions { Swapper = "simswap_256", Enhancer = "gfpgan_1.4", Detector = "yoloface_8n", BlendRatio = 0, Poisson = true }, (f, _) => errors.Add(f));
+        ModelOptionsValidation.Validate(new JobOptions { Swapper = "inswapper_128", PixelBoost = 384, MaskPadding = [10] }, (f, _) => errors.Add(f));
 
         Assert.Empty(errors);
     }
@@ -36,7 +67,7 @@ public sealed class ModelOptionsTests
     [Fact]
     public void A_drop_manifest_carries_the_model_options()
     {
-        var manifest = DropManifest.Parse("""{ "source": "faces/a.jpg", "options": { "swapper": "inswapper_128", "enhancer": "gfpgan_1.4", "blendRatio": 0.8, "poisson": true } }"""u8.ToArray());
+        var manifest = DropManifest.Parse("""{ "source": "faces/a.jpg", "options": { "swapper": "inswapper_128", "enhancer": "gfpgan_1.4", "blendRatio": 0.8, "poisson": true, "pixelBoost": 512, "maskPadding": [0, 5, 30, 5] } }"""u8.ToArray());
 
         var selection = NeuralJobs.SelectionOf(manifest.Options!);
 
@@ -45,6 +76,8 @@ public sealed class ModelOptionsTests
         Assert.Equal(PublicModels.DefaultDetector, selection.Detector);
         Assert.Equal(0.8f, selection.Paste.BlendRatio);
         Assert.True(selection.Paste.Poisson);
+        Assert.Equal(512, selection.PixelBoost);
+        Assert.Equal(new MaskPadding(0, 5, 30, 5), selection.Paste.MaskPadding);
     }
 
     [Fact]
@@ -56,6 +89,8 @@ public sealed class ModelOptionsTests
         Assert.Equal("|swapper=morph|enhancer=none|detector=scrfd_2.5g|landmarker=2dfan4", NeuralJobs.SpecHashPart(new JobOptions { Detector = "scrfd_2.5g", Landmarker = "2dfan4" }));
         Assert.Equal("|swapper=inswapper_128|enhancer=none|detector=default|blend=0.5|poisson",
             NeuralJobs.SpecHashPart(new JobOptions { Swapper = "inswapper_128", BlendRatio = 0.5f, Poisson = true }));
+        Assert.Equal("|swapper=inswapper_128|enhancer=none|detector=default|blend=1|boost=256|padding=0,0,30,0",
+            NeuralJobs.SpecHashPart(new JobOptions { Swapper = "inswapper_128", PixelBoost = 256, MaskPadding = [0, 0, 30, 0] }));
     }
 
     [Fact]

@@ -18,6 +18,8 @@ public sealed class ModelOptionsApiTests(AzuriteApiHostFixture fixture)
     [InlineData("enhancer", "\"codeformer\"", "must be 'none' or 'gfpgan_1.4'")]
     [InlineData("detector", "\"retinaface\"", "'scrfd_2.5g' or 'yoloface_8n'")]
     [InlineData("blendRatio", "1.5", "between 0 and 1")]
+    [InlineData("pixelBoost", "300", "pixel boost must be 128, 256, 384, 512, or 0")]
+    [InlineData("maskPadding", "[0, 0, 120, 0]", "between 0 and 100")]
     public async Task Unknown_models_are_400s_naming_the_option(string option, string value, string message)
     {
         using var http = Host.CreateClient(ApiHost.SubmitKey);

@@ -62,14 +62,23 @@ public sealed record JobOptions
     /// <summary>The face detector: default (embedded), scrfd_2.5g or yoloface_8n.</summary>
     [Id(22)] public string Detector { get; init; } = "default";
 
-    /// <summary>Neural swappers: share of the generated face where it is pasted back, 0 to 1.</summary>
-    [Id(23)] public float BlendRatio { get; init; } = 0.95f;
+    /// <summary>Neural swappers: share of the generated face where it is pasted back, 0 to 1 (default 1, as FaceFusion).</summary>
+    [Id(23)] public float BlendRatio { get; init; } = 1f;
 
     /// <summary>Neural swappers: paste back with Poisson blending instead of the feathered alpha blend.</summary>
     [Id(24)] public bool Poisson { get; init; }
 
     /// <summary>The 68-point landmarker: default (embedded) or 2dfan4 (falls back to the default where not confident).</summary>
     [Id(25)] public string Landmarker { get; init; } = "default";
+
+    /// <summary>Neural swappers: the size a face is swapped at, 128, 256, 384 or 512 (tiling the model); 0 chooses by face size.</summary>
+    [Id(50)] public int PixelBoost { get; init; }
+
+    /// <summary>
+    /// Neural swappers: percent of the swapped crop kept out of the mask, as FaceFusion reads it: one value (all sides),
+    /// two (top and bottom, left and right) or four (top, right, bottom, left); null: none.
+    /// </summary>
+    [Id(51)] public IReadOnlyList<int>? MaskPadding { get; init; }
 
     /// <summary>
     /// Replace existing output files that FaceSwap did not write (files without FaceSwap's metadata: someone's own
@@ -93,10 +102,11 @@ public sealed record JobOptions
     /// <summary>The most references a job may name.</summary>
     public const int MaxReferences = 16;
 
-    /// <summary>Equal options, comparing <see cref="References"/> by content.</summary>
+    /// <summary>Equal options, comparing <see cref="References"/> and <see cref="MaskPadding"/> by content.</summary>
     public bool SameAs(JobOptions other) =>
-        this with { References = null } == other with { References = null }
-        && (References ?? []).SequenceEqual(other.References ?? []);
+        this with { References = null, MaskPadding = null } == other with { References = null, MaskPadding = null }
+        && (References ?? []).SequenceEqual(other.References ?? [])
+        && (MaskPadding ?? []).SequenceEqual(other.MaskPadding ?? []);
 }
 
 /// <summary>

@@ -136,6 +136,8 @@ public static class RunCommand
                 Landmarker = selection.Landmarker,
                 BlendRatio = selection.Paste.BlendRatio,
                 Poisson = selection.Paste.Poisson,
+                PixelBoost = selection.PixelBoost,
+                MaskPadding = selection.Paste.MaskPadding == default ? null : selection.Paste.MaskPadding.ToArray(),
             },
         };
 

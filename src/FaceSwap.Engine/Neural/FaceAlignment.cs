@@ -1,3 +1,4 @@
+using FaceSwap.Engine.Detection;
 using FaceSwap.Engine.Landmarks;
 using OpenCvSharp;
 
@@ -26,8 +27,11 @@ public static class WarpTemplates
 /// <summary>How a generated face crop is put back into the frame.</summary>
 public sealed record PasteOptions
 {
-    /// <summary>Default share of the generated face in the result (the rest is the original face).</summary>
-    public const float DefaultBlendRatio = 0.95f;
+    /// <summary>
+    /// Default share of the generated face in the result: all of it, as FaceFusion pastes (a lower ratio leaves a ghost
+    /// of the target's own face inside the mask).
+    /// </summary>
+    public const float DefaultBlendRatio = 1f;
 
     /// <summary>Share of the generated face inside the mask, 0 to 1.</summary>
     public float BlendRatio { get; init; } = DefaultBlendRatio;
@@ -37,23 +41,74 @@ public sealed record PasteOptions
 
     /// <summary>Feathering of the box mask as a fraction of the crop (FaceFusion's face_mask_blur, 0.3).</summary>
     public float MaskBlur { get; init; } = 0.3f;
+
+    /// <summary>Sides of the crop left out of the mask (FaceFusion's face_mask_padding, default none).</summary>
+    public MaskPadding MaskPadding { get; init; }
+}
+
+/// <summary>
+/// Percent (0 to 100) of the crop's side kept out of the box mask at the top, right, bottom and left (FaceFusion's
+/// face_mask_padding): e.g. a bottom padding keeps the target's own mouth and chin.
+/// </summary>
+public readonly record struct MaskPadding(int Top, int Right, int Bottom, int Left)
+{
+    /// <summary>From one value (all sides), two (top and bottom, left and right), or four (top, right, bottom, left), as FaceFusion reads them.</summary>
+    public static MaskPadding From(IReadOnlyList<int> values) => values.Count switch
+    {
+        0 => default,
+        1 => new(values[0], values[0], values[0], values[0]),
+        2 => new(values[0], values[1], values[0], values[1]),
+        3 => new(values[0], values[1], values[2], values[1]),
+        _ => new(values[0], values[1], values[2], values[3]),
+    };
+
+    /// <summary>Every side within 0 to 100.</summary>
+    public bool IsValid => new[] { Top, Right, Bottom, Left }.All(v => v is >= 0 and <= 100);
+
+    /// <summary>The four values, top first.</summary>
+    public int[] ToArray() => [Top, Right, Bottom, Left];
 }
 
 /// <summary>Five-point similarity alignment into a model's crop, and paste-back with the inverse transform.</summary>
 public static class FaceAlignment
 {
     /// <summary>
-    /// The similarity transform (2x3, CV_64F) taking the face's five points (eyes, nose tip, mouth corners, from its
-    /// 68 landmarks) to <paramref name="template"/> scaled to <paramref name="size"/>.
+    /// The five points a face is aligned with: its <see cref="DetectedFace.AlignmentPoints"/> (2dfan4's, else the
+    /// detector's keypoints) where present, else those of its 68 landmarks (FaceFusion's '5/68').
     /// </summary>
-    public static Mat Estimate(Point2f[] landmarks68, Point2f[] template, int size)
+    public static Point2f[] FivePoints(DetectedFace face) =>
+        face.AlignmentPoints.Length == 5 ? face.AlignmentPoints : FaceGeometry.FivePoints(face.Landmarks);
+
+    /// <summary>The similarity transform taking a face's <see cref="FivePoints(DetectedFace)"/> to a template.</summary>
+    public static Mat Estimate(DetectedFace face, Point2f[] template, int size) => Estimate(FivePoints(face), template, size);
+
+    /// <summary>
+    /// The similarity transform (2x3, CV_64F) taking five points (eyes, nose tip, mouth corners; or 68 landmarks, from
+    /// which they are derived) to <paramref name="template"/> scaled to <paramref name="size"/>.
+    /// </summary>
+    public static Mat Estimate(Point2f[] points, Point2f[] template, int size)
     {
-        var five = FaceGeometry.FivePoints(landmarks68);
+        var five = points.Length == 5 ? points : FaceGeometry.FivePoints(points);
         var target = template.Select(p => new Point2f(p.X * size, p.Y * size)).ToArray();
         using var from = InputArray.Create(five);
         using var to = InputArray.Create(target);
         return Cv2.EstimateAffinePartial2D(from, to, null, RobustEstimationAlgorithms.RANSAC, ransacReprojThreshold: 100)
             ?? throw new FaceSwapException(FaceSwapErrorKind.ModelError, "could not align the face to the model's template");
+    }
+
+    /// <summary>
+    /// How far a face is turned in the image plane, snapped to 0, 90, 180 or 270 degrees (FaceFusion's face angle): the
+    /// direction of its eye line, from the first eye to the second. 0 without five points.
+    /// </summary>
+    public static int FaceAngle(Point2f[] five)
+    {
+        if (five.Length != 5)
+        {
+            return 0;
+        }
+
+        var degrees = Math.Atan2(five[1].Y - five[0].Y, five[1].X - five[0].X) * 180 / Math.PI;
+        return (int)(Math.Round((degrees + 360) % 360 / 90) * 90) % 360;
     }
 
     /// <summary>The aligned crop (BGR, size x size) of a face.</summary>
@@ -65,15 +120,19 @@ public static class FaceAlignment
     }
 
     /// <summary>
-    /// A feathered box mask (CV_32F, 0..1) of a crop: a border of max(size*blur/4, 1) pixels is zeroed, then a
-    /// Gaussian blur of sigma size*blur/8 softens the edge.
+    /// A feathered box mask (CV_32F, 0..1) of a crop: on each side a border of max(size*blur/4, 1) pixels, or the
+    /// side's padding percent of the crop if larger, is zeroed, then a Gaussian blur of sigma size*blur/8 softens the
+    /// edge.
     /// </summary>
-    public static Mat BoxMask(int size, float blur)
+    public static Mat BoxMask(int size, float blur, MaskPadding padding = default)
     {
         var mask = new Mat(size, size, MatType.CV_32FC1, Scalar.All(0));
         var border = Math.Max((int)(size * 0.5f * blur) / 2, 1);
-        using (var inner = new Mat(mask, new Rect(border, border, size - 2 * border, size - 2 * border)))
+        int Side(int percent) => Math.Max(border, size * percent / 100);
+        var (top, right, bottom, left) = (Side(padding.Top), Side(padding.Right), Side(padding.Bottom), Side(padding.Left));
+        if (left + right < size && top + bottom < size)
         {
+            using var inner = new Mat(mask, new Rect(left, top, size - left - right, size - top - bottom));
             inner.SetTo(Scalar.All(1));
         }
 

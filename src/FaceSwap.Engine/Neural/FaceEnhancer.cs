@@ -34,7 +34,7 @@ public sealed class GfpganEnhancer(NeuralSession model, float blend = GfpganEnha
     public void Enhance(Mat frame, DetectedFace face, StageTimer timings)
     {
         using var scope = timings.Time("enhance");
-        using var affine = FaceAlignment.Estimate(face.Landmarks, WarpTemplates.Ffhq512, Size);
+        using var affine = FaceAlignment.Estimate(face, WarpTemplates.Ffhq512, Size);
         using var crop = FaceAlignment.Crop(frame, affine, Size);
         using var enhanced = Run(crop);
         using var mask = FaceAlignment.BoxMask(Size, maskBlur);

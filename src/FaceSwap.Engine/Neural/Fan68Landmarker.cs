@@ -1,4 +1,5 @@
 using FaceSwap.Engine.Detection;
+using FaceSwap.Engine.Landmarks;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
@@ -19,7 +20,10 @@ public interface IFaceLandmarker68
 /// 2dfan4: the box scaled so its longer side is 195 px and centred in a 256x256 crop, BGR /255; output 0 holds 68
 /// points on the 64x64 heatmap grid (x 4 for crop pixels, then the inverse transform), output 1 the heatmaps. The
 /// score is the mean of the per-point heatmap maxima remapped from [0, 0.9] to [0, 1]; points are used above 0.5.
-/// (FaceFusion also applies CLAHE to very dark crops and may rotate by the face angle; neither is done here.)
+/// The box is the detector's own, not clipped to the frame, and a face whose detector keypoints show it turned past 45
+/// degrees in the image plane is rotated upright in the crop (FaceFusion's face angle, 0/90/180/270). A confident
+/// result also gives the face's alignment points (FaceFusion's '5/68'). (FaceFusion's CLAHE on very dark crops is not
+/// done.)
 /// </summary>
 public sealed class Fan68Landmarker(NeuralSession model) : IFaceLandmarker68
 {
@@ -31,19 +35,29 @@ public sealed class Fan68Landmarker(NeuralSession model) : IFaceLandmarker68
     /// <inheritdoc />
     public string Name => PublicModels.Fan68;
 
-    /// <summary>Runs the model on a box: 68 points in frame coordinates and the confidence score (0 to 1).</summary>
-    public (Point2f[] Points, float Score) Run(Mat bgr, Rect2f box)
+    /// <summary>
+    /// Runs the model on a box, the crop turned by <paramref name="angle"/> degrees (counter-clockwise, about its centre):
+    /// 68 points in frame coordinates and the confidence score (0 to 1).
+    /// </summary>
+    public (Point2f[] Points, float Score) Run(Mat bgr, Rect2f box, int angle = 0)
     {
-        var scale = 195f / Math.Max(box.Width, box.Height);
+        var scale = 195.0 / Math.Max(box.Width, box.Height);
         var tx = (Size - (box.Left + box.Right) * scale) / 2;
         var ty = (Size - (box.Top + box.Bottom) * scale) / 2;
+
+        // The box crop, then the rotation about the crop's centre (cv2.getRotationMatrix2D), as one affine.
+        var radians = angle * Math.PI / 180;
+        var (c, s, centre) = (Math.Round(Math.Cos(radians), 12), Math.Round(Math.Sin(radians), 12), Size / 2.0);
+        var (rx, ry) = ((1 - c) * centre - s * centre, s * centre + (1 - c) * centre);
         using var affine = new Mat(2, 3, MatType.CV_64FC1);
-        affine.Set(0, 0, (double)scale);
-        affine.Set(0, 1, 0.0);
-        affine.Set(0, 2, (double)tx);
-        affine.Set(1, 0, 0.0);
-        affine.Set(1, 1, (double)scale);
-        affine.Set(1, 2, (double)ty);
+        affine.Set(0, 0, c * scale);
+        affine.Set(0, 1, s * scale);
+        affine.Set(0, 2, c * tx + s * ty + rx);
+        affine.Set(1, 0, -s * scale);
+        affine.Set(1, 1, c * scale);
+        affine.Set(1, 2, -s * tx + c * ty + ry);
+        using var inverse = new Mat();
+        Cv2.InvertAffineTransform(affine, inverse);
         using var crop = new Mat();
         Cv2.WarpAffine(bgr, crop, affine, new Size(Size, Size), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.All(0));
 
@@ -56,9 +70,11 @@ public sealed class Fan68Landmarker(NeuralSession model) : IFaceLandmarker68
         var landmarks = new Point2f[68];
         for (var i = 0; i < 68; i++)
         {
-            var x = points[3 * i] * Size / 64f;
-            var y = points[3 * i + 1] * Size / 64f;
-            landmarks[i] = new Point2f((x - tx) / scale, (y - ty) / scale);
+            var x = points[3 * i] * Size / 64.0;
+            var y = points[3 * i + 1] * Size / 64.0;
+            landmarks[i] = new Point2f(
+                (float)(inverse.At<double>(0, 0) * x + inverse.At<double>(0, 1) * y + inverse.At<double>(0, 2)),
+                (float)(inverse.At<double>(1, 0) * x + inverse.At<double>(1, 1) * y + inverse.At<double>(1, 2)));
         }
 
         var plane = heatmaps.Length / 68;
@@ -70,8 +86,10 @@ public sealed class Fan68Landmarker(NeuralSession model) : IFaceLandmarker68
     /// <inheritdoc />
     public DetectedFace Locate(Mat bgr, DetectedFace face)
     {
-        var (points, score) = Run(bgr, face.Box);
-        return score > MinScore ? face with { Landmarks = points } : face with { Landmarks = [] };
+        var (points, score) = Run(bgr, face.UnclippedBox ?? face.Box, FaceAlignment.FaceAngle(face.AlignmentPoints));
+        return score > MinScore
+            ? face with { Landmarks = points, AlignmentPoints = FaceGeometry.FivePoints(points) }
+            : face with { Landmarks = [] };
     }
 
     private static unsafe void PackBgr(Mat bgr, Span<float> destination)

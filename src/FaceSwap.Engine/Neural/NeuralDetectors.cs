@@ -6,6 +6,9 @@ using OpenCvSharp.Dnn;
 
 namespace FaceSwap.Engine.Neural;
 
+/// <summary>A face a detector model reports, in canvas pixels: its box, score and five keypoints (empty if none).</summary>
+public sealed record DetectionCandidate(Rect2f Box, float Score, Point2f[] Keypoints);
+
 /// <summary>Finds face boxes in a frame (landmarks are added afterwards by the engine's landmarker).</summary>
 public interface IFaceBoxDetector
 {
@@ -19,7 +22,8 @@ public interface IFaceBoxDetector
 /// <summary>
 /// Shared pre- and post-processing of scrfd_2.5g and yoloface_8n: the frame is only ever shrunk (aspect kept) to fit
 /// the model's square input and copied to the top-left corner of a zero canvas, channels left in BGR order;
-/// results are scaled back by original/resized and filtered with NMS.
+/// results are scaled back by original/resized and filtered with NMS. Each face keeps the detector's five keypoints as
+/// its alignment points (where they lie in or near its box) and its box before clipping to the frame.
 /// </summary>
 public abstract class CanvasDetector(NeuralSession model, int size) : IFaceBoxDetector
 {
@@ -60,17 +64,33 @@ public abstract class CanvasDetector(NeuralSession model, int size) : IFaceBoxDe
         var back = (float)(1 / scale);
         var boxes = candidates.Select(c => new Rect((int)(c.Box.X * back), (int)(c.Box.Y * back), (int)(c.Box.Width * back), (int)(c.Box.Height * back))).ToArray();
         CvDnn.NMSBoxes(boxes, candidates.Select(c => c.Score).ToArray(), ScoreThreshold, NmsThreshold, out var keep);
-        return keep.Select(i => new DetectedFace(new Rect2f(candidates[i].Box.X * back, candidates[i].Box.Y * back, candidates[i].Box.Width * back, candidates[i].Box.Height * back), candidates[i].Score))
-            .Select(f => f with { Box = Clip(f.Box, bgr.Width, bgr.Height) })
+        return keep.Select(i => ToFrame(candidates[i], back, bgr.Width, bgr.Height))
             .Where(f => f.Box.Width > 1 && f.Box.Height > 1)
             .ToList();
     }
 
+    private static DetectedFace ToFrame(DetectionCandidate candidate, float back, int width, int height)
+    {
+        var box = new Rect2f(candidate.Box.X * back, candidate.Box.Y * back, candidate.Box.Width * back, candidate.Box.Height * back);
+        var clipped = Clip(box, width, height);
+        var keypoints = candidate.Keypoints.Select(p => new Point2f(p.X * back, p.Y * back)).ToArray();
+        return new DetectedFace(clipped, candidate.Score)
+        {
+            AlignmentPoints = Plausible(keypoints, box) ? keypoints : [],
+            UnclippedBox = clipped == box ? null : box,
+        };
+    }
+
+    /// <summary>Five keypoints inside the box grown by half its size on every side (a model without keypoints gives zeros).</summary>
+    private static bool Plausible(Point2f[] keypoints, Rect2f box) =>
+        keypoints.Length == 5 && keypoints.All(p =>
+            p.X >= box.Left - box.Width / 2 && p.X <= box.Right + box.Width / 2 && p.Y >= box.Top - box.Height / 2 && p.Y <= box.Bottom + box.Height / 2);
+
     /// <summary>Packs the canvas into the model's input (BGR planar, model-specific scaling).</summary>
     protected abstract void Pack(Mat canvas, Span<float> destination);
 
-    /// <summary>Candidate boxes (x, y, w, h in canvas pixels) scoring at least the threshold.</summary>
-    public abstract List<(Rect2f Box, float Score)> Decode(float[][] outputs);
+    /// <summary>Candidate faces (boxes and keypoints in canvas pixels) scoring at least the threshold.</summary>
+    public abstract List<DetectionCandidate> Decode(float[][] outputs);
 
     /// <summary>BGR planar packing: value = (p - mean) / scale, channels kept in B, G, R order.</summary>
     protected static void PackBgr(Mat bgr, Span<float> destination, float mean, float scale) =>
@@ -89,7 +109,7 @@ public abstract class CanvasDetector(NeuralSession model, int size) : IFaceBoxDe
 /// <summary>
 /// scrfd_2.5g at 640: input (p - 127.5) / 128; outputs [0..2] scores, [3..5] box distances, [6..8] keypoint distances
 /// for strides 8, 16, 32, distances multiplied by the stride; 2 anchors per cell at (col, row) x stride, no +0.5
-/// offset; box = (ax - l, ay - t, ax + r, ay + b).
+/// offset; box = (ax - l, ay - t, ax + r, ay + b); keypoint k = anchor + distance k x stride.
 /// </summary>
 public sealed class ScrfdDetector(NeuralSession model, int size = 640) : CanvasDetector(model, size)
 {
@@ -102,15 +122,16 @@ public sealed class ScrfdDetector(NeuralSession model, int size = 640) : CanvasD
     protected override void Pack(Mat canvas, Span<float> destination) => PackBgr(canvas, destination, 127.5f, 128f);
 
     /// <inheritdoc />
-    public override List<(Rect2f Box, float Score)> Decode(float[][] outputs)
+    public override List<DetectionCandidate> Decode(float[][] outputs)
     {
-        var found = new List<(Rect2f, float)>();
+        var found = new List<DetectionCandidate>();
         for (var s = 0; s < Strides.Length; s++)
         {
             var stride = Strides[s];
             var cols = Size / stride;
             var scores = outputs[s];
             var distances = outputs[s + 3];
+            var keypoints = outputs[s + 6];
             for (var i = 0; i < scores.Length; i++)
             {
                 if (scores[i] < ScoreThreshold)
@@ -125,7 +146,10 @@ public sealed class ScrfdDetector(NeuralSession model, int size = 640) : CanvasD
                 var y1 = ay - distances[4 * i + 1] * stride;
                 var x2 = ax + distances[4 * i + 2] * stride;
                 var y2 = ay + distances[4 * i + 3] * stride;
-                found.Add((new Rect2f(x1, y1, x2 - x1, y2 - y1), scores[i]));
+                var points = Enumerable.Range(0, 5)
+                    .Select(k => new Point2f(ax + keypoints[10 * i + 2 * k] * stride, ay + keypoints[10 * i + 2 * k + 1] * stride))
+                    .ToArray();
+                found.Add(new DetectionCandidate(new Rect2f(x1, y1, x2 - x1, y2 - y1), scores[i], points));
             }
         }
 
@@ -143,11 +167,11 @@ public sealed class YoloFaceDetector(NeuralSession model) : CanvasDetector(model
     protected override void Pack(Mat canvas, Span<float> destination) => PackBgr(canvas, destination, 0f, 255f);
 
     /// <inheritdoc />
-    public override List<(Rect2f Box, float Score)> Decode(float[][] outputs)
+    public override List<DetectionCandidate> Decode(float[][] outputs)
     {
         var values = outputs[0];
         var n = values.Length / 20;
-        var found = new List<(Rect2f, float)>();
+        var found = new List<DetectionCandidate>();
         for (var i = 0; i < n; i++)
         {
             var score = values[4 * n + i];
@@ -157,7 +181,8 @@ public sealed class YoloFaceDetector(NeuralSession model) : CanvasDetector(model
             }
 
             var (cx, cy, w, h) = (values[i], values[n + i], values[2 * n + i], values[3 * n + i]);
-            found.Add((new Rect2f(cx - w / 2, cy - h / 2, w, h), score));
+            var points = Enumerable.Range(0, 5).Select(k => new Point2f(values[(5 + 3 * k) * n + i], values[(6 + 3 * k) * n + i])).ToArray();
+            found.Add(new DetectionCandidate(new Rect2f(cx - w / 2, cy - h / 2, w, h), score, points));
         }
 
         return found;

@@ -15,7 +15,7 @@ public sealed record NeuralStack(IFaceSwapper? Swapper, IFaceEnhancer? Enhancer,
 public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<NeuralSession>> sessions = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<(string Swapper, PasteOptions Paste), Lazy<IFaceSwapper>> swappers = new();
+    private readonly ConcurrentDictionary<(string Swapper, PasteOptions Paste, string Landmarker, int PixelBoost), Lazy<IFaceSwapper>> swappers = new();
 
     /// <summary>The model folder.</summary>
     public ModelDirectory Models => models;
@@ -38,18 +38,21 @@ public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings)
             ExecutionProviders.EnsureAvailable(settings.Provider);
         }
 
+        IFaceLandmarker68? landmarker = selection.Landmarker == PublicModels.Fan68 ? new Fan68Landmarker(Session(PublicModels.Fan68)) : null;
         IFaceSwapper? swapper = null;
         if (selection.Swapper != PublicModels.Morph)
         {
-            var lazy = swappers.GetOrAdd((selection.Swapper, selection.Paste), key => new Lazy<IFaceSwapper>(() =>
+            var cacheKey = (selection.Swapper, selection.Paste, selection.Landmarker, selection.PixelBoost);
+            var lazy = swappers.GetOrAdd(cacheKey, key => new Lazy<IFaceSwapper>(() =>
             {
                 var model = Session(key.Swapper);
                 var arcFace = new ArcFaceEmbedder(Session(PublicModels.ArcFace));
+                var options = new NeuralSwapOptions(key.Paste, landmarker, key.PixelBoost);
                 return key.Swapper == PublicModels.Inswapper128
-                    ? NeuralSwapper.CreateInswapper(model, arcFace, key.Paste)
-                    : NeuralSwapper.CreateSimSwap(model, arcFace, key.Paste);
+                    ? NeuralSwapper.CreateInswapper(model, arcFace, options)
+                    : NeuralSwapper.CreateSimSwap(model, arcFace, SimSwapConverter(), options);
             }, LazyThreadSafetyMode.ExecutionAndPublication));
-            swapper = Value(swappers, (selection.Swapper, selection.Paste), lazy);
+            swapper = Value(swappers, cacheKey, lazy);
         }
 
         IFaceEnhancer? enhancer = selection.Enhancer == PublicModels.Gfpgan14 ? new GfpganEnhancer(Session(PublicModels.Gfpgan14)) : null;
@@ -59,8 +62,24 @@ public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings)
             PublicModels.YoloFace => new YoloFaceDetector(Session(PublicModels.YoloFace)),
             _ => null,
         };
-        IFaceLandmarker68? landmarker = selection.Landmarker == PublicModels.Fan68 ? new Fan68Landmarker(Session(PublicModels.Fan68)) : null;
         return new NeuralStack(swapper, enhancer, detector, landmarker);
+    }
+
+    /// <summary>
+    /// simswap_256's embedding converter. Without it simswap_256 is refused (model_missing): fed the plain ArcFace
+    /// embedding, it would run but not carry the source's identity.
+    /// </summary>
+    private EmbeddingConverter SimSwapConverter()
+    {
+        try
+        {
+            return new EmbeddingConverter(Session(PublicModels.CrossfaceSimSwap));
+        }
+        catch (FaceSwapException e) when (e.Kind == FaceSwapErrorKind.ModelMissing)
+        {
+            throw new FaceSwapException(FaceSwapErrorKind.ModelMissing,
+                $"{PublicModels.SimSwap256} needs FaceFusion's embedding converter {PublicModels.CrossfaceSimSwap} (the plain ArcFace embedding does not carry the identity into SimSwap): {e.Message}", e);
+        }
     }
 
     /// <summary>The checked session of a public model.</summary>

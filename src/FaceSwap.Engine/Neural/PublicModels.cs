@@ -15,6 +15,12 @@ public static class PublicModels
     /// <summary>SimSwap at 256x256.</summary>
     public const string SimSwap256 = "simswap_256";
 
+    /// <summary>
+    /// FaceFusion's embedding converter for simswap_256: maps the raw ArcFace embedding into the identity space SimSwap
+    /// was trained with (its own ArcFace); the plain embedding does not carry the identity.
+    /// </summary>
+    public const string CrossfaceSimSwap = "crossface_simswap";
+
     /// <summary>ArcFace (w600k, ResNet-50): the identity embedding the neural swappers take.</summary>
     public const string ArcFace = "arcface_w600k_r50";
 
@@ -61,6 +67,11 @@ public static class PublicModels
         [new("target", [1, 3, 256, 256]), new("source", [1, 512])],
         [new(null, [1, 3, 256, 256])]);
 
+    /// <summary>crossface_simswap: input 'input' [1,512] raw ArcFace embedding; output [1,512] in SimSwap's space.</summary>
+    public static readonly NeuralContract CrossfaceSimSwapContract = new(CrossfaceSimSwap,
+        [new("input", [-1, 512])],
+        [new(null, [-1, 512])]);
+
     /// <summary>arcface_w600k_r50: one input [N,3,112,112] RGB (p/127.5 - 1); output [N,512].</summary>
     public static readonly NeuralContract ArcFaceContract = new(ArcFace,
         [new(null, [-1, 3, 112, 112])],
@@ -93,8 +104,24 @@ public static class PublicModels
     /// <summary>Every public model's contract by name.</summary>
     public static readonly IReadOnlyDictionary<string, NeuralContract> Contracts = new[]
     {
-        Inswapper128Contract, SimSwap256Contract, ArcFaceContract, Gfpgan14Contract, ScrfdContract, YoloFaceContract, Fan68Contract,
+        Inswapper128Contract, SimSwap256Contract, CrossfaceSimSwapContract, ArcFaceContract, Gfpgan14Contract, ScrfdContract, YoloFaceContract, Fan68Contract,
     }.ToDictionary(c => c.ModelName, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Why a pixel boost does not suit a swapper, or null (0, by face size, always does).</summary>
+    public static string? PixelBoostProblem(string swapper, int pixelBoost)
+    {
+        if (pixelBoost == PixelBoostTiles.Auto)
+        {
+            return null;
+        }
+
+        if (!PixelBoostTiles.Sizes.Contains(pixelBoost))
+        {
+            return $"pixel boost must be {string.Join(", ", PixelBoostTiles.Sizes)}, or 0 to choose by face size";
+        }
+
+        return swapper == SimSwap256 && pixelBoost % 256 != 0 ? $"{SimSwap256} works at a pixel boost of 256 or 512" : null;
+    }
 
     /// <summary>The model files a selection needs (none for the embedded defaults).</summary>
     public static IReadOnlyList<string> Required(ModelSelection selection)
@@ -103,6 +130,11 @@ public static class PublicModels
         if (selection.Swapper != Morph)
         {
             names.Add(selection.Swapper);
+            if (selection.Swapper == SimSwap256)
+            {
+                names.Add(CrossfaceSimSwap);
+            }
+
             names.Add(ArcFace);
         }
 
@@ -143,6 +175,9 @@ public sealed record ModelSelection
     /// <summary>Paste-back of neural swaps.</summary>
     public PasteOptions Paste { get; init; } = new();
 
+    /// <summary>Neural swappers: 128, 256, 384 or 512 (a multiple of the model's size), or 0 to choose by face size.</summary>
+    public int PixelBoost { get; init; } = PixelBoostTiles.Auto;
+
     /// <summary>The embedded defaults only.</summary>
     public bool IsDefault => Swapper == PublicModels.Morph && Enhancer == PublicModels.NoEnhancer && Detector == PublicModels.DefaultDetector
         && Landmarker == PublicModels.DefaultLandmarker;
@@ -173,6 +208,16 @@ public sealed record ModelSelection
         if (Paste.BlendRatio is < 0 or > 1 || float.IsNaN(Paste.BlendRatio))
         {
             return ("blendRatio", "blend ratio must be between 0 and 1");
+        }
+
+        if (PublicModels.PixelBoostProblem(Swapper, PixelBoost) is { } boost)
+        {
+            return ("pixelBoost", boost);
+        }
+
+        if (!Paste.MaskPadding.IsValid)
+        {
+            return ("maskPadding", "mask padding must be between 0 and 100 (percent) on every side");
         }
 
         return null;

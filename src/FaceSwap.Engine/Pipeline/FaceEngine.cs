@@ -167,14 +167,10 @@ public sealed class FaceEngine : IDisposable
                 $"the source face is laughing (mouth open {quality.MouthOpen:0.00}, eyes narrowed to {quality.EyeOpen:0.00}): its squeezed eyes and teeth would be put into every face; use a photo with a relaxed expression and open eyes");
         }
 
-        var extended = MorphSwapper.Extend(best.Landmarks);
-        var box = Cv2.BoundingRect(extended.Select(p => new Point((int)p.X, (int)p.Y)));
-        var pad = (int)(Math.Max(box.Width, box.Height) * 0.15f) + 4;
-        var cropRect = new Rect(box.X - pad, box.Y - pad, box.Width + 2 * pad, box.Height + 2 * pad)
-            .Intersect(new Rect(0, 0, image.Width, image.Height));
+        var cropRect = SourceFace.CropRegion(best.Landmarks, image.Size());
         var crop = new Mat(image, cropRect).Clone();
         var local = best.Landmarks.Select(p => new Point2f(p.X - cropRect.X, p.Y - cropRect.Y)).ToArray();
-        return new SourceFace(crop, local, best, embedding, quality);
+        return new SourceFace(crop, local, best, embedding, quality) { Origin = cropRect.TopLeft };
     }
 
     /// <summary>Swaps the source into the selected faces of a target image and encodes the result.</summary>

@@ -3,7 +3,7 @@ using FaceSwap.Engine.Neural;
 
 namespace FaceSwap.Grains.Batch;
 
-/// <summary>Field errors for the model options of a job request (swapper, enhancer, detector, blend ratio).</summary>
+/// <summary>Field errors for the model options of a job request (models, blend ratio, pixel boost, mask padding).</summary>
 public static class ModelOptionsValidation
 {
     /// <summary>Reports each problem through <paramref name="add"/> (field, message).</summary>
@@ -32,6 +32,16 @@ public static class ModelOptionsValidation
         if (!(options.BlendRatio >= 0 && options.BlendRatio <= 1))
         {
             add("options.blendRatio", "must be between 0 and 1");
+        }
+
+        if (PublicModels.PixelBoostProblem(options.Swapper, options.PixelBoost) is { } boost)
+        {
+            add("options.pixelBoost", boost);
+        }
+
+        if (options.MaskPadding is { } padding && (padding.Count is 0 or > 4 || !MaskPadding.From(padding).IsValid))
+        {
+            add("options.maskPadding", "must be 1 to 4 percentages (top, right, bottom, left) between 0 and 100");
         }
     }
 

@@ -38,7 +38,8 @@ public static class NeuralJobs
         Enhancer = options.Enhancer,
         Detector = options.Detector,
         Landmarker = options.Landmarker,
-        Paste = new PasteOptions { BlendRatio = options.BlendRatio, Poisson = options.Poisson },
+        Paste = new PasteOptions { BlendRatio = options.BlendRatio, Poisson = options.Poisson, MaskPadding = MaskPadding.From(options.MaskPadding ?? []) },
+        PixelBoost = options.PixelBoost,
     };
 
     /// <summary>The silo's loader of public models, on the configured execution provider.</summary>
@@ -81,7 +82,8 @@ public static class NeuralJobs
 
     /// <summary>
     /// What the spec hash adds for the model options: nothing at the defaults (so earlier outputs still match), else the
-    /// swapper, enhancer and detector, and for neural swappers the paste-back settings.
+    /// swapper, enhancer and detector, and for neural swappers the paste-back settings (pixel boost and mask padding only
+    /// where set, so earlier neural outputs keep their hash).
     /// </summary>
     public static string SpecHashPart(JobOptions o)
     {
@@ -90,7 +92,9 @@ public static class NeuralJobs
             return "";
         }
 
-        var paste = o.Swapper == PublicModels.Morph ? "" : FormattableString.Invariant($"|blend={o.BlendRatio:R}{(o.Poisson ? "|poisson" : "")}");
+        var padding = MaskPadding.From(o.MaskPadding ?? []);
+        var paste = o.Swapper == PublicModels.Morph ? "" : FormattableString.Invariant(
+            $"|blend={o.BlendRatio:R}{(o.Poisson ? "|poisson" : "")}{(o.PixelBoost == 0 ? "" : $"|boost={o.PixelBoost}")}{(padding == default ? "" : $"|padding={string.Join(",", padding.ToArray())}")}");
         var landmarker = o.Landmarker == PublicModels.DefaultLandmarker ? "" : $"|landmarker={o.Landmarker}";
         return $"|swapper={o.Swapper}|enhancer={o.Enhancer}|detector={o.Detector}{landmarker}{paste}";
     }
