@@ -82,6 +82,20 @@ public sealed class PhotoFormatTests
         Assert.Equal("image_too_large", Assert.Throws<FaceSwapException>(() => ImageCodec.Decode(heic, maxPixels: 100_000)).Code);
     }
 
+    [Fact]
+    public void A_truncated_or_damaged_heic_is_refused_with_a_code_and_its_metadata_is_not_carried()
+    {
+        var heic = File.ReadAllBytes(Fixtures.HeicPhoto);
+        var truncated = heic[..(heic.Length / 2)];
+        var refused = Assert.Throws<FaceSwapException>(() => ImageCodec.Decode(truncated));
+        Assert.Equal("corrupt_image", refused.Code);
+
+        var damaged = (byte[])heic.Clone();
+        Array.Fill(damaged, (byte)0x5A, 64, 512);
+        Assert.Contains(Assert.Throws<FaceSwapException>(() => ImageCodec.Decode(damaged)).Code, new[] { "corrupt_image", "not_an_image" });
+        Assert.Equal(PhotoMetadata.None, PhotoMetadata.Read(damaged));
+    }
+
     private static byte[] Encode(byte[] image, MagickFormat format)
     {
         using var magick = new MagickImage(image);

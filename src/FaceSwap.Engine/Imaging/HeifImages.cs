@@ -64,12 +64,9 @@ public static class HeifImages
         {
             read();
         }
-        catch (MagickCorruptImageErrorException e)
+        catch (MagickErrorException e)
         {
-            throw new FaceSwapException(FaceSwapErrorKind.CorruptImage, $"image data is damaged ({e.Message})", e);
-        }
-        catch (MagickException e) when (e is MagickErrorException or MagickCoderErrorException or MagickMissingDelegateErrorException)
-        {
+            // Every error libheif reports (damaged, truncated, an unsupported coding) comes through ImageMagick as one of these.
             throw new FaceSwapException(FaceSwapErrorKind.CorruptImage, $"the HEIF/AVIF image cannot be read ({e.Message})", e);
         }
     }
