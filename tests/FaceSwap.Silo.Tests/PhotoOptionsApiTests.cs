@@ -31,7 +31,7 @@ public sealed class PhotoOptionsApiTests(SafetyHostFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public async Task A_heic_job_in_webp_writes_webp_outputs_copies_the_photo_without_a_face_and_the_after_thumbnail_finds_the_output()
+    public async Task A_heic_job_in_webp_writes_webp_outputs_copies_the_photo_without_a_face_and_both_thumbnails_are_made()
     {
         var id = Guid.NewGuid().ToString("N")[..8];
         var landscape = TestImages.Gradient(640, 480);
@@ -75,8 +75,12 @@ public sealed class PhotoOptionsApiTests(SafetyHostFixture fixture) : IClassFixt
         Assert.Equal(SHA256.HashData(landscape), SHA256.HashData(await File.ReadAllBytesAsync(Local($"outbox/photos-{id}/landscape.jpg"))));
 
         using var reader = Host.CreateClient(ApiHost.ReadKey);
-        using var thumbnail = await reader.GetAsync($"api/jobs/{request.JobId}/thumbnail?side=output&path=IMG_0001.heic");
-        Assert.Equal(HttpStatusCode.OK, thumbnail.StatusCode);
+        foreach (var side in new[] { "input", "output" })
+        {
+            using var thumbnail = await reader.GetAsync($"api/jobs/{request.JobId}/thumbnail?side={side}&path=IMG_0001.heic");
+            Assert.Equal(HttpStatusCode.OK, thumbnail.StatusCode);
+            Assert.Equal("jpeg", ImageCodec.Sniff(await thumbnail.Content.ReadAsByteArrayAsync()));
+        }
     }
 
     private string Local(string path) => Path.Combine(fixture.Root, path);
