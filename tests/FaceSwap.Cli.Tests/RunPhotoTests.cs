@@ -79,6 +79,15 @@ public sealed class RunPhotoTests : IDisposable
         Assert.True(outcomes["landscape.jpg"].GetProperty("untouched").GetBoolean());
         Assert.Equal(Sha256(landscape), Sha256(File.ReadAllBytes(Path.Combine(png, "landscape.jpg"))));
 
+        // A copy never replaces someone's file: with --format png the swap's output path was free, the copy's is not.
+        var theirs = Path.Combine(work.FullName, "theirs");
+        System.IO.Directory.CreateDirectory(theirs);
+        var their = File.ReadAllBytes(TestAssets.Sample(4));
+        File.WriteAllBytes(Path.Combine(theirs, "landscape.jpg"), their);
+        Assert.Equal(0, (await CliProcess.RunAsync([.. Arguments(theirs), "--format", "png", "--copy-unswapped"])).ExitCode);
+        Assert.Equal(Sha256(their), Sha256(File.ReadAllBytes(Path.Combine(theirs, "landscape.jpg"))));
+        Assert.Equal("not_ours", Outcomes(theirs)["landscape.jpg"].GetProperty("errorClass").GetString());
+
         // --quality: the same job at 40 and at 95 gives visibly different JPEG sizes; without --copy-unswapped no copy.
         var low = Path.Combine(work.FullName, "q40");
         var high = Path.Combine(work.FullName, "q95");

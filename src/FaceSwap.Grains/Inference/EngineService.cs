@@ -298,7 +298,23 @@ public sealed partial class EngineService : IDisposable
     /// </summary>
     private async Task<ImageOutcome> CopyUntouchedAsync(WorkBatch batch, WorkItem item, string relative, byte[] bytes, ImageOutcome outcome, long started, CancellationToken cancellationToken)
     {
-        await store.WriteAsync(batch.Spec.Output + relative, bytes, ContentType(relative), new Dictionary<string, string>
+        // The output path checked before the swap is the one of the job's format; a copy keeps the input's name, where
+        // someone's own file may be (checked the same way, unless the job says overwrite).
+        var path = batch.Spec.Output + relative;
+        if (outcome.Output is not null && !batch.Spec.Options.Overwrite
+            && await store.GetMetadataAsync(path, cancellationToken).ConfigureAwait(false) is { } existing && !OutputMetadata.IsOurs(existing))
+        {
+            return outcome with
+            {
+                Status = ImageStatus.Skipped,
+                ErrorClass = OutputMetadata.NotOurs,
+                Message = "a file that FaceSwap did not write is where the untouched copy would go; it is kept (the overwrite option replaces it)",
+                Output = null,
+                Milliseconds = Elapsed(started),
+            };
+        }
+
+        await store.WriteAsync(path, bytes, ContentType(relative), new Dictionary<string, string>
         {
             [OutputMetadata.InputETag] = item.ETag,
             [OutputMetadata.SpecHash] = batch.SpecHash,
