@@ -44,6 +44,7 @@ public static class ExitCodes
         FaceSwapErrorKind.EmptyFile => 10,
         FaceSwapErrorKind.ContentMismatch => 17,
         FaceSwapErrorKind.HeaderMismatch => 18,
+        FaceSwapErrorKind.AnimatedImage => 19,
         FaceSwapErrorKind.ModelMissing => 20,
         FaceSwapErrorKind.ModelCorrupt => 21,
         FaceSwapErrorKind.ModelContract => 22,

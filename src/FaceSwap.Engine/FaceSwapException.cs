@@ -31,6 +31,8 @@ public enum FaceSwapErrorKind
     ContentMismatch,
     /// <summary>The header declares more pixels than the file could possibly hold (a lying header).</summary>
     HeaderMismatch,
+    /// <summary>The image has several frames (an animated WebP); the engine would keep only the first.</summary>
+    AnimatedImage,
 }
 
 /// <summary>An expected failure of the face pipeline, with a message meant for users.</summary>

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
 using FaceSwap.Engine.Imaging;
 using OpenCvSharp;
 
@@ -35,5 +37,57 @@ public static class TestImages
         var length = exif.Length + 2;
         byte[] segment = [0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. exif];
         return [jpeg[0], jpeg[1], .. segment, .. jpeg[2..]];
+    }
+
+    /// <summary>A complete 1-bit greyscale PNG, rows deflated as they are made (never held whole).</summary>
+    public static byte[] OneBitPng(int width, int height)
+    {
+        using var idat = new MemoryStream();
+        using (var z = new ZLibStream(idat, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            var row = new byte[1 + (width + 7) / 8];
+            for (var y = 0; y < height; y++)
+            {
+                z.Write(row);
+            }
+        }
+
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 1; // bit depth
+        ihdr[9] = 0; // greyscale
+        using var png = new MemoryStream();
+        png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        Chunk(png, "IHDR", ihdr);
+        Chunk(png, "IDAT", idat.ToArray());
+        Chunk(png, "IEND", []);
+        return png.ToArray();
+    }
+
+    private static void Chunk(Stream png, string type, byte[] data)
+    {
+        Span<byte> word = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
+        png.Write(word);
+        byte[] typed = [.. System.Text.Encoding.ASCII.GetBytes(type), .. data];
+        png.Write(typed);
+        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32(typed));
+        png.Write(word);
+    }
+
+    private static uint Crc32(byte[] data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+            }
+        }
+
+        return crc ^ 0xFFFFFFFFu;
     }
 }

@@ -46,6 +46,18 @@ public sealed record ImageOutcome
     [Id(0)] public required string Path { get; init; }
 
     /// <summary>Status.</summary>
+    /// <summary>
+    /// Where the output was written, relative to the output prefix, when that differs from <see cref="Path"/> (the
+    /// job's format, or a HEIC/AVIF input, changed the extension); null when it is <see cref="Path"/>.
+    /// </summary>
+    [Id(50)] public string? Output { get; init; }
+
+    /// <summary>
+    /// The input was copied to the output as it is (the job's copy-unswapped option: no face, or none selected);
+    /// nothing in it was changed and it carries no AI mark.
+    /// </summary>
+    [Id(51)] public bool Untouched { get; init; }
+
     [Id(1)] public ImageStatus Status { get; init; }
 
     /// <summary>Class of failure (not_an_image, truncated_image, storage_error, ...), when failed.</summary>

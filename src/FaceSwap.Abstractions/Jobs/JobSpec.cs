@@ -87,6 +87,25 @@ public sealed record JobOptions
     /// </summary>
     [Id(40)] public bool Overwrite { get; init; }
 
+    /// <summary>
+    /// The outputs' encoding: <c>keep</c> (each output in its input's format; HEIC/HEIF and AVIF, which the engine
+    /// reads but does not write, as JPEG), <c>jpg</c>, <c>png</c> or <c>webp</c>. An output of another format than its
+    /// input takes that format's extension in place of the input's.
+    /// </summary>
+    [Id(53)] public string Format { get; init; } = "keep";
+
+    /// <summary>Leave the GPS position out of the EXIF copied from each input to its output.</summary>
+    [Id(54)] public bool StripGps { get; init; }
+
+    /// <summary>
+    /// Copy images with no face, or no face the selection takes, to the output as they are (byte for byte, no AI
+    /// mark), so the output tree has no holes; their outcomes say <see cref="ImageOutcome.Untouched"/>.
+    /// </summary>
+    [Id(55)] public bool CopyUnswapped { get; init; }
+
+    /// <summary>The values of <see cref="Format"/>.</summary>
+    public static readonly IReadOnlyList<string> Formats = ["keep", "jpg", "png", "webp"];
+
     /// <summary>The default <see cref="MaxPixels"/>: 64 megapixels (a host with a lower limit uses its own).</summary>
     public const long DefaultMaxPixels = 64L * 1000 * 1000;
 

@@ -38,6 +38,21 @@ public static class RunCommand
     private static readonly Option<float> ReferenceDistance = CommonOptions.ReferenceDistance();
     private static readonly Option<int> MinFace = CommonOptions.MinFace();
     private static readonly ModelOptions Neural = new();
+    private static readonly Option<int> Quality = new Option<int>("--quality")
+    {
+        Description = "JPEG and WebP quality of the outputs (1-100)",
+        DefaultValueFactory = _ => new JobOptions().Quality,
+    }.Within(1, 100);
+    private static readonly Option<string> Format = new Option<string>("--format")
+    {
+        Description = "Output format: keep (each input's own; HEIC and AVIF as JPEG), jpg, png or webp",
+        DefaultValueFactory = _ => "keep",
+    }.AcceptOnlyFromAmong([.. JobOptions.Formats]);
+    private static readonly Option<bool> StripGps = new("--strip-gps") { Description = "Leave the GPS position out of the EXIF copied to the outputs" };
+    private static readonly Option<bool> CopyUnswapped = new("--copy-unswapped")
+    {
+        Description = "Copy images with no face (or no selected face) to the output as they are, marked untouched in the outcomes",
+    };
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -45,6 +60,7 @@ public static class RunCommand
         var command = new Command("run", "Swap the source face into every face of every image under the input; the output mirrors the input")
         {
             Source, SourcesMode, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, References, ReferenceDistance, MinFace, MaxPixels, NoWatermark, Overwrite,
+            Quality, Format, StripGps, CopyUnswapped,
         };
         foreach (var option in Neural.All)
         {
@@ -128,6 +144,10 @@ public static class RunCommand
                 BatchSize = parse.GetValue(BatchSize),
                 Prefetch = parse.GetValue(Prefetch),
                 Overwrite = parse.GetValue(Overwrite),
+                Quality = parse.GetValue(Quality),
+                Format = parse.GetValue(Format)!,
+                StripGps = parse.GetValue(StripGps),
+                CopyUnswapped = parse.GetValue(CopyUnswapped),
                 MaxPixels = maxPixels,
                 Watermark = !parse.GetValue(NoWatermark),
                 Swapper = selection.Swapper,

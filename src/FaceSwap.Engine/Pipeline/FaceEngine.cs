@@ -255,8 +255,12 @@ public sealed class FaceEngine : IDisposable
             byte[] output;
             using (timings.Time("encode"))
             {
-                // Every output is marked as AI-generated in its metadata (see XmpMarker).
-                output = XmpMarker.Mark(ImageCodec.Encode(frame, request.OutputFormat, request.Quality), request.OutputFormat, request.JobId, watermarked);
+                // The input's alpha, EXIF and colour profile travel with the pixels; every output is marked as
+                // AI-generated in its metadata (see XmpMarker).
+                using var alpha = request.OutputFormat is ImageFormat.Png or ImageFormat.Webp ? ImageCodec.DecodeAlpha(target.Bytes, Options.MaxPixels) : null;
+                var encoded = ImageCodec.Encode(frame, request.OutputFormat, request.Quality, alpha);
+                encoded = PhotoMetadata.Read(target.Bytes).ForOutput(request.StripGps, frame.Width, frame.Height).WriteInto(encoded, request.OutputFormat);
+                output = XmpMarker.Mark(encoded, request.OutputFormat, request.JobId, watermarked);
             }
 
             var after = original is not null

@@ -68,6 +68,9 @@ public sealed record SwapRequest
     /// <summary>JPEG/WebP quality.</summary>
     public int Quality { get; init; } = 92;
 
+    /// <summary>Leave the input's GPS position out of the EXIF copied to the output.</summary>
+    public bool StripGps { get; init; }
+
     /// <summary>Measure identity similarity after the swap on the written output (fresh detection and landmarks).</summary>
     public bool MeasureAfter { get; init; } = true;
 

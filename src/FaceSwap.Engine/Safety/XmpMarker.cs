@@ -254,7 +254,8 @@ public static class XmpMarker
         target[2] = (byte)(value >> 16);
     }
 
-    private static class Crc32
+    /// <summary>PNG's chunk CRC-32 (also used by <see cref="PhotoMetadata"/>).</summary>
+    internal static class Crc32
     {
         private static readonly uint[] Table = Enumerable.Range(0, 256).Select(n =>
         {

@@ -690,6 +690,7 @@ public sealed partial class BatchGrain(
         var o = spec.Options;
         var text = $"{spec.Source}|{o.Faces}|{o.Quality}|engine=morph-1{(o.Watermark ? "" : "|no-watermark")}"
             + (o.MinFace > 0 ? $"|min-face={o.MinFace}" : "")
+            + (o.StripGps ? "|strip-gps" : "") + (o.CopyUnswapped ? "|copy-unswapped" : "")
             + Inference.NeuralJobs.SpecHashPart(o)
             + (o.Faces == FaceMode.Reference
                 ? FormattableString.Invariant($"|distance={o.ReferenceDistance:R}|references={string.Join(",", referenceVersions)}")

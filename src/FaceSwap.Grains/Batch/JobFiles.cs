@@ -19,11 +19,12 @@ public static class JobFiles
     public static string RetryList(JobSpec spec, string jobId, int round) => $"{spec.Output}{Folder}/{jobId}/retry-{round}.txt";
 
     /// <summary>
-    /// Whether a listed path is an input image: a readable extension in any letter case, not inside the platform's
-    /// own folder, not the source face itself, and not inside the output prefix when that lies under the input.
+    /// Whether a listed path is an input image: a readable extension in any letter case, or that of a photo format the
+    /// engine does not read (listed so that its outcome says <c>unsupported_format</c>), not inside the platform's own
+    /// folder, not the source face itself, and not inside the output prefix when that lies under the input.
     /// </summary>
     public static bool IsInputImage(JobSpec spec, string path) =>
-        ImageCodec.ReadableExtensions.Contains(Path.GetExtension(path))
+        (ImageCodec.ReadableExtensions.Contains(Path.GetExtension(path)) || ImageCodec.UnreadablePhotoExtensions.Contains(Path.GetExtension(path)))
         && !SourceMatrix.IsSource(spec, path)
         && !path[spec.Input.Length..].Split('/').Contains(Folder)
         && !(spec.Output.StartsWith(spec.Input, StringComparison.Ordinal) && spec.Output != spec.Input && path.StartsWith(spec.Output, StringComparison.Ordinal));

@@ -69,6 +69,11 @@ public static class JobRequestValidation
             Add("options.quality", "must be between 1 and 100");
         }
 
+        if (!JobOptions.Formats.Contains(options.Format))
+        {
+            Add("options.format", "must be 'keep', 'jpg', 'png' or 'webp'");
+        }
+
         if (options.MaxFileBytes < 1)
         {
             Add("options.maxFileBytes", "must be positive");

@@ -158,10 +158,19 @@ public sealed partial class EngineService : IDisposable
     {
         var started = Stopwatch.GetTimestamp();
         var relative = SourceMatrix.OutputRelative(batch.Spec, item);
-        var outcome = new ImageOutcome { Path = relative, Silo = siloName, Identity = item.Identity };
+        var outputRelative = OutputNames.For(batch.Spec, relative);
+        var outcome = new ImageOutcome { Path = relative, Output = outputRelative == relative ? null : outputRelative, Silo = siloName, Identity = item.Identity };
+        byte[]? bytes = null;
         try
         {
-            var outputPath = batch.Spec.Output + relative;
+            // Photo formats the engine does not read are listed so they appear here, refused by name before a read.
+            if (ImageCodec.UnreadablePhotoExtensions.Contains(Path.GetExtension(relative)))
+            {
+                throw new FaceSwapException(FaceSwapErrorKind.UnsupportedFormat,
+                    $"{Path.GetExtension(relative)} files are not read: convert the photo to JPEG, PNG, WebP, HEIC or AVIF");
+            }
+
+            var outputPath = batch.Spec.Output + outputRelative;
             var timer = new StageTimer();
             SwapResult result;
             await prefetched.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -192,7 +201,6 @@ public sealed partial class EngineService : IDisposable
                     };
                 }
 
-                byte[] bytes;
                 using (timer.Time("read"))
                 {
                     bytes = await store.ReadAllBytesAsync(item.Path, batch.Spec.Options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
@@ -208,6 +216,7 @@ public sealed partial class EngineService : IDisposable
                 await decodedAhead.WaitAsync(cancellationToken).ConfigureAwait(false);
                 request.HoldsDecodeSlot(decodedAhead);
                 request.Target = engine.Value.Prepare(bytes, relative, RepeatCache, decodeAhead: true);
+                request.OutputRelative = outputRelative;
                 await queue.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
                 result = await request.Completion.Task.ConfigureAwait(false);
             }
@@ -217,9 +226,20 @@ public sealed partial class EngineService : IDisposable
                 request.Target?.Dispose();
             }
 
+            if (batch.Spec.Options.CopyUnswapped && !result.Faces.Any(f => f.Swapped))
+            {
+                return await CopyUntouchedAsync(batch, item, relative, bytes, outcome with
+                {
+                    Status = ImageStatus.Ok,
+                    FacesSkipped = result.Faces.Count,
+                    SkipReasons = result.Faces.Count == 0 ? null : result.Faces.GroupBy(f => f.Reason ?? "unselected").ToDictionary(g => g.Key, g => g.Count()),
+                    CacheHit = result.CacheHit,
+                }, started, cancellationToken).ConfigureAwait(false);
+            }
+
             using (timer.Time("write"))
             {
-                await store.WriteAsync(outputPath, result.Output, ContentType(relative), new Dictionary<string, string>
+                await store.WriteAsync(outputPath, result.Output, ContentType(outputRelative), new Dictionary<string, string>
                 {
                     [OutputMetadata.InputETag] = item.ETag,
                     [OutputMetadata.SpecHash] = batch.SpecHash,
@@ -255,6 +275,11 @@ public sealed partial class EngineService : IDisposable
             // The silo is shutting down: the batch fails as a whole and the job retries it on another silo.
             throw;
         }
+        catch (FaceSwapException e) when (e.Kind == FaceSwapErrorKind.NoFace && batch.Spec.Options.CopyUnswapped && bytes is not null)
+        {
+            return await CopyUntouchedAsync(batch, item, relative, bytes,
+                outcome with { Status = ImageStatus.NoFace, ErrorClass = e.Code, Message = e.Message, CacheHit = e.AnalysisCacheHit }, started, cancellationToken).ConfigureAwait(false);
+        }
         catch (FaceSwapException e) when (e.Kind == FaceSwapErrorKind.NoFace)
         {
             return outcome with { Status = ImageStatus.NoFace, ErrorClass = e.Code, Message = e.Message, CacheHit = e.AnalysisCacheHit, Milliseconds = Elapsed(started) };
@@ -265,6 +290,38 @@ public sealed partial class EngineService : IDisposable
             LogImageFailed(item.Path, errorClass, e.Message);
             return outcome with { Status = ImageStatus.Failed, ErrorClass = errorClass, Message = e.Message, Milliseconds = Elapsed(started) };
         }
+    }
+
+    /// <summary>
+    /// The copy-unswapped option: the input written to the output under its own name, byte for byte, with the output
+    /// metadata that lets a resumed job skip it but without the AI-generated mark (nothing in it was changed).
+    /// </summary>
+    private async Task<ImageOutcome> CopyUntouchedAsync(WorkBatch batch, WorkItem item, string relative, byte[] bytes, ImageOutcome outcome, long started, CancellationToken cancellationToken)
+    {
+        // The output path checked before the swap is the one of the job's format; a copy keeps the input's name, where
+        // someone's own file may be (checked the same way, unless the job says overwrite).
+        var path = batch.Spec.Output + relative;
+        if (outcome.Output is not null && !batch.Spec.Options.Overwrite
+            && await store.GetMetadataAsync(path, cancellationToken).ConfigureAwait(false) is { } existing && !OutputMetadata.IsOurs(existing))
+        {
+            return outcome with
+            {
+                Status = ImageStatus.Skipped,
+                ErrorClass = OutputMetadata.NotOurs,
+                Message = "a file that FaceSwap did not write is where the untouched copy would go; it is kept (the overwrite option replaces it)",
+                Output = null,
+                Milliseconds = Elapsed(started),
+            };
+        }
+
+        await store.WriteAsync(path, bytes, ContentType(relative), new Dictionary<string, string>
+        {
+            [OutputMetadata.InputETag] = item.ETag,
+            [OutputMetadata.SpecHash] = batch.SpecHash,
+            [OutputMetadata.JobId] = batch.JobId,
+        }, cancellationToken).ConfigureAwait(false);
+        FaceSwapTelemetry.BytesWritten.Add(bytes.Length);
+        return outcome with { Output = null, Untouched = true, Milliseconds = Elapsed(started) };
     }
 
     /// <summary>
@@ -346,8 +403,9 @@ public sealed partial class EngineService : IDisposable
             References = batch.Spec.Options.Faces == FaceMode.Reference ? GetReferences(batch) : [],
             ReferenceDistance = batch.Spec.Options.ReferenceDistance,
             MinFace = batch.Spec.Options.MinFace,
-            OutputFormat = ImageCodec.FormatFromPath(work.RelativePath),
+            OutputFormat = ImageCodec.FormatFromPath(work.OutputRelative ?? work.RelativePath),
             Quality = batch.Spec.Options.Quality,
+            StripGps = batch.Spec.Options.StripGps,
             JobId = batch.JobId,
             Watermark = batch.Spec.Options.Watermark,
             Cache = RepeatCache,
@@ -442,6 +500,8 @@ public sealed partial class EngineService : IDisposable
         ".png" => "image/png",
         ".webp" => "image/webp",
         ".bmp" => "image/bmp",
+        ".heic" or ".heif" => "image/heic",
+        ".avif" => "image/avif",
         _ => "image/jpeg",
     };
 
@@ -504,6 +564,9 @@ public sealed partial class EngineService : IDisposable
         public Activity? ImageSpan { get; } = Activity.Current;
 
         public string RelativePath { get; } = relativePath;
+
+        /// <summary>The output's path relative to the output prefix (its extension names the format written).</summary>
+        public string? OutputRelative { get; set; }
 
         public TargetImage? Target { get; set; }
 

@@ -35,6 +35,11 @@ public static class ThumbnailImage
     /// <exception cref="ThumbnailException">The image could only be decoded whole, and has more than <paramref name="maxWholeDecodePixels"/> pixels.</exception>
     public static byte[] Make(byte[] data, int longest, long maxPixels, long maxWholeDecodePixels)
     {
+        if (ImageCodec.Sniff(data) is "heic" or "avif")
+        {
+            return MakeFromHeif(data, longest, maxPixels, maxWholeDecodePixels);
+        }
+
         // A managed stream over the bytes, not an SKMemoryStream: no second copy of the file in native memory.
         using var stream = new MemoryStream(data, writable: false);
         using var codec = SKCodec.Create(stream) ?? throw Unreadable(data);
@@ -72,6 +77,27 @@ public static class ThumbnailImage
         Cv2.CvtColor(bgra, bgr, ColorConversionCodes.BGRA2BGR);
         using var oriented = ImageCodec.Orient(bgr, codec.EncodedOrigin);
         return ImageCodec.Encode(oriented, ImageFormat.Jpeg, 85);
+    }
+
+    /// <summary>HEIC and AVIF (not Skia's): libheif decodes them only whole, so like PNG only up to <paramref name="maxWholeDecodePixels"/>.</summary>
+    private static byte[] MakeFromHeif(byte[] data, int longest, long maxPixels, long maxWholeDecodePixels)
+    {
+        var (width, height) = ImageCodec.ReadSize(data);
+        if ((long)width * height > maxPixels)
+        {
+            ImageLimits.RefuseOverLimit(data, maxPixels);
+        }
+
+        if ((long)width * height > maxWholeDecodePixels)
+        {
+            throw new ThumbnailException(NeedsFullDecode, $"a {width}x{height} HEIF image can only be decoded whole, which this silo does not do for thumbnails");
+        }
+
+        using var whole = ImageCodec.Decode(data, maxPixels);
+        var factor = Math.Min(1.0, longest / (double)Math.Max(width, height));
+        using var small = new Mat();
+        Cv2.Resize(whole, small, new Size(Math.Max(1, (int)Math.Round(width * factor)), Math.Max(1, (int)Math.Round(height * factor))), interpolation: InterpolationFlags.Area);
+        return ImageCodec.Encode(small, ImageFormat.Jpeg, 85);
     }
 
     /// <summary>The engine's own error for bytes no codec opens (empty, not an image, truncated header).</summary>

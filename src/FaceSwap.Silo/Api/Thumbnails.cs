@@ -50,7 +50,8 @@ public static class Thumbnails
         }
 
         var spec = job.Spec!;
-        var full = (side == "input" ? spec.Input : spec.Output) + path;
+        // An output of another format than its input is named by that format (FaceSwap.Grains.Batch.OutputNames).
+        var full = side == "input" ? spec.Input + path : spec.Output + FaceSwap.Grains.Batch.OutputNames.For(spec, path!);
         var (thumbnail, cached) = await thumbnails.GetAsync(full, longest, spec.Options.MaxPixels, Math.Min(spec.Options.MaxFileBytes, MaxSourceBytes), cancellationToken);
         http.Response.Headers["X-Cache"] = cached ? "hit" : "miss";
         if (thumbnail.Jpeg is { } jpeg)
