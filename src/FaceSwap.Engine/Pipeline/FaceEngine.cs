@@ -247,7 +247,9 @@ public sealed class FaceEngine : IDisposable
                 request.Enhancer?.Enhance(frame, selected[i], timings);
             }
 
-            var watermarked = request.Watermark && request.JobId is not null;
+            // Only an image with a replaced face is marked as AI-generated: one where no face was selected is the original's pixels.
+            var replaced = selected.Count > 0;
+            var watermarked = replaced && request.Watermark && request.JobId is not null;
             if (watermarked)
             {
                 using (timings.Time("watermark"))
@@ -259,8 +261,9 @@ public sealed class FaceEngine : IDisposable
             byte[] output;
             using (timings.Time("encode"))
             {
-                // Every output is marked as AI-generated in its metadata (see XmpMarker).
-                output = XmpMarker.Mark(ImageCodec.Encode(frame, request.OutputFormat, request.Quality), request.OutputFormat, request.JobId, watermarked);
+                // Every output with a replaced face is marked as AI-generated in its metadata (see XmpMarker).
+                var encoded = ImageCodec.Encode(frame, request.OutputFormat, request.Quality);
+                output = replaced ? XmpMarker.Mark(encoded, request.OutputFormat, request.JobId, watermarked) : encoded;
             }
 
             var after = original is not null

@@ -219,13 +219,18 @@ public sealed partial class EngineService : IDisposable
 
             using (timer.Time("write"))
             {
-                await store.WriteAsync(outputPath, result.Output, ContentType(relative), new Dictionary<string, string>
+                var metadata = new Dictionary<string, string>
                 {
                     [OutputMetadata.InputETag] = item.ETag,
                     [OutputMetadata.SpecHash] = batch.SpecHash,
                     [OutputMetadata.JobId] = batch.JobId,
-                    [OutputMetadata.Generated] = "trainedAlgorithmicMedia",
-                }, cancellationToken).ConfigureAwait(false);
+                };
+                if (result.Marked)
+                {
+                    metadata[OutputMetadata.Generated] = "trainedAlgorithmicMedia";
+                }
+
+                await store.WriteAsync(outputPath, result.Output, ContentType(relative), metadata, cancellationToken).ConfigureAwait(false);
                 FaceSwapTelemetry.BytesWritten.Add(result.Output.Length);
             }
 
@@ -246,6 +251,7 @@ public sealed partial class EngineService : IDisposable
                 FacesToReview = faces.Count(f => f.NeedsReview),
                 SourcesUsed = result.Faces.Any(f => f.Source is not null) ? result.Faces.Where(f => f.Swapped).Select(f => f.Source ?? "").ToList() : null,
                 CacheHit = result.CacheHit,
+                Marked = result.Marked,
                 Milliseconds = Elapsed(started),
                 Stages = stages,
             };
