@@ -64,6 +64,9 @@ public sealed partial class EngineService : IDisposable
     /// <summary>Whether the models are loaded (readiness).</summary>
     public bool ModelsLoaded => engine.IsValueCreated;
 
+    /// <summary>Why the models could not be loaded (readiness reports its code), or null while none failed.</summary>
+    public EngineLoadFailure? LoadFailure { get; private set; }
+
     /// <summary>Loads the models now, if they are not loaded yet.</summary>
     public void LoadModels() => _ = engine.Value;
 
@@ -423,6 +426,21 @@ public sealed partial class EngineService : IDisposable
 
     private FaceEngine LoadEngine()
     {
+        try
+        {
+            return LoadEngineOnProvider();
+        }
+        catch (Exception e) when (e is FaceSwap.Engine.Neural.ExecutionProviderUnavailableException or FaceSwapException)
+        {
+            // Never another provider instead: a GPU silo that quietly ran on its CPU would look healthy and be slow.
+            LoadFailure = new EngineLoadFailure(e is FaceSwapException f ? f.Code : NeuralJobs.ProviderUnavailable, e.Message);
+            LogEngineLoadFailed(LoadFailure.Code, options.ExecutionProvider, e.Message);
+            throw;
+        }
+    }
+
+    private FaceEngine LoadEngineOnProvider()
+    {
         var models = ModelDirectory.Open(options.ModelsPath);
         var loaded = FaceEngine.Load(models, new EngineOptions
         {
@@ -458,6 +476,9 @@ public sealed partial class EngineService : IDisposable
 
     [LoggerMessage(2, LogLevel.Debug, "Image {Path} failed ({ErrorClass}): {Message}")]
     private partial void LogImageFailed(string path, string errorClass, string message);
+
+    [LoggerMessage(3, LogLevel.Critical, "The face engine cannot load ({Code}) with execution provider '{Provider}': {Message}. This silo stays not ready (/readyz 503) and runs no images; it does not fall back to another provider")]
+    private partial void LogEngineLoadFailed(string code, string provider, string message);
 
     /// <inheritdoc />
     public void Dispose()
@@ -525,3 +546,6 @@ public sealed partial class EngineService : IDisposable
         }
     }
 }
+
+/// <summary>Why a silo's engine could not load: an error code (execution_provider_unavailable, model_missing, ...) and the message.</summary>
+public sealed record EngineLoadFailure(string Code, string Message);
