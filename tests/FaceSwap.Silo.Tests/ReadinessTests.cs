@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using FaceSwap.Abstractions.Api;
 using FaceSwap.Testing;
 using Microsoft.Extensions.Logging;
 
@@ -100,6 +102,15 @@ public sealed class ReadinessTests
         Assert.Contains("execution_provider_unavailable", line.Message);
         Assert.Contains("'cuda'", line.Message);
         Assert.Contains("does not fall back", line.Message);
+
+        // A job sent to it is refused before any image is read (422 naming the options), not run on the CPU.
+        await host.PutBytesAsync("inbox/faces/source.jpg", TestPhotos.Small(3));
+        await host.PutBytesAsync("inbox/photos/a.jpg", TestPhotos.Small(1));
+        using var submitter = host.CreateClient(ApiHost.SubmitKey);
+        using var submitted = await submitter.PostAsJsonAsync("api/jobs", new SubmitJobRequest { Source = "inbox/faces/source.jpg", Input = "inbox/photos/", Output = "outbox/photos/" }, FaceSwapJson.Options);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, submitted.StatusCode);
+        Assert.NotNull(JsonNode.Parse(await submitted.Content.ReadAsStringAsync())!["errors"]!["options"]);
+        Assert.False(Directory.Exists(Path.Combine(folder.FullPath, "outbox", "photos")) && Directory.EnumerateFiles(Path.Combine(folder.FullPath, "outbox", "photos"), "*.jpg", SearchOption.AllDirectories).Any());
     }
 
     /// <summary>The host's log lines, kept in memory.</summary>

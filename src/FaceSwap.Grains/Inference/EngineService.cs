@@ -106,6 +106,12 @@ public sealed partial class EngineService : IDisposable
         {
             return new SourceCheck(false, $"source face '{spec.Source}': {e.Message}", "storage_error");
         }
+        catch (FaceSwap.Engine.Neural.ExecutionProviderUnavailableException e)
+        {
+            // This silo's engine does not load on the provider it was told to use (its readiness says so): the job is
+            // refused with the code, as a public model on an unavailable provider is, and never runs on another provider.
+            return await WithSourceHashesAsync(new SourceCheck(false, NeuralJobs.ErrorPrefix + e.Message, NeuralJobs.ProviderUnavailable), spec, sources);
+        }
     }
 
     /// <summary>
@@ -371,6 +377,7 @@ public sealed partial class EngineService : IDisposable
     public static string Classify(Exception e) => e switch
     {
         FaceSwapException f => f.Code,
+        FaceSwap.Engine.Neural.ExecutionProviderUnavailableException => NeuralJobs.ProviderUnavailable,
         BlobNotFoundException => "not_found",
         BlobTooLargeException => "file_too_large",
         BlobNotRegularFileException => "not_a_regular_file",
