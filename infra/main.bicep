@@ -362,6 +362,11 @@ module inferenceSilos 'modules/silo-app.bicep' = [
             name: 'FaceSwap__Host__SiloPort'
             value: string(inferenceSiloPortBase + i)
           }
+          {
+            // The GPU: a silo where CUDA does not load stays not ready (/readyz 503) instead of running on its CPU.
+            name: 'FaceSwap__ExecutionProvider'
+            value: 'cuda'
+          }
         ],
         inferenceConcurrencyEnv
       )

@@ -23,9 +23,9 @@ public static class CommonOptions
     }.AcceptOnlyFromAmong("all", "largest", "reference");
 
     /// <summary>--reference FACE_IMAGE (repeatable).</summary>
-    public static Option<string[]> References() => new("--reference")
+    public static Option<string[]> References(string description = "With --faces reference: a photo of a person whose faces are swapped (repeat for several people)") => new("--reference")
     {
-        Description = "With --faces reference: a photo of a person whose faces are swapped (repeat for several people)",
+        Description = description,
         AllowMultipleArgumentsPerToken = false,
         Arity = ArgumentArity.ZeroOrMore,
     };
@@ -97,27 +97,27 @@ public static class CommonOptions
         new Option<int>("--concurrency") { Description = $"{description} (0: one per core; at most {FaceSwap.Grains.Hosting.FaceSwapSiloOptions.MaxConcurrency})", DefaultValueFactory = _ => 0 }
             .Within(0, FaceSwap.Grains.Hosting.FaceSwapSiloOptions.MaxConcurrency);
 
-    /// <summary>Checks the face-selection options together; the message names the option at fault.</summary>
+    /// <summary>Checks the face-selection options together; the message names the option at fault (a usage error, exit 4).</summary>
     public static void CheckSelection(string faces, string[] references, float distance, int minFace)
     {
         if (faces == "reference" && references.Length == 0)
         {
-            throw new CliException("--faces reference needs at least one --reference FACE_IMAGE");
+            throw new CliException("--faces reference needs at least one --reference FACE_IMAGE", ExitCodes.Usage);
         }
 
         if (faces != "reference" && references.Length > 0)
         {
-            throw new CliException("--reference is only used with --faces reference");
+            throw new CliException("--reference is only used with --faces reference", ExitCodes.Usage);
         }
 
         if (!(distance > 0 && distance <= 2))
         {
-            throw new CliException("--reference-distance must be in (0, 2]");
+            throw new CliException("--reference-distance must be in (0, 2]", ExitCodes.Usage);
         }
 
         if (minFace < 0)
         {
-            throw new CliException("--min-face must be 0 or more");
+            throw new CliException("--min-face must be 0 or more", ExitCodes.Usage);
         }
     }
 

@@ -1,5 +1,6 @@
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Silo.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,9 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
             _ => level >= LogLevel.Error && !cancellationToken.IsCancellationRequested,
         });
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        // Exports like `serve` when OTEL_EXPORTER_OTLP_ENDPOINT (or Application Insights) is set; the providers flush when the host is disposed.
+        builder.Configuration.AddInMemoryCollection(TelemetryExtensions.ExporterEnvironment());
+        builder.AddFaceSwapOpenTelemetry(options, siloName: null);
         // No gateway: the CLI calls the grains in process, and no other process needs a way in.
         builder.UseOrleans(silo => silo.UseFaceSwapEmbedded(stateDirectory, FaceSwapHost.FreePort(), gatewayPort: 0).AddFaceSwap(options));
         var host = builder.Build();

@@ -4,6 +4,7 @@ using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Placement;
 using FaceSwap.Silo.Hosting;
 using FaceSwap.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -88,6 +89,15 @@ public sealed class ScaleCluster : IAsyncDisposable
         builder.Logging.AddFilter((category, level) => level >= (category?.StartsWith("FaceSwap", StringComparison.Ordinal) == true ? LogLevel.Warning : LogLevel.Error));
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.AddSingleton(store);
+        var options = new FaceSwapSiloOptions
+        {
+            Role = role,
+            Storage = "local",
+            Concurrency = concurrency,
+            LoadTest = new LoadTestOptions { Engine = LoadTestOptions.NullEngine, EngineDelayMs = engineDelayMs },
+        };
+        builder.Configuration.AddInMemoryCollection(TelemetryExtensions.ExporterEnvironment());
+        builder.AddFaceSwapOpenTelemetry(options, name);
         builder.UseOrleans(silo =>
         {
             // Loopback only, and no gateway: the bench drives its job through the silos' own grain factory.
@@ -112,13 +122,7 @@ public sealed class ScaleCluster : IAsyncDisposable
 
                 return context.Invoke();
             });
-            silo.AddFaceSwap(new FaceSwapSiloOptions
-            {
-                Role = role,
-                Storage = "local",
-                Concurrency = concurrency,
-                LoadTest = new LoadTestOptions { Engine = LoadTestOptions.NullEngine, EngineDelayMs = engineDelayMs },
-            });
+            silo.AddFaceSwap(options);
         });
         return builder.Build();
     }

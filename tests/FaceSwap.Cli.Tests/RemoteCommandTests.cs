@@ -138,6 +138,45 @@ public sealed class RemoteCommandTests(LocalServerFixture server) : IClassFixtur
     }
 
     [Fact]
+    public async Task Submit_faces_reference_with_a_reference_path_swaps_only_that_persons_faces()
+    {
+        var (source, input, output) = await NewBatchAsync();
+        var reference = source.Replace("source.jpg", "anna.jpg", StringComparison.Ordinal);
+        await server.Host.PutBytesAsync(reference, TestPhotos.LeftmostFaceOf(TestPhotos.Small(1)));
+        await server.Host.PutBytesAsync(input + "group.jpg", TestPhotos.Small(1));
+        await server.Host.PutBytesAsync(input + "others/strangers.jpg", TestPhotos.Small(4));
+
+        var submit = await RunAsync(["submit", "--source", source, "--input", input, "--output", output, "--faces", "reference", "--reference", reference, "--min-face", "20", "--wait"], ApiHost.SubmitKey);
+        var noReference = await RunAsync(["submit", "--source", source, "--input", input, "--output", output, "--faces", "reference"], ApiHost.SubmitKey);
+
+        Assert.True(submit.ExitCode == 0, submit.StdErr);
+        var jobId = submit.StdOut.Split('\n')[0].Trim();
+        var status = await RunAsync(["status", jobId, "--json"], ApiHost.ReadKey);
+        using (var document = JsonDocument.Parse(status.StdOut))
+        {
+            var options = document.RootElement.GetProperty("spec").GetProperty("options");
+            Assert.Equal("reference", options.GetProperty("faces").GetString());
+            Assert.Equal(reference, Assert.Single(options.GetProperty("references").EnumerateArray()).GetString());
+            Assert.Equal(20, options.GetProperty("minFace").GetInt32());
+        }
+
+        var results = await RunAsync(["results", jobId, "--json"], ApiHost.ReadKey);
+        using (var document = JsonDocument.Parse(results.StdOut))
+        {
+            var byPath = document.RootElement.EnumerateArray().ToDictionary(o => o.GetProperty("path").GetString()!, o => o.Clone());
+            var group = byPath["group.jpg"];
+            Assert.Equal(("ok", 1, 2), (group.GetProperty("status").GetString(), group.GetProperty("faces").GetInt32(), group.GetProperty("skipReasons").GetProperty("not_reference").GetInt32()));
+            var strangers = byPath["others/strangers.jpg"];
+            Assert.Equal(("ok", 0), (strangers.GetProperty("status").GetString(), strangers.GetProperty("faces").GetInt32()));
+            Assert.True(group.GetProperty("marked").GetBoolean());
+            Assert.False(strangers.GetProperty("marked").GetBoolean());
+        }
+
+        Assert.Equal(ExitCodes.Usage, noReference.ExitCode);
+        Assert.Equal("error: --faces reference needs at least one --reference FACE_IMAGE", noReference.StdErr.Trim());
+    }
+
+    [Fact]
     public async Task Key_missing_job_and_bad_request_errors_are_one_line_with_their_own_exit_codes()
     {
         var (source, input, output) = await NewBatchAsync();

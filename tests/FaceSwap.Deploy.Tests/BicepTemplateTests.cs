@@ -24,7 +24,7 @@ public sealed partial class BicepTemplateTests(CompiledTemplate compiled)
         "FaceSwap__Host__ServiceId", "FaceSwap__Host__AdvertisedAddress", "FaceSwap__Host__SiloPort", "FaceSwap__Host__GatewayPort",
         "FaceSwap__Host__Gateway", "FaceSwap__Host__ListenSiloPort", "FaceSwap__Host__ListenGatewayPort", "FaceSwap__Drop__Queue", "FaceSwap__Drop__WatchSeconds",
         "FaceSwap__Concurrency", "FaceSwap__ModelsPath", "Api__Jwt__Authority", "Api__Jwt__Audience", "Api__Keys__0__Name",
-        "Api__Keys__0__Role", "Api__Keys__0__Sha256", "ASPNETCORE_URLS",
+        "Api__Keys__0__Role", "Api__Keys__0__Sha256", "ASPNETCORE_URLS", "FaceSwap__ExecutionProvider",
     ];
 
     [Fact]
@@ -101,6 +101,14 @@ public sealed partial class BicepTemplateTests(CompiledTemplate compiled)
         Assert.Equal("'inference'", env["FaceSwap__Role"]);
         Assert.Equal("string(add(variables('inferenceSiloPortBase'), range(0, parameters('inferenceSiloCount'))[copyIndex()]))", env["FaceSwap__Host__SiloPort"]);
         Assert.False(env.ContainsKey("FaceSwap__Drop__Queue"), "only api silos consume the drop queue");
+    }
+
+    [Fact]
+    public void Inference_silos_ask_for_the_cuda_provider_and_the_api_silo_runs_no_models()
+    {
+        // Without it the GPU apps ran the engine on their CPUs (the silo's default provider is cpu).
+        Assert.Equal("'cuda'", Environment("inference-silo-")["FaceSwap__ExecutionProvider"]);
+        Assert.False(Environment("api-silo").ContainsKey("FaceSwap__ExecutionProvider"), "the api silo runs no models");
     }
 
     [Fact]

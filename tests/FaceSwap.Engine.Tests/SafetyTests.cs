@@ -65,6 +65,21 @@ public sealed class SafetyTests(EngineFixture fixture, ITestOutputHelper output)
     }
 
     [Fact]
+    public void An_output_with_no_face_replaced_carries_neither_the_metadata_mark_nor_the_watermark()
+    {
+        var source = fixture.Engine.PrepareSource(fixture.CropFace(1, 0));
+        var result = fixture.Engine.Swap(File.ReadAllBytes(TestAssets.Sample(3)), source,
+            new SwapRequest { JobId = "engine-job-2", Watermark = true, OutputFormat = ImageFormat.Jpeg, MinFace = 100_000, MeasureAfter = false });
+
+        Assert.NotEmpty(result.Faces);
+        Assert.DoesNotContain(result.Faces, f => f.Swapped);
+        Assert.False(result.Marked);
+        Assert.False(XmpMarker.Read(result.Output).Found);
+        using var image = ImageCodec.Decode(result.Output);
+        Assert.False(Watermark.Detect(image).Found);
+    }
+
+    [Fact]
     public void WatermarkSurvivesJpeg75AndHalfSizeWithoutFalsePositives()
     {
         var watch = Stopwatch.StartNew();

@@ -1,6 +1,10 @@
+using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using FaceSwap.Abstractions.Api;
 using FaceSwap.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace FaceSwap.Silo.Tests;
 
@@ -69,6 +73,69 @@ public sealed class ReadinessTests
 
         Assert.Equal(HttpStatusCode.OK, ready.Status);
         Assert.Equal(["cluster", "models", "storage"], ready.Body["checks"]!.AsObject().Select(kv => kv.Key).Order());
+    }
+
+    [Fact]
+    public async Task A_silo_asking_for_cuda_where_it_does_not_load_stays_not_ready_with_the_code_and_logs_why()
+    {
+        // This machine's build has only the CPU provider, as a GPU image on a host without a usable GPU would.
+        using var folder = new TemporaryDirectory();
+        var log = new CapturedLog();
+        await using var host = await ApiHost.StartAsync("local:" + folder.FullPath, builder => builder.Logging.AddProvider(log), "--FaceSwap:ExecutionProvider=cuda");
+        using var http = host.CreateClient(apiKey: null);
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        (HttpStatusCode Status, string[] Failed, JsonNode Body) ready;
+        while ((ready = await ReadyAsync(http)).Body["checks"]!["models"]!["code"] is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.Status);
+        Assert.Equal(["models"], ready.Failed);
+        Assert.Equal("execution_provider_unavailable", (string?)ready.Body["checks"]!["models"]!["code"]);
+
+        // Still not ready a moment later: nothing fell back to the CPU provider.
+        await Task.Delay(1000);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await ReadyAsync(http)).Status);
+        var line = Assert.Single(log.Lines, l => l.Level == LogLevel.Critical);
+        Assert.Contains("execution_provider_unavailable", line.Message);
+        Assert.Contains("'cuda'", line.Message);
+        Assert.Contains("does not fall back", line.Message);
+
+        // A job sent to it is refused before any image is read (422 naming the options), not run on the CPU.
+        await host.PutBytesAsync("inbox/faces/source.jpg", TestPhotos.Small(3));
+        await host.PutBytesAsync("inbox/photos/a.jpg", TestPhotos.Small(1));
+        using var submitter = host.CreateClient(ApiHost.SubmitKey);
+        using var submitted = await submitter.PostAsJsonAsync("api/jobs", new SubmitJobRequest { Source = "inbox/faces/source.jpg", Input = "inbox/photos/", Output = "outbox/photos/" }, FaceSwapJson.Options);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, submitted.StatusCode);
+        Assert.NotNull(JsonNode.Parse(await submitted.Content.ReadAsStringAsync())!["errors"]!["options"]);
+        Assert.False(Directory.Exists(Path.Combine(folder.FullPath, "outbox", "photos")) && Directory.EnumerateFiles(Path.Combine(folder.FullPath, "outbox", "photos"), "*.jpg", SearchOption.AllDirectories).Any());
+    }
+
+    /// <summary>The host's log lines, kept in memory.</summary>
+    private sealed class CapturedLog : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<(LogLevel Level, string Message)> lines = new();
+
+        public IReadOnlyList<(LogLevel Level, string Message)> Lines => [.. lines];
+
+        public ILogger CreateLogger(string categoryName) => new Logger(lines);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ConcurrentQueue<(LogLevel Level, string Message)> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                lines.Enqueue((logLevel, formatter(state, exception)));
+        }
     }
 
     private static async Task<(HttpStatusCode Status, string[] Failed, JsonNode Body)> ReadyAsync(HttpClient http)

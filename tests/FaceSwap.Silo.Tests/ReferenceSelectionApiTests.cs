@@ -5,6 +5,7 @@ using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Pipeline;
+using FaceSwap.Engine.Safety;
 using FaceSwap.Engine.Tests;
 using OpenCvSharp;
 
@@ -22,7 +23,7 @@ public sealed class ReferenceSelectionApiTests(AzuriteApiHostFixture fixture)
         var id = Guid.NewGuid().ToString("N")[..8];
         var (source, reference, input, output) = ($"faces/{id}/source.jpg", $"faces/{id}/anna.jpg", $"inbox/{id}/", $"outbox/{id}/");
         await Host.PutBytesAsync(source, TestPhotos.Small(3));
-        await Host.PutBytesAsync(reference, LeftmostFaceOf(TestPhotos.Small(1)));
+        await Host.PutBytesAsync(reference, TestPhotos.LeftmostFaceOf(TestPhotos.Small(1)));
         await Host.PutBytesAsync(input + "group.jpg", TestPhotos.Small(1));
         await Host.PutBytesAsync(input + "others/strangers.jpg", TestPhotos.Small(4));
         using var http = Host.CreateClient(ApiHost.SubmitKey);
@@ -53,6 +54,26 @@ public sealed class ReferenceSelectionApiTests(AzuriteApiHostFixture fixture)
         Assert.Equal((ImageStatus.Ok, 0, 4), (strangers.Status, strangers.Faces, strangers.FacesSkipped));
         Assert.Null(strangers.ErrorClass);
         Assert.NotNull(await Host.Store.GetPropertiesAsync(output + "others/strangers.jpg"));
+
+        // Only the image with a replaced face is marked AI-generated (XMP, watermark, stored metadata); the one where
+        // nobody matched is written unmarked and its outcome says so.
+        Assert.Equal((true, false), (group.Marked, strangers.Marked));
+        var marked = await Host.Store.ReadAllBytesAsync(output + "group.jpg", 50_000_000);
+        var unmarked = await Host.Store.ReadAllBytesAsync(output + "others/strangers.jpg", 50_000_000);
+        Assert.True(XmpMarker.Read(marked).Found);
+        Assert.False(XmpMarker.Read(unmarked).Found);
+        using (var image = ImageCodec.Decode(marked))
+        {
+            Assert.True(Watermark.Detect(image).Found);
+        }
+
+        using (var image = ImageCodec.Decode(unmarked))
+        {
+            Assert.False(Watermark.Detect(image).Found);
+        }
+
+        Assert.DoesNotContain("faceswap_ai_generated", (await Host.Store.GetMetadataAsync(output + "others/strangers.jpg"))!.Keys);
+        Assert.Equal("trainedAlgorithmicMedia", (await Host.Store.GetMetadataAsync(output + "group.jpg"))!["faceswap_ai_generated"]);
     }
 
     [Fact]
@@ -95,17 +116,5 @@ public sealed class ReferenceSelectionApiTests(AzuriteApiHostFixture fixture)
 
             await Task.Delay(200);
         }
-    }
-
-    /// <summary>The leftmost face of a photo with a margin, as a user would crop a reference out of a group shot.</summary>
-    private static byte[] LeftmostFaceOf(byte[] photo)
-    {
-        using var engine = FaceEngine.Load(TestAssets.Models);
-        using var image = ImageCodec.Decode(photo);
-        var face = engine.FindFaces(image, new StageTimer()).OrderBy(f => f.Box.X).First();
-        var region = new Rect((int)(face.Box.X - face.Box.Width * 0.6), (int)(face.Box.Y - face.Box.Height * 0.6),
-            (int)(face.Box.Width * 2.2), (int)(face.Box.Height * 2.2)).Intersect(new Rect(0, 0, image.Width, image.Height));
-        using var crop = new Mat(image, region);
-        return ImageCodec.Encode(crop, ImageFormat.Jpeg, 95);
     }
 }

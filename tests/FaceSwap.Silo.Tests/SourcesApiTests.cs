@@ -55,6 +55,45 @@ public sealed class SourcesApiTests(AzuriteApiHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_matrix_jobs_gallery_serves_the_before_and_after_thumbnail_of_every_source_and_image_pair()
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        await Host.PutBytesAsync($"faces/{id}/alice.jpg", TestPhotos.Small(3));
+        await Host.PutBytesAsync($"faces/{id}/bob.jpg", TestPhotos.Small(4));
+        await Host.PutBytesAsync($"inbox/{id}/shots/a.jpg", TestPhotos.Small(1));
+        await Host.PutBytesAsync($"inbox/{id}/b.jpg", TestPhotos.Small(2));
+        using var http = Host.CreateClient(ApiHost.SubmitKey);
+        using var submitted = await http.PostAsJsonAsync("api/jobs", new SubmitJobRequest
+        {
+            Sources = [$"faces/{id}/alice.jpg", $"faces/{id}/bob.jpg"],
+            Input = $"inbox/{id}/",
+            Output = $"outbox/{id}/",
+            Options = new JobOptions { SourcesMode = SourcesMode.Each },
+        }, FaceSwapJson.Options);
+        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        var done = await WaitAsync(http, (await submitted.Content.ReadFromJsonAsync<JobStatus>(FaceSwapJson.Options))!.JobId);
+        Assert.Equal((JobState.Completed, 4L), (done.State, done.Counters.Ok));
+
+        using var reader = Host.CreateClient(ApiHost.ReadKey);
+        var gallery = (await reader.GetFromJsonAsync<List<GalleryItem>>($"api/jobs/{done.JobId}/gallery?count=8", FaceSwapJson.Options))!;
+        Assert.Equal(["alice/b.jpg", "alice/shots/a.jpg", "bob/b.jpg", "bob/shots/a.jpg"], gallery.Select(g => g.Path).Order(StringComparer.Ordinal));
+        foreach (var item in gallery)
+        {
+            foreach (var url in new[] { item.Before, item.After })
+            {
+                using var thumbnail = await reader.GetAsync(url.TrimStart('/'));
+                Assert.True(thumbnail.StatusCode == HttpStatusCode.OK, $"{url}: {(int)thumbnail.StatusCode} {await thumbnail.Content.ReadAsStringAsync()}");
+                Assert.Equal("image/jpeg", thumbnail.Content.Headers.ContentType!.MediaType);
+            }
+        }
+
+        // The "before" of each source's copy of an image is that one input image: the same thumbnail bytes.
+        async Task<byte[]> Before(string path) => await reader.GetByteArrayAsync(gallery.Single(g => g.Path == path).Before.TrimStart('/'));
+        Assert.Equal(await Before("alice/shots/a.jpg"), await Before("bob/shots/a.jpg"));
+        Assert.NotEqual(await Before("alice/shots/a.jpg"), await Before("alice/b.jpg"));
+    }
+
+    [Fact]
     public async Task Retry_failed_in_a_matrix_job_runs_only_the_failed_source_and_image_pairs()
     {
         var id = Guid.NewGuid().ToString("N")[..8];

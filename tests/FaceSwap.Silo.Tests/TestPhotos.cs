@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FaceSwap.Engine.Imaging;
+using FaceSwap.Engine.Pipeline;
 using FaceSwap.Engine.Tests;
 using OpenCvSharp;
 
@@ -50,5 +51,17 @@ public static class TestPhotos
         }
 
         return paths;
+    }
+
+    /// <summary>The leftmost face of a photo with a margin, as a user would crop a reference out of a group shot.</summary>
+    public static byte[] LeftmostFaceOf(byte[] photo)
+    {
+        using var engine = FaceEngine.Load(TestAssets.Models);
+        using var image = ImageCodec.Decode(photo);
+        var face = engine.FindFaces(image, new StageTimer()).OrderBy(f => f.Box.X).First();
+        var region = new Rect((int)(face.Box.X - face.Box.Width * 0.6), (int)(face.Box.Y - face.Box.Height * 0.6),
+            (int)(face.Box.Width * 2.2), (int)(face.Box.Height * 2.2)).Intersect(new Rect(0, 0, image.Width, image.Height));
+        using var crop = new Mat(image, region);
+        return ImageCodec.Encode(crop, ImageFormat.Jpeg, 95);
     }
 }

@@ -116,6 +116,13 @@ public sealed record ImageOutcome
 
     /// <summary>Swapped faces that need a look (lost, outside a realism threshold, or from a much smaller source).</summary>
     [Id(42)] public int FacesToReview { get; init; }
+
+    /// <summary>
+    /// Whether the written output carries the AI-generated marks (XMP metadata, and the watermark unless the job turned
+    /// it off): true when a face was replaced; false for an image written with no face replaced (reference mode, or
+    /// every face too small), which is not marked as nothing in it was generated; null when no output was written.
+    /// </summary>
+    [Id(57)] public bool? Marked { get; init; }
 }
 
 /// <summary>Whether a source face can be used, and why not.</summary>

@@ -26,6 +26,9 @@ public static class RemoteCommands
         var input = new Option<string>("--input") { Description = "Storage prefix of the images to swap, e.g. inbox/photos/", Required = true };
         var output = new Option<string>("--output") { Description = "Storage prefix of the outputs; mirrors the input's paths", Required = true };
         var faces = CommonOptions.Faces();
+        var references = CommonOptions.References("With --faces reference: storage path of a photo of a person whose faces are swapped, e.g. inbox/faces/anna.jpg (repeat for several people)");
+        var referenceDistance = CommonOptions.ReferenceDistance();
+        var minFace = CommonOptions.MinFace();
         var batchSize = CommonOptions.BatchSize("Images per inference call", DefaultBatchSize);
         var prefetch = CommonOptions.Prefetch(DefaultPrefetch);
         var quality = new Option<int>("--quality") { Description = "JPEG/WebP quality of the outputs (1-100)", DefaultValueFactory = _ => DefaultQuality }.Within(1, 100);
@@ -36,7 +39,7 @@ public static class RemoteCommands
         var noWatermark = new Option<bool>("--no-watermark") { Description = "Do not embed the invisible watermark (outputs are still marked AI-generated in their metadata)" };
         var command = new Command("submit", "Submit a job to a FaceSwap server; prints the job id")
         {
-            source, sourcesMode, input, output, faces, batchSize, prefetch, quality, overwrite, consent, jobId, wait, noWatermark,
+            source, sourcesMode, input, output, faces, references, referenceDistance, minFace, batchSize, prefetch, quality, overwrite, consent, jobId, wait, noWatermark,
         };
         remote.AddTo(command);
         command.SetAction((parse, ct) => remote.RunAsync(parse, ct, async (client, token) =>
@@ -44,6 +47,9 @@ public static class RemoteCommands
             var sources = parse.GetValue(source)!;
             var mode = SourceArguments.ParseMode(parse.GetValue(sourcesMode)!);
             var single = sources.Length == 1 && !sources[0].EndsWith('/') && mode == SourcesMode.Set;
+            var faceMode = parse.GetValue(faces)!;
+            var referencePaths = parse.GetValue(references) ?? [];
+            CommonOptions.CheckSelection(faceMode, referencePaths, parse.GetValue(referenceDistance), parse.GetValue(minFace));
             var request = new SubmitJobRequest
             {
                 Source = single ? sources[0] : null,
@@ -54,7 +60,10 @@ public static class RemoteCommands
                 JobId = parse.GetValue(jobId),
                 Options = new JobOptions
                 {
-                    Faces = CommonOptions.ParseFaceMode(parse.GetValue(faces)!),
+                    Faces = CommonOptions.ParseFaceMode(faceMode),
+                    References = referencePaths.Length > 0 ? referencePaths : null,
+                    ReferenceDistance = parse.GetValue(referenceDistance),
+                    MinFace = parse.GetValue(minFace),
                     SourcesMode = mode,
                     BatchSize = parse.GetValue(batchSize),
                     Prefetch = parse.GetValue(prefetch),

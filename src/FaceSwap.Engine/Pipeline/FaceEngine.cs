@@ -243,7 +243,9 @@ public sealed class FaceEngine : IDisposable
                 request.Enhancer?.Enhance(frame, selected[i], timings);
             }
 
-            var watermarked = request.Watermark && request.JobId is not null;
+            // Only an image with a replaced face is marked as AI-generated: one where no face was selected is the original's pixels.
+            var replaced = selected.Count > 0;
+            var watermarked = replaced && request.Watermark && request.JobId is not null;
             if (watermarked)
             {
                 using (timings.Time("watermark"))
@@ -255,12 +257,12 @@ public sealed class FaceEngine : IDisposable
             byte[] output;
             using (timings.Time("encode"))
             {
-                // The input's alpha, EXIF and colour profile travel with the pixels; every output is marked as
-                // AI-generated in its metadata (see XmpMarker).
+                // The input's alpha, EXIF and colour profile travel with the pixels; every output with a replaced face
+                // is marked as AI-generated in its metadata (see XmpMarker).
                 using var alpha = request.OutputFormat is ImageFormat.Png or ImageFormat.Webp ? ImageCodec.DecodeAlpha(target.Bytes, Options.MaxPixels) : null;
                 var encoded = ImageCodec.Encode(frame, request.OutputFormat, request.Quality, alpha);
                 encoded = PhotoMetadata.Read(target.Bytes).ForOutput(request.StripGps, frame.Width, frame.Height).WriteInto(encoded, request.OutputFormat);
-                output = XmpMarker.Mark(encoded, request.OutputFormat, request.JobId, watermarked);
+                output = replaced ? XmpMarker.Mark(encoded, request.OutputFormat, request.JobId, watermarked) : encoded;
             }
 
             var after = original is not null

@@ -127,4 +127,11 @@ public sealed record FaceReport(int[] Box, float Score, float SimilarityBefore, 
 
 /// <summary>The result of swapping one image; <paramref name="CacheHit"/> when its analysis came from the repeat-image cache.</summary>
 public sealed record SwapResult(byte[] Output, int Width, int Height, IReadOnlyList<FaceReport> Faces, IReadOnlyDictionary<string, double> TimingsMs,
-    bool CacheHit = false);
+    bool CacheHit = false)
+{
+    /// <summary>
+    /// Whether the output carries the AI-generated marks (XMP, and the watermark when asked for): only an image with a
+    /// replaced face does; one where no face was selected is written unmarked, as nothing in it was generated.
+    /// </summary>
+    public bool Marked => Faces.Any(f => f.Swapped);
+}

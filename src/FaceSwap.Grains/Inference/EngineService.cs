@@ -64,6 +64,9 @@ public sealed partial class EngineService : IDisposable
     /// <summary>Whether the models are loaded (readiness).</summary>
     public bool ModelsLoaded => engine.IsValueCreated;
 
+    /// <summary>Why the models could not be loaded (readiness reports its code), or null while none failed.</summary>
+    public EngineLoadFailure? LoadFailure { get; private set; }
+
     /// <summary>Loads the models now, if they are not loaded yet.</summary>
     public void LoadModels() => _ = engine.Value;
 
@@ -102,6 +105,12 @@ public sealed partial class EngineService : IDisposable
         catch (Exception e) when (e is IOException or InvalidBlobPathException)
         {
             return new SourceCheck(false, $"source face '{spec.Source}': {e.Message}", "storage_error");
+        }
+        catch (FaceSwap.Engine.Neural.ExecutionProviderUnavailableException e)
+        {
+            // This silo's engine does not load on the provider it was told to use (its readiness says so): the job is
+            // refused with the code, as a public model on an unavailable provider is, and never runs on another provider.
+            return await WithSourceHashesAsync(new SourceCheck(false, NeuralJobs.ErrorPrefix + e.Message, NeuralJobs.ProviderUnavailable), spec, sources);
         }
     }
 
@@ -239,13 +248,18 @@ public sealed partial class EngineService : IDisposable
 
             using (timer.Time("write"))
             {
-                await store.WriteAsync(outputPath, result.Output, ContentType(outputRelative), new Dictionary<string, string>
+                var metadata = new Dictionary<string, string>
                 {
                     [OutputMetadata.InputETag] = item.ETag,
                     [OutputMetadata.SpecHash] = batch.SpecHash,
                     [OutputMetadata.JobId] = batch.JobId,
-                    [OutputMetadata.Generated] = "trainedAlgorithmicMedia",
-                }, cancellationToken).ConfigureAwait(false);
+                };
+                if (result.Marked)
+                {
+                    metadata[OutputMetadata.Generated] = "trainedAlgorithmicMedia";
+                }
+
+                await store.WriteAsync(outputPath, result.Output, ContentType(outputRelative), metadata, cancellationToken).ConfigureAwait(false);
                 FaceSwapTelemetry.BytesWritten.Add(result.Output.Length);
             }
 
@@ -266,6 +280,7 @@ public sealed partial class EngineService : IDisposable
                 FacesToReview = faces.Count(f => f.NeedsReview),
                 SourcesUsed = result.Faces.Any(f => f.Source is not null) ? result.Faces.Where(f => f.Swapped).Select(f => f.Source ?? "").ToList() : null,
                 CacheHit = result.CacheHit,
+                Marked = result.Marked,
                 Milliseconds = Elapsed(started),
                 Stages = stages,
             };
@@ -321,7 +336,7 @@ public sealed partial class EngineService : IDisposable
             [OutputMetadata.JobId] = batch.JobId,
         }, cancellationToken).ConfigureAwait(false);
         FaceSwapTelemetry.BytesWritten.Add(bytes.Length);
-        return outcome with { Output = null, Untouched = true, Milliseconds = Elapsed(started) };
+        return outcome with { Output = null, Untouched = true, Marked = false, Milliseconds = Elapsed(started) };
     }
 
     /// <summary>
@@ -420,6 +435,7 @@ public sealed partial class EngineService : IDisposable
     public static string Classify(Exception e) => e switch
     {
         FaceSwapException f => f.Code,
+        FaceSwap.Engine.Neural.ExecutionProviderUnavailableException => NeuralJobs.ProviderUnavailable,
         BlobNotFoundException => "not_found",
         BlobTooLargeException => "file_too_large",
         BlobNotRegularFileException => "not_a_regular_file",
@@ -475,6 +491,21 @@ public sealed partial class EngineService : IDisposable
 
     private FaceEngine LoadEngine()
     {
+        try
+        {
+            return LoadEngineOnProvider();
+        }
+        catch (Exception e) when (e is FaceSwap.Engine.Neural.ExecutionProviderUnavailableException or FaceSwapException)
+        {
+            // Never another provider instead: a GPU silo that quietly ran on its CPU would look healthy and be slow.
+            LoadFailure = new EngineLoadFailure(e is FaceSwapException f ? f.Code : NeuralJobs.ProviderUnavailable, e.Message);
+            LogEngineLoadFailed(LoadFailure.Code, options.ExecutionProvider, e.Message);
+            throw;
+        }
+    }
+
+    private FaceEngine LoadEngineOnProvider()
+    {
         var models = ModelDirectory.Open(options.ModelsPath);
         var loaded = FaceEngine.Load(models, new EngineOptions
         {
@@ -512,6 +543,9 @@ public sealed partial class EngineService : IDisposable
 
     [LoggerMessage(2, LogLevel.Debug, "Image {Path} failed ({ErrorClass}): {Message}")]
     private partial void LogImageFailed(string path, string errorClass, string message);
+
+    [LoggerMessage(3, LogLevel.Critical, "The face engine cannot load ({Code}) with execution provider '{Provider}': {Message}. This silo stays not ready (/readyz 503) and runs no images; it does not fall back to another provider")]
+    private partial void LogEngineLoadFailed(string code, string provider, string message);
 
     /// <inheritdoc />
     public void Dispose()
@@ -582,3 +616,6 @@ public sealed partial class EngineService : IDisposable
         }
     }
 }
+
+/// <summary>Why a silo's engine could not load: an error code (execution_provider_unavailable, model_missing, ...) and the message.</summary>
+public sealed record EngineLoadFailure(string Code, string Message);

@@ -1,3 +1,4 @@
+using FaceSwap.Grains.Batch;
 using FaceSwap.Storage;
 using Microsoft.AspNetCore.Mvc;
 
@@ -50,8 +51,9 @@ public static class Thumbnails
         }
 
         var spec = job.Spec!;
+        // A matrix job's results name OUT/<source-name>/<path>: its input is the image at <path>, shared by every source.
         // An output of another format than its input is named by that format (FaceSwap.Grains.Batch.OutputNames).
-        var full = side == "input" ? spec.Input + path : spec.Output + FaceSwap.Grains.Batch.OutputNames.For(spec, path!);
+        var full = side == "input" ? SourceMatrix.InputPath(spec, spec.Input + path) : spec.Output + FaceSwap.Grains.Batch.OutputNames.For(spec, path!);
         var (thumbnail, cached) = await thumbnails.GetAsync(full, longest, spec.Options.MaxPixels, Math.Min(spec.Options.MaxFileBytes, MaxSourceBytes), cancellationToken);
         http.Response.Headers["X-Cache"] = cached ? "hit" : "miss";
         if (thumbnail.Jpeg is { } jpeg)

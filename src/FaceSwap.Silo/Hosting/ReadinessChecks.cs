@@ -17,6 +17,9 @@ public static partial class ReadinessChecks
 {
     private const string Ready = "ready";
 
+    /// <summary>The key of a failed check's error code in its data (and the <c>code</c> of the check in /readyz).</summary>
+    private const string CodeKey = "code";
+
     /// <summary>Registers the checks (and the model warm-up on inference roles).</summary>
     public static WebApplicationBuilder AddFaceSwapReadiness(this WebApplicationBuilder builder, FaceSwapSiloOptions silo)
     {
@@ -47,7 +50,7 @@ public static partial class ReadinessChecks
                 {
                     status = report.Status.ToString(),
                     failed = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => e.Key).ToArray(),
-                    checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+                    checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description, code = e.Value.Data.GetValueOrDefault(CodeKey) }),
                 }));
             },
         }).ExcludeFromDescription();
@@ -71,13 +74,18 @@ public static partial class ReadinessChecks
         }
     }
 
-    /// <summary>The engine's models are loaded.</summary>
+    /// <summary>The engine's models are loaded; when they cannot be (the execution provider asked for does not load), the failure's code.</summary>
     private sealed class ModelsCheck(IServiceProvider services) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(services.GetService<EngineService>() is { ModelsLoaded: true }
-                ? HealthCheckResult.Healthy("models loaded")
-                : HealthCheckResult.Unhealthy("models not loaded yet"));
+            Task.FromResult(services.GetService<EngineService>() switch
+            {
+                { ModelsLoaded: true } => HealthCheckResult.Healthy("models loaded"),
+                // The code only: the message (paths, library names) is in the silo's log, not in an anonymous response.
+                { LoadFailure: { } failure } => HealthCheckResult.Unhealthy($"the models cannot load ({failure.Code}); the silo's log says why",
+                    data: new Dictionary<string, object> { [CodeKey] = failure.Code }),
+                _ => HealthCheckResult.Unhealthy("models not loaded yet"),
+            });
     }
 
     /// <summary>Storage answers a metadata read within five seconds (a local store: its root folder exists).</summary>

@@ -40,14 +40,33 @@ public static class TelemetryExtensions
     /// </summary>
     public static WebApplicationBuilder AddFaceSwapTelemetry(this WebApplicationBuilder builder, FaceSwapSiloOptions silo, string? siloName)
     {
+        builder.AddFaceSwapReadiness(silo);
+        builder.AddFaceSwapOpenTelemetry(silo, siloName);
+        return builder;
+    }
+
+    /// <summary>
+    /// The environment variables the exporters read (OTEL_*, APPLICATIONINSIGHTS_CONNECTION_STRING), for hosts built
+    /// without the default configuration sources (the CLI's embedded silos), which must still export like `serve`.
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, string?>> ExporterEnvironment() =>
+        System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Select(e => new KeyValuePair<string, string?>((string)e.Key, e.Value as string))
+            .Where(e => e.Key.StartsWith("OTEL_", StringComparison.Ordinal) || e.Key == "APPLICATIONINSIGHTS_CONNECTION_STRING");
+
+    /// <summary>
+    /// OpenTelemetry on any host (served silos, and the CLI's embedded ones: `run`, `bench`) when an exporter is
+    /// configured or FaceSwap:Telemetry:Enabled is true; true when it was added.
+    /// </summary>
+    public static bool AddFaceSwapOpenTelemetry(this IHostApplicationBuilder builder, FaceSwapSiloOptions silo, string? siloName)
+    {
         var configuration = builder.Configuration;
         var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var azureMonitor = !string.IsNullOrWhiteSpace(configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]);
         var ratio = Math.Clamp(configuration.GetValue($"{Section}:TraceSampleRatio", 0.05), 0, 1);
-        builder.AddFaceSwapReadiness(silo);
         if (!otlp && !azureMonitor && !configuration.GetValue($"{Section}:Enabled", false))
         {
-            return builder;
+            return false;
         }
 
         var inference = SiloRoles.RunsInference(SiloRoles.Parse(silo.Role));
@@ -93,7 +112,7 @@ public static class TelemetryExtensions
             });
         }
 
-        return builder;
+        return true;
     }
 
     /// <summary>/readyz (health checks tagged ready) and the Orleans Dashboard under /dashboard for the admin role.</summary>
