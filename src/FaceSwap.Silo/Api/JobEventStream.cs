@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -21,7 +22,11 @@ public static class JobEventStream
     private const int ChunkBytes = 256 * 1024;
 
     /// <summary>Streams the events until the job is terminal and every outcome line has been sent, or the client leaves.</summary>
-    public static async Task StreamAsync(HttpContext http, IGrainFactory grains, IBlobStore store, string id, bool? images, string? lastEventId, CancellationToken cancellationToken)
+    public static async Task StreamAsync(HttpContext http, IGrainFactory grains, IBlobStore store,
+        [Description(JobsApi.JobIdDescription)] string id,
+        [Description("false: only status and done events, no image events (default true).")] bool? images,
+        [Description("Resume after this event id (the Last-Event-ID header wins when both are given).")] string? lastEventId,
+        CancellationToken cancellationToken)
     {
         if (await JobsApi.FindAsync(grains, id) is not { } status)
         {

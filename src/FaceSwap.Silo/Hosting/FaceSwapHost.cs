@@ -115,7 +115,7 @@ public static class FaceSwapHost
                 context.ProblemDetails.Extensions["exception"] = exception.GetType().Name;
             }
         });
-        builder.Services.AddOpenApi();
+        builder.Services.AddFaceSwapOpenApi(OpenApiDocumentation.BearerTokensConfigured(configuration));
         builder.Services.AddSingleton<ThumbnailService>();
         builder.Services.AddApiRateLimits(configuration);
         builder.Services.ConfigureHttpJsonOptions(o => FaceSwapJson.Configure(o.SerializerOptions));
