@@ -6,6 +6,7 @@ using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Batch;
+using FaceSwap.Silo.Api.Security;
 using FaceSwap.Storage;
 
 namespace FaceSwap.Silo.Api;
@@ -22,7 +23,7 @@ public static class JobEventStream
     private const int ChunkBytes = 256 * 1024;
 
     /// <summary>Streams the events until the job is terminal and every outcome line has been sent, or the client leaves.</summary>
-    public static async Task StreamAsync(HttpContext http, IGrainFactory grains, IBlobStore store,
+    public static async Task StreamAsync(HttpContext http, IGrainFactory grains, IBlobStore store, ServerPaths paths, EventStreamLimit limit,
         [Description(JobsApi.JobIdDescription)] string id,
         [Description("false: only status and done events, no image events (default true).")] bool? images,
         [Description("Resume after this event id (the Last-Event-ID header wins when both are given).")] string? lastEventId,
@@ -42,6 +43,16 @@ public static class JobEventStream
             return;
         }
 
+        using var slot = limit.TryOpen(http.User);
+        if (slot is null)
+        {
+            await TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many event streams",
+                    detail: $"this key holds {limit.PerKey} event streams already: close one first",
+                    extensions: new Dictionary<string, object?> { ["code"] = EventStreamLimit.Code })
+                .ExecuteAsync(http);
+            return;
+        }
+
         var withImages = images ?? true;
         var manifest = JobFiles.Outcomes(status.Spec!, id);
         var grain = grains.GetGrain<IBatchGrain>(id);
@@ -58,7 +69,7 @@ public static class JobEventStream
             while (!cancellationToken.IsCancellationRequested)
             {
                 // The status first, then the manifest: once a terminal status is seen, every line is already written.
-                status = await grain.GetStatusAsync();
+                status = paths.Redact(await grain.GetStatusAsync());
                 var readAll = false;
                 while (!readAll)
                 {

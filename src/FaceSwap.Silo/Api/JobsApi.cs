@@ -106,7 +106,7 @@ public static class JobsApi
     /// <summary>The largest body <c>POST /api/jobs</c> reads: a job request is a few hundred bytes, a large source list a few KB.</summary>
     public const long MaxSubmitBodyBytes = 1024 * 1024;
 
-    private static async Task<Results<Accepted<JobStatus>, Ok<JobStatus>, ValidationProblem, ProblemHttpResult>> SubmitAsync(HttpContext http, IGrainFactory grains, IBlobStore store, Microsoft.Extensions.Options.IOptions<FaceSwap.Grains.Hosting.FaceSwapSiloOptions> silo, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<JobStatus>, Ok<JobStatus>, ValidationProblem, ProblemHttpResult>> SubmitAsync(HttpContext http, IGrainFactory grains, IBlobStore store, ServerPaths paths, Microsoft.Extensions.Options.IOptions<FaceSwap.Grains.Hosting.FaceSwapSiloOptions> silo, CancellationToken cancellationToken)
     {
         if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -150,7 +150,7 @@ public static class JobsApi
             }
 
             // A retried POST gets the answer the first one got: 422 again for a job whose source face was refused.
-            return existing.State == JobState.Failed && existing.Counters.Discovered == 0 ? SourceRefused(jobId, existing) : TypedResults.Ok(existing);
+            return existing.State == JobState.Failed && existing.Counters.Discovered == 0 ? SourceRefused(jobId, paths.Redact(existing)) : TypedResults.Ok(paths.Redact(existing));
         }
 
         JobStatus status;
@@ -168,6 +168,7 @@ public static class JobsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Cannot start the job now", detail: e.Message);
         }
 
+        status = paths.Redact(status);
         return status.State == JobState.Failed ? SourceRefused(jobId, status) : TypedResults.Accepted($"/api/jobs/{jobId}", status);
     }
 
@@ -188,22 +189,22 @@ public static class JobsApi
         });
     }
 
-    private static async Task<Ok<JobList>> ListAsync(IGrainFactory grains,
+    private static async Task<Ok<JobList>> ListAsync(IGrainFactory grains, ServerPaths paths,
         [Description("Jobs per page, 1 to 200 (default 20).")] int? limit,
         [Description("The `next` of the previous page.")] string? cursor)
     {
         var page = await grains.GetGrain<IJobIndexGrain>(0).ListAsync(Math.Clamp(limit ?? 20, 1, 200), cursor);
         var statuses = await Task.WhenAll(page.JobIds.Select(id => grains.GetGrain<IBatchGrain>(id).GetStatusAsync()));
-        return TypedResults.Ok(new JobList(statuses.Where(s => s.Spec is not null).ToList(), page.Next));
+        return TypedResults.Ok(new JobList(statuses.Where(s => s.Spec is not null).Select(paths.Redact).ToList(), page.Next));
     }
 
-    private static async Task<Results<Ok<JobStatus>, ProblemHttpResult>> GetAsync(IGrainFactory grains, [Description(JobIdDescription)] string id) =>
-        await FindAsync(grains, id) is { } status ? TypedResults.Ok(status) : JobNotFound(id);
+    private static async Task<Results<Ok<JobStatus>, ProblemHttpResult>> GetAsync(IGrainFactory grains, ServerPaths paths, [Description(JobIdDescription)] string id) =>
+        await FindAsync(grains, id) is { } status ? TypedResults.Ok(paths.Redact(status)) : JobNotFound(id);
 
-    private static async Task<Results<Ok<JobStatus>, ProblemHttpResult>> CancelAsync(IGrainFactory grains, [Description(JobIdDescription)] string id) =>
-        await FindAsync(grains, id) is null ? JobNotFound(id) : TypedResults.Ok(await grains.GetGrain<IBatchGrain>(id).CancelAsync());
+    private static async Task<Results<Ok<JobStatus>, ProblemHttpResult>> CancelAsync(IGrainFactory grains, ServerPaths paths, [Description(JobIdDescription)] string id) =>
+        await FindAsync(grains, id) is null ? JobNotFound(id) : TypedResults.Ok(paths.Redact(await grains.GetGrain<IBatchGrain>(id).CancelAsync()));
 
-    private static async Task<Results<Accepted<JobStatus>, ProblemHttpResult>> RetryFailedAsync(IGrainFactory grains, [Description(JobIdDescription)] string id)
+    private static async Task<Results<Accepted<JobStatus>, ProblemHttpResult>> RetryFailedAsync(IGrainFactory grains, ServerPaths paths, [Description(JobIdDescription)] string id)
     {
         if (await FindAsync(grains, id) is null)
         {
@@ -212,7 +213,7 @@ public static class JobsApi
 
         try
         {
-            return TypedResults.Accepted($"/api/jobs/{id}", await grains.GetGrain<IBatchGrain>(id).RetryFailedAsync());
+            return TypedResults.Accepted($"/api/jobs/{id}", paths.Redact(await grains.GetGrain<IBatchGrain>(id).RetryFailedAsync()));
         }
         catch (InvalidOperationException e)
         {

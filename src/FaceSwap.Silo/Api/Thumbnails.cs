@@ -22,7 +22,7 @@ public static class Thumbnails
     /// miss), or a problem with a <c>code</c> (404 not_found; 422 image_too_large, header_mismatch, not_an_image, ...;
     /// 503 when an inference silo must make it and none answers). See <see cref="ThumbnailService"/>.
     /// </summary>
-    public static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetAsync(HttpContext http, IGrainFactory grains, ThumbnailService thumbnails,
+    public static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetAsync(HttpContext http, IGrainFactory grains, ThumbnailService thumbnails, ServerPaths paths,
         [Description(JobsApi.JobIdDescription)] string id,
         [Description("The image's path inside the job, as its results name it.")] string? path,
         [Description("input or output.")] string? side,
@@ -74,7 +74,7 @@ public static class Thumbnails
                 StatusCodes.Status503ServiceUnavailable => "Cannot make this thumbnail now",
                 _ => "No thumbnail for this image",
             },
-            Detail = thumbnail.Status == StatusCodes.Status404NotFound ? $"the job has no {side} '{path}'" : thumbnail.Message,
+            Detail = thumbnail.Status == StatusCodes.Status404NotFound ? $"the job has no {side} '{path}'" : paths.Redact(thumbnail.Message),
             Extensions = { ["code"] = thumbnail.Code },
         });
     }
