@@ -78,6 +78,9 @@ public sealed class HttpSurfaceTests(HttpSurfaceHostFixture fixture) : IClassFix
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "api/jobs");
             request.Headers.Add(ApiKeyOptions.Header, $"guess-{i}");
+
+            // This host is not behind a proxy (Api:BehindProxy is off): a made-up X-Forwarded-For changes nothing.
+            request.Headers.Add("X-Forwarded-For", $"198.51.100.{i % 250}");
             using var response = await guesser.SendAsync(request);
             codes.Add(response.StatusCode);
             if (response.StatusCode == HttpStatusCode.TooManyRequests && problem is null)
@@ -106,6 +109,42 @@ public sealed class HttpSurfaceTests(HttpSurfaceHostFixture fixture) : IClassFix
         Assert.Equal(HttpStatusCode.Unauthorized, (await guesser.GetAsync("api/jobs")).StatusCode);
         using var other = Host.CreateClient(ApiHost.ReadKey);
         Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("api/whoami")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Behind_a_proxy_wrong_keys_are_counted_per_client_address_the_proxy_forwarded()
+    {
+        using var root = new TemporaryDirectory("faceswap-proxy");
+        await using var host = await ApiHost.StartAsync("local:" + root.FullPath, "--FaceSwap:Host:LoadModelsAtStart=false",
+            "--Api:BehindProxy=true", "--Api:FailedAuth:PermitsPerMinute=3");
+        using var http = host.CreateClient(apiKey: null);
+
+        // The proxy appends the address it saw; whatever a client put before it is not believed.
+        async Task<HttpStatusCode> SendAsync(string key, string forwardedFor)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "api/whoami");
+            request.Headers.Add(ApiKeyOptions.Header, key);
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        var guesses = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            guesses.Add(await SendAsync($"guess-{i}", $"10.0.0.{i}, 203.0.113.7"));
+        }
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, 3), .. Enumerable.Repeat(HttpStatusCode.TooManyRequests, 7)], guesses);
+        Assert.Equal(HttpStatusCode.TooManyRequests, await SendAsync(ApiHost.ReadKey, "203.0.113.7"));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(ApiHost.ReadKey, "198.51.100.9"));
+
+        // The scheme the client used at the proxy is the document's server scheme.
+        using var document = new HttpRequestMessage(HttpMethod.Get, "openapi/v1.json");
+        document.Headers.Add("X-Forwarded-Proto", "https");
+        using var served = await http.SendAsync(document);
+        var server = (string?)JsonNode.Parse(await served.Content.ReadAsStringAsync())!["servers"]![0]!["url"];
+        Assert.StartsWith("https://", server, StringComparison.Ordinal);
     }
 
     [Fact]

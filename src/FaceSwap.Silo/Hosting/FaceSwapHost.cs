@@ -76,6 +76,7 @@ public static class FaceSwapHost
         AddApi(builder);
         builder.AddFaceSwapTelemetry(silo, host.SiloName);
         var app = builder.Build();
+        app.UseReverseProxyHeaders();
         app.UseSecurityHeaders();
         // A request the server refused while reading it (a body over the size limit: 413) keeps its status code rather
         // than becoming a 500.
