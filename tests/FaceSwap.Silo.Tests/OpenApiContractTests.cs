@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FaceSwap.Testing;
@@ -47,7 +48,7 @@ public sealed class OpenApiContractTests(OpenApiHostFixture fixture, ITestOutput
     public async Task The_served_document_matches_the_committed_snapshot()
     {
         var served = await ServedAsync(fixture.Host);
-        var text = served.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        var text = served.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
         if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
         {
             await File.WriteAllTextAsync(SnapshotPath, text);

@@ -33,7 +33,13 @@ public static class OpenApiDocumentation
             o.AddOperationTransformer((operation, context, _) =>
             {
                 RequireSecurity(operation, context, bearerTokens);
+                DescribeImages(operation);
                 SortResponses(operation);
+                return Task.CompletedTask;
+            });
+            o.AddSchemaTransformer((schema, context, _) =>
+            {
+                DescribeCodes(schema, context.JsonTypeInfo.Type);
                 return Task.CompletedTask;
             });
         });
@@ -98,6 +104,50 @@ public static class OpenApiDocumentation
         if (role is not null)
         {
             operation.Description = $"{operation.Description}\n\nRole: {role} or higher.".TrimStart();
+        }
+    }
+
+    /// <summary>An image response is the image's bytes, not base64 text.</summary>
+    private static void DescribeImages(OpenApiOperation operation)
+    {
+        if (operation.Responses is null)
+        {
+            return;
+        }
+
+        foreach (var response in operation.Responses.Values.OfType<OpenApiResponse>())
+        {
+            foreach (var (mediaType, content) in response.Content ?? new Dictionary<string, OpenApiMediaType>())
+            {
+                if (mediaType.StartsWith("image/", StringComparison.Ordinal))
+                {
+                    content.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
+                }
+            }
+        }
+    }
+
+    /// <summary>The members problems carry to be matched on: <c>code</c> on a problem, <c>codes</c> per field on a 400.</summary>
+    private static void DescribeCodes(OpenApiSchema schema, Type type)
+    {
+        if (type == typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))
+        {
+            schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+            schema.Properties["codes"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.String },
+                Description = "For the fields the job policy refused, the refusal's code (e.g. consent_required, max_pixels_out_of_range, output_overlaps_input).",
+            };
+        }
+        else if (type == typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))
+        {
+            schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+            schema.Properties["code"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                Description = "A stable code to match on, where the problem has one (e.g. auth_throttled, too_many_streams, image_too_large).",
+            };
         }
     }
 
