@@ -59,8 +59,10 @@ public sealed class HttpSurfaceTests(HttpSurfaceHostFixture fixture) : IClassFix
             Assert.Equal(status, response.StatusCode);
         }
 
-        Assert.Equal(SecurityHeaders.ContentSecurityPolicy, string.Join(",", response.Headers.GetValues("Content-Security-Policy")));
-        Assert.Contains("frame-ancestors 'none'", SecurityHeaders.ContentSecurityPolicy, StringComparison.Ordinal);
+        var policy = path.StartsWith("dashboard", StringComparison.Ordinal) ? SecurityHeaders.DashboardContentSecurityPolicy : SecurityHeaders.ContentSecurityPolicy;
+        Assert.Equal(policy, string.Join(",", response.Headers.GetValues("Content-Security-Policy")));
+        Assert.Contains("default-src 'self'", policy, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
         Assert.Equal("DENY", string.Join(",", response.Headers.GetValues("X-Frame-Options")));
         Assert.Equal("nosniff", string.Join(",", response.Headers.GetValues("X-Content-Type-Options")));
         Assert.Equal("no-referrer", string.Join(",", response.Headers.GetValues("Referrer-Policy")));
