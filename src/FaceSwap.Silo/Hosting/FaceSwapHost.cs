@@ -123,8 +123,7 @@ public static class FaceSwapHost
         builder.Services.AddSingleton<ServerPaths>();
         builder.Services.AddApiRateLimits(configuration);
         builder.Services.AddFailedAuthThrottle(configuration);
-        builder.Services.AddOptions<EventStreamOptions>().Bind(configuration.GetSection(EventStreamOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<EventStreamLimit>();
+        builder.Services.AddEventStreamLimit(configuration);
         builder.Services.ConfigureHttpJsonOptions(o => FaceSwapJson.Configure(o.SerializerOptions));
 
         var keys = configuration.GetSection("Api:Keys").Get<List<ApiKeyEntry>>() ?? [];

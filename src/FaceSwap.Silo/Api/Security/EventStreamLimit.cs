@@ -68,3 +68,14 @@ public sealed class EventStreamLimit : IDisposable
         }
     }
 }
+
+/// <summary>Registration of the limit.</summary>
+public static class EventStreamLimitExtensions
+{
+    /// <summary>Binds and validates Api:EventStreams and registers the limit.</summary>
+    public static IServiceCollection AddEventStreamLimit(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<EventStreamOptions>().Bind(configuration.GetSection(EventStreamOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        return services.AddSingleton<EventStreamLimit>();
+    }
+}
