@@ -8,6 +8,7 @@ using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Silo.Api.Security;
 using FaceSwap.Storage;
+using Microsoft.AspNetCore.Mvc;
 
 namespace FaceSwap.Silo.Api;
 
@@ -27,6 +28,7 @@ public static class JobEventStream
         [Description(JobsApi.JobIdDescription)] string id,
         [Description("false: only status and done events, no image events (default true).")] bool? images,
         [Description("Resume after this event id (the Last-Event-ID header wins when both are given).")] string? lastEventId,
+        [FromHeader(Name = "Last-Event-ID"), Description("Resume after this event id: the id of the last event received before a reconnect.")] string? lastEventIdHeader,
         CancellationToken cancellationToken)
     {
         if (await JobsApi.FindAsync(grains, id) is not { } status)
@@ -35,7 +37,7 @@ public static class JobEventStream
             return;
         }
 
-        var resumeFrom = http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header ? header : lastEventId;
+        var resumeFrom = string.IsNullOrEmpty(lastEventIdHeader) ? lastEventId : lastEventIdHeader;
         long offset = 0;
         if (!string.IsNullOrEmpty(resumeFrom) && (!long.TryParse(resumeFrom, NumberStyles.None, CultureInfo.InvariantCulture, out offset)))
         {
