@@ -295,6 +295,12 @@ var apiEnv = concat(
       name: 'FaceSwap__Drop__WatchSeconds'
       value: '0'
     }
+    {
+      // Behind the environment's ingress every caller arrives from the proxy: the failed-key throttle must count the
+      // client address it forwards, or one guesser would throttle every caller.
+      name: 'Api__BehindProxy'
+      value: 'true'
+    }
   ],
   apiKeyEnv,
   jwtEnv

@@ -112,6 +112,13 @@ public sealed partial class BicepTemplateTests(CompiledTemplate compiled)
     }
 
     [Fact]
+    public void The_api_silo_counts_failed_keys_per_forwarded_client_address()
+    {
+        // Behind the ingress every request comes from the proxy: without this one guesser throttles every caller.
+        Assert.Equal("'true'", Environment("api-silo")["Api__BehindProxy"]);
+    }
+
+    [Fact]
     public void Exposed_ports_are_unique_in_the_environment_for_every_allowed_silo_count()
     {
         var max = (int)compiled.Template["parameters"]!["inferenceSiloCount"]!["maxValue"]!;

@@ -57,5 +57,14 @@ public sealed class ModelOptionsApiTests(AzuriteApiHostFixture fixture)
         var message = (string)problem["errors"]!["options.swapper"]![0]!;
         Assert.Contains("inswapper_128.onnx is missing", message, StringComparison.Ordinal);
         Assert.Contains("faceswap models pull inswapper_128", message, StringComparison.Ordinal);
+
+        // Issue 23, item 15: the caller learns what is missing, not where the server keeps its models.
+        var modelsFolder = Path.GetFullPath(FaceSwap.Engine.Tests.TestAssets.Models.Path).TrimEnd('/');
+        Assert.DoesNotContain(modelsFolder, problem.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("the server's models folder", message, StringComparison.Ordinal);
+        var jobId = (string)problem["jobId"]!;
+        var status = await http.GetStringAsync($"api/jobs/{jobId}");
+        Assert.DoesNotContain(modelsFolder, status, StringComparison.Ordinal);
+        Assert.Contains("inswapper_128.onnx is missing", status, StringComparison.Ordinal);
     }
 }

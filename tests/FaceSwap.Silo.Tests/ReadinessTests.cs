@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FaceSwap.Silo.Tests;
 
-/// <summary>/readyz (cluster joined, models loaded, storage answering) and the admin-only Orleans Dashboard.</summary>
+/// <summary>/readyz (cluster joined, models loaded, storage answering; details for admin keys only) and the admin-only Orleans Dashboard.</summary>
 [Trait("Category", "Telemetry")]
 public sealed class ReadinessTests
 {
@@ -18,16 +18,30 @@ public sealed class ReadinessTests
         using var folder = new TemporaryDirectory();
         await using var host = await ApiHost.StartAsync("local:" + folder.FullPath, "--FaceSwap:Host:LoadModelsAtStart=false");
         using var anonymous = host.CreateClient(apiKey: null);
+        using var admin = host.CreateClient(ApiHost.AdminKey);
+        using var reader = host.CreateClient(ApiHost.ReadKey);
 
         // Models load on the first image when they are not loaded at start: not ready before that.
-        var before = await ReadyAsync(anonymous);
+        var before = await ReadyAsync(admin);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, before.Status);
         Assert.Equal(["models"], before.Failed);
         Assert.Equal("Healthy", (string?)before.Body["checks"]!["cluster"]!["status"]);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("healthz")).StatusCode);
 
+        // Without an admin key: only whether the silo is ready, nothing about which check failed or the silo's name.
+        foreach (var caller in new[] { anonymous, reader })
+        {
+            using var response = await caller.GetAsync("readyz");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+            Assert.Equal(["status"], body.Select(p => p.Key));
+            Assert.Equal("Unhealthy", (string?)body["status"]);
+        }
+
+        Assert.Contains("silo ", (string?)before.Body["checks"]!["cluster"]!["description"], StringComparison.Ordinal);
+
         await TelemetryJobs.RunAsync(host, photos: 1);
-        var after = await ReadyAsync(anonymous);
+        var after = await ReadyAsync(admin);
         Assert.Equal(HttpStatusCode.OK, after.Status);
         Assert.Empty(after.Failed);
 
@@ -36,7 +50,7 @@ public sealed class ReadinessTests
         Directory.Move(folder.FullPath, moved);
         try
         {
-            var down = await ReadyAsync(anonymous);
+            var down = await ReadyAsync(admin);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, down.Status);
             Assert.Equal(["storage"], down.Failed);
         }
@@ -45,11 +59,14 @@ public sealed class ReadinessTests
             Directory.Move(moved, folder.FullPath);
         }
 
-        Assert.Equal(HttpStatusCode.OK, (await ReadyAsync(anonymous)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await ReadyAsync(admin)).Status);
+        using (var ready = await anonymous.GetAsync("readyz"))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Equal("""{"status":"Healthy"}""", await ready.Content.ReadAsStringAsync());
+        }
 
         // The dashboard: 401 without a key, 403 with a read key, served to the admin.
-        using var reader = host.CreateClient(ApiHost.ReadKey);
-        using var admin = host.CreateClient(ApiHost.AdminKey);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("dashboard")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync("dashboard")).StatusCode);
         using var page = await admin.GetAsync("dashboard/");
@@ -62,7 +79,7 @@ public sealed class ReadinessTests
     {
         using var folder = new TemporaryDirectory();
         await using var host = await ApiHost.StartAsync("local:" + folder.FullPath);
-        using var http = host.CreateClient(apiKey: null);
+        using var http = host.CreateClient(ApiHost.AdminKey);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         (HttpStatusCode Status, string[] Failed, JsonNode Body) ready;
         while ((ready = await ReadyAsync(http)).Status != HttpStatusCode.OK && DateTime.UtcNow < deadline)
@@ -82,7 +99,8 @@ public sealed class ReadinessTests
         using var folder = new TemporaryDirectory();
         var log = new CapturedLog();
         await using var host = await ApiHost.StartAsync("local:" + folder.FullPath, builder => builder.Logging.AddProvider(log), "--FaceSwap:ExecutionProvider=cuda");
-        using var http = host.CreateClient(apiKey: null);
+        // The checks and their codes are shown to admin keys only (anonymous callers get ready or not).
+        using var http = host.CreateClient(ApiHost.AdminKey);
 
         var deadline = DateTime.UtcNow.AddSeconds(60);
         (HttpStatusCode Status, string[] Failed, JsonNode Body) ready;

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -5,7 +6,9 @@ using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Batch;
+using FaceSwap.Silo.Api.Security;
 using FaceSwap.Storage;
+using Microsoft.AspNetCore.Mvc;
 
 namespace FaceSwap.Silo.Api;
 
@@ -21,7 +24,12 @@ public static class JobEventStream
     private const int ChunkBytes = 256 * 1024;
 
     /// <summary>Streams the events until the job is terminal and every outcome line has been sent, or the client leaves.</summary>
-    public static async Task StreamAsync(HttpContext http, IGrainFactory grains, IBlobStore store, string id, bool? images, string? lastEventId, CancellationToken cancellationToken)
+    public static async Task StreamAsync(HttpContext http, IGrainFactory grains, IBlobStore store, ServerPaths paths, EventStreamLimit limit,
+        [Description(JobsApi.JobIdDescription)] string id,
+        [Description("false: only status and done events, no image events (default true).")] bool? images,
+        [Description("Resume after this event id (the Last-Event-ID header wins when both are given).")] string? lastEventId,
+        [FromHeader(Name = "Last-Event-ID"), Description("Resume after this event id: the id of the last event received before a reconnect.")] string? lastEventIdHeader,
+        CancellationToken cancellationToken)
     {
         if (await JobsApi.FindAsync(grains, id) is not { } status)
         {
@@ -29,11 +37,21 @@ public static class JobEventStream
             return;
         }
 
-        var resumeFrom = http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header ? header : lastEventId;
+        var resumeFrom = string.IsNullOrEmpty(lastEventIdHeader) ? lastEventId : lastEventIdHeader;
         long offset = 0;
         if (!string.IsNullOrEmpty(resumeFrom) && (!long.TryParse(resumeFrom, NumberStyles.None, CultureInfo.InvariantCulture, out offset)))
         {
             await TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["Last-Event-ID"] = ["is not an event id of this stream"] }).ExecuteAsync(http);
+            return;
+        }
+
+        using var slot = limit.TryOpen(http.User);
+        if (slot is null)
+        {
+            await TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many event streams",
+                    detail: $"this key holds {limit.PerKey} event streams already: close one first",
+                    extensions: new Dictionary<string, object?> { ["code"] = EventStreamLimit.Code })
+                .ExecuteAsync(http);
             return;
         }
 
@@ -53,7 +71,7 @@ public static class JobEventStream
             while (!cancellationToken.IsCancellationRequested)
             {
                 // The status first, then the manifest: once a terminal status is seen, every line is already written.
-                status = await grain.GetStatusAsync();
+                status = paths.Redact(await grain.GetStatusAsync());
                 var readAll = false;
                 while (!readAll)
                 {

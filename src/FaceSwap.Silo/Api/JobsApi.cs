@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
@@ -17,27 +18,74 @@ public static class JobsApi
     /// <summary>Maps /api/*.</summary>
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("jobs").RequireRateLimiting(ApiRateLimits.Policy);
-        api.MapPost("/jobs", SubmitAsync).RequireAuthorization(ApiRoles.Submit)
+        // Every route needs a key: 401 without one (or with a wrong one), 403 below the route's role, 429 over the
+        // per-key rate limit or while the caller's address is throttled for failed keys.
+        var api = app.MapGroup("/api").RequireRateLimiting(ApiRateLimits.Policy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        var jobs = api.MapGroup("/jobs").WithTags(OpenApiTags.Jobs);
+        var results = api.MapGroup("/jobs").WithTags(OpenApiTags.Results);
+
+        jobs.MapPost("", SubmitAsync).RequireAuthorization(ApiRoles.Submit)
+            .WithName("SubmitJob").WithSummary("Submit a job")
+            .WithDescription("Starts a job over the source face(s), the input folder and the output folder. 202 with the new job's "
+                + "status; 200 with the existing status when the same jobId is posted again with the same spec (a retried POST). "
+                + "400 names each field at fault (`errors`) and the job policy's code of each field it refused (`codes`); "
+                + "409: the jobId is in use with another spec; 413: the body is over 1 MB; 422: the source face, a reference face "
+                + "or a selected model cannot be used (the job is created as failed, `jobId` names it); 503: the cluster cannot start it now.")
             .Accepts<SubmitJobRequest>("application/json")
-            .Produces<JobStatus>(StatusCodes.Status202Accepted).Produces<JobStatus>()
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        api.MapGet("/jobs", ListAsync).RequireAuthorization(ApiRoles.Read);
-        api.MapGet("/jobs/{id}", GetAsync).RequireAuthorization(ApiRoles.Read);
-        api.MapGet("/jobs/{id}/events", JobEventStream.StreamAsync).RequireAuthorization(ApiRoles.Read)
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapPost("/jobs/{id}/cancel", CancelAsync).RequireAuthorization(ApiRoles.Submit);
-        api.MapPost("/jobs/{id}/retry-failed", RetryFailedAsync).RequireAuthorization(ApiRoles.Submit);
-        api.MapGet("/jobs/{id}/results", ResultsAsync).RequireAuthorization(ApiRoles.Read)
-            .Produces<ResultsPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/jobs/{id}/gallery", GalleryAsync).RequireAuthorization(ApiRoles.Read)
-            .Produces<List<GalleryItem>>().ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/jobs/{id}/thumbnail", Thumbnails.GetAsync).RequireAuthorization(ApiRoles.Read)
-            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new CallerInfo(http.User.Identity?.Name ?? "", ApiRoles.Highest(http.User) ?? "")))
-            .RequireAuthorization(ApiRoles.Read);
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        jobs.MapGet("", ListAsync).RequireAuthorization(ApiRoles.Read)
+            .WithName("ListJobs").WithSummary("List jobs")
+            .WithDescription("The jobs of this deployment, newest first, a page at a time: pass `next` back as `cursor` for the next page.");
+        jobs.MapGet("/{id}", GetAsync).RequireAuthorization(ApiRoles.Read)
+            .WithName("GetJob").WithSummary("Get a job's status")
+            .WithDescription("The job's spec, state, counters and timings.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{id}/events", JobEventStream.StreamAsync).RequireAuthorization(ApiRoles.Read)
+            .WithName("StreamJobEvents").WithSummary("Follow a job live (server-sent events)")
+            .WithDescription("A text/event-stream of `status` events (progress), `image` events (one per outcome, unless images=false) "
+                + "and a final `done` event, after which the stream ends. An event's id is a position in the job's outcomes: "
+                + "reconnect with Last-Event-ID (header or query) to get exactly the events after it. A key may hold a limited "
+                + "number of streams at once (Api:EventStreams:PerKey): beyond it, 429 with code `too_many_streams`.")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(ApiRoles.Submit)
+            .WithName("CancelJob").WithSummary("Cancel a job")
+            .WithDescription("Stops dispatching the job's images; images already on an inference silo finish. Returns the job's status.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapPost("/{id}/retry-failed", RetryFailedAsync).RequireAuthorization(ApiRoles.Submit)
+            .WithName("RetryFailedImages").WithSummary("Retry a finished job's failed images")
+            .WithDescription("Runs the failed images of a finished job again. 409 while the job is still running.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        results.MapGet("/{id}/results", ResultsAsync).RequireAuthorization(ApiRoles.Read)
+            .WithName("ListJobResults").WithSummary("List a job's per-image outcomes")
+            .WithDescription("The latest outcome of each image, a page at a time, optionally only one status or only images with faces to review.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        results.MapGet("/{id}/gallery", GalleryAsync).RequireAuthorization(ApiRoles.Read)
+            .WithName("GetJobGallery").WithSummary("Sample a job's swapped images")
+            .WithDescription("Up to `count` swapped images spread over the job, each with its before/after thumbnail URLs and face figures.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        results.MapGet("/{id}/thumbnail", Thumbnails.GetAsync).RequireAuthorization(ApiRoles.Read)
+            .WithName("GetThumbnail").WithSummary("Get a thumbnail of a job's input or output image")
+            .WithDescription("A JPEG no larger than `size` pixels on its longest side (header X-Cache: hit or miss). "
+                + "404: no such job or image; 422: the image cannot be thumbnailed, `code` says why (image_too_large, "
+                + "header_mismatch, not_an_image, ...); 503: an inference silo must make it and none answers.")
+            .Produces<byte[]>(StatusCodes.Status200OK, "image/jpeg")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapGet("/whoami", WhoAmI).RequireAuthorization(ApiRoles.Read).WithTags(OpenApiTags.Caller)
+            .WithName("WhoAmI").WithSummary("Who the caller is")
+            .WithDescription("The name and highest role of the presented key or token.");
         return app;
     }
+
+    /// <summary>The OpenAPI description of a route's job id.</summary>
+    public const string JobIdDescription = "The job's id (as submitted, or as the API made it).";
+
+    private static Ok<CallerInfo> WhoAmI(HttpContext http) =>
+        TypedResults.Ok(new CallerInfo(http.User.Identity?.Name ?? "", ApiRoles.Highest(http.User) ?? ""));
 
     /// <summary>The status of an existing job, or null when there is no such job.</summary>
     public static async Task<JobStatus?> FindAsync(IGrainFactory grains, string id)
@@ -58,7 +106,7 @@ public static class JobsApi
     /// <summary>The largest body <c>POST /api/jobs</c> reads: a job request is a few hundred bytes, a large source list a few KB.</summary>
     public const long MaxSubmitBodyBytes = 1024 * 1024;
 
-    private static async Task<IResult> SubmitAsync(HttpContext http, IGrainFactory grains, IBlobStore store, Microsoft.Extensions.Options.IOptions<FaceSwap.Grains.Hosting.FaceSwapSiloOptions> silo, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<JobStatus>, Ok<JobStatus>, ValidationProblem, ProblemHttpResult>> SubmitAsync(HttpContext http, IGrainFactory grains, IBlobStore store, ServerPaths paths, Microsoft.Extensions.Options.IOptions<FaceSwap.Grains.Hosting.FaceSwapSiloOptions> silo, CancellationToken cancellationToken)
     {
         if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -102,7 +150,7 @@ public static class JobsApi
             }
 
             // A retried POST gets the answer the first one got: 422 again for a job whose source face was refused.
-            return existing.State == JobState.Failed && existing.Counters.Discovered == 0 ? SourceRefused(jobId, existing) : TypedResults.Ok(existing);
+            return existing.State == JobState.Failed && existing.Counters.Discovered == 0 ? SourceRefused(jobId, paths.Redact(existing)) : TypedResults.Ok(paths.Redact(existing));
         }
 
         JobStatus status;
@@ -120,14 +168,15 @@ public static class JobsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Cannot start the job now", detail: e.Message);
         }
 
+        status = paths.Redact(status);
         return status.State == JobState.Failed ? SourceRefused(jobId, status) : TypedResults.Accepted($"/api/jobs/{jobId}", status);
     }
 
     /// <summary>A 400 naming each field at fault; <c>codes</c> gives the job policy's code of each field it refused.</summary>
-    private static IResult Invalid(Dictionary<string, string[]> errors, Dictionary<string, string> codes) =>
+    private static ValidationProblem Invalid(Dictionary<string, string[]> errors, Dictionary<string, string> codes) =>
         TypedResults.ValidationProblem(errors, extensions: codes.Count == 0 ? null : new Dictionary<string, object?> { ["codes"] = codes });
 
-    private static IResult SourceRefused(string jobId, JobStatus status)
+    private static ProblemHttpResult SourceRefused(string jobId, JobStatus status)
     {
         var reference = status.Error?.StartsWith(FaceSwap.Grains.Inference.EngineService.ReferenceErrorPrefix, StringComparison.Ordinal) == true;
         var model = FaceSwap.Grains.Inference.NeuralJobs.FieldOf(status.Error);
@@ -140,20 +189,22 @@ public static class JobsApi
         });
     }
 
-    private static async Task<IResult> ListAsync(IGrainFactory grains, int? limit, string? cursor)
+    private static async Task<Ok<JobList>> ListAsync(IGrainFactory grains, ServerPaths paths,
+        [Description("Jobs per page, 1 to 200 (default 20).")] int? limit,
+        [Description("The `next` of the previous page.")] string? cursor)
     {
         var page = await grains.GetGrain<IJobIndexGrain>(0).ListAsync(Math.Clamp(limit ?? 20, 1, 200), cursor);
         var statuses = await Task.WhenAll(page.JobIds.Select(id => grains.GetGrain<IBatchGrain>(id).GetStatusAsync()));
-        return TypedResults.Ok(new JobList(statuses.Where(s => s.Spec is not null).ToList(), page.Next));
+        return TypedResults.Ok(new JobList(statuses.Where(s => s.Spec is not null).Select(paths.Redact).ToList(), page.Next));
     }
 
-    private static async Task<IResult> GetAsync(IGrainFactory grains, string id) =>
-        await FindAsync(grains, id) is { } status ? TypedResults.Ok(status) : JobNotFound(id);
+    private static async Task<Results<Ok<JobStatus>, ProblemHttpResult>> GetAsync(IGrainFactory grains, ServerPaths paths, [Description(JobIdDescription)] string id) =>
+        await FindAsync(grains, id) is { } status ? TypedResults.Ok(paths.Redact(status)) : JobNotFound(id);
 
-    private static async Task<IResult> CancelAsync(IGrainFactory grains, string id) =>
-        await FindAsync(grains, id) is null ? JobNotFound(id) : TypedResults.Ok(await grains.GetGrain<IBatchGrain>(id).CancelAsync());
+    private static async Task<Results<Ok<JobStatus>, ProblemHttpResult>> CancelAsync(IGrainFactory grains, ServerPaths paths, [Description(JobIdDescription)] string id) =>
+        await FindAsync(grains, id) is null ? JobNotFound(id) : TypedResults.Ok(paths.Redact(await grains.GetGrain<IBatchGrain>(id).CancelAsync()));
 
-    private static async Task<IResult> RetryFailedAsync(IGrainFactory grains, string id)
+    private static async Task<Results<Accepted<JobStatus>, ProblemHttpResult>> RetryFailedAsync(IGrainFactory grains, ServerPaths paths, [Description(JobIdDescription)] string id)
     {
         if (await FindAsync(grains, id) is null)
         {
@@ -162,7 +213,7 @@ public static class JobsApi
 
         try
         {
-            return TypedResults.Accepted($"/api/jobs/{id}", await grains.GetGrain<IBatchGrain>(id).RetryFailedAsync());
+            return TypedResults.Accepted($"/api/jobs/{id}", paths.Redact(await grains.GetGrain<IBatchGrain>(id).RetryFailedAsync()));
         }
         catch (InvalidOperationException e)
         {
@@ -170,7 +221,13 @@ public static class JobsApi
         }
     }
 
-    private static async Task<IResult> ResultsAsync(IGrainFactory grains, IBlobStore store, string id, string? status, bool? review, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ResultsPage>, ValidationProblem, ProblemHttpResult>> ResultsAsync(IGrainFactory grains, IBlobStore store,
+        [Description(JobIdDescription)] string id,
+        [Description("Only outcomes of this status: ok, no_face, failed or skipped.")] string? status,
+        [Description("true: only images with faces to review.")] bool? review,
+        [Description("Outcomes per page, 1 to 1000 (default 100).")] int? limit,
+        [Description("The `next` of the previous page.")] string? cursor,
+        CancellationToken cancellationToken)
     {
         if (await FindAsync(grains, id) is not { } job)
         {
@@ -202,7 +259,10 @@ public static class JobsApi
         return TypedResults.Ok(new ResultsPage(items, next, matching.Count));
     }
 
-    private static async Task<IResult> GalleryAsync(IGrainFactory grains, IBlobStore store, string id, int? count, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<List<GalleryItem>>, ProblemHttpResult>> GalleryAsync(IGrainFactory grains, IBlobStore store,
+        [Description(JobIdDescription)] string id,
+        [Description("How many images, 1 to 64 (default 8).")] int? count,
+        CancellationToken cancellationToken)
     {
         if (await FindAsync(grains, id) is not { } job)
         {

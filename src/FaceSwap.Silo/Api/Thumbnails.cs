@@ -1,5 +1,7 @@
+using System.ComponentModel;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FaceSwap.Silo.Api;
@@ -21,7 +23,12 @@ public static class Thumbnails
     /// miss), or a problem with a <c>code</c> (404 not_found; 422 image_too_large, header_mismatch, not_an_image, ...;
     /// 503 when an inference silo must make it and none answers). See <see cref="ThumbnailService"/>.
     /// </summary>
-    public static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains, ThumbnailService thumbnails, string id, string? path, string? side, int? size, CancellationToken cancellationToken)
+    public static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetAsync(HttpContext http, IGrainFactory grains, ThumbnailService thumbnails, ServerPaths paths,
+        [Description(JobsApi.JobIdDescription)] string id,
+        [Description("The image's path inside the job, as its results name it.")] string? path,
+        [Description("input or output.")] string? side,
+        [Description("Longest side in pixels, 32 to 1024 (default 256).")] int? size,
+        CancellationToken cancellationToken)
     {
         if (await JobsApi.FindAsync(grains, id) is not { } job)
         {
@@ -70,7 +77,7 @@ public static class Thumbnails
                 StatusCodes.Status503ServiceUnavailable => "Cannot make this thumbnail now",
                 _ => "No thumbnail for this image",
             },
-            Detail = thumbnail.Status == StatusCodes.Status404NotFound ? $"the job has no {side} '{path}'" : thumbnail.Message,
+            Detail = thumbnail.Status == StatusCodes.Status404NotFound ? $"the job has no {side} '{path}'" : paths.Redact(thumbnail.Message),
             Extensions = { ["code"] = thumbnail.Code },
         });
     }

@@ -76,6 +76,8 @@ public static class FaceSwapHost
         AddApi(builder);
         builder.AddFaceSwapTelemetry(silo, host.SiloName);
         var app = builder.Build();
+        app.UseReverseProxyHeaders();
+        app.UseSecurityHeaders();
         // A request the server refused while reading it (a body over the size limit: 413) keeps its status code rather
         // than becoming a 500.
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -86,6 +88,7 @@ public static class FaceSwapHost
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = WebPage });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = WebPage });
         app.UseAuthentication();
+        app.UseFailedAuthThrottle();
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapOpenApi();
@@ -115,9 +118,12 @@ public static class FaceSwapHost
                 context.ProblemDetails.Extensions["exception"] = exception.GetType().Name;
             }
         });
-        builder.Services.AddOpenApi();
+        builder.Services.AddFaceSwapOpenApi(OpenApiDocumentation.BearerTokensConfigured(configuration));
         builder.Services.AddSingleton<ThumbnailService>();
+        builder.Services.AddSingleton<ServerPaths>();
         builder.Services.AddApiRateLimits(configuration);
+        builder.Services.AddFailedAuthThrottle(configuration);
+        builder.Services.AddEventStreamLimit(configuration);
         builder.Services.ConfigureHttpJsonOptions(o => FaceSwapJson.Configure(o.SerializerOptions));
 
         var keys = configuration.GetSection("Api:Keys").Get<List<ApiKeyEntry>>() ?? [];

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Inference;
 using FaceSwap.Grains.Placement;
+using FaceSwap.Silo.Api.Security;
 using FaceSwap.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -38,7 +39,10 @@ public static partial class ReadinessChecks
         return builder;
     }
 
-    /// <summary>Maps /readyz: 200 when every check passes, else 503; the body names each check and its status.</summary>
+    /// <summary>
+    /// Maps /readyz: 200 when every check passes, else 503. An admin key gets the body naming each check, its status and
+    /// why (silo names, storage failures); anyone else gets only the overall status, ready or not.
+    /// </summary>
     public static void MapFaceSwapReadiness(this WebApplication app) =>
         app.MapHealthChecks("/readyz", new HealthCheckOptions
         {
@@ -46,12 +50,15 @@ public static partial class ReadinessChecks
             ResponseWriter = (http, report) =>
             {
                 http.Response.ContentType = "application/json";
-                return http.Response.WriteAsync(JsonSerializer.Serialize(new
-                {
-                    status = report.Status.ToString(),
-                    failed = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => e.Key).ToArray(),
-                    checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description, code = e.Value.Data.GetValueOrDefault(CodeKey) }),
-                }));
+                object body = ApiRoles.Allows(http.User, ApiRoles.Admin)
+                    ? new
+                    {
+                        status = report.Status.ToString(),
+                        failed = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => e.Key).ToArray(),
+                        checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description, code = e.Value.Data.GetValueOrDefault(CodeKey) }),
+                    }
+                    : new { status = report.Status.ToString() };
+                return http.Response.WriteAsync(JsonSerializer.Serialize(body));
             },
         }).ExcludeFromDescription();
 

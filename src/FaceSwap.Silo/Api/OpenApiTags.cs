@@ -1,0 +1,22 @@
+namespace FaceSwap.Silo.Api;
+
+/// <summary>The tags that group the API's operations in its OpenAPI document, and what each covers.</summary>
+public static class OpenApiTags
+{
+    /// <summary>Jobs and their live events.</summary>
+    public const string Jobs = "jobs";
+
+    /// <summary>Outcomes, gallery, thumbnails.</summary>
+    public const string Results = "results";
+
+    /// <summary>The caller's identity.</summary>
+    public const string Caller = "caller";
+
+    /// <summary>Each tag's description.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Descriptions = new Dictionary<string, string>
+    {
+        [Jobs] = "Submit, list, follow, cancel and retry batch face-swap jobs.",
+        [Results] = "A job's per-image outcomes, a sample of its swapped images and thumbnails of its inputs and outputs.",
+        [Caller] = "Who the presented key or token is and what it may do.",
+    };
+}
