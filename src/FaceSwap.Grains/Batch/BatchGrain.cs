@@ -57,6 +57,9 @@ public sealed partial class BatchGrain(
     /// <summary>A cancel left images in flight: they finish, and the summary and audit log get their outcomes too.</summary>
     private bool draining;
     private long dispatchCounter = Random.Shared.Next(InferenceKeys);
+
+    /// <summary>This activation's run: batches carry it, and inference silos drop the work of a run that is no longer current.</summary>
+    private readonly Guid run = Guid.NewGuid();
     private DateTimeOffset lastPersist;
     private DateTimeOffset lastStatusWrite;
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -167,6 +170,9 @@ public sealed partial class BatchGrain(
 
     /// <inheritdoc />
     public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
+
+    /// <inheritdoc />
+    public Task<bool> IsCurrentRunAsync(Guid run) => Task.FromResult(run == this.run && !deactivated);
 
     /// <inheritdoc />
     public async Task<JobStatus> CancelAsync()
@@ -410,7 +416,7 @@ public sealed partial class BatchGrain(
     private async Task DispatchAsync(JobSpec spec, List<(WorkItem Item, Page Page)> batch)
     {
         IReadOnlyList<ImageOutcome> outcomes;
-        var request = new WorkBatch { JobId = JobId, Spec = spec, SpecHash = state.State.SpecHash!, Items = batch.Select(b => b.Item).ToList() };
+        var request = new WorkBatch { JobId = JobId, Spec = spec, SpecHash = state.State.SpecHash!, Items = batch.Select(b => b.Item).ToList(), Run = run };
         for (var attempt = 1; ; attempt++)
         {
             if (deactivated)
