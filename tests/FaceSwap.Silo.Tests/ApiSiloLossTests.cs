@@ -14,7 +14,7 @@ namespace FaceSwap.Silo.Tests;
 public sealed class RequestLoggingAzurite : IAsyncLifetime
 {
     /// <summary>The emulator.</summary>
-    public AzuriteFixture Azurite { get; } = new(logRequests: true);
+    public AzuriteFixture Azurite { get; } = new() { LogRequests = true };
 
     /// <inheritdoc />
     public Task InitializeAsync() => Azurite.InitializeAsync();

@@ -48,16 +48,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     private readonly ConcurrentQueue<string> _output = new();
     private readonly ConcurrentQueue<string> _requests = new();
-    private readonly bool _logRequests;
 
-    /// <summary>An Azurite that logs no requests.</summary>
-    public AzuriteFixture()
-        : this(logRequests: false)
-    {
-    }
-
-    /// <summary>An Azurite that, with <paramref name="logRequests"/>, keeps its access log: see <see cref="Requests"/>.</summary>
-    public AzuriteFixture(bool logRequests) => _logRequests = logRequests;
+    /// <summary>Whether Azurite keeps its access log (set before <see cref="InitializeAsync"/>): see <see cref="Requests"/>.</summary>
+    public bool LogRequests { get; init; }
 
     /// <summary>
     /// With request logging: every request so far as Azurite's access log writes it, e.g.
@@ -135,7 +128,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ];
 
-        if (!_logRequests)
+        if (!LogRequests)
         {
             azuriteArguments = [.. azuriteArguments, "--silent"];
         }
@@ -249,7 +242,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             return;
         }
 
-        if (_logRequests && line.Contains(" HTTP/1.1\" ", StringComparison.Ordinal))
+        if (LogRequests && line.Contains(" HTTP/1.1\" ", StringComparison.Ordinal))
         {
             _requests.Enqueue(line);
             return;

@@ -67,6 +67,7 @@ public interface IInferenceGrain : IGrainWithIntegerKey
 {
     /// <summary>Checks the source face of a spec once, before a job dispatches any image.</summary>
     [Alias("CheckSource")]
+    [ResponseTimeout("00:10:00")]
     Task<SourceCheck> CheckSourceAsync(JobSpec spec);
 
     /// <summary>Processes a batch: read, swap, write (or skip), one outcome per item.</summary>

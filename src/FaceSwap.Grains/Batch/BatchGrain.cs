@@ -96,79 +96,6 @@ public sealed partial class BatchGrain(
     }
 
     /// <inheritdoc />
-    public async Task<JobStatus> StartAsync(JobSpec spec)
-    {
-        // The job policy holds for every caller, the REST API's checks or not (a cluster client on the gateway too).
-        Validate(spec);
-        JobPolicy.Of(options.Value).Enforce(spec);
-
-        // Never onto the originals or into the state area, symbolic links resolved: whoever calls (run, a cluster client).
-        OutputPlacement.Enforce(store, spec, options.Value.Safety.AuditPrefix);
-        if (state.State.Spec is not null)
-        {
-            return Status();
-        }
-
-        SourceCheck check;
-        try
-        {
-            check = await NextInferenceGrain().CheckSourceAsync(spec);
-        }
-        catch (Exception e) when (e is OrleansException or ArgumentException or TimeoutException)
-        {
-            // Nothing was persisted: a later StartAsync tries again from scratch.
-            throw new InvalidOperationException($"no inference silo is available to check the source face: {e.Message}", e);
-        }
-
-        if (state.State.Spec is not null)
-        {
-            return Status();
-        }
-
-        // The audit line is written before anything is persisted: a job that cannot be audited does not start.
-        try
-        {
-            await Audit.SubmittedAsync(JobId, spec, check);
-        }
-        catch (Exception e) when (e is IOException or Azure.RequestFailedException or InvalidBlobPathException)
-        {
-            throw new InvalidOperationException($"the audit log cannot be written: {e.Message}", e);
-        }
-
-        var created = DateTimeOffset.UtcNow;
-        await GrainFactory.GetGrain<IJobIndexGrain>(0).AddAsync(JobId, created);
-        state.State.Spec = spec;
-        state.State.Created = created;
-        state.State.State = JobState.Pending;
-        if (!check.Usable)
-        {
-            state.State.Error = check.Error;
-            await PersistEndAsync(JobState.Failed);
-            return Status();
-        }
-
-        var source = await store.GetPropertiesAsync(spec.Source);
-        var referenceVersions = new List<string>();
-        if (spec.Options.Faces == FaceMode.Reference)
-        {
-            foreach (var reference in spec.Options.References ?? [])
-            {
-                referenceVersions.Add($"{reference}@{(await store.GetPropertiesAsync(reference))?.ETag ?? "none"}");
-            }
-        }
-
-        state.State.SpecHash = SpecHash(spec, source?.ETag ?? "none", referenceVersions) + await SourceMatrix.HashPartAsync(store, spec);
-        state.State.State = JobState.Running;
-        state.State.Started = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        LogStarted(JobId, spec.Input, spec.Output);
-        await WriteStatusBlobAsync(force: true);
-        EnsurePump();
-        return Status();
-    }
-
-    /// <inheritdoc />
     public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
 
     /// <inheritdoc />
@@ -638,11 +565,12 @@ public sealed partial class BatchGrain(
             // A cancelled job reads inFlight 1 or more until the images in flight at the cancel are recorded.
             InFlight = draining ? Math.Max(1, inFlight) : inFlight,
             ListingComplete = state.State.ListingComplete || (pages.Last?.Value.LastPage ?? false),
-            Created = state.State.Created,
+            Created = state.State.Spec is null && checking is not null ? checkingSince : state.State.Created,
             Finished = state.State.Finished,
             Error = state.State.Error,
-            Spec = state.State.Spec,
-            Notice = state.State.State == JobState.Running ? notice
+            Spec = state.State.Spec ?? checking,
+            Notice = state.State.Spec is null && checking is not null ? CheckingNotice
+                : state.State.State == JobState.Running ? notice
                 : draining ? $"cancelled: {inFlight} images that were in flight are finishing; the counts and summary are final when inFlight is 0"
                 : null,
         };
