@@ -183,22 +183,20 @@ public sealed partial class BatchGrain(
             throw new InvalidOperationException($"the job failed before it started ({state.State.Error}); submit a new job");
         }
 
-        var failed = (await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, JobId)))
-            .Where(o => o.Status == ImageStatus.Failed)
-            .Select(o => o.Path)
-            .ToList();
-        if (failed.Count == 0)
+        var index = await OutcomeIndex.OpenAsync(store, JobFiles.Outcomes(spec, JobId));
+        var failed = index.Count(ImageStatus.Failed);
+        if (failed == 0)
         {
             return Status();
         }
 
         var round = state.State.Round + 1;
         var list = JobFiles.RetryList(spec, JobId, round);
-        await store.WriteAsync(list, Encoding.UTF8.GetBytes(string.Join('\n', failed) + "\n"), "text/plain", null);
+        await RetryList.WriteAsync(store, list, index);
 
         // The failed images leave the counters and come back as the round lists them again.
         var counters = state.State.Counters;
-        state.State.Counters = counters with { Failed = counters.Failed - failed.Count, Discovered = counters.Discovered - failed.Count };
+        state.State.Counters = counters with { Failed = counters.Failed - failed, Discovered = counters.Discovered - failed };
         state.State.Round = round;
         state.State.RetryList = list;
         state.State.ResumeToken = null;
@@ -210,7 +208,7 @@ public sealed partial class BatchGrain(
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await MarkInIndexAsync(unfinished: true);
-        LogRetryRound(JobId, round, failed.Count);
+        LogRetryRound(JobId, round, failed);
         EnsurePump();
         return Status();
     }
@@ -535,7 +533,7 @@ public sealed partial class BatchGrain(
             quality = faces.Quality,
             review = faces.Review,
             sources = SourceMatrix.IsMatrix(state.State.Spec!)
-                ? SourceMatrix.Table(state.State.Spec!, await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId)))
+                ? await SourceMatrix.TableAsync(state.State.Spec!, (await OutcomeIndex.OpenAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId))).EachAsync())
                 : null,
         };
         await store.WriteAsync(JobFiles.Summary(state.State.Spec!, JobId),
@@ -662,7 +660,7 @@ public sealed partial class BatchGrain(
     private partial void LogSettleFailed(Exception exception, string jobId);
 
     [LoggerMessage(7, LogLevel.Information, "Job {JobId}: retry round {Round} runs {Count} failed images again")]
-    private partial void LogRetryRound(string jobId, int round, int count);
+    private partial void LogRetryRound(string jobId, int round, long count);
 
     /// <summary>One listing page in memory: how many images it had and how many have outcomes.</summary>
     private sealed class Page(string? startToken, string? nextToken)
