@@ -25,7 +25,7 @@ public sealed class FaceSwapSiloConfigurator : ISiloConfigurator
 {
     /// <summary>Configuration keys (builder.Properties reach every silo's configuration).</summary>
     public const string StorageKey = "FaceSwapTest:Storage", ClusterIdKey = "FaceSwapTest:ClusterId", ServiceIdKey = "FaceSwapTest:ServiceId",
-        ApiSilosKey = "FaceSwapTest:ApiSilos", ModelsKey = "FaceSwapTest:Models";
+        ApiSilosKey = "FaceSwapTest:ApiSilos", ModelsKey = "FaceSwapTest:Models", ResponseTimeoutKey = "FaceSwapTest:ResponseTimeout";
 
     /// <inheritdoc />
     public void Configure(ISiloBuilder siloBuilder)
@@ -41,6 +41,10 @@ public sealed class FaceSwapSiloConfigurator : ISiloConfigurator
         siloBuilder.Services.AddSingleton<IBlobStore>(sp => new CountingBlobStore(BlobStoreFactory.Create(storage), sp.GetRequiredService<ILocalSiloDetails>().Name, ledger));
         siloBuilder.UseFaceSwapAzureStorage(storage, clusterId, configuration[ServiceIdKey]!);
         siloBuilder.AddFaceSwap(new FaceSwapSiloOptions { Role = role, Storage = storage, ModelsPath = configuration[ModelsKey], Concurrency = 1 });
+        if (configuration[ResponseTimeoutKey] is { Length: > 0 } timeout)
+        {
+            siloBuilder.Configure<Orleans.Configuration.SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 }
 
@@ -79,7 +83,7 @@ public sealed class FaceSwapTestCluster : IAsyncDisposable
     public IGrainFactory Grains => ApiSilo.SiloHost.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>Starts <paramref name="silos"/> silos, the first of them api and the others inference, and waits until every silo knows every other's grains and role.</summary>
-    public static async Task<FaceSwapTestCluster> StartAsync(AzuriteFixture azurite, short silos)
+    public static async Task<FaceSwapTestCluster> StartAsync(AzuriteFixture azurite, short silos, TimeSpan? responseTimeout = null)
     {
         var clusterId = "fs-" + Guid.NewGuid().ToString("N")[..12];
         var ledger = StorageLedger.Create(clusterId);
@@ -96,6 +100,7 @@ public sealed class FaceSwapTestCluster : IAsyncDisposable
         builder.Properties[FaceSwapSiloConfigurator.ServiceIdKey] = builder.Options.ServiceId;
         builder.Properties[FaceSwapSiloConfigurator.ApiSilosKey] = apiSilo;
         builder.Properties[FaceSwapSiloConfigurator.ModelsKey] = TestAssets.Models.Path;
+        builder.Properties[FaceSwapSiloConfigurator.ResponseTimeoutKey] = responseTimeout?.ToString("c", System.Globalization.CultureInfo.InvariantCulture) ?? "";
         builder.AddSiloBuilderConfigurator<FaceSwapSiloConfigurator>();
         var cluster = builder.Build();
         var result = new FaceSwapTestCluster(cluster, ledger, apiSilo);

@@ -47,6 +47,16 @@ public sealed class AzuriteFixture : IAsyncLifetime
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _requests = new();
+
+    /// <summary>Whether Azurite keeps its access log (set before <see cref="InitializeAsync"/>): see <see cref="Requests"/>.</summary>
+    public bool LogRequests { get; init; }
+
+    /// <summary>
+    /// With request logging: every request so far as Azurite's access log writes it, e.g.
+    /// <c>127.0.0.1 - - [date] "PUT /devstoreaccount1/container/name HTTP/1.1" 201 -</c>: the storage's own count of uploads.
+    /// </summary>
+    public IReadOnlyCollection<string> Requests => _requests;
     private Process? _process;
     private string? _dataDirectory;
 
@@ -111,12 +121,17 @@ public sealed class AzuriteFixture : IAsyncLifetime
         string[] azuriteArguments =
         [
             entry,
-            "--silent", "--skipApiVersionCheck", "--disableTelemetry",
+            "--skipApiVersionCheck", "--disableTelemetry",
             "--location", _dataDirectory,
             "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ];
+
+        if (!LogRequests)
+        {
+            azuriteArguments = [.. azuriteArguments, "--silent"];
+        }
 
         var startInfo = new ProcessStartInfo
         {
@@ -224,6 +239,12 @@ public sealed class AzuriteFixture : IAsyncLifetime
     {
         if (line is null)
         {
+            return;
+        }
+
+        if (LogRequests && line.Contains(" HTTP/1.1\" ", StringComparison.Ordinal))
+        {
+            _requests.Enqueue(line);
             return;
         }
 

@@ -57,6 +57,9 @@ public sealed partial class BatchGrain(
     /// <summary>A cancel left images in flight: they finish, and the summary and audit log get their outcomes too.</summary>
     private bool draining;
     private long dispatchCounter = Random.Shared.Next(InferenceKeys);
+
+    /// <summary>This activation's run: batches carry it, and inference silos drop the work of a run that is no longer current.</summary>
+    private readonly Guid run = Guid.NewGuid();
     private DateTimeOffset lastPersist;
     private DateTimeOffset lastStatusWrite;
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -93,80 +96,10 @@ public sealed partial class BatchGrain(
     }
 
     /// <inheritdoc />
-    public async Task<JobStatus> StartAsync(JobSpec spec)
-    {
-        // The job policy holds for every caller, the REST API's checks or not (a cluster client on the gateway too).
-        Validate(spec);
-        JobPolicy.Of(options.Value).Enforce(spec);
-
-        // Never onto the originals or into the state area, symbolic links resolved: whoever calls (run, a cluster client).
-        OutputPlacement.Enforce(store, spec, options.Value.Safety.AuditPrefix);
-        if (state.State.Spec is not null)
-        {
-            return Status();
-        }
-
-        SourceCheck check;
-        try
-        {
-            check = await NextInferenceGrain().CheckSourceAsync(spec);
-        }
-        catch (Exception e) when (e is OrleansException or ArgumentException or TimeoutException)
-        {
-            // Nothing was persisted: a later StartAsync tries again from scratch.
-            throw new InvalidOperationException($"no inference silo is available to check the source face: {e.Message}", e);
-        }
-
-        if (state.State.Spec is not null)
-        {
-            return Status();
-        }
-
-        // The audit line is written before anything is persisted: a job that cannot be audited does not start.
-        try
-        {
-            await Audit.SubmittedAsync(JobId, spec, check);
-        }
-        catch (Exception e) when (e is IOException or Azure.RequestFailedException or InvalidBlobPathException)
-        {
-            throw new InvalidOperationException($"the audit log cannot be written: {e.Message}", e);
-        }
-
-        var created = DateTimeOffset.UtcNow;
-        await GrainFactory.GetGrain<IJobIndexGrain>(0).AddAsync(JobId, created);
-        state.State.Spec = spec;
-        state.State.Created = created;
-        state.State.State = JobState.Pending;
-        if (!check.Usable)
-        {
-            state.State.Error = check.Error;
-            await PersistEndAsync(JobState.Failed);
-            return Status();
-        }
-
-        var source = await store.GetPropertiesAsync(spec.Source);
-        var referenceVersions = new List<string>();
-        if (spec.Options.Faces == FaceMode.Reference)
-        {
-            foreach (var reference in spec.Options.References ?? [])
-            {
-                referenceVersions.Add($"{reference}@{(await store.GetPropertiesAsync(reference))?.ETag ?? "none"}");
-            }
-        }
-
-        state.State.SpecHash = SpecHash(spec, source?.ETag ?? "none", referenceVersions) + await SourceMatrix.HashPartAsync(store, spec);
-        state.State.State = JobState.Running;
-        state.State.Started = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        LogStarted(JobId, spec.Input, spec.Output);
-        await WriteStatusBlobAsync(force: true);
-        EnsurePump();
-        return Status();
-    }
+    public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
 
     /// <inheritdoc />
-    public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
+    public Task<bool> IsCurrentRunAsync(Guid run) => Task.FromResult(run == this.run && !deactivated);
 
     /// <inheritdoc />
     public async Task<JobStatus> CancelAsync()
@@ -250,22 +183,20 @@ public sealed partial class BatchGrain(
             throw new InvalidOperationException($"the job failed before it started ({state.State.Error}); submit a new job");
         }
 
-        var failed = (await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, JobId)))
-            .Where(o => o.Status == ImageStatus.Failed)
-            .Select(o => o.Path)
-            .ToList();
-        if (failed.Count == 0)
+        var index = await OutcomeIndex.OpenAsync(store, JobFiles.Outcomes(spec, JobId));
+        var failed = index.Count(ImageStatus.Failed);
+        if (failed == 0)
         {
             return Status();
         }
 
         var round = state.State.Round + 1;
         var list = JobFiles.RetryList(spec, JobId, round);
-        await store.WriteAsync(list, Encoding.UTF8.GetBytes(string.Join('\n', failed) + "\n"), "text/plain", null);
+        await RetryList.WriteAsync(store, list, index);
 
         // The failed images leave the counters and come back as the round lists them again.
         var counters = state.State.Counters;
-        state.State.Counters = counters with { Failed = counters.Failed - failed.Count, Discovered = counters.Discovered - failed.Count };
+        state.State.Counters = counters with { Failed = counters.Failed - failed, Discovered = counters.Discovered - failed };
         state.State.Round = round;
         state.State.RetryList = list;
         state.State.ResumeToken = null;
@@ -277,7 +208,7 @@ public sealed partial class BatchGrain(
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await MarkInIndexAsync(unfinished: true);
-        LogRetryRound(JobId, round, failed.Count);
+        LogRetryRound(JobId, round, failed);
         EnsurePump();
         return Status();
     }
@@ -410,7 +341,7 @@ public sealed partial class BatchGrain(
     private async Task DispatchAsync(JobSpec spec, List<(WorkItem Item, Page Page)> batch)
     {
         IReadOnlyList<ImageOutcome> outcomes;
-        var request = new WorkBatch { JobId = JobId, Spec = spec, SpecHash = state.State.SpecHash!, Items = batch.Select(b => b.Item).ToList() };
+        var request = new WorkBatch { JobId = JobId, Spec = spec, SpecHash = state.State.SpecHash!, Items = batch.Select(b => b.Item).ToList(), Run = run };
         for (var attempt = 1; ; attempt++)
         {
             if (deactivated)
@@ -602,7 +533,7 @@ public sealed partial class BatchGrain(
             quality = faces.Quality,
             review = faces.Review,
             sources = SourceMatrix.IsMatrix(state.State.Spec!)
-                ? SourceMatrix.Table(state.State.Spec!, await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId)))
+                ? await SourceMatrix.TableAsync(state.State.Spec!, (await OutcomeIndex.OpenAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId))).EachAsync())
                 : null,
         };
         await store.WriteAsync(JobFiles.Summary(state.State.Spec!, JobId),
@@ -632,11 +563,12 @@ public sealed partial class BatchGrain(
             // A cancelled job reads inFlight 1 or more until the images in flight at the cancel are recorded.
             InFlight = draining ? Math.Max(1, inFlight) : inFlight,
             ListingComplete = state.State.ListingComplete || (pages.Last?.Value.LastPage ?? false),
-            Created = state.State.Created,
+            Created = state.State.Spec is null && checking is not null ? checkingSince : state.State.Created,
             Finished = state.State.Finished,
             Error = state.State.Error,
-            Spec = state.State.Spec,
-            Notice = state.State.State == JobState.Running ? notice
+            Spec = state.State.Spec ?? checking,
+            Notice = state.State.Spec is null && checking is not null ? CheckingNotice
+                : state.State.State == JobState.Running ? notice
                 : draining ? $"cancelled: {inFlight} images that were in flight are finishing; the counts and summary are final when inFlight is 0"
                 : null,
         };
@@ -729,7 +661,7 @@ public sealed partial class BatchGrain(
     private partial void LogSettleFailed(Exception exception, string jobId);
 
     [LoggerMessage(7, LogLevel.Information, "Job {JobId}: retry round {Round} runs {Count} failed images again")]
-    private partial void LogRetryRound(string jobId, int round, int count);
+    private partial void LogRetryRound(string jobId, int round, long count);
 
     /// <summary>One listing page in memory: how many images it had and how many have outcomes.</summary>
     private sealed class Page(string? startToken, string? nextToken)

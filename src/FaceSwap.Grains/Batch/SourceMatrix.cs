@@ -189,6 +189,26 @@ public static class SourceMatrix
         return table;
     }
 
+    /// <summary>A matrix job's counts per source from its latest outcomes read one page at a time; null for other jobs.</summary>
+    public static async Task<IReadOnlyDictionary<string, JobCounters>?> TableAsync(JobSpec spec, IAsyncEnumerable<ImageOutcome> outcomes)
+    {
+        if (!IsMatrix(spec))
+        {
+            return null;
+        }
+
+        var table = Names(spec).ToDictionary(n => n, _ => new JobCounters(), StringComparer.Ordinal);
+        await foreach (var outcome in outcomes)
+        {
+            if (outcome.Identity is { } name && table.TryGetValue(name, out var counters))
+            {
+                table[name] = counters.Add(outcome) with { Discovered = counters.Discovered + 1 };
+            }
+        }
+
+        return table;
+    }
+
     /// <summary>The first image of a list of sources (what <see cref="JobSpec.Source"/> is set to); null when there is none.</summary>
     public static async Task<string?> FirstImageAsync(IBlobStore store, IReadOnlyList<string> sources, CancellationToken cancellationToken = default)
     {

@@ -39,11 +39,13 @@ public sealed partial class EngineService : IDisposable
     private readonly ConcurrentDictionary<string, Lazy<IReadOnlyList<float[]>>> references = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly FaceSwapTelemetry.EngineGauges gauges;
+    private readonly DispatcherCheck dispatcher;
 
     /// <summary>Creates the service and starts its worker threads.</summary>
-    public EngineService(IBlobStore store, IOptions<FaceSwapSiloOptions> options, ILocalSiloDetails silo, ILogger<EngineService> logger)
+    public EngineService(IBlobStore store, IOptions<FaceSwapSiloOptions> options, ILocalSiloDetails silo, IGrainFactory grains, ILogger<EngineService> logger)
     {
         this.store = store;
+        dispatcher = new DispatcherCheck(grains);
         this.options = options.Value;
         this.logger = logger;
         siloName = silo.Name;
@@ -182,19 +184,21 @@ public sealed partial class EngineService : IDisposable
             var outputPath = batch.Spec.Output + outputRelative;
             var timer = new StageTimer();
             SwapResult result;
+            BlobStamp? seen;
             await prefetched.WaitAsync(cancellationToken).ConfigureAwait(false);
             var request = new SwapWork(batch, item, relative, prefetched);
             try
             {
-                IReadOnlyDictionary<string, string>? existing;
                 using (timer.Time("read"))
                 {
-                    existing = await store.GetMetadataAsync(outputPath, cancellationToken).ConfigureAwait(false);
+                    seen = await store.GetStampAsync(outputPath, cancellationToken).ConfigureAwait(false);
                 }
 
+                var existing = seen?.Metadata;
                 if (OutputMetadata.Matches(existing, item.ETag, batch.SpecHash))
                 {
-                    return outcome with { Status = ImageStatus.Skipped, Milliseconds = Elapsed(started) };
+                    // This job's own output, written before its dispatcher was lost, counts once as ok; another job's is skipped.
+                    return (RecordedOutcome.Recount(existing, batch, item, outcome) ?? outcome with { Status = ImageStatus.Skipped }) with { Milliseconds = Elapsed(started) };
                 }
 
                 // A file FaceSwap did not write (someone's photo, an edited output) is never replaced unless the job says so.
@@ -208,6 +212,11 @@ public sealed partial class EngineService : IDisposable
                         Message = "a file that FaceSwap did not write is at the output path; it is kept (the overwrite option replaces it)",
                         Milliseconds = Elapsed(started),
                     };
+                }
+
+                if (await dispatcher.IsGoneAsync(batch).ConfigureAwait(false))
+                {
+                    return Superseded(outcome, started);
                 }
 
                 using (timer.Time("read"))
@@ -246,28 +255,10 @@ public sealed partial class EngineService : IDisposable
                 }, started, cancellationToken).ConfigureAwait(false);
             }
 
-            using (timer.Time("write"))
-            {
-                var metadata = new Dictionary<string, string>
-                {
-                    [OutputMetadata.InputETag] = item.ETag,
-                    [OutputMetadata.SpecHash] = batch.SpecHash,
-                    [OutputMetadata.JobId] = batch.JobId,
-                };
-                if (result.Marked)
-                {
-                    metadata[OutputMetadata.Generated] = "trainedAlgorithmicMedia";
-                }
-
-                await store.WriteAsync(outputPath, result.Output, ContentType(outputRelative), metadata, cancellationToken).ConfigureAwait(false);
-                FaceSwapTelemetry.BytesWritten.Add(result.Output.Length);
-            }
-
             var skipped = result.Faces.Where(f => !f.Swapped).ToList();
             var measured = result.Faces.Where(f => f.Swapped && f.SimilarityAfter is not null).Select(f => f.SimilarityAfter!.Value).ToList();
             var faces = FaceOutcomes.Of(result.Faces);
-            var stages = result.TimingsMs.Concat(timer.Totals).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => Math.Round(g.Sum(kv => kv.Value), 1));
-            return outcome with
+            var swapped = outcome with
             {
                 Status = ImageStatus.Ok,
                 Faces = result.Faces.Count(f => f.Swapped),
@@ -281,9 +272,44 @@ public sealed partial class EngineService : IDisposable
                 SourcesUsed = result.Faces.Any(f => f.Source is not null) ? result.Faces.Where(f => f.Swapped).Select(f => f.Source ?? "").ToList() : null,
                 CacheHit = result.CacheHit,
                 Marked = result.Marked,
-                Milliseconds = Elapsed(started),
-                Stages = stages,
             };
+
+            if (await dispatcher.IsGoneAsync(batch).ConfigureAwait(false))
+            {
+                return Superseded(outcome, started);
+            }
+
+            bool written;
+            using (timer.Time("write"))
+            {
+                // Only over what the check saw: of two runs that swapped the same image (a job back in a new activation
+                // while the lost one's batches still ran), one uploads and the other counts the upload it finds.
+                var metadata = new Dictionary<string, string>
+                {
+                    [OutputMetadata.InputETag] = item.ETag,
+                    [OutputMetadata.SpecHash] = batch.SpecHash,
+                    [OutputMetadata.JobId] = batch.JobId,
+                    [OutputMetadata.Outcome] = RecordedOutcome.Encode(swapped),
+                };
+                if (result.Marked)
+                {
+                    metadata[OutputMetadata.Generated] = "trainedAlgorithmicMedia";
+                }
+
+                written = await store.WriteIfAsync(outputPath, result.Output, ContentType(outputRelative), metadata, WriteCondition.Unchanged(seen), cancellationToken).ConfigureAwait(false);
+                if (written)
+                {
+                    FaceSwapTelemetry.BytesWritten.Add(result.Output.Length);
+                }
+            }
+
+            if (!written)
+            {
+                return await LostWriteRaceAsync(batch, item, outcome, outputPath, started, cancellationToken).ConfigureAwait(false);
+            }
+
+            var stages = result.TimingsMs.Concat(timer.Totals).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => Math.Round(g.Sum(kv => kv.Value), 1));
+            return swapped with { Milliseconds = Elapsed(started), Stages = stages };
         }
         catch (Exception) when (stopping.IsCancellationRequested)
         {
@@ -316,8 +342,8 @@ public sealed partial class EngineService : IDisposable
         // The output path checked before the swap is the one of the job's format; a copy keeps the input's name, where
         // someone's own file may be (checked the same way, unless the job says overwrite).
         var path = batch.Spec.Output + relative;
-        if (outcome.Output is not null && !batch.Spec.Options.Overwrite
-            && await store.GetMetadataAsync(path, cancellationToken).ConfigureAwait(false) is { } existing && !OutputMetadata.IsOurs(existing))
+        var seen = await store.GetStampAsync(path, cancellationToken).ConfigureAwait(false);
+        if (outcome.Output is not null && !batch.Spec.Options.Overwrite && seen?.Metadata is { } existing && !OutputMetadata.IsOurs(existing))
         {
             return outcome with
             {
@@ -329,15 +355,57 @@ public sealed partial class EngineService : IDisposable
             };
         }
 
-        await store.WriteAsync(path, bytes, ContentType(relative), new Dictionary<string, string>
+        // Only over what was seen, as a swapped output: of two runs copying the same image, one writes.
+        if (!await store.WriteIfAsync(path, bytes, ContentType(relative), new Dictionary<string, string>
         {
             [OutputMetadata.InputETag] = item.ETag,
             [OutputMetadata.SpecHash] = batch.SpecHash,
             [OutputMetadata.JobId] = batch.JobId,
-        }, cancellationToken).ConfigureAwait(false);
+        }, WriteCondition.Unchanged(seen), cancellationToken).ConfigureAwait(false))
+        {
+            return await LostWriteRaceAsync(batch, item, outcome with { Output = null }, path, started, cancellationToken).ConfigureAwait(false);
+        }
+
         FaceSwapTelemetry.BytesWritten.Add(bytes.Length);
         return outcome with { Output = null, Untouched = true, Marked = false, Milliseconds = Elapsed(started) };
     }
+
+    /// The outcome of an image whose output someone else wrote between the check and this write: this job's own
+    /// writer (counted once, from what it recorded), another job's with the same spec (skipped), or anything else (the
+    /// output changed under the job: failed, so a retry round looks again).
+    /// </summary>
+    private async Task<ImageOutcome> LostWriteRaceAsync(WorkBatch batch, WorkItem item, ImageOutcome blank, string outputPath, long started, CancellationToken cancellationToken)
+    {
+        var now = await store.GetStampAsync(outputPath, cancellationToken).ConfigureAwait(false);
+        if (RecordedOutcome.Recount(now?.Metadata, batch, item, blank) is { } recounted)
+        {
+            return recounted with { Milliseconds = Elapsed(started) };
+        }
+
+        return OutputMetadata.Matches(now?.Metadata, item.ETag, batch.SpecHash)
+            ? blank with { Status = ImageStatus.Skipped, Milliseconds = Elapsed(started) }
+            : blank with
+            {
+                Status = ImageStatus.Failed,
+                ErrorClass = OutputChanged,
+                Message = "the output was written by someone else while the image was swapped; it is kept",
+                Milliseconds = Elapsed(started),
+            };
+    }
+
+    /// <summary>The code of an image whose output changed between the check and the write (not by this job).</summary>
+    public const string OutputChanged = "output_changed";
+
+    /// <summary>The code of an image dropped because the job's activation that sent it is gone; its new one does the image.</summary>
+    public const string SupersededCode = "superseded";
+
+    private static ImageOutcome Superseded(ImageOutcome blank, long started) => blank with
+    {
+        Status = ImageStatus.Failed,
+        ErrorClass = SupersededCode,
+        Message = "the job's dispatcher that sent this image is gone; the job's live run does the image",
+        Milliseconds = Elapsed(started),
+    };
 
     /// <summary>
     /// Whether a file without FaceSwap's stored metadata still is a FaceSwap output: its XMP names a job. That is an

@@ -84,6 +84,16 @@ public sealed partial class AzureBlobStore : IBlobStore
     }
 
     /// <inheritdoc />
+    public async Task<BlobStamp?> GetStampAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var (_, blob) = GetBlob(path);
+        var properties = await TryGetPropertiesAsync(blob, cancellationToken).ConfigureAwait(false);
+        return properties is null
+            ? null
+            : new BlobStamp(NormalizeETag(properties.ETag), new Dictionary<string, string>(properties.Metadata, StringComparer.OrdinalIgnoreCase));
+    }
+
+    /// <inheritdoc />
     public async Task<byte[]> ReadAllBytesAsync(string path, long maxBytes, CancellationToken cancellationToken = default)
     {
         var (parsed, blob) = GetBlob(path);
@@ -142,6 +152,38 @@ public sealed partial class AzureBlobStore : IBlobStore
         };
         var data = BinaryData.FromBytes(content);
         return WithContainerAsync(blob.BlobContainerName, () => blob.UploadAsync(data, options, cancellationToken), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> WriteIfAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, WriteCondition condition, CancellationToken cancellationToken = default)
+    {
+        var (_, blob) = GetBlob(path);
+        ArgumentNullException.ThrowIfNull(contentType);
+        ArgumentNullException.ThrowIfNull(condition);
+        var options = new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+            Metadata = BlobStoreRules.ValidateMetadata(metadata),
+            Conditions = condition.ETag is null
+                ? new BlobRequestConditions { IfNoneMatch = ETag.All }
+                : new BlobRequestConditions { IfMatch = new ETag(condition.ETag) },
+        };
+        var data = BinaryData.FromBytes(content);
+        try
+        {
+            await WithContainerAsync(blob.BlobContainerName, () => blob.UploadAsync(data, options, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412 || ex.ErrorCode == BlobErrorCode.BlobAlreadyExists)
+        {
+            // 409 BlobAlreadyExists: If-None-Match * found a blob; 412 ConditionNotMet: If-Match found another ETag.
+            return false;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404 && condition.ETag is not null)
+        {
+            // The blob seen has been deleted since: not the state the writer expected.
+            return false;
+        }
     }
 
     /// <inheritdoc />

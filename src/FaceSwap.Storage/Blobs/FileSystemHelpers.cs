@@ -50,6 +50,14 @@ internal static class FileSystemHelpers
     /// system allows (255 bytes) can still be written.
     /// </remarks>
     public static async Task WriteAtomicallyAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        => await WriteAtomicallyAsync(path, content, replace: true, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Writes a file as <see cref="WriteAtomicallyAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/> does; with
+    /// <paramref name="replace"/> false only when no file is at <paramref name="path"/> (the rename does not replace,
+    /// which holds across processes). Returns false when a file was there.
+    /// </summary>
+    public static async Task<bool> WriteAtomicallyAsync(string path, ReadOnlyMemory<byte> content, bool replace, CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(directory);
@@ -70,7 +78,17 @@ internal static class FileSystemHelpers
                 stream.Flush(flushToDisk: true);
             }
 
-            File.Move(temp, path, overwrite: true);
+            try
+            {
+                File.Move(temp, path, overwrite: replace);
+            }
+            catch (IOException) when (!replace && File.Exists(path))
+            {
+                TryDelete(temp);
+                return false;
+            }
+
+            return true;
         }
         catch (IOException e) when (IsDiskFull(directory, content.Length))
         {

@@ -33,6 +33,7 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
     private readonly string _realRoot;
     private readonly bool _rootIsFileSystemRoot;
     private readonly StripedAsyncLock _appendLocks = new();
+    private readonly StripedAsyncLock _writeLocks = new();
     private readonly TimeSpan _readTimeout;
 
     /// <summary>Creates a store whose containers are the folders under <paramref name="rootDirectory"/>.</summary>
@@ -113,6 +114,23 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
         return sidecar is not null && string.Equals(sidecar.ContentETag, ETagOf(info), StringComparison.Ordinal)
             ? new Dictionary<string, string>(sidecar.Metadata, StringComparer.OrdinalIgnoreCase)
             : new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <inheritdoc />
+    public async Task<BlobStamp?> GetStampAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var (_, fullPath) = Resolve(path);
+        var info = new FileInfo(fullPath);
+        if (!info.Exists)
+        {
+            return null;
+        }
+
+        var etag = ETagOf(info);
+        var sidecar = await ReadSidecarAsync(fullPath, path, cancellationToken).ConfigureAwait(false);
+        return new BlobStamp(etag, sidecar is not null && string.Equals(sidecar.ContentETag, etag, StringComparison.Ordinal)
+            ? new Dictionary<string, string>(sidecar.Metadata, StringComparer.OrdinalIgnoreCase)
+            : new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase));
     }
 
     /// <inheritdoc />
@@ -244,6 +262,39 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
                 return true;
             },
             cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> WriteIfAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, WriteCondition condition, CancellationToken cancellationToken = default)
+    {
+        var (_, fullPath) = Resolve(path);
+        ArgumentNullException.ThrowIfNull(contentType);
+        ArgumentNullException.ThrowIfNull(condition);
+        var validMetadata = BlobStoreRules.ValidateMetadata(metadata);
+        EnsureSidecarIsOurs(SidecarPath(fullPath), path);
+
+        // Writers of one process take turns per path, so the ETag compared is the ETag replaced; creating a file never
+        // replaces one, which also holds against other processes.
+        using var held = await _writeLocks.AcquireAsync(fullPath, cancellationToken).ConfigureAwait(false);
+        return await FileSystemHelpers.RetryOnSharingViolationAsync(
+            async () =>
+            {
+                var info = new FileInfo(fullPath);
+                if (condition.ETag is { } expected && (!info.Exists || !string.Equals(ETagOf(info), expected, StringComparison.Ordinal)))
+                {
+                    return false;
+                }
+
+                if (!await FileSystemHelpers.WriteAtomicallyAsync(fullPath, content, replace: condition.ETag is not null, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                var sidecar = new Sidecar(contentType, ETagOf(new FileInfo(fullPath)), validMetadata);
+                await FileSystemHelpers.WriteAtomicallyAsync(SidecarPath(fullPath), JsonSerializer.SerializeToUtf8Bytes(sidecar, SidecarJsonContext.Default.Sidecar), cancellationToken).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

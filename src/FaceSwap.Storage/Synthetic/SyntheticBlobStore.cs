@@ -137,6 +137,17 @@ public sealed class SyntheticBlobStore(IBlobStore inner, string inputPrefix, str
     }
 
     /// <inheritdoc />
+    public async Task<BlobStamp?> GetStampAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var properties = await GetPropertiesAsync(path, cancellationToken).ConfigureAwait(false);
+        return properties is null
+            ? null
+            : TryParse(path, OutputPrefix, out _) || TryParse(path, InputPrefix, out _)
+                ? new BlobStamp(properties.ETag, await GetMetadataAsync(path, cancellationToken).ConfigureAwait(false) ?? new Dictionary<string, string>())
+                : await inner.GetStampAsync(path, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public Task<byte[]> ReadAllBytesAsync(string path, long maxBytes, CancellationToken cancellationToken = default)
     {
         if (TryParse(path, InputPrefix, out _))
@@ -178,6 +189,44 @@ public sealed class SyntheticBlobStore(IBlobStore inner, string inputPrefix, str
         }
 
         return inner.WriteAsync(path, content, contentType, metadata, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> WriteIfAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, WriteCondition condition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        if (!TryParse(path, OutputPrefix, out var output))
+        {
+            return TryParse(path, InputPrefix, out _)
+                ? throw new IOException($"synthetic inputs are read-only: {path}")
+                : await inner.WriteIfAsync(path, content, contentType, metadata, condition, cancellationToken).ConfigureAwait(false);
+        }
+
+        // An output's ETag is fixed (its input's): "unchanged" holds once it exists; "absent" is claimed by setting its bit.
+        if (condition.ETag is not null)
+        {
+            if (!HasOutput(output) || condition.ETag != ETagOf(output))
+            {
+                return false;
+            }
+
+            await WriteAsync(path, content, contentType, metadata, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        var mask = 1 << (output & 31);
+        if ((Interlocked.Or(ref outputBits[output >> 5], mask) & mask) != 0)
+        {
+            return false;
+        }
+
+        if (metadata is not null && outputMetadata?.Matches(metadata, ETagOf(output)) != true)
+        {
+            outputMetadata = new OutputMetadataTemplate(metadata, ETagOf(output));
+        }
+
+        Interlocked.Increment(ref distinctWrites);
+        return true;
     }
 
     /// <inheritdoc />
