@@ -67,7 +67,17 @@ public static class DownloadsApi
 
     private static async Task WriteZipAsync(Stream body, IBlobStore store, JobSpec spec, string jobId, CancellationToken cancellationToken)
     {
-        await using var zip = await ZipArchive.CreateAsync(body, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken);
+        var output = new DeferredSyncWriteStream(body);
+        await using (var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken))
+        {
+            await WriteEntriesAsync(zip, store, spec, jobId, cancellationToken);
+        }
+
+        await output.FlushAsync(cancellationToken);
+    }
+
+    private static async Task WriteEntriesAsync(ZipArchive zip, IBlobStore store, JobSpec spec, string jobId, CancellationToken cancellationToken)
+    {
         await foreach (var outcome in JobDownloads.OutcomesAsync(store, spec, jobId, cancellationToken))
         {
             if (JobDownloads.OutputOf(outcome) is not { } relative || await store.GetPropertiesAsync(spec.Output + relative, cancellationToken) is not { } blob)
