@@ -29,14 +29,14 @@ public static class DownloadsApi
         results.MapGet("/{id}/outputs.zip", OutputsZipAsync).RequireAuthorization(ApiRoles.Read)
             .WithName("DownloadJobOutputs").WithSummary("Download a finished job's outputs as one zip")
             .WithDescription("Every output the job wrote (swapped, already done, or copied untouched), under its path relative to the "
-                + "job's output prefix, in one zip streamed as it is read (role read). 404: no such job; 409 `job_not_finished` "
+                + "job's output prefix, in one zip streamed as it is read. 404: no such job; 409 `job_not_finished` "
                 + "while the job runs.")
             .Produces<byte[]>(StatusCodes.Status200OK, "application/zip")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         results.MapGet("/{id}/failures.csv", FailuresCsvAsync).RequireAuthorization(ApiRoles.Read)
             .WithName("DownloadJobFailures").WithSummary("Download a job's failures as CSV")
             .WithDescription("One row per image whose latest outcome is failed or no_face, with the columns path, status, errorClass, "
-                + "message (RFC 4180: quoted where needed, UTF-8), streamed (role read). 404: no such job.")
+                + "message (RFC 4180: quoted where needed, UTF-8), streamed. 404: no such job.")
             .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;

@@ -35,8 +35,8 @@ public static class UploadsApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         uploads.MapPut("/{uploadId}", PutAsync).RequireAuthorization(ApiRoles.Submit)
             .WithName("UploadFile").WithSummary("Upload one photo")
-            .WithDescription("Stores the request body as the file `path` of the upload, under the inbox container's uploads/{uploadId}/ "
-                + "(role submit). 201 with the stored file; 200 when the same content is already there (nothing is written). "
+            .WithDescription("Stores the request body as the file `path` of the upload, under the inbox container's uploads/{uploadId}/. "
+                + "201 with the stored file; 200 when the same content is already there (nothing is written). "
                 + "The file is checked as a job would read it, on its header only: 400 `invalid_path` or `invalid_upload_id`; "
                 + "411 `length_required` without Content-Length; 413 `file_too_large` over the job's default maxFileBytes "
                 + "(or Api:Uploads:MaxFileBytes); 422 with the error class a job would give it: `not_an_image`, `unsupported_format`, "
@@ -46,7 +46,7 @@ public static class UploadsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         uploads.MapGet("/{uploadId}", ListAsync).RequireAuthorization(ApiRoles.Submit)
             .WithName("ListUploadedFiles").WithSummary("List an upload's files")
-            .WithDescription("The files stored so far under the upload (role submit), in path order, a page at a time, each with its size "
+            .WithDescription("The files stored so far under the upload, in path order, a page at a time, each with its size "
                 + "and SHA-256: what a resumed upload need not send again. Also the upload's storage prefix and an output prefix "
                 + "for a job over it. An upload nobody has written to yet lists no files.")
             .ProducesValidationProblem();
