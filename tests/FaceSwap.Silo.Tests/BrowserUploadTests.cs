@@ -103,8 +103,20 @@ public sealed class BrowserUploadTests(ITestOutputHelper output)
             Assert.Equal(["day2/p2.jpg", "p1.jpg"], zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
         }
 
-        Assert.Empty(browser.PageErrors());
         output.WriteLine($"downloads screenshot: {browser.SaveFullPageScreenshot("upload-job-downloads")}");
+
+        // The job took the upload: a photo dropped on the source zone next goes under a new upload.
+        browser.Script("""
+            const bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));
+            const drop = new DataTransfer();
+            drop.items.add(new File([bytes], 'dropped-face.jpg', { type: 'image/jpeg' }));
+            document.getElementById('drop-source').dispatchEvent(new DragEvent('drop', { dataTransfer: drop, bubbles: true, cancelable: true }));
+            """, Convert.ToBase64String(TestPhotos.Small(4)));
+        browser.WaitUntil("the dropped face fills the source field", UiTimeout, () => browser.ById("source").GetDomProperty("value")!.EndsWith("/source/dropped-face.jpg", StringComparison.Ordinal));
+        var dropped = browser.ById("source").GetDomProperty("value")!;
+        Assert.False(dropped.StartsWith(prefix, StringComparison.Ordinal), "a new upload after the job took the last one");
+        Assert.Equal(TestPhotos.Small(4), await host.Store.ReadAllBytesAsync(dropped, 1 << 24));
+        Assert.Empty(browser.PageErrors());
     }
 
     private static Dictionary<string, (string State, string Note)> FileRows(BrowserSession browser) =>
