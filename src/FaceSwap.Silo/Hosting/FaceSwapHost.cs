@@ -94,6 +94,7 @@ public static class FaceSwapHost
         app.MapOpenApi();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapJobsApi();
+        app.MapUploadsApi().MapDownloadsApi();
         app.MapFaceSwapObservability();
         var keys = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ApiKeyOptions>>().Get(ApiKeyOptions.Scheme);
         if (!keys.HasKeys && app.Configuration["Api:Jwt:Authority"] is null)
