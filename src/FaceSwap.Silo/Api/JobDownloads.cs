@@ -14,7 +14,9 @@ public static class JobDownloads
     public static async IAsyncEnumerable<ImageOutcome> OutcomesAsync(IBlobStore store, JobSpec spec, string jobId,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (var outcome in await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken))
+        // Through the index, a page at a time: the latest outcome of each image, in the order /results shows them.
+        var index = await OutcomeIndex.OpenAsync(store, JobFiles.Outcomes(spec, jobId), TimeSpan.Zero, cancellationToken);
+        await foreach (var outcome in index.EachAsync(cancellationToken: cancellationToken))
         {
             yield return outcome;
         }
