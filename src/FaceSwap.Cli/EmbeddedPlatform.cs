@@ -1,9 +1,11 @@
 using FaceSwap.Grains.Hosting;
+using FaceSwap.Silo.Diagnostics;
 using FaceSwap.Silo.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FaceSwap.Cli;
 
@@ -23,8 +25,11 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
     /// for the images in flight to be recorded and only then stops the silo. Once the command is cancelled the runtime's
     /// own errors about stopping are not shown; what is logged is one line per entry, without stack traces.
     /// </remarks>
-    public static async Task<EmbeddedPlatform> StartAsync(FaceSwapSiloOptions options, string stateDirectory, CancellationToken cancellationToken)
+    /// <exception cref="CliException">A setting is out of range: the silo did not start (one line naming each problem).</exception>
+    public static async Task<EmbeddedPlatform> StartAsync(Action<FaceSwapSiloOptions> configure, string stateDirectory, CancellationToken cancellationToken)
     {
+        var options = new FaceSwapSiloOptions();
+        configure(options);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         builder.Logging.ClearProviders();
@@ -42,8 +47,19 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(TelemetryExtensions.ExporterEnvironment());
         builder.AddFaceSwapOpenTelemetry(options, siloName: null);
         // No gateway: the CLI calls the grains in process, and no other process needs a way in.
-        builder.UseOrleans(silo => silo.UseFaceSwapEmbedded(stateDirectory, FaceSwapHost.FreePort(), gatewayPort: 0).AddFaceSwap(options));
+        builder.UseOrleans(silo => silo.UseFaceSwapEmbedded(stateDirectory, FaceSwapHost.FreePort(), gatewayPort: 0).AddFaceSwapGrains(configure));
         var host = builder.Build();
+        try
+        {
+            // The check the host makes as it starts, made first so that a refused setting is one line, not a logged crash.
+            host.Services.GetService<IStartupValidator>()?.Validate();
+        }
+        catch (Exception e) when (InvalidConfiguration.OneLine(e) is { } line)
+        {
+            host.Dispose();
+            throw new CliException(line);
+        }
+
         await host.StartAsync(cancellationToken);
         return new EmbeddedPlatform(host);
     }
