@@ -5,7 +5,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace FaceSwap.Cli;
 
@@ -51,13 +50,12 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
         var host = builder.Build();
         try
         {
-            // The check the host makes as it starts, made first so that a refused setting is one line, not a logged crash.
-            host.Services.GetService<IStartupValidator>()?.Validate();
+            InvalidConfiguration.ThrowIfAny(host.Services);
         }
-        catch (Exception e) when (InvalidConfiguration.OneLine(e) is { } line)
+        catch (InvalidConfigurationException e)
         {
             host.Dispose();
-            throw new CliException(line);
+            throw new CliException(e.Message);
         }
 
         await host.StartAsync(cancellationToken);

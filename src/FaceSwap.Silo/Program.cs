@@ -1,3 +1,4 @@
+using FaceSwap.Grains.Hosting;
 using FaceSwap.Silo.Hosting;
 
 // The silo host. Configuration (environment FaceSwap__..., or --FaceSwap:...=...): section "FaceSwap" (Role, Storage,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using FaceSwap.Engine.Models;
+using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Placement;
 using FaceSwap.Silo.Hosting;
 using FaceSwap.Storage;

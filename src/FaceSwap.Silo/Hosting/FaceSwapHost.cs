@@ -113,16 +113,7 @@ public static class FaceSwapHost
     /// <exception cref="InvalidConfigurationException">A setting is missing, out of range or contradicts another.</exception>
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
-        try
-        {
-            // The same check the host makes as it starts, made here so that the host does not log the refusal as a crash.
-            app.Services.GetService<IStartupValidator>()?.Validate();
-        }
-        catch (Exception e) when (InvalidConfiguration.OneLine(e) is { } line)
-        {
-            throw new InvalidConfigurationException(line, e);
-        }
-
+        InvalidConfiguration.ThrowIfAny(app.Services);
         await app.StartAsync(cancellationToken);
     }
 
@@ -162,6 +153,3 @@ public static class FaceSwapHost
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
-
-/// <summary>The host's settings are missing, out of range or contradict each other; the message is one line naming each.</summary>
-public sealed class InvalidConfigurationException(string message, Exception inner) : Exception(message, inner);
