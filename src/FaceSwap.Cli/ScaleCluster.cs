@@ -2,6 +2,7 @@ using System.Net;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Placement;
+using FaceSwap.Silo.Diagnostics;
 using FaceSwap.Silo.Hosting;
 using FaceSwap.Storage;
 using Microsoft.Extensions.Configuration;
@@ -89,15 +90,14 @@ public sealed class ScaleCluster : IAsyncDisposable
         builder.Logging.AddFilter((category, level) => level >= (category?.StartsWith("FaceSwap", StringComparison.Ordinal) == true ? LogLevel.Warning : LogLevel.Error));
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.AddSingleton(store);
-        var options = new FaceSwapSiloOptions
+        void Configure(FaceSwapSiloOptions options)
         {
-            Role = role,
-            Storage = "local",
-            Concurrency = concurrency,
-            LoadTest = new LoadTestOptions { Engine = LoadTestOptions.NullEngine, EngineDelayMs = engineDelayMs },
-        };
+            (options.Role, options.Storage, options.Concurrency) = (role, "local", concurrency);
+            options.LoadTest = new LoadTestOptions { Engine = LoadTestOptions.NullEngine, EngineDelayMs = engineDelayMs };
+        }
+
         builder.Configuration.AddInMemoryCollection(TelemetryExtensions.ExporterEnvironment());
-        builder.AddFaceSwapOpenTelemetry(options, name);
+        builder.AddFaceSwapOpenTelemetry(new FaceSwapSiloOptions { Role = role }, name);
         builder.UseOrleans(silo =>
         {
             // Loopback only, and no gateway: the bench drives its job through the silos' own grain factory.
@@ -122,7 +122,7 @@ public sealed class ScaleCluster : IAsyncDisposable
 
                 return context.Invoke();
             });
-            silo.AddFaceSwap(options);
+            silo.AddFaceSwapGrains(Configure);
         });
         return builder.Build();
     }

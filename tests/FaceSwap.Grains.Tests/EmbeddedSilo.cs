@@ -1,6 +1,5 @@
 using FaceSwap.Engine.Tests;
 using FaceSwap.Grains.Hosting;
-using FaceSwap.Silo.Hosting;
 using FaceSwap.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -36,7 +35,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         builder.Logging.AddProvider(logs);
         builder.UseOrleans(silo => silo
             .UseFaceSwapEmbedded(stateDirectory, ports[0], ports[1])
-            .AddFaceSwap(new FaceSwapSiloOptions { Role = role, Storage = storage, ModelsPath = TestAssets.Models.Path, Concurrency = 2 }));
+            .AddFaceSwapGrains(o => (o.Role, o.Storage, o.ModelsPath, o.Concurrency) = (role, storage, TestAssets.Models.Path, 2)));
         var host = builder.Build();
         await host.StartAsync();
         return new EmbeddedSilo(host, logs);

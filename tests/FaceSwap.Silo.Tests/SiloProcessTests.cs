@@ -120,6 +120,9 @@ public sealed class SiloProcessTests(AzuriteApiHostFixture fixture, ITestOutputH
     [InlineData("FaceSwap__MaxPixels=0", "FaceSwap:MaxPixels 0 is not a pixel limit")]
     [InlineData("FaceSwap__Drop__Queue=drops", "a queue needs a storage account")]
     [InlineData("FaceSwap__ModelsPath=/nonexistent/models", "FaceSwap:ModelsPath")]
+    [InlineData("FaceSwap__Concurrency=100000", "FaceSwap:Concurrency 100000 is out of range: it must be 0 to 256")]
+    [InlineData("FaceSwap__Prefetch=0", "FaceSwap:Prefetch 0 is out of range: it must be 1 to 4096")]
+    [InlineData("Api__Keys__0__Name=ops", "Api:Keys:0 (ops): Sha256 must be the 64 hex digits")]
     public async Task A_missing_or_contradictory_setting_stops_startup_with_a_message_naming_it(string setting, string message)
     {
         using var state = new FaceSwap.Testing.TemporaryDirectory("faceswap-config");
@@ -136,8 +139,9 @@ public sealed class SiloProcessTests(AzuriteApiHostFixture fixture, ITestOutputH
         var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(2, exitCode);
-        Assert.Contains("error: invalid configuration:", silo.Output);
-        Assert.Contains(message, silo.Output);
+        var error = Assert.Single(silo.Output.Split('\n'), line => line.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.StartsWith("error: invalid configuration:", error);
+        Assert.Contains(message, error);
         Assert.DoesNotContain("   at ", silo.Output);
     }
 

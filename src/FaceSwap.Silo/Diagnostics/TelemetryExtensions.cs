@@ -11,7 +11,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace FaceSwap.Silo.Hosting;
+namespace FaceSwap.Silo.Diagnostics;
 
 /// <summary>
 /// Metrics, traces and logs through OpenTelemetry, the Orleans Dashboard and the readiness endpoint (docs/operations.md).
@@ -69,7 +69,7 @@ public static class TelemetryExtensions
             return false;
         }
 
-        var inference = SiloRoles.RunsInference(SiloRoles.Parse(silo.Role));
+        var inference = SiloRoles.RunsInference(SiloRoles.TryParse(silo.Role, out var role) ? role : null);
         if (inference)
         {
             GpuMetrics.TryStart();

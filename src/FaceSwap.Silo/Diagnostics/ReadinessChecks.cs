@@ -7,7 +7,7 @@ using FaceSwap.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace FaceSwap.Silo.Hosting;
+namespace FaceSwap.Silo.Diagnostics;
 
 /// <summary>
 /// Readiness (/readyz): the silo has joined its cluster, its models are loaded (inference roles) and storage answers.
@@ -27,7 +27,7 @@ public static partial class ReadinessChecks
         var checks = builder.Services.AddHealthChecks()
             .AddCheck<ClusterCheck>("cluster", tags: [Ready])
             .AddCheck<StorageCheck>("storage", tags: [Ready]);
-        if (SiloRoles.RunsInference(SiloRoles.Parse(silo.Role)))
+        if (SiloRoles.RunsInference(SiloRoles.TryParse(silo.Role, out var role) ? role : null))
         {
             checks.AddCheck<ModelsCheck>("models", tags: [Ready]);
             if (builder.Configuration.GetValue("FaceSwap:Host:LoadModelsAtStart", true))

@@ -1,8 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
-using FaceSwap.Grains.Diagnostics;
 
-namespace FaceSwap.Silo.Hosting;
+namespace FaceSwap.Grains.Diagnostics;
 
 /// <summary>
 /// GPU utilisation and memory from NVML (the driver's libnvidia-ml.so.1), as observable gauges on the FaceSwap meter.
