@@ -109,11 +109,6 @@ public sealed class FaceSwapHostSettings
             problems.Add($"FaceSwap:MaxPixels {silo.MaxPixels} is not a pixel limit: it must be 1 or more (default 64000000)");
         }
 
-        if (silo.LoadTest.Engine is not null)
-        {
-            problems.Add("FaceSwap:LoadTest:Engine is a load-testing setting of `faceswap bench`; a served silo runs the real engine");
-        }
-
         var clustering = EffectiveClustering(storage);
         if (clustering is not (Localhost or AzureTable))
         {

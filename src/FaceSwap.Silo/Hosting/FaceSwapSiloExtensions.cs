@@ -5,6 +5,7 @@ using FaceSwap.Grains.BlobDrop;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Inference;
 using FaceSwap.Grains.Placement;
+using FaceSwap.Grains.Thumbnails;
 using FaceSwap.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -39,11 +40,11 @@ public static class FaceSwapSiloExtensions
         silo.Services.AddPlacementFilter<ApiSiloPlacementFilterStrategy, ApiSiloPlacementFilterDirector>(ServiceLifetime.Singleton);
         if (SiloRoles.RunsInference(options.Role))
         {
+            // The inference engine, chosen here: the face engine. Only a load test (FaceSwap.LoadTesting's
+            // UseNullEngine, called by `faceswap bench --engine null`) replaces IInferenceEngine with its null engine.
             silo.Services.AddSingleton<EngineService>();
-            if (options.LoadTest.UsesNullEngine)
-            {
-                silo.Services.AddSingleton<NullEngine>();
-            }
+            silo.Services.AddSingleton<IInferenceEngine>(services => services.GetRequiredService<EngineService>());
+            silo.Services.AddSingleton<WholeImageThumbnails>();
         }
         else
         {

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 
-namespace FaceSwap.Cli;
+namespace FaceSwap.LoadTesting;
 
 /// <summary>
 /// Several silos in one process for load tests (`faceswap bench --engine null --storage synthetic`): the first is the
@@ -94,7 +94,6 @@ public sealed class ScaleCluster : IAsyncDisposable
             Role = role,
             Storage = "local",
             Concurrency = concurrency,
-            LoadTest = new LoadTestOptions { Engine = LoadTestOptions.NullEngine, EngineDelayMs = engineDelayMs },
         };
         builder.Configuration.AddInMemoryCollection(TelemetryExtensions.ExporterEnvironment());
         builder.AddFaceSwapOpenTelemetry(options, name);
@@ -123,6 +122,7 @@ public sealed class ScaleCluster : IAsyncDisposable
                 return context.Invoke();
             });
             silo.AddFaceSwap(options);
+            silo.Services.UseNullEngine(engineDelayMs);
         });
         return builder.Build();
     }
