@@ -47,6 +47,7 @@ public sealed partial class EngineService : IInferenceEngine, IDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly FaceSwapTelemetry.EngineGauges gauges;
     private TargetAnalysisCache? analysisCache;
+    private int disposed;
 
     /// <summary>Creates the service and starts its worker threads.</summary>
     public EngineService(IBlobStore store, IOptions<FaceSwapSiloOptions> options, ILocalSiloDetails silo, IGrainFactory grains, ILogger<EngineService> logger)
@@ -288,6 +289,12 @@ public sealed partial class EngineService : IInferenceEngine, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        // Once: the container disposes the service under both of its registrations (itself and IInferenceEngine).
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         stopping.Cancel();
         gauges.Dispose();
         pool.Dispose();
