@@ -5,6 +5,7 @@ using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.BlobDrop;
 using FaceSwap.Grains.Inference;
 using FaceSwap.Grains.Placement;
+using FaceSwap.Grains.Thumbnails;
 using FaceSwap.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -44,11 +45,11 @@ public static class FaceSwapSiloBuilderExtensions
         services.AddPlacementFilter<ApiSiloPlacementFilterStrategy, ApiSiloPlacementFilterDirector>(ServiceLifetime.Singleton);
         if (SiloRoles.RunsInference(role))
         {
+            // The inference engine, chosen here: the face engine. Only a load test (FaceSwap.LoadTesting's
+            // UseNullEngine, called by `faceswap bench --engine null`) replaces IInferenceEngine with its null engine.
             services.AddSingleton<EngineService>();
-            if (options.LoadTest.UsesNullEngine)
-            {
-                services.AddSingleton<NullEngine>();
-            }
+            services.AddSingleton<IInferenceEngine>(provider => provider.GetRequiredService<EngineService>());
+            services.AddSingleton<WholeImageThumbnails>();
         }
         else
         {

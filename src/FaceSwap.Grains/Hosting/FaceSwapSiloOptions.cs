@@ -57,12 +57,6 @@ public sealed class FaceSwapSiloOptions
     /// </summary>
     public int RepeatImageCacheEntries { get; set; } = 64;
 
-    /// <summary>
-    /// Load-testing settings (section FaceSwap:LoadTest). Only `faceswap bench --engine null` sets them; a served silo
-    /// refuses them (FaceSwapHostSettingsValidator), so no real job runs on the null engine by accident.
-    /// </summary>
-    public LoadTestOptions LoadTest { get; set; } = new();
-
     /// <summary>Partition grains of large jobs (section FaceSwap:Partitions).</summary>
     public PartitionOptions Partitions { get; set; } = new();
 

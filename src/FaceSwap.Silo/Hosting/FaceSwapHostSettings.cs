@@ -90,11 +90,6 @@ public sealed class FaceSwapHostSettingsValidator(FaceSwapSiloOptions silo) : IV
             problems.Add("FaceSwap:Storage 'local' names no folder: the silo host needs local:/folder (its subfolders inbox, outbox, state are the containers)");
         }
 
-        if (silo.LoadTest.Engine is not null)
-        {
-            problems.Add("FaceSwap:LoadTest:Engine is a load-testing setting of `faceswap bench`; a served silo runs the real engine");
-        }
-
         var role = SiloRoles.TryParse(silo.Role, out var parsed) ? parsed : null;
         var clustering = host.EffectiveClustering(storage);
         if (clustering is not (FaceSwapHostSettings.Localhost or FaceSwapHostSettings.AzureTable))

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using FaceSwap.Storage;
 
-namespace FaceSwap.Storage.Synthetic;
+namespace FaceSwap.LoadTesting;
 
 /// <summary>
 /// A load-testing store (for `faceswap bench --storage synthetic`, never for real jobs): it lists <see cref="Count"/>

@@ -1,7 +1,8 @@
-using FaceSwap.Storage.Synthetic;
+using FaceSwap.LoadTesting;
+using FaceSwap.Storage;
 using FaceSwap.Testing;
 
-namespace FaceSwap.Storage.Tests.Synthetic;
+namespace FaceSwap.Cli.Tests.LoadTesting;
 
 /// <summary>The load-testing store: generated inputs, outputs counted by index, job files in a real store.</summary>
 public sealed class SyntheticBlobStoreTests : IDisposable

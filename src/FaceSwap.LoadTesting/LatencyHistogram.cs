@@ -1,4 +1,4 @@
-namespace FaceSwap.Storage.Synthetic;
+namespace FaceSwap.LoadTesting;
 
 /// <summary>
 /// A fixed-size, thread-safe latency histogram (about 2% wide buckets from 0.01 ms to hours): percentiles of millions

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 
-namespace FaceSwap.Cli;
+namespace FaceSwap.LoadTesting;
 
 /// <summary>
 /// Several silos in one process for load tests (`faceswap bench --engine null --storage synthetic`): the first is the
@@ -93,7 +93,6 @@ public sealed class ScaleCluster : IAsyncDisposable
         void Configure(FaceSwapSiloOptions options)
         {
             (options.Role, options.Storage, options.Concurrency) = (role, "local", concurrency);
-            options.LoadTest = new LoadTestOptions { Engine = LoadTestOptions.NullEngine, EngineDelayMs = engineDelayMs };
         }
 
         builder.Configuration.AddInMemoryCollection(TelemetryExtensions.ExporterEnvironment());
@@ -123,6 +122,7 @@ public sealed class ScaleCluster : IAsyncDisposable
                 return context.Invoke();
             });
             silo.AddFaceSwapGrains(Configure);
+            silo.Services.UseNullEngine(engineDelayMs);
         });
         return builder.Build();
     }

@@ -1,26 +1,31 @@
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Engine;
-using FaceSwap.Grains.Thumbnails;
+using FaceSwap.Grains.Hosting;
 using FaceSwap.Storage;
+using Microsoft.Extensions.Options;
 
-namespace FaceSwap.Grains.Inference;
+namespace FaceSwap.Grains.Thumbnails;
 
-/// <summary>Thumbnails that need a full-size decode, made where images are decoded anyway: one at a time per silo.</summary>
-public sealed partial class EngineService
+/// <summary>
+/// Thumbnails that need a full-size decode, made on inference silos, where images are decoded anyway: one at a time
+/// per silo, never over the silo's pixel limit.
+/// </summary>
+public sealed class WholeImageThumbnails(IBlobStore store, IOptions<FaceSwapSiloOptions> options) : IDisposable
 {
-    private readonly SemaphoreSlim thumbnails = new(1);
+    private readonly SemaphoreSlim oneAtATime = new(1);
+    private readonly CancellationTokenSource stopping = new();
 
-    /// <summary>A thumbnail of the image at <paramref name="path"/>, decoded whole if it must be (never over the silo's pixel limit).</summary>
+    /// <summary>A thumbnail of the image at <paramref name="path"/>, decoded whole if it must be.</summary>
     public async Task<ThumbnailResult> ThumbnailAsync(string path, int longest, long maxPixels, long maxBytes)
     {
-        await thumbnails.WaitAsync(stopping.Token);
+        await oneAtATime.WaitAsync(stopping.Token);
         try
         {
             // Off the grain's scheduler, as all decoding on this silo.
             return await Task.Run(async () =>
             {
                 var bytes = await store.ReadAllBytesAsync(path, maxBytes, stopping.Token);
-                var limit = Math.Min(maxPixels, options.MaxPixels);
+                var limit = Math.Min(maxPixels, options.Value.MaxPixels);
                 return new ThumbnailResult(ThumbnailImage.Make(bytes, longest, limit, maxWholeDecodePixels: limit), null, null);
             });
         }
@@ -38,7 +43,14 @@ public sealed partial class EngineService
         }
         finally
         {
-            thumbnails.Release();
+            oneAtATime.Release();
         }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        stopping.Cancel();
+        stopping.Dispose();
     }
 }
