@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using FaceSwap.Engine.Models;
 using FaceSwap.Grains.Placement;
+using FaceSwap.ModelStore;
 using FaceSwap.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -42,7 +42,7 @@ public static class ServeCommand
         string? modelsPath = null;
         if (SiloRoles.RunsInference(role))
         {
-            var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
+            var models = ModelFolder.Open(parse.GetValue(CommonOptions.Models));
             foreach (var model in models.Catalog.Models)
             {
                 models.Require(model.Name);

@@ -30,7 +30,7 @@ public sealed partial class EngineService : IDisposable
     private readonly ILogger<EngineService> logger;
     private readonly string siloName;
     private readonly Lazy<FaceEngine> engine;
-    private readonly Lazy<FaceSwap.Engine.Neural.NeuralModels> neural;
+    private readonly Lazy<NeuralModels> neural;
     private readonly Channel<SwapWork> queue;
     private readonly SemaphoreSlim prefetched;
     private readonly SemaphoreSlim decodedAhead;
@@ -106,7 +106,7 @@ public sealed partial class EngineService : IDisposable
         {
             return new SourceCheck(false, $"source face '{spec.Source}': {e.Message}", "storage_error");
         }
-        catch (FaceSwap.Engine.Neural.ExecutionProviderUnavailableException e)
+        catch (ExecutionProviderUnavailableException e)
         {
             // This silo's engine does not load on the provider it was told to use (its readiness says so): the job is
             // refused with the code, as a public model on an unavailable provider is, and never runs on another provider.
@@ -435,7 +435,7 @@ public sealed partial class EngineService : IDisposable
     public static string Classify(Exception e) => e switch
     {
         FaceSwapException f => f.Code,
-        FaceSwap.Engine.Neural.ExecutionProviderUnavailableException => NeuralJobs.ProviderUnavailable,
+        ExecutionProviderUnavailableException => NeuralJobs.ProviderUnavailable,
         BlobNotFoundException => "not_found",
         BlobTooLargeException => "file_too_large",
         BlobNotRegularFileException => "not_a_regular_file",
@@ -495,7 +495,7 @@ public sealed partial class EngineService : IDisposable
         {
             return LoadEngineOnProvider();
         }
-        catch (Exception e) when (e is FaceSwap.Engine.Neural.ExecutionProviderUnavailableException or FaceSwapException)
+        catch (Exception e) when (e is ExecutionProviderUnavailableException or FaceSwapException)
         {
             // Never another provider instead: a GPU silo that quietly ran on its CPU would look healthy and be slow.
             LoadFailure = new EngineLoadFailure(e is FaceSwapException f ? f.Code : NeuralJobs.ProviderUnavailable, e.Message);
@@ -506,7 +506,7 @@ public sealed partial class EngineService : IDisposable
 
     private FaceEngine LoadEngineOnProvider()
     {
-        var models = ModelDirectory.Open(options.ModelsPath);
+        var models = ModelStore.ModelFolder.Open(options.ModelsPath);
         var loaded = FaceEngine.Load(models, new EngineOptions
         {
             MaxPixels = options.MaxPixels,

@@ -1,7 +1,7 @@
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
 
-namespace FaceSwap.Engine.Neural;
+namespace FaceSwap.Engine.Imaging;
 
 /// <summary>Packing of BGR crops into the public models' RGB planar tensors and back.</summary>
 public static class NeuralTensors
