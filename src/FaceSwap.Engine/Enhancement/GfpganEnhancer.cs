@@ -39,7 +39,7 @@ public sealed class GfpganEnhancer(OnnxModel model, float blend = GfpganEnhancer
     public Mat Run(Mat crop)
     {
         var input = new DenseTensor<float>([1, 3, Size, Size]);
-        NeuralTensors.PackRgb(crop, input.Buffer.Span, [127.5f, 127.5f, 127.5f], [127.5f, 127.5f, 127.5f]);
+        TensorPacking.PackRgb(crop, input.Buffer.Span, [127.5f, 127.5f, 127.5f], [127.5f, 127.5f, 127.5f]);
         var inputs = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(model.InputNames[0]!, input) };
         if (model.InputNames[1] is { } weight)
         {
@@ -47,6 +47,6 @@ public sealed class GfpganEnhancer(OnnxModel model, float blend = GfpganEnhancer
         }
 
         using var results = model.Session.Run(inputs);
-        return NeuralTensors.UnpackRgb(results[0].AsTensor<float>(), Size, -1f, 1f);
+        return TensorPacking.UnpackRgb(results[0].AsTensor<float>(), Size, -1f, 1f);
     }
 }

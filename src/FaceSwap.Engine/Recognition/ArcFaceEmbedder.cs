@@ -21,7 +21,7 @@ public sealed class ArcFaceEmbedder(OnnxModel model)
         using var affine = FaceAlignment.Estimate(points, WarpTemplates.Arcface112V2, Size);
         using var crop = FaceAlignment.Crop(bgr, affine, Size);
         var tensor = new DenseTensor<float>([1, 3, Size, Size]);
-        NeuralTensors.PackRgb(crop, tensor.Buffer.Span, [127.5f, 127.5f, 127.5f], [127.5f, 127.5f, 127.5f]);
+        TensorPacking.PackRgb(crop, tensor.Buffer.Span, [127.5f, 127.5f, 127.5f], [127.5f, 127.5f, 127.5f]);
         using var results = model.Session.Run([NamedOnnxValue.CreateFromTensor(model.InputNames[0]!, tensor)]);
         return results[0].AsTensor<float>().ToArray();
     }

@@ -188,14 +188,14 @@ public sealed class NeuralSwapper : IFaceSwapper
     private Mat RunTile(Mat crop, float[] latent)
     {
         var target = new DenseTensor<float>([1, 3, size, size]);
-        NeuralTensors.PackRgb(crop, target.Buffer.Span, mean.Select(m => m * 255f).ToArray(), std.Select(s => s * 255f).ToArray());
+        TensorPacking.PackRgb(crop, target.Buffer.Span, mean.Select(m => m * 255f).ToArray(), std.Select(s => s * 255f).ToArray());
         var sourceTensor = new DenseTensor<float>(latent, [1, latent.Length]);
         using var results = model.Session.Run(
         [
             NamedOnnxValue.CreateFromTensor(model.InputNames[0]!, target),
             NamedOnnxValue.CreateFromTensor(model.InputNames[1]!, sourceTensor),
         ]);
-        return NeuralTensors.UnpackRgb(results[0].AsTensor<float>(), size, 0f, 1f);
+        return TensorPacking.UnpackRgb(results[0].AsTensor<float>(), size, 0f, 1f);
     }
 
     private static float[] Normalise(float[] v)
