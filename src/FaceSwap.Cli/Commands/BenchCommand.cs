@@ -9,6 +9,7 @@ using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Pipeline;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.ModelStore;
 
 namespace FaceSwap.Cli.Commands;
 
@@ -58,7 +59,7 @@ public static class BenchCommand
         }
 
         var concurrency = parse.GetValue(Concurrency) is > 0 and var c ? c : Environment.ProcessorCount;
-        var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
+        var models = ModelFolder.Open(parse.GetValue(CommonOptions.Models));
         foreach (var model in models.Catalog.Models)
         {
             models.Require(model.Name);

@@ -11,6 +11,7 @@ using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.Diagnostics;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Safety;
+using FaceSwap.ModelStore;
 using FaceSwap.Storage;
 using Spectre.Console;
 
@@ -91,7 +92,7 @@ public static class RunCommand
         var local = storage is { IsLocal: true, NamesFolder: false };
         var input = Prefix(parse.GetValue(Input)!, local, mustExist: true, "input");
         var output = Prefix(parse.GetValue(Output)!, local, mustExist: false, "output");
-        var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
+        var models = ModelFolder.Open(parse.GetValue(CommonOptions.Models));
         foreach (var model in models.Catalog.Models)
         {
             models.Require(model.Name);
@@ -100,7 +101,7 @@ public static class RunCommand
         // The public models the job selects are checked here, before the job starts, with their own errors.
         var selection = Neural.Selection(parse);
         var provider = Neural.ExecutionProvider(parse);
-        using (var neural = new FaceSwap.Engine.Neural.NeuralModels(models, new FaceSwap.Engine.Neural.NeuralSettings { Provider = provider }))
+        using (var neural = new NeuralModels(models, new OnnxSettings { Provider = provider }))
         {
             ModelOptions.Resolve(neural, selection);
         }
@@ -178,7 +179,7 @@ public static class RunCommand
             options.ModelsPath = models.Path;
             options.Concurrency = concurrency;
             options.Prefetch = prefetch;
-            options.ExecutionProvider = FaceSwap.Engine.Neural.ExecutionProviders.Name(provider);
+            options.ExecutionProvider = ExecutionProviders.Name(provider);
 
             // This silo serves this one job: its limit is the job's when that is higher than the default.
             options.MaxPixels = Math.Max(ImageCodec.DefaultMaxPixels, maxPixels);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using FaceSwap.Engine.Models;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Placement;
+using FaceSwap.ModelStore;
 using FaceSwap.Silo.Hosting;
 using FaceSwap.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -44,7 +45,7 @@ public static class ServeCommand
         string? modelsPath = null;
         if (SiloRoles.RunsInference(role))
         {
-            var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
+            var models = ModelFolder.Open(parse.GetValue(CommonOptions.Models));
             foreach (var model in models.Catalog.Models)
             {
                 models.Require(model.Name);

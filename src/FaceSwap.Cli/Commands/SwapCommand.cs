@@ -6,6 +6,7 @@ using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Pipeline;
 using FaceSwap.Engine.Swapping;
 using FaceSwap.Grains.Inference;
+using FaceSwap.ModelStore;
 
 namespace FaceSwap.Cli.Commands;
 
@@ -57,8 +58,8 @@ public static class SwapCommand
 
         var selection = Neural.Selection(parse);
         var provider = Neural.ExecutionProvider(parse);
-        var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
-        using var neuralModels = new FaceSwap.Engine.Neural.NeuralModels(models, new FaceSwap.Engine.Neural.NeuralSettings { Provider = provider });
+        var models = ModelFolder.Open(parse.GetValue(CommonOptions.Models));
+        using var neuralModels = new NeuralModels(models, new OnnxSettings { Provider = provider });
         var stack = ModelOptions.Resolve(neuralModels, selection);
         using var engine = FaceEngine.Load(models, new EngineOptions { MaxPixels = parse.GetValue(MaxPixels), Onnx = new OnnxSettings { Provider = provider } });
 

@@ -1,6 +1,5 @@
 using FaceSwap.Engine;
 using FaceSwap.Engine.Models;
-using FaceSwap.Engine.Neural;
 using FaceSwap.Engine.Pipeline;
 using FaceSwap.Grains.Hosting;
 using Microsoft.Extensions.Logging;
@@ -55,7 +54,7 @@ public sealed partial class EngineModels : IDisposable
 
     private FaceEngine LoadOnProvider()
     {
-        var models = ModelDirectory.Open(options.ModelsPath);
+        var models = ModelStore.ModelFolder.Open(options.ModelsPath);
         var loaded = FaceEngine.Load(models, new EngineOptions
         {
             MaxPixels = options.MaxPixels,

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Engine;
 using FaceSwap.Engine.Imaging;
-using FaceSwap.Engine.Neural;
+using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Pipeline;
 using FaceSwap.Engine.Swapping;
 using FaceSwap.Grains.Diagnostics;

@@ -1,8 +1,9 @@
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Engine;
 using FaceSwap.Engine.Models;
-using FaceSwap.Engine.Neural;
+using FaceSwap.Engine.Blending;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.ModelStore;
 
 namespace FaceSwap.Grains.Inference;
 
@@ -44,8 +45,8 @@ public static class NeuralJobs
 
     /// <summary>The silo's loader of public models, on the configured execution provider.</summary>
     public static Lazy<NeuralModels> Loader(FaceSwapSiloOptions options) => new(() => new NeuralModels(
-        ModelDirectory.Open(options.ModelsPath),
-        new NeuralSettings { Provider = Provider(options), IntraOpThreads = options.IntraOpThreads }), LazyThreadSafetyMode.ExecutionAndPublication);
+        ModelFolder.Open(options.ModelsPath),
+        new OnnxSettings { Provider = Provider(options), IntraOpThreads = options.IntraOpThreads }), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>The configured execution provider; an unknown name is an error that lists the known ones.</summary>
     public static ExecutionProvider Provider(FaceSwapSiloOptions options) => ExecutionProviders.Parse(options.ExecutionProvider)

@@ -1,6 +1,6 @@
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Engine;
-using FaceSwap.Engine.Neural;
+using FaceSwap.Engine.Models;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Storage;
 

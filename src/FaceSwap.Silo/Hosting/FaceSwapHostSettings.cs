@@ -1,8 +1,8 @@
 using System.Net;
 using FaceSwap.Engine;
-using FaceSwap.Engine.Models;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Placement;
+using FaceSwap.ModelStore;
 using FaceSwap.Storage;
 using Microsoft.Extensions.Options;
 
@@ -127,7 +127,7 @@ public sealed class FaceSwapHostSettingsValidator(FaceSwapSiloOptions silo) : IV
         {
             try
             {
-                var models = ModelDirectory.Open(silo.ModelsPath);
+                var models = ModelFolder.Open(silo.ModelsPath);
                 foreach (var model in models.Catalog.Models)
                 {
                     models.Require(model.Name);

@@ -1,26 +1,20 @@
+using FaceSwap.Engine.Blending;
 using FaceSwap.Engine.Detection;
+using FaceSwap.Engine.Imaging;
+using FaceSwap.Engine.Landmarks;
+using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Pipeline;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
 
-namespace FaceSwap.Engine.Neural;
-
-/// <summary>Restores a face in a frame after it has been swapped.</summary>
-public interface IFaceEnhancer
-{
-    /// <summary>The name users select it by (gfpgan_1.4).</summary>
-    string Name { get; }
-
-    /// <summary>Enhances <paramref name="face"/> in <paramref name="frame"/> (BGR, modified in place).</summary>
-    void Enhance(Mat frame, DetectedFace face, StageTimer timings);
-}
+namespace FaceSwap.Engine.Enhancement;
 
 /// <summary>
 /// gfpgan_1.4: the face aligned to ffhq_512 at 512, RGB in [-1, 1]; the output clipped to [-1, 1], pasted back through
 /// a feathered box mask and blended with the frame (FaceFusion's default face_enhancer_blend of 80%).
 /// </summary>
-public sealed class GfpganEnhancer(NeuralSession model, float blend = GfpganEnhancer.DefaultBlend, float maskBlur = 0.3f) : IFaceEnhancer
+public sealed class GfpganEnhancer(OnnxModel model, float blend = GfpganEnhancer.DefaultBlend, float maskBlur = 0.3f) : IFaceEnhancer
 {
     /// <summary>Share of the enhanced face in the result.</summary>
     public const float DefaultBlend = 0.8f;
@@ -45,7 +39,7 @@ public sealed class GfpganEnhancer(NeuralSession model, float blend = GfpganEnha
     public Mat Run(Mat crop)
     {
         var input = new DenseTensor<float>([1, 3, Size, Size]);
-        NeuralTensors.PackRgb(crop, input.Buffer.Span, [127.5f, 127.5f, 127.5f], [127.5f, 127.5f, 127.5f]);
+        TensorPacking.PackRgb(crop, input.Buffer.Span, [127.5f, 127.5f, 127.5f], [127.5f, 127.5f, 127.5f]);
         var inputs = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(model.InputNames[0]!, input) };
         if (model.InputNames[1] is { } weight)
         {
@@ -53,6 +47,6 @@ public sealed class GfpganEnhancer(NeuralSession model, float blend = GfpganEnha
         }
 
         using var results = model.Session.Run(inputs);
-        return NeuralTensors.UnpackRgb(results[0].AsTensor<float>(), Size, -1f, 1f);
+        return TensorPacking.UnpackRgb(results[0].AsTensor<float>(), Size, -1f, 1f);
     }
 }

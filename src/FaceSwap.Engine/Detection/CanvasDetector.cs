@@ -1,23 +1,13 @@
-using FaceSwap.Engine.Detection;
+using FaceSwap.Engine.Models;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
 using OpenCvSharp.Dnn;
 
-namespace FaceSwap.Engine.Neural;
+namespace FaceSwap.Engine.Detection;
 
 /// <summary>A face a detector model reports, in canvas pixels: its box, score and five keypoints (empty if none).</summary>
 public sealed record DetectionCandidate(Rect2f Box, float Score, Point2f[] Keypoints);
-
-/// <summary>Finds face boxes in a frame (landmarks are added afterwards by the engine's landmarker).</summary>
-public interface IFaceBoxDetector
-{
-    /// <summary>The name users select it by.</summary>
-    string Name { get; }
-
-    /// <summary>Face boxes in image coordinates, with scores.</summary>
-    IReadOnlyList<DetectedFace> Detect(Mat bgr);
-}
 
 /// <summary>
 /// Shared pre- and post-processing of scrfd_2.5g and yoloface_8n: the frame is only ever shrunk (aspect kept) to fit
@@ -25,7 +15,7 @@ public interface IFaceBoxDetector
 /// results are scaled back by original/resized and filtered with NMS. Each face keeps the detector's five keypoints as
 /// its alignment points (where they lie in or near its box) and its box before clipping to the frame.
 /// </summary>
-public abstract class CanvasDetector(NeuralSession model, int size) : IFaceBoxDetector
+public abstract class CanvasDetector(OnnxModel model, int size) : IFaceDetector
 {
     /// <summary>Keep detections scoring at least this (FaceFusion's face_detector_score default).</summary>
     public float ScoreThreshold { get; init; } = 0.5f;
@@ -37,7 +27,7 @@ public abstract class CanvasDetector(NeuralSession model, int size) : IFaceBoxDe
     public abstract string Name { get; }
 
     /// <summary>The model.</summary>
-    protected NeuralSession Model => model;
+    protected OnnxModel Model => model;
 
     /// <summary>The square input side.</summary>
     protected int Size => size;
@@ -103,88 +93,5 @@ public abstract class CanvasDetector(NeuralSession model, int size) : IFaceBoxDe
         var x2 = Math.Clamp(box.Right, 0, width);
         var y2 = Math.Clamp(box.Bottom, 0, height);
         return new Rect2f(x1, y1, x2 - x1, y2 - y1);
-    }
-}
-
-/// <summary>
-/// scrfd_2.5g at 640: input (p - 127.5) / 128; outputs [0..2] scores, [3..5] box distances, [6..8] keypoint distances
-/// for strides 8, 16, 32, distances multiplied by the stride; 2 anchors per cell at (col, row) x stride, no +0.5
-/// offset; box = (ax - l, ay - t, ax + r, ay + b); keypoint k = anchor + distance k x stride.
-/// </summary>
-public sealed class ScrfdDetector(NeuralSession model, int size = 640) : CanvasDetector(model, size)
-{
-    private static readonly int[] Strides = [8, 16, 32];
-
-    /// <inheritdoc />
-    public override string Name => PublicModels.Scrfd;
-
-    /// <inheritdoc />
-    protected override void Pack(Mat canvas, Span<float> destination) => PackBgr(canvas, destination, 127.5f, 128f);
-
-    /// <inheritdoc />
-    public override List<DetectionCandidate> Decode(float[][] outputs)
-    {
-        var found = new List<DetectionCandidate>();
-        for (var s = 0; s < Strides.Length; s++)
-        {
-            var stride = Strides[s];
-            var cols = Size / stride;
-            var scores = outputs[s];
-            var distances = outputs[s + 3];
-            var keypoints = outputs[s + 6];
-            for (var i = 0; i < scores.Length; i++)
-            {
-                if (scores[i] < ScoreThreshold)
-                {
-                    continue;
-                }
-
-                var cell = i / 2;
-                var ax = cell % cols * stride;
-                var ay = cell / cols * stride;
-                var x1 = ax - distances[4 * i] * stride;
-                var y1 = ay - distances[4 * i + 1] * stride;
-                var x2 = ax + distances[4 * i + 2] * stride;
-                var y2 = ay + distances[4 * i + 3] * stride;
-                var points = Enumerable.Range(0, 5)
-                    .Select(k => new Point2f(ax + keypoints[10 * i + 2 * k] * stride, ay + keypoints[10 * i + 2 * k + 1] * stride))
-                    .ToArray();
-                found.Add(new DetectionCandidate(new Rect2f(x1, y1, x2 - x1, y2 - y1), scores[i], points));
-            }
-        }
-
-        return found;
-    }
-}
-
-/// <summary>yoloface_8n at 640: input p / 255; output [1,20,N] read as N rows of cx, cy, w, h, score, 5 x (x, y, conf).</summary>
-public sealed class YoloFaceDetector(NeuralSession model) : CanvasDetector(model, 640)
-{
-    /// <inheritdoc />
-    public override string Name => PublicModels.YoloFace;
-
-    /// <inheritdoc />
-    protected override void Pack(Mat canvas, Span<float> destination) => PackBgr(canvas, destination, 0f, 255f);
-
-    /// <inheritdoc />
-    public override List<DetectionCandidate> Decode(float[][] outputs)
-    {
-        var values = outputs[0];
-        var n = values.Length / 20;
-        var found = new List<DetectionCandidate>();
-        for (var i = 0; i < n; i++)
-        {
-            var score = values[4 * n + i];
-            if (score <= ScoreThreshold)
-            {
-                continue;
-            }
-
-            var (cx, cy, w, h) = (values[i], values[n + i], values[2 * n + i], values[3 * n + i]);
-            var points = Enumerable.Range(0, 5).Select(k => new Point2f(values[(5 + 3 * k) * n + i], values[(6 + 3 * k) * n + i])).ToArray();
-            found.Add(new DetectionCandidate(new Rect2f(cx - w / 2, cy - h / 2, w, h), score, points));
-        }
-
-        return found;
     }
 }

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
+using FaceSwap.Engine;
+using FaceSwap.Engine.Models;
 
-namespace FaceSwap.Engine.Models;
+namespace FaceSwap.ModelStore;
 
 /// <summary>
 /// Downloads one public model (models.json "public") from its URL into the model folder: resumes a partial download
@@ -26,7 +28,7 @@ public static class PublicModelPuller
 
         if (model.Url is null)
         {
-            throw new FaceSwapException(FaceSwapErrorKind.ModelMissing, $"models.json has no download URL for {model.Name}: {ByHand(directory, model)}");
+            throw new FaceSwapException(FaceSwapErrorKind.ModelMissing, $"models.json has no download URL for {model.Name}: {directory.ByHand(model)}");
         }
 
         Directory.CreateDirectory(directory.Path);
@@ -46,7 +48,7 @@ public static class PublicModelPuller
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             throw new FaceSwapException(FaceSwapErrorKind.ModelMissing,
-                $"cannot reach {model.Url} ({e.Message}). {ByHand(directory, model)}", e);
+                $"cannot reach {model.Url} ({e.Message}). {directory.ByHand(model)}", e);
         }
 
         using (response)
@@ -54,7 +56,7 @@ public static class PublicModelPuller
             if (!response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.RequestedRangeNotSatisfiable)
             {
                 throw new FaceSwapException(FaceSwapErrorKind.ModelMissing,
-                    $"{model.Url} answered {(int)response.StatusCode} {response.ReasonPhrase}. {ByHand(directory, model)}");
+                    $"{model.Url} answered {(int)response.StatusCode} {response.ReasonPhrase}. {directory.ByHand(model)}");
             }
 
             var resumed = response.StatusCode == HttpStatusCode.PartialContent;
@@ -85,9 +87,4 @@ public static class PublicModelPuller
             return new PullOutcome(model, resumed ? "resumed and downloaded" : "downloaded");
         }
     }
-
-    /// <summary>How to install a public model without this command.</summary>
-    public static string ByHand(ModelDirectory directory, ModelEntry model) =>
-        $"Download {model.File}{(model.Url is null ? string.Empty : $" from {model.Url}")} on a machine with internet access and put it at {directory.FileOf(model)} " +
-        "(or point --models / FACESWAP_MODELS at the folder holding it); `faceswap models list` then shows it as present.";
 }

@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 
-namespace FaceSwap.Engine.Neural;
+namespace FaceSwap.Engine.Models;
 
 /// <summary>Where ONNX Runtime runs the models.</summary>
 public enum ExecutionProvider

@@ -1,4 +1,7 @@
-namespace FaceSwap.Engine.Neural;
+using FaceSwap.Engine.Enhancement;
+using FaceSwap.Engine.Swapping;
+
+namespace FaceSwap.Engine.Models;
 
 /// <summary>
 /// The public models users may supply, with the signatures our code drives them with (names and shapes from
@@ -58,32 +61,32 @@ public static class PublicModels
     public static readonly IReadOnlyList<string> Landmarkers = [DefaultLandmarker, Fan68];
 
     /// <summary>inswapper_128: target [1,3,128,128] RGB /255, source latent [1,512]; output [1,3,128,128] RGB in [0,1].</summary>
-    public static readonly NeuralContract Inswapper128Contract = new(Inswapper128,
+    public static readonly ModelContract Inswapper128Contract = new(Inswapper128,
         [new("target", [1, 3, 128, 128]), new("source", [1, 512])],
         [new(null, [1, 3, 128, 128])]);
 
     /// <summary>simswap_256: target [1,3,256,256] ImageNet-normalised RGB, source [1,512]; output [1,3,256,256] RGB in [0,1].</summary>
-    public static readonly NeuralContract SimSwap256Contract = new(SimSwap256,
+    public static readonly ModelContract SimSwap256Contract = new(SimSwap256,
         [new("target", [1, 3, 256, 256]), new("source", [1, 512])],
         [new(null, [1, 3, 256, 256])]);
 
     /// <summary>crossface_simswap: input 'input' [1,512] raw ArcFace embedding; output [1,512] in SimSwap's space.</summary>
-    public static readonly NeuralContract CrossfaceSimSwapContract = new(CrossfaceSimSwap,
+    public static readonly ModelContract CrossfaceSimSwapContract = new(CrossfaceSimSwap,
         [new("input", [-1, 512])],
         [new(null, [-1, 512])]);
 
     /// <summary>arcface_w600k_r50: one input [N,3,112,112] RGB (p/127.5 - 1); output [N,512].</summary>
-    public static readonly NeuralContract ArcFaceContract = new(ArcFace,
+    public static readonly ModelContract ArcFaceContract = new(ArcFace,
         [new(null, [-1, 3, 112, 112])],
         [new(null, [-1, 512])]);
 
     /// <summary>gfpgan_1.4: input [1,3,512,512] RGB in [-1,1] (and an optional double 'weight'); output [1,3,512,512] in [-1,1].</summary>
-    public static readonly NeuralContract Gfpgan14Contract = new(Gfpgan14,
+    public static readonly ModelContract Gfpgan14Contract = new(Gfpgan14,
         [new("input", [1, 3, 512, 512]), new("weight", [1], Optional: true)],
         [new(null, [1, 3, 512, 512])]);
 
     /// <summary>scrfd_2.5g: input [1,3,H,W] (p-127.5)/128 BGR; 9 outputs: scores, boxes, keypoints for strides 8, 16, 32.</summary>
-    public static readonly NeuralContract ScrfdContract = new(Scrfd,
+    public static readonly ModelContract ScrfdContract = new(Scrfd,
         [new("input", [1, 3, -1, -1])],
         [
             new(null, [-1, 1]), new(null, [-1, 1]), new(null, [-1, 1]),
@@ -92,17 +95,17 @@ public static class PublicModels
         ]);
 
     /// <summary>yoloface_8n: input [1,3,640,640] BGR /255; output [1,20,N]: cx, cy, w, h, score, 5 x (x, y, conf).</summary>
-    public static readonly NeuralContract YoloFaceContract = new(YoloFace,
+    public static readonly ModelContract YoloFaceContract = new(YoloFace,
         [new("input", [1, 3, 640, 640])],
         [new(null, [1, 20, -1])]);
 
     /// <summary>2dfan4: input [1,3,256,256] BGR /255; outputs [1,68,3] points on the 64 grid and [1,68,64,64] heatmaps.</summary>
-    public static readonly NeuralContract Fan68Contract = new(Fan68,
+    public static readonly ModelContract Fan68Contract = new(Fan68,
         [new(null, [1, 3, 256, 256])],
         [new(null, [1, 68, 3]), new(null, [1, 68, 64, 64])]);
 
     /// <summary>Every public model's contract by name.</summary>
-    public static readonly IReadOnlyDictionary<string, NeuralContract> Contracts = new[]
+    public static readonly IReadOnlyDictionary<string, ModelContract> Contracts = new[]
     {
         Inswapper128Contract, SimSwap256Contract, CrossfaceSimSwapContract, ArcFaceContract, Gfpgan14Contract, ScrfdContract, YoloFaceContract, Fan68Contract,
     }.ToDictionary(c => c.ModelName, StringComparer.OrdinalIgnoreCase);
@@ -154,72 +157,5 @@ public static class PublicModels
         }
 
         return names;
-    }
-}
-
-/// <summary>Which swapper, enhancer and detector a job uses, and how swapped faces are pasted back.</summary>
-public sealed record ModelSelection
-{
-    /// <summary>morph (embedded default), inswapper_128 or simswap_256.</summary>
-    public string Swapper { get; init; } = PublicModels.Morph;
-
-    /// <summary>none (default) or gfpgan_1.4.</summary>
-    public string Enhancer { get; init; } = PublicModels.NoEnhancer;
-
-    /// <summary>default (embedded), scrfd_2.5g or yoloface_8n.</summary>
-    public string Detector { get; init; } = PublicModels.DefaultDetector;
-
-    /// <summary>default (embedded fr_landmark) or 2dfan4.</summary>
-    public string Landmarker { get; init; } = PublicModels.DefaultLandmarker;
-
-    /// <summary>Paste-back of neural swaps.</summary>
-    public PasteOptions Paste { get; init; } = new();
-
-    /// <summary>Neural swappers: 128, 256, 384 or 512 (a multiple of the model's size), or 0 to choose by face size.</summary>
-    public int PixelBoost { get; init; } = PixelBoostTiles.Auto;
-
-    /// <summary>The embedded defaults only.</summary>
-    public bool IsDefault => Swapper == PublicModels.Morph && Enhancer == PublicModels.NoEnhancer && Detector == PublicModels.DefaultDetector
-        && Landmarker == PublicModels.DefaultLandmarker;
-
-    /// <summary>A problem with the names, or null: field name and message.</summary>
-    public (string Field, string Message)? Validate()
-    {
-        if (!PublicModels.Swappers.Contains(Swapper))
-        {
-            return ("swapper", $"unknown swapper '{Swapper}': use {string.Join(", ", PublicModels.Swappers)}");
-        }
-
-        if (!PublicModels.Enhancers.Contains(Enhancer))
-        {
-            return ("enhancer", $"unknown enhancer '{Enhancer}': use {string.Join(", ", PublicModels.Enhancers)}");
-        }
-
-        if (!PublicModels.Detectors.Contains(Detector))
-        {
-            return ("detector", $"unknown detector '{Detector}': use {string.Join(", ", PublicModels.Detectors)}");
-        }
-
-        if (!PublicModels.Landmarkers.Contains(Landmarker))
-        {
-            return ("landmarker", $"unknown landmarker '{Landmarker}': use {string.Join(", ", PublicModels.Landmarkers)}");
-        }
-
-        if (Paste.BlendRatio is < 0 or > 1 || float.IsNaN(Paste.BlendRatio))
-        {
-            return ("blendRatio", "blend ratio must be between 0 and 1");
-        }
-
-        if (PublicModels.PixelBoostProblem(Swapper, PixelBoost) is { } boost)
-        {
-            return ("pixelBoost", boost);
-        }
-
-        if (!Paste.MaskPadding.IsValid)
-        {
-            return ("maskPadding", "mask padding must be between 0 and 100 (percent) on every side");
-        }
-
-        return null;
     }
 }

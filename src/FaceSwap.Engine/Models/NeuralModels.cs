@@ -1,27 +1,34 @@
 using System.Collections.Concurrent;
-using FaceSwap.Engine.Models;
+using FaceSwap.Engine.Blending;
+using FaceSwap.Engine.Detection;
+using FaceSwap.Engine.Enhancement;
+using FaceSwap.Engine.Landmarks;
+using FaceSwap.Engine.Recognition;
 using FaceSwap.Engine.Swapping;
 
-namespace FaceSwap.Engine.Neural;
+namespace FaceSwap.Engine.Models;
 
 /// <summary>The swapper and enhancer objects a <see cref="ModelSelection"/> resolves to (null: the embedded default / none).</summary>
-public sealed record NeuralStack(IFaceSwapper? Swapper, IFaceEnhancer? Enhancer, IFaceBoxDetector? Detector = null, IFaceLandmarker68? Landmarker = null);
+public sealed record NeuralStack(IFaceSwapper? Swapper, IFaceEnhancer? Enhancer, IFaceDetector? Detector = null, IFaceLandmarker? Landmarker = null);
 
 /// <summary>
 /// Loads the public models a job selects, once per process and model, and checks them before any image is touched:
 /// a missing file, a file whose sha256 differs from models.json, or one with another signature each fail with their
 /// own <see cref="FaceSwapException"/> (model_missing, model_corrupt, model_contract).
 /// </summary>
-public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings) : IDisposable
+public sealed class NeuralModels(ModelDirectory models, OnnxSettings settings) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<NeuralSession>> sessions = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<OnnxModel>> sessions = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<(string Swapper, PasteOptions Paste, string Landmarker, int PixelBoost), Lazy<IFaceSwapper>> swappers = new();
 
     /// <summary>The model folder.</summary>
     public ModelDirectory Models => models;
 
     /// <summary>The session settings.</summary>
-    public NeuralSettings Settings => settings;
+    public OnnxSettings Settings => settings;
+
+    /// <summary>Public models are run one face per call, on their files as published (no batch-dimension edits).</summary>
+    private OnnxSettings Unbatched => settings with { Batching = new BatchingSettings { MaxBatch = 1 } };
 
     /// <summary>
     /// Checks (and loads) every model a selection needs; throws the first problem. Call at job start.
@@ -38,7 +45,7 @@ public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings)
             ExecutionProviders.EnsureAvailable(settings.Provider);
         }
 
-        IFaceLandmarker68? landmarker = selection.Landmarker == PublicModels.Fan68 ? new Fan68Landmarker(Session(PublicModels.Fan68)) : null;
+        IFaceLandmarker? landmarker = selection.Landmarker == PublicModels.Fan68 ? new Fan68Landmarker(Session(PublicModels.Fan68)) : null;
         IFaceSwapper? swapper = null;
         if (selection.Swapper != PublicModels.Morph)
         {
@@ -56,7 +63,7 @@ public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings)
         }
 
         IFaceEnhancer? enhancer = selection.Enhancer == PublicModels.Gfpgan14 ? new GfpganEnhancer(Session(PublicModels.Gfpgan14)) : null;
-        IFaceBoxDetector? detector = selection.Detector switch
+        IFaceDetector? detector = selection.Detector switch
         {
             PublicModels.Scrfd => new ScrfdDetector(Session(PublicModels.Scrfd)),
             PublicModels.YoloFace => new YoloFaceDetector(Session(PublicModels.YoloFace)),
@@ -83,14 +90,14 @@ public sealed class NeuralModels(ModelDirectory models, NeuralSettings settings)
     }
 
     /// <summary>The checked session of a public model.</summary>
-    public NeuralSession Session(string name)
+    public OnnxModel Session(string name)
     {
         if (!PublicModels.Contracts.TryGetValue(name, out var contract))
         {
             throw new ArgumentException($"'{name}' is not a public model this program can run", nameof(name));
         }
 
-        var lazy = sessions.GetOrAdd(name, _ => new Lazy<NeuralSession>(() => NeuralSession.Load(models, contract, settings), LazyThreadSafetyMode.ExecutionAndPublication));
+        var lazy = sessions.GetOrAdd(name, _ => new Lazy<OnnxModel>(() => OnnxModel.Load(models, contract, Unbatched), LazyThreadSafetyMode.ExecutionAndPublication));
         return Value(sessions, name, lazy);
     }
 

@@ -1,54 +1,22 @@
+using FaceSwap.Engine.Blending;
 using FaceSwap.Engine.Detection;
+using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Landmarks;
+using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Onnx;
 using FaceSwap.Engine.Pipeline;
-using FaceSwap.Engine.Swapping;
+using FaceSwap.Engine.Recognition;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
 
-namespace FaceSwap.Engine.Neural;
-
-/// <summary>
-/// arcface_w600k_r50: the raw (not normalised) 512-d identity embedding of a face aligned to arcface_112_v2 at 112,
-/// RGB, p/127.5 - 1.
-/// </summary>
-public sealed class ArcFaceEmbedder(NeuralSession model)
-{
-    private const int Size = 112;
-
-    /// <summary>The raw embedding of a face given its five alignment points (or its 68 landmarks) in <paramref name="bgr"/>.</summary>
-    public float[] Embed(Mat bgr, Point2f[] points)
-    {
-        using var affine = FaceAlignment.Estimate(points, WarpTemplates.Arcface112V2, Size);
-        using var crop = FaceAlignment.Crop(bgr, affine, Size);
-        var tensor = new DenseTensor<float>([1, 3, Size, Size]);
-        NeuralTensors.PackRgb(crop, tensor.Buffer.Span, [127.5f, 127.5f, 127.5f], [127.5f, 127.5f, 127.5f]);
-        using var results = model.Session.Run([NamedOnnxValue.CreateFromTensor(model.InputNames[0]!, tensor)]);
-        return results[0].AsTensor<float>().ToArray();
-    }
-}
-
-/// <summary>
-/// An embedding converter (crossface_simswap): input 'input' [1,512] raw ArcFace embedding, output [1,512] in the
-/// identity space of the swapper it was trained for.
-/// </summary>
-public sealed class EmbeddingConverter(NeuralSession model)
-{
-    /// <summary>The converted (not normalised) embedding.</summary>
-    public float[] Convert(float[] raw)
-    {
-        var input = new DenseTensor<float>(raw.ToArray(), [1, raw.Length]);
-        using var results = model.Session.Run([NamedOnnxValue.CreateFromTensor(model.InputNames[0]!, input)]);
-        return results[0].AsTensor<float>().ToArray();
-    }
-}
+namespace FaceSwap.Engine.Swapping;
 
 /// <summary>How a neural swapper is driven besides its models.</summary>
 /// <param name="Paste">How the swapped crop is pasted back.</param>
 /// <param name="Landmarker">The selected 68-point landmarker (2dfan4), also used for the source face; null: the embedded one.</param>
 /// <param name="PixelBoost">128, 256, 384 or 512 (a multiple of the model's size), or <see cref="PixelBoostTiles.Auto"/>: by face size.</param>
-public sealed record NeuralSwapOptions(PasteOptions Paste, IFaceLandmarker68? Landmarker = null, int PixelBoost = PixelBoostTiles.Auto);
+public sealed record NeuralSwapOptions(PasteOptions Paste, IFaceLandmarker? Landmarker = null, int PixelBoost = PixelBoostTiles.Auto);
 
 /// <summary>
 /// A neural swapper (inswapper_128 or simswap_256): the target face is aligned to the model's template at the pixel
@@ -57,7 +25,7 @@ public sealed record NeuralSwapOptions(PasteOptions Paste, IFaceLandmarker68? La
 /// </summary>
 public sealed class NeuralSwapper : IFaceSwapper
 {
-    private readonly NeuralSession model;
+    private readonly OnnxModel model;
     private readonly ArcFaceEmbedder arcFace;
     private readonly Func<float[], float[]> toLatent;
     private readonly NeuralSwapOptions options;
@@ -66,7 +34,7 @@ public sealed class NeuralSwapper : IFaceSwapper
     private readonly float[] mean;
     private readonly float[] std;
 
-    private NeuralSwapper(string name, NeuralSession model, ArcFaceEmbedder arcFace, Func<float[], float[]> toLatent, NeuralSwapOptions options)
+    private NeuralSwapper(string name, OnnxModel model, ArcFaceEmbedder arcFace, Func<float[], float[]> toLatent, NeuralSwapOptions options)
     {
         Name = name;
         this.model = model;
@@ -101,7 +69,7 @@ public sealed class NeuralSwapper : IFaceSwapper
     /// inswapper_128: reads the emap (the file's last initializer, 512x512) from the model file, streaming past the
     /// rest of the graph.
     /// </summary>
-    public static NeuralSwapper CreateInswapper(NeuralSession model, ArcFaceEmbedder arcFace, NeuralSwapOptions options)
+    public static NeuralSwapper CreateInswapper(OnnxModel model, ArcFaceEmbedder arcFace, NeuralSwapOptions options)
     {
         var last = OnnxInitializerReader.ReadLast(model.Path)
             ?? throw new FaceSwapException(FaceSwapErrorKind.ModelContract, $"{Path.GetFileName(model.Path)} has no initializers, so no emap matrix: is it inswapper_128?");
@@ -116,7 +84,7 @@ public sealed class NeuralSwapper : IFaceSwapper
     }
 
     /// <summary>simswap_256, whose source embedding goes through <paramref name="converter"/> (crossface_simswap).</summary>
-    public static NeuralSwapper CreateSimSwap(NeuralSession model, ArcFaceEmbedder arcFace, EmbeddingConverter converter, NeuralSwapOptions options) =>
+    public static NeuralSwapper CreateSimSwap(OnnxModel model, ArcFaceEmbedder arcFace, EmbeddingConverter converter, NeuralSwapOptions options) =>
         new(PublicModels.SimSwap256, model, arcFace, raw => Normalise(converter.Convert(raw)), options);
 
     /// <summary>
@@ -220,14 +188,14 @@ public sealed class NeuralSwapper : IFaceSwapper
     private Mat RunTile(Mat crop, float[] latent)
     {
         var target = new DenseTensor<float>([1, 3, size, size]);
-        NeuralTensors.PackRgb(crop, target.Buffer.Span, mean.Select(m => m * 255f).ToArray(), std.Select(s => s * 255f).ToArray());
+        TensorPacking.PackRgb(crop, target.Buffer.Span, mean.Select(m => m * 255f).ToArray(), std.Select(s => s * 255f).ToArray());
         var sourceTensor = new DenseTensor<float>(latent, [1, latent.Length]);
         using var results = model.Session.Run(
         [
             NamedOnnxValue.CreateFromTensor(model.InputNames[0]!, target),
             NamedOnnxValue.CreateFromTensor(model.InputNames[1]!, sourceTensor),
         ]);
-        return NeuralTensors.UnpackRgb(results[0].AsTensor<float>(), size, 0f, 1f);
+        return TensorPacking.UnpackRgb(results[0].AsTensor<float>(), size, 0f, 1f);
     }
 
     private static float[] Normalise(float[] v)

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
+using FaceSwap.Engine.Models;
 
-namespace FaceSwap.Engine.Models;
+namespace FaceSwap.ModelStore;
 
 /// <summary>What happened to one model during a pull.</summary>
 public sealed record PullOutcome(ModelEntry Model, string Action);

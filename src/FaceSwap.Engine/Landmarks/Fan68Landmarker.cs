@@ -1,20 +1,10 @@
 using FaceSwap.Engine.Detection;
-using FaceSwap.Engine.Landmarks;
+using FaceSwap.Engine.Models;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
 
-namespace FaceSwap.Engine.Neural;
-
-/// <summary>Places 68 landmarks on a detected face box.</summary>
-public interface IFaceLandmarker68
-{
-    /// <summary>The name users select it by.</summary>
-    string Name { get; }
-
-    /// <summary>The face with 68 landmarks, or with none when this landmarker is not confident (the engine then uses its default).</summary>
-    DetectedFace Locate(Mat bgr, DetectedFace face);
-}
+namespace FaceSwap.Engine.Landmarks;
 
 /// <summary>
 /// 2dfan4: the box scaled so its longer side is 195 px and centred in a 256x256 crop, BGR /255; output 0 holds 68
@@ -25,7 +15,7 @@ public interface IFaceLandmarker68
 /// result also gives the face's alignment points (FaceFusion's '5/68'). (FaceFusion's CLAHE on very dark crops is not
 /// done.)
 /// </summary>
-public sealed class Fan68Landmarker(NeuralSession model) : IFaceLandmarker68
+public sealed class Fan68Landmarker(OnnxModel model) : IFaceLandmarker
 {
     private const int Size = 256;
 
@@ -91,6 +81,9 @@ public sealed class Fan68Landmarker(NeuralSession model) : IFaceLandmarker68
             ? face with { Landmarks = points, AlignmentPoints = FaceGeometry.FivePoints(points) }
             : face with { Landmarks = [] };
     }
+
+    /// <inheritdoc />
+    public IReadOnlyList<DetectedFace> LocateAll(Mat bgr, IReadOnlyList<DetectedFace> faces) => [.. faces.Select(f => Locate(bgr, f))];
 
     private static unsafe void PackBgr(Mat bgr, Span<float> destination)
     {

@@ -1,6 +1,6 @@
 using OpenCvSharp;
 
-namespace FaceSwap.Engine.Neural;
+namespace FaceSwap.Engine.Swapping;
 
 /// <summary>
 /// Pixel boost (FaceFusion's <c>processors/pixel_boost.py</c>): a model that works at <c>size</c> swaps a face aligned at
