@@ -46,8 +46,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly ConcurrentQueue<string> _output = new();
-    private readonly ConcurrentQueue<string> _requests = new();
+    private readonly ConcurrentQueue<string> output = new();
+    private readonly ConcurrentQueue<string> requests = new();
 
     /// <summary>Whether Azurite keeps its access log (set before <see cref="InitializeAsync"/>): see <see cref="Requests"/>.</summary>
     public bool LogRequests { get; init; }
@@ -56,9 +56,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// With request logging: every request so far as Azurite's access log writes it, e.g.
     /// <c>127.0.0.1 - - [date] "PUT /devstoreaccount1/container/name HTTP/1.1" 201 -</c>: the storage's own count of uploads.
     /// </summary>
-    public IReadOnlyCollection<string> Requests => _requests;
-    private Process? _process;
-    private string? _dataDirectory;
+    public IReadOnlyCollection<string> Requests => requests;
+    private Process? process;
+    private string? dataDirectory;
 
     /// <summary>The blob service port.</summary>
     public int BlobPort { get; private set; }
@@ -114,15 +114,15 @@ public sealed class AzuriteFixture : IAsyncLifetime
         var stopwatch = Stopwatch.StartNew();
         var ports = FreePorts.Get(3);
         (BlobPort, QueuePort, TablePort) = (ports[0], ports[1], ports[2]);
-        _dataDirectory = Path.Join(Path.GetTempPath(), $"faceswap-azurite-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(_dataDirectory);
-        _output.Clear();
+        this.dataDirectory = Path.Join(Path.GetTempPath(), $"faceswap-azurite-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(this.dataDirectory);
+        output.Clear();
 
         string[] azuriteArguments =
         [
             entry,
             "--skipApiVersionCheck", "--disableTelemetry",
-            "--location", _dataDirectory,
+            "--location", this.dataDirectory,
             "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -138,7 +138,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = _dataDirectory,
+            WorkingDirectory = this.dataDirectory,
         };
         if (OperatingSystem.IsWindows())
         {
@@ -171,7 +171,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             throw new InvalidOperationException($"Cannot start Azurite with '{startInfo.FileName}': {ex.Message}. Is Node.js installed and on PATH?", ex);
         }
 
-        _process = process;
+        this.process = process;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -182,12 +182,12 @@ public sealed class AzuriteFixture : IAsyncLifetime
             {
                 if (process.HasExited)
                 {
-                    throw new InvalidOperationException($"Azurite exited with code {process.ExitCode} while starting. Output:{Environment.NewLine}{string.Join(Environment.NewLine, _output)}");
+                    throw new InvalidOperationException($"Azurite exited with code {process.ExitCode} while starting. Output:{Environment.NewLine}{string.Join(Environment.NewLine, output)}");
                 }
 
                 if (timeout.IsCancellationRequested)
                 {
-                    throw new TimeoutException($"Azurite did not answer on port {port} within {StartTimeout.TotalSeconds} s. Output:{Environment.NewLine}{string.Join(Environment.NewLine, _output)}");
+                    throw new TimeoutException($"Azurite did not answer on port {port} within {StartTimeout.TotalSeconds} s. Output:{Environment.NewLine}{string.Join(Environment.NewLine, output)}");
                 }
 
                 await Task.Delay(25, CancellationToken.None).ConfigureAwait(false);
@@ -199,7 +199,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     private async Task StopAsync()
     {
-        var process = Interlocked.Exchange(ref _process, null);
+        var process = Interlocked.Exchange(ref this.process, null);
         if (process is not null)
         {
             try
@@ -221,7 +221,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             }
         }
 
-        var dataDirectory = Interlocked.Exchange(ref _dataDirectory, null);
+        var dataDirectory = Interlocked.Exchange(ref this.dataDirectory, null);
         if (dataDirectory is not null)
         {
             try
@@ -244,12 +244,12 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
         if (LogRequests && line.Contains(" HTTP/1.1\" ", StringComparison.Ordinal))
         {
-            _requests.Enqueue(line);
+            requests.Enqueue(line);
             return;
         }
 
-        _output.Enqueue(line);
-        while (_output.Count > 50 && _output.TryDequeue(out _))
+        output.Enqueue(line);
+        while (output.Count > 50 && output.TryDequeue(out _))
         {
         }
     }

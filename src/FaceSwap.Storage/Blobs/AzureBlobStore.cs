@@ -17,24 +17,24 @@ namespace FaceSwap.Storage;
 /// </remarks>
 public sealed partial class AzureBlobStore : IBlobStore
 {
-    private readonly BlobServiceClient _service;
+    private readonly BlobServiceClient service;
 
     /// <summary>Creates a store over <paramref name="serviceClient"/>.</summary>
     public AzureBlobStore(BlobServiceClient serviceClient)
     {
         ArgumentNullException.ThrowIfNull(serviceClient);
-        _service = serviceClient;
+        this.service = serviceClient;
     }
 
     /// <summary>The account's blob service client.</summary>
-    public BlobServiceClient ServiceClient => _service;
+    public BlobServiceClient ServiceClient => this.service;
 
     /// <inheritdoc />
     public async Task<BlobPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken = default)
     {
         var parsed = ParsePrefix(prefix);
         BlobStoreRules.ValidatePageSize(pageSize);
-        var container = _service.GetBlobContainerClient(parsed.Container);
+        var container = this.service.GetBlobContainerClient(parsed.Container);
         try
         {
             var pages = container
@@ -196,7 +196,7 @@ public sealed partial class AzureBlobStore : IBlobStore
             return;
         }
 
-        var appendBlob = _service.GetBlobContainerClient(parsed.Container).GetAppendBlobClient(parsed.Name);
+        var appendBlob = this.service.GetBlobContainerClient(parsed.Container).GetAppendBlobClient(parsed.Name);
         var maxBlock = appendBlob.AppendBlobMaxAppendBlockBytes;
         var offset = 0;
         while (offset < bytes.Length)
@@ -285,7 +285,7 @@ public sealed partial class AzureBlobStore : IBlobStore
         }
         catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.ContainerNotFound)
         {
-            await _service.GetBlobContainerClient(containerName).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await this.service.GetBlobContainerClient(containerName).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             await operation().ConfigureAwait(false);
         }
     }
@@ -294,7 +294,7 @@ public sealed partial class AzureBlobStore : IBlobStore
     {
         var parsed = BlobPath.ParseBlob(path);
         ValidateContainerName(parsed.Container, path);
-        return (parsed, _service.GetBlobContainerClient(parsed.Container).GetBlobClient(parsed.Name));
+        return (parsed, this.service.GetBlobContainerClient(parsed.Container).GetBlobClient(parsed.Name));
     }
 
     private static BlobPath ParsePrefix(string prefix)

@@ -186,21 +186,21 @@ internal static class FileSystemHelpers
 /// <summary>A fixed set of async locks picked by a key's hash: bounded memory however many keys there are.</summary>
 internal sealed class StripedAsyncLock
 {
-    private readonly SemaphoreSlim[] _stripes;
+    private readonly SemaphoreSlim[] stripes;
 
     public StripedAsyncLock(int stripes = 64)
     {
-        _stripes = new SemaphoreSlim[stripes];
+        this.stripes = new SemaphoreSlim[stripes];
         for (var i = 0; i < stripes; i++)
         {
-            _stripes[i] = new SemaphoreSlim(1, 1);
+            this.stripes[i] = new SemaphoreSlim(1, 1);
         }
     }
 
     /// <summary>Takes the lock for <paramref name="key"/>; dispose the result to release it.</summary>
     public async Task<Releaser> AcquireAsync(string key, CancellationToken cancellationToken)
     {
-        var stripe = _stripes[(int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_stripes.Length)];
+        var stripe = this.stripes[(int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)this.stripes.Length)];
         await stripe.WaitAsync(cancellationToken).ConfigureAwait(false);
         return new Releaser(stripe);
     }
