@@ -78,7 +78,7 @@ public sealed partial class EngineService
         var spec = batch.Spec;
         if (!SourceMatrix.HasSources(spec))
         {
-            return SourceSet.Of(GetSource(spec, SourceETag(batch.SpecHash)));
+            return SourceSet.WithMirror(engine.Value, GetSource(spec, SourceETag(batch.SpecHash)));
         }
 
         var resolved = identities.GetOrAdd(batch.SpecHash, _ => new Lazy<IReadOnlyList<SourceIdentity>>(
