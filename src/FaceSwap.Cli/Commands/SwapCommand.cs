@@ -64,7 +64,7 @@ public static class SwapCommand
         using var engine = FaceEngine.Load(models, new EngineOptions { MaxPixels = parse.GetValue(MaxPixels), Onnx = new OnnxSettings { Provider = provider } });
 
         using var source = sourceBytes.Count == 1
-            ? SourceSet.Of(WithContext(sourcePaths[0], () => engine.PrepareSource(sourceBytes[0].Bytes)))
+            ? SourceSet.WithMirror(engine, WithContext(sourcePaths[0], () => engine.PrepareSource(sourceBytes[0].Bytes)))
             : WithContext("source set", () => SourceSet.Prepare(engine, sourceBytes));
         using var single = sourceBytes.Count == 1 ? source.Candidates[0].Face : null;
         var references = referenceBytes.Select(r => WithContext($"reference {r.Path}", () => engine.PrepareReference(r.Bytes))).ToList();

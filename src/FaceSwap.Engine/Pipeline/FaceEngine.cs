@@ -21,11 +21,12 @@ public sealed class FaceEngine : IDisposable
     public const float MaxSourceYaw = 0.6f;
 
     /// <summary>
-    /// A face whose yaw (see <see cref="FaceGeometry.Yaw"/>) differs from the source's by more than this is left
-    /// untouched (<see cref="SkipReasons.PoseOutOfReach"/>): a near-frontal source put into a face in profile folds or
-    /// smears (measured on the demo photos: docs/quality.md).
+    /// A face whose yaw (see <see cref="FaceGeometry.Yaw"/>) differs from the source's (or its mirror image's, for a
+    /// face looking the other way) by more than this is left untouched (<see cref="SkipReasons.PoseOutOfReach"/>): a
+    /// source turned 0.5 less than a face in profile already puts an eye on the silhouette (seen at 100 % on the demo
+    /// photos: docs/quality.md).
     /// </summary>
-    public const float MaxPoseGap = 0.9f;
+    public const float MaxPoseGap = 0.5f;
 
     /// <summary>Sources whose mirror consistency is below this are refused as occluded or unclear.</summary>
     public const float MinSourceConsistency = 0.6f;
@@ -180,8 +181,8 @@ public sealed class FaceEngine : IDisposable
         return new SourceFace(crop, local, best, embedding, quality) { Origin = cropRect.TopLeft };
     }
 
-    /// <summary>Swaps the source into the selected faces of a target image and encodes the result.</summary>
-    public SwapResult Swap(byte[] targetBytes, SourceFace source, SwapRequest request) => Swap(targetBytes, SourceSet.Of(source), request);
+    /// <summary>Swaps the source (or its mirror image, for faces looking the other way) into the selected faces of a target image and encodes the result.</summary>
+    public SwapResult Swap(byte[] targetBytes, SourceFace source, SwapRequest request) => Swap(targetBytes, SourceSet.WithMirror(this, source), request);
 
     /// <summary>
     /// Swaps a source set into the selected faces of a target image (per face, the photo of the set whose head pose is

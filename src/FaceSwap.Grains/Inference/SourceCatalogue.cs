@@ -40,7 +40,9 @@ public sealed class SourceCatalogue(IBlobStore store, EngineModels models) : IDi
         var spec = batch.Spec;
         if (!SourceMatrix.HasSources(spec))
         {
-            return SourceSet.Of(await SourceAsync(spec, SourceETag(batch.SpecHash)).ConfigureAwait(false));
+            // The source and its mirror image (made once, kept with the source) for faces looking the other way.
+            var source = await SourceAsync(spec, SourceETag(batch.SpecHash)).ConfigureAwait(false);
+            return await Prepare(() => SourceSet.WithMirror(models.Engine, source)).ConfigureAwait(false);
         }
 
         var all = await identities.GetOrAddAsync(batch.SpecHash, () => SourceMatrix.ResolveAsync(store, spec)).ConfigureAwait(false);
