@@ -149,17 +149,7 @@ public sealed partial class BatchGrain
             return;
         }
 
-        var source = await store.GetPropertiesAsync(spec.Source);
-        var referenceVersions = new List<string>();
-        if (spec.Options.Faces == FaceMode.Reference)
-        {
-            foreach (var reference in spec.Options.References ?? [])
-            {
-                referenceVersions.Add($"{reference}@{(await store.GetPropertiesAsync(reference))?.ETag ?? "none"}");
-            }
-        }
-
-        state.State.SpecHash = SpecHash(spec, source?.ETag ?? "none", referenceVersions) + await SourceMatrix.HashPartAsync(store, spec);
+        state.State.SpecHash = (await SpecHash.BuildAsync(store, spec)).Value;
         state.State.State = JobState.Running;
         state.State.Started = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();

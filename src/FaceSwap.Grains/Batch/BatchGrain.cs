@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FaceSwap.Abstractions.Api;
@@ -610,24 +609,6 @@ public sealed partial class BatchGrain(
         {
             throw new ArgumentException($"options.batchSize must be 1 to {JobOptions.MaxBatchSize} and options.prefetch 1 to {JobOptions.MaxPrefetch}");
         }
-    }
-
-    /// <summary>
-    /// The source's ETag, then a hash of everything else that shapes an output: options, and in reference mode each
-    /// reference's path and version and the distance. Parts added for newer options appear only when they are not at
-    /// their defaults, so outputs of jobs from before them still match.
-    /// </summary>
-    private static string SpecHash(JobSpec spec, string sourceETag, IReadOnlyList<string> referenceVersions)
-    {
-        var o = spec.Options;
-        var text = $"{spec.Source}|{o.Faces}|{o.Quality}|engine=morph-1{(o.Watermark ? "" : "|no-watermark")}"
-            + (o.MinFace > 0 ? $"|min-face={o.MinFace}" : "")
-            + (o.StripGps ? "|strip-gps" : "") + (o.CopyUnswapped ? "|copy-unswapped" : "")
-            + Inference.NeuralJobs.SpecHashPart(o)
-            + (o.Faces == FaceMode.Reference
-                ? FormattableString.Invariant($"|distance={o.ReferenceDistance:R}|references={string.Join(",", referenceVersions)}")
-                : "");
-        return sourceETag.Replace(":", "_", StringComparison.Ordinal) + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
     }
 
     [LoggerMessage(1, LogLevel.Information, "Job {JobId} started: {Input} -> {Output}")]
