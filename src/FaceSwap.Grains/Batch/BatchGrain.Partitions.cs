@@ -3,6 +3,7 @@ using System.Text;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.Grains.Inference;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -128,7 +129,7 @@ public sealed partial class BatchGrain
                 }
                 catch (Exception e) when (!deactivated && state.State.State == JobState.Running)
                 {
-                    notice = IsNoInferenceSilo(e) ? "waiting for an inference silo to run a partition" : notice;
+                    notice = InferenceDispatcher.IsNoInferenceSilo(e) ? "waiting for an inference silo to run a partition" : notice;
                     LogPartitionRetry(JobId, attempt, e.Message);
                     await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 500 * attempt)));
                 }

@@ -114,7 +114,7 @@ public sealed partial class BatchGrain
         SourceCheck check;
         try
         {
-            check = await NextInferenceGrain().CheckSourceAsync(spec);
+            check = await Dispatcher.Next().CheckSourceAsync(spec);
         }
         catch (Exception e) when (e is OrleansException or ArgumentException or TimeoutException)
         {

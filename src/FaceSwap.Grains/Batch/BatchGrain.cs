@@ -6,6 +6,7 @@ using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Diagnostics;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.Grains.Inference;
 using FaceSwap.Grains.Placement;
 using FaceSwap.Grains.Safety;
 using FaceSwap.Storage;
@@ -33,14 +34,11 @@ public sealed partial class BatchGrain(
     public const string StorageName = "jobs";
 
     private const string ReminderName = "resume";
-    private const int MaxAttempts = 4;
     private static readonly TimeSpan PersistInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan WaitForSilo = TimeSpan.FromSeconds(2);
 
     private readonly LinkedList<Page> pages = new();
     private Task? pump;
-    private const int InferenceKeys = 64;
     private int inFlight;
     private string? notice;
     private bool deactivated;
@@ -55,7 +53,10 @@ public sealed partial class BatchGrain(
 
     /// <summary>A cancel left images in flight: they finish, and the summary and audit log get their outcomes too.</summary>
     private bool draining;
-    private long dispatchCounter = Random.Shared.Next(InferenceKeys);
+    private InferenceDispatcher? dispatcher;
+
+    /// <summary>Cancelled when the activation goes: its inference calls stop before their next attempt.</summary>
+    private readonly CancellationTokenSource stopping = new();
 
     /// <summary>This activation's run: batches carry it, and inference silos drop the work of a run that is no longer current.</summary>
     private readonly Guid run = Guid.NewGuid();
@@ -90,6 +91,7 @@ public sealed partial class BatchGrain(
         // Loops of this activation stop; a new activation resumes from the persisted cursor (outputs already written
         // are skipped), so nothing is lost or written twice.
         deactivated = true;
+        stopping.Cancel();
         Wake();
         return Task.CompletedTask;
     }
@@ -341,54 +343,18 @@ public sealed partial class BatchGrain(
     {
         IReadOnlyList<ImageOutcome> outcomes;
         var request = new WorkBatch { JobId = JobId, Spec = spec, SpecHash = state.State.SpecHash!, Items = batch.Select(b => b.Item).ToList(), Run = run };
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            if (deactivated)
-            {
-                return;
-            }
-
-            try
-            {
-                outcomes = await NextInferenceGrain().ProcessAsync(request);
-                notice = null;
-                break;
-            }
-            catch (Exception e) when (IsNoInferenceSilo(e) && state.State.State == JobState.Running && !deactivated)
-            {
-                // The inference silo was lost, or none is in the cluster (all lost, or scaled to zero): not the batch's
-                // fault, so no attempt is used up; the job says why it waits and tries again until a silo takes the
-                // batch or the job is cancelled.
-                attempt--;
-                if (notice is null)
-                {
-                    LogWaiting(JobId);
-                }
-
-                notice = e is SiloUnavailableException
-                    ? "waiting for an inference silo: the one running a batch was lost"
-                    : "waiting for an inference silo: none is in the cluster";
-                await Task.Delay(WaitForSilo);
-            }
-            catch (Exception e) when (attempt < MaxAttempts)
-            {
-                // A lost inference silo, a timeout: the batch goes to another silo. Outputs already written there
-                // match their metadata and are skipped, so nothing is written twice.
-                LogRetry(JobId, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt));
-            }
-            catch (Exception e)
-            {
-                outcomes = batch.Select(b => new ImageOutcome
-                {
-                    Path = SourceMatrix.OutputRelative(spec, b.Item),
-                    Identity = b.Item.Identity,
-                    Status = ImageStatus.Failed,
-                    ErrorClass = "dispatch_error",
-                    Message = e.Message,
-                }).ToList();
-                break;
-            }
+            outcomes = await Dispatcher.ProcessAsync(request, stopping.Token);
+            notice = null;
+        }
+        catch (OperationCanceledException) when (deactivated)
+        {
+            return;
+        }
+        catch (Exception e)
+        {
+            outcomes = InferenceDispatcher.Failed(spec, batch.Select(b => b.Item), e);
         }
 
         if (deactivated)
@@ -576,21 +542,25 @@ public sealed partial class BatchGrain(
     private void Wake() => wake.TrySetResult();
 
     /// <summary>
-    /// Whether a call failed because no inference silo can take it: the one called was lost, or none is in the cluster
-    /// (Orleans says "No active nodes are compatible" while the dead silo's type map lingers, then "Could not find an
-    /// implementation" once no live silo has the grain class).
+    /// Inference calls of this activation: a job that no inference silo can serve waits while it runs (its status says
+    /// why), and a batch that keeps failing fails its images.
     /// </summary>
-    internal static bool IsNoInferenceSilo(Exception e) =>
-        e is SiloUnavailableException
-        || e.Message.Contains("became unavailable", StringComparison.Ordinal)
-        || e.Message.Contains("No active nodes are compatible", StringComparison.Ordinal)
-        || e.Message.Contains("Could not find an implementation for interface", StringComparison.Ordinal);
+    private InferenceDispatcher Dispatcher => dispatcher ??= new InferenceDispatcher(GrainFactory, new DispatchRules
+    {
+        KeepWaiting = () => state.State.State == JobState.Running && !deactivated,
+        OnWaiting = e =>
+        {
+            if (notice is null)
+            {
+                LogWaiting(JobId);
+            }
 
-    /// <summary>
-    /// A stateless inference grain with a rotating key: a caller caches the placement of each key, so one fixed key
-    /// would send every batch to the same inference silo. Retries get a new key, and so likely another silo.
-    /// </summary>
-    private IInferenceGrain NextInferenceGrain() => GrainFactory.GetGrain<IInferenceGrain>(dispatchCounter++ % InferenceKeys);
+            notice = e is SiloUnavailableException
+                ? "waiting for an inference silo: the one running a batch was lost"
+                : "waiting for an inference silo: none is in the cluster";
+        },
+        OnRetry = (attempt, e) => LogRetry(JobId, attempt, e.Message),
+    });
 
     private static void Validate(JobSpec spec)
     {
