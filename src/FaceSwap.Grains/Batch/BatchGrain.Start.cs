@@ -132,7 +132,7 @@ public sealed partial class BatchGrain
         {
             await Audit.SubmittedAsync(JobId, spec, check);
         }
-        catch (Exception e) when (e is IOException or Azure.RequestFailedException or InvalidBlobPathException)
+        catch (Exception e) when (e is IOException or InvalidBlobPathException)
         {
             throw new InvalidOperationException($"the audit log cannot be written: {e.Message}", e);
         }

@@ -469,7 +469,7 @@ public sealed partial class BatchGrain(
         {
             await store.WriteAsync(path, JsonSerializer.SerializeToUtf8Bytes(Snapshot(), new JsonSerializerOptions(FaceSwapJson.Options) { WriteIndented = true }), "application/json", null);
         }
-        catch (Exception e) when (e is IOException or Azure.RequestFailedException)
+        catch (IOException e)
         {
             LogStatusFailed(e, JobId, path);
         }
