@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Diagnostics;
@@ -35,15 +31,19 @@ public sealed partial class BatchGrain(
 
     private const string ReminderName = "resume";
     private static readonly TimeSpan PersistInterval = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(5);
 
-    private readonly LinkedList<Page> pages = new();
+    private readonly PageLedger ledger = new();
+    private readonly JobSummaryWriter summaries = new(store);
     private Task? pump;
     private int inFlight;
     private string? notice;
     private bool deactivated;
     private bool publishing;
-    private string[]? retryPaths;
+
+    /// <summary>The current round's work: the input prefix, or in a retry round its list of failed images.</summary>
+    private IWorkSource Work => work ??= WorkSources.For(store, state.State.Spec!, state.State.RetryList);
+
+    private IWorkSource? work;
 
     /// <summary>The cancel's own writes (terminal state, summary, audit line), once a cancel has started them.</summary>
     private Task? cancelRecorded;
@@ -61,7 +61,6 @@ public sealed partial class BatchGrain(
     /// <summary>This activation's run: batches carry it, and inference silos drop the work of a run that is no longer current.</summary>
     private readonly Guid run = Guid.NewGuid();
     private DateTimeOffset lastPersist;
-    private DateTimeOffset lastStatusWrite;
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private string JobId => this.GetPrimaryKeyString();
@@ -113,7 +112,7 @@ public sealed partial class BatchGrain(
             draining = inFlight > 0;
             if (!draining)
             {
-                FoldAllPages();
+                ledger.FoldAll(state.State);
             }
 
             cancelRecorded = RecordCancelAsync();
@@ -135,22 +134,11 @@ public sealed partial class BatchGrain(
     private Task SettleIfDrainedAsync() =>
         draining && inFlight == 0 && cancelRecorded is { IsCompleted: true } ? settle ??= SettleAsync() : Task.CompletedTask;
 
-    /// <summary>A stopped job's pages, finished or not, into the persisted counters: what its status showed.</summary>
-    private void FoldAllPages()
-    {
-        foreach (var page in pages)
-        {
-            state.State.Counters = state.State.Counters.Plus(page.Totals);
-        }
-
-        pages.Clear();
-    }
-
     private async Task SettleAsync()
     {
         try
         {
-            FoldAllPages();
+            ledger.FoldAll(state.State);
             await state.WriteStateAsync();
             await WriteSummaryAsync();
             await Audit.CancelFinishedAsync(JobId, state.State.Spec!, state.State.Counters);
@@ -205,7 +193,7 @@ public sealed partial class BatchGrain(
         state.State.State = JobState.Running;
         state.State.Finished = null;
         state.State.Started = DateTimeOffset.UtcNow;
-        retryPaths = null;
+        work = null;
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await MarkInIndexAsync(unfinished: true);
@@ -243,7 +231,7 @@ public sealed partial class BatchGrain(
         var pageSize = Math.Max(window * 2, 32);
         var nextToken = state.State.ResumeToken;
         var listed = state.State.ListingComplete;
-        var buffer = new Queue<(WorkItem Item, Page Page)>();
+        var buffer = new Queue<(WorkItem Item, LedgerPage Page)>();
         try
         {
             while (state.State.State == JobState.Running && !deactivated)
@@ -265,18 +253,16 @@ public sealed partial class BatchGrain(
 
                     if (buffer.Count == 0)
                     {
-                        var page = await ListPageAsync(spec, nextToken, pageSize);
-                        var tracked = new Page(nextToken, page.ContinuationToken);
-                        foreach (var item in page.Items.Where(b => JobFiles.IsInputImage(spec, b.Path)).SelectMany(b => SourceMatrix.WorkItems(spec, b, retryRound: state.State.RetryList is not null)))
+                        var page = await Work.PageAsync(nextToken, pageSize);
+                        var tracked = ledger.Open(nextToken, page.NextToken);
+                        foreach (var item in page.Items)
                         {
                             buffer.Enqueue((item, tracked));
                             tracked.Listed++;
                         }
 
-                        pages.AddLast(tracked);
-                        nextToken = page.ContinuationToken;
+                        nextToken = page.NextToken;
                         listed = nextToken is null;
-                        tracked.LastPage = listed;
                         if (tracked.Listed == 0)
                         {
                             await FoldFinishedPagesAsync(force: false);
@@ -285,7 +271,7 @@ public sealed partial class BatchGrain(
                         continue;
                     }
 
-                    var batch = new List<(WorkItem Item, Page Page)>();
+                    var batch = new List<(WorkItem Item, LedgerPage Page)>();
                     while (batch.Count < batchSize && buffer.Count > 0 && inFlight + batch.Count < window)
                     {
                         batch.Add(buffer.Dequeue());
@@ -314,32 +300,7 @@ public sealed partial class BatchGrain(
         }
     }
 
-    /// <summary>
-    /// One page of the round's listing: the input prefix in the first round, the retry list in a retry round (whose
-    /// token is a line number, and whose items get their current version so that a replaced file is read anew).
-    /// </summary>
-    private async Task<BlobPage> ListPageAsync(JobSpec spec, string? token, int pageSize)
-    {
-        if (state.State.RetryList is not { } list)
-        {
-            return await store.ListAsync(spec.Input, token, pageSize);
-        }
-
-        retryPaths ??= Encoding.UTF8.GetString(await store.ReadAllBytesAsync(list, long.MaxValue))
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var start = token is null ? 0 : int.Parse(token, CultureInfo.InvariantCulture);
-        var end = Math.Min(retryPaths.Length, start + pageSize);
-        var items = new List<BlobItemInfo>();
-        foreach (var relative in retryPaths[start..end])
-        {
-            var path = spec.Input + relative;
-            items.Add(await store.GetPropertiesAsync(SourceMatrix.InputPath(spec, path)) is { } found ? found with { Path = path } : new BlobItemInfo(path, 0, "", DateTimeOffset.MinValue));
-        }
-
-        return new BlobPage(items, end < retryPaths.Length ? end.ToString(CultureInfo.InvariantCulture) : null);
-    }
-
-    private async Task DispatchAsync(JobSpec spec, List<(WorkItem Item, Page Page)> batch)
+    private async Task DispatchAsync(JobSpec spec, List<(WorkItem Item, LedgerPage Page)> batch)
     {
         IReadOnlyList<ImageOutcome> outcomes;
         var request = new WorkBatch { JobId = JobId, Spec = spec, SpecHash = state.State.SpecHash!, Items = batch.Select(b => b.Item).ToList(), Run = run };
@@ -373,9 +334,7 @@ public sealed partial class BatchGrain(
 
         for (var i = 0; i < batch.Count; i++)
         {
-            var page = batch[i].Page;
-            page.Counters = page.Counters.Add(outcomes[i]);
-            page.Done++;
+            batch[i].Page.Record(outcomes[i]);
         }
 
         inFlight -= batch.Count;
@@ -386,18 +345,7 @@ public sealed partial class BatchGrain(
     /// <summary>Folds finished leading pages into the persisted counters and cursor; persists at most every few seconds.</summary>
     private async Task FoldFinishedPagesAsync(bool force)
     {
-        var changed = false;
-        while (pages.First is { } first && first.Value.Done == first.Value.Listed)
-        {
-            var page = first.Value;
-            state.State.Counters = state.State.Counters.Plus(page.Totals);
-            state.State.ResumeToken = page.NextToken;
-            state.State.ListingComplete = page.LastPage;
-            pages.RemoveFirst();
-            changed = true;
-        }
-
-        if (changed && (force || DateTimeOffset.UtcNow - lastPersist > PersistInterval))
+        if (ledger.FoldFinished(state.State) && (force || DateTimeOffset.UtcNow - lastPersist > PersistInterval))
         {
             await state.WriteStateAsync();
             lastPersist = DateTimeOffset.UtcNow;
@@ -459,50 +407,20 @@ public sealed partial class BatchGrain(
     /// <summary>Mirrors the status to the spec's status blob, if it has one (blob-drop jobs); at most every few seconds unless forced.</summary>
     private async Task WriteStatusBlobAsync(bool force)
     {
-        if (state.State.Spec?.StatusPath is not { } path || (!force && DateTimeOffset.UtcNow - lastStatusWrite < StatusInterval))
-        {
-            return;
-        }
-
-        lastStatusWrite = DateTimeOffset.UtcNow;
         try
         {
-            await store.WriteAsync(path, JsonSerializer.SerializeToUtf8Bytes(Snapshot(), new JsonSerializerOptions(FaceSwapJson.Options) { WriteIndented = true }), "application/json", null);
+            await summaries.WriteStatusAsync(state.State.Spec?.StatusPath, Snapshot(), force);
         }
         catch (IOException e)
         {
-            LogStatusFailed(e, JobId, path);
+            LogStatusFailed(e, JobId, state.State.Spec?.StatusPath ?? "");
         }
     }
 
     private async Task WriteSummaryAsync()
     {
         await WriteStatusBlobAsync(force: true);
-        var status = Snapshot();
-        var elapsed = ((status.Finished ?? DateTimeOffset.UtcNow) - (state.State.Started ?? status.Created)).TotalSeconds;
-        var faces = await FaceReview.ReadAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId));
-        var summary = new
-        {
-            jobId = JobId,
-            state = status.State,
-            error = status.Error,
-            counts = status.Counters,
-            created = status.Created,
-            started = state.State.Started,
-            finished = status.Finished,
-            elapsedSeconds = Math.Round(elapsed, 2),
-            imagesPerSecond = elapsed > 0 ? Math.Round(status.Counters.Finished / elapsed, 2) : 0,
-            spec = status.Spec,
-            specHash = state.State.SpecHash,
-            stages = await StageTable.ReadAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId)),
-            quality = faces.Quality,
-            review = faces.Review,
-            sources = SourceMatrix.IsMatrix(state.State.Spec!)
-                ? await SourceMatrix.TableAsync(state.State.Spec!, (await OutcomeIndex.OpenAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId))).EachAsync())
-                : null,
-        };
-        await store.WriteAsync(JobFiles.Summary(state.State.Spec!, JobId),
-            JsonSerializer.SerializeToUtf8Bytes(summary, new JsonSerializerOptions(FaceSwapJson.Options) { WriteIndented = true }), "application/json", null);
+        await summaries.WriteSummaryAsync(JobId, Snapshot(), state.State);
     }
 
     /// <summary>
@@ -513,21 +431,15 @@ public sealed partial class BatchGrain(
 
     private JobStatus Snapshot()
     {
-        var counters = state.State.Counters;
-        foreach (var page in pages)
-        {
-            counters = counters.Plus(page.Totals);
-        }
-
         return new JobStatus
         {
             JobId = JobId,
             State = state.State.State,
-            Counters = counters,
+            Counters = ledger.Current(state.State.Counters),
 
             // A cancelled job reads inFlight 1 or more until the images in flight at the cancel are recorded.
             InFlight = draining ? Math.Max(1, inFlight) : inFlight,
-            ListingComplete = state.State.ListingComplete || (pages.Last?.Value.LastPage ?? false),
+            ListingComplete = state.State.ListingComplete || ledger.LastPageListed,
             Created = state.State.Spec is null && checking is not null ? checkingSince : state.State.Created,
             Finished = state.State.Finished,
             Error = state.State.Error,
@@ -613,18 +525,4 @@ public sealed partial class BatchGrain(
 
     [LoggerMessage(7, LogLevel.Information, "Job {JobId}: retry round {Round} runs {Count} failed images again")]
     private partial void LogRetryRound(string jobId, int round, long count);
-
-    /// <summary>One listing page in memory: how many images it had and how many have outcomes.</summary>
-    private sealed class Page(string? startToken, string? nextToken)
-    {
-        public string? StartToken { get; } = startToken;
-        public string? NextToken { get; } = nextToken;
-        public int Listed { get; set; }
-        public int Done { get; set; }
-        public bool LastPage { get; set; }
-        public JobCounters Counters { get; set; } = new();
-
-        /// <summary>The page's outcome counters plus the images it listed.</summary>
-        public JobCounters Totals => Counters with { Discovered = Counters.Discovered + Listed };
-    }
 }
