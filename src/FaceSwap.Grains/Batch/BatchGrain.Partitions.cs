@@ -43,9 +43,10 @@ public sealed partial class BatchGrain
         var window = Math.Max(Math.Max(1, options.PagesInFlight), 2 * ActiveSilos());
         var listed = false;
         LogPartitioned(JobId, state.State.Counters.Discovered + ledger.Listed, pageSize, window);
-        while (!deactivated && state.State.State == JobState.Running)
+
+        // Keeps the window of pages on partitions full while the listing lasts.
+        async Task<bool> FillAsync()
         {
-            this.DelayDeactivation(TimeSpan.FromMinutes(10));
             while (!listed && partitionsInFlight.Count < window)
             {
                 var work = await Work.PageAsync(nextToken, pageSize);
@@ -66,18 +67,10 @@ public sealed partial class BatchGrain
                 _ = RunPartitionAsync(spec, page, partition, items, options);
             }
 
-            if (partitionsInFlight.Count == 0 && listed)
-            {
-                await FoldFinishedPagesAsync(force: true);
-                await FinishAsync();
-                return;
-            }
-
-            await wake.Task;
-            wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await FoldFinishedPagesAsync(force: false);
+            return false;
         }
 
+        await RunWindowAsync(FillAsync, () => partitionsInFlight.Count == 0 && listed);
         if (!deactivated && state.State.State == JobState.Cancelled)
         {
             foreach (var partition in partitionsInFlight.Values)

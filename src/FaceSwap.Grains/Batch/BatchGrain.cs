@@ -232,65 +232,56 @@ public sealed partial class BatchGrain(
         var nextToken = state.State.ResumeToken;
         var listed = state.State.ListingComplete;
         var buffer = new Queue<(WorkItem Item, LedgerPage Page)>();
+
+        // Fills the window of images in flight; true once the rest of the round goes to partitions instead.
+        async Task<bool> FillAsync()
+        {
+            while (inFlight < window && (buffer.Count > 0 || !listed))
+            {
+                if (buffer.Count == 0 && PartitionsPay())
+                {
+                    // A large job: the classic window drains, then the rest goes to partition grains.
+                    return inFlight == 0;
+                }
+
+                if (buffer.Count == 0)
+                {
+                    var page = await Work.PageAsync(nextToken, pageSize);
+                    var tracked = ledger.Open(nextToken, page.NextToken);
+                    foreach (var item in page.Items)
+                    {
+                        buffer.Enqueue((item, tracked));
+                        tracked.Listed++;
+                    }
+
+                    nextToken = page.NextToken;
+                    listed = nextToken is null;
+                    if (tracked.Listed == 0)
+                    {
+                        await FoldFinishedPagesAsync(force: false);
+                    }
+
+                    continue;
+                }
+
+                var batch = new List<(WorkItem Item, LedgerPage Page)>();
+                while (batch.Count < batchSize && buffer.Count > 0 && inFlight + batch.Count < window)
+                {
+                    batch.Add(buffer.Dequeue());
+                }
+
+                inFlight += batch.Count;
+                _ = DispatchAsync(spec, batch);
+            }
+
+            return false;
+        }
+
         try
         {
-            while (state.State.State == JobState.Running && !deactivated)
+            if (await RunWindowAsync(FillAsync, () => inFlight == 0 && buffer.Count == 0 && listed))
             {
-                this.DelayDeactivation(TimeSpan.FromMinutes(10));
-                while (inFlight < window && (buffer.Count > 0 || !listed))
-                {
-                    if (buffer.Count == 0 && PartitionsPay())
-                    {
-                        // A large job: the classic window drains, then the rest goes to partition grains.
-                        if (inFlight > 0)
-                        {
-                            break;
-                        }
-
-                        await PartitionPumpAsync(spec, nextToken);
-                        return;
-                    }
-
-                    if (buffer.Count == 0)
-                    {
-                        var page = await Work.PageAsync(nextToken, pageSize);
-                        var tracked = ledger.Open(nextToken, page.NextToken);
-                        foreach (var item in page.Items)
-                        {
-                            buffer.Enqueue((item, tracked));
-                            tracked.Listed++;
-                        }
-
-                        nextToken = page.NextToken;
-                        listed = nextToken is null;
-                        if (tracked.Listed == 0)
-                        {
-                            await FoldFinishedPagesAsync(force: false);
-                        }
-
-                        continue;
-                    }
-
-                    var batch = new List<(WorkItem Item, LedgerPage Page)>();
-                    while (batch.Count < batchSize && buffer.Count > 0 && inFlight + batch.Count < window)
-                    {
-                        batch.Add(buffer.Dequeue());
-                    }
-
-                    inFlight += batch.Count;
-                    _ = DispatchAsync(spec, batch);
-                }
-
-                if (inFlight == 0 && buffer.Count == 0 && listed)
-                {
-                    await FoldFinishedPagesAsync(force: true);
-                    await FinishAsync();
-                    return;
-                }
-
-                await wake.Task;
-                wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                await FoldFinishedPagesAsync(force: false);
+                await PartitionPumpAsync(spec, nextToken);
             }
         }
         catch (Exception e)
@@ -298,6 +289,36 @@ public sealed partial class BatchGrain(
             // Listing or state storage failed for good (retries are inside the store): the reminder tries again.
             LogPumpFailed(e, JobId);
         }
+    }
+
+    /// <summary>
+    /// The loop both pumps share: fill the window, end the job once everything is listed and nothing is in flight
+    /// (<paramref name="drained"/>), else wait for an outcome and fold the pages it finished. True when
+    /// <paramref name="fillAsync"/> handed the rest of the round over; false when the job ended, stopped or deactivated.
+    /// </summary>
+    private async Task<bool> RunWindowAsync(Func<Task<bool>> fillAsync, Func<bool> drained)
+    {
+        while (state.State.State == JobState.Running && !deactivated)
+        {
+            this.DelayDeactivation(TimeSpan.FromMinutes(10));
+            if (await fillAsync())
+            {
+                return true;
+            }
+
+            if (drained())
+            {
+                await FoldFinishedPagesAsync(force: true);
+                await FinishAsync();
+                return false;
+            }
+
+            await wake.Task;
+            wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await FoldFinishedPagesAsync(force: false);
+        }
+
+        return false;
     }
 
     private async Task DispatchAsync(JobSpec spec, List<(WorkItem Item, LedgerPage Page)> batch)
