@@ -114,7 +114,7 @@ public sealed partial class BatchGrain
         SourceCheck check;
         try
         {
-            check = await NextInferenceGrain().CheckSourceAsync(spec);
+            check = await Dispatcher.Next().CheckSourceAsync(spec);
         }
         catch (Exception e) when (e is OrleansException or ArgumentException or TimeoutException)
         {
@@ -132,7 +132,7 @@ public sealed partial class BatchGrain
         {
             await Audit.SubmittedAsync(JobId, spec, check);
         }
-        catch (Exception e) when (e is IOException or Azure.RequestFailedException or InvalidBlobPathException)
+        catch (Exception e) when (e is IOException or InvalidBlobPathException)
         {
             throw new InvalidOperationException($"the audit log cannot be written: {e.Message}", e);
         }
@@ -149,17 +149,7 @@ public sealed partial class BatchGrain
             return;
         }
 
-        var source = await store.GetPropertiesAsync(spec.Source);
-        var referenceVersions = new List<string>();
-        if (spec.Options.Faces == FaceMode.Reference)
-        {
-            foreach (var reference in spec.Options.References ?? [])
-            {
-                referenceVersions.Add($"{reference}@{(await store.GetPropertiesAsync(reference))?.ETag ?? "none"}");
-            }
-        }
-
-        state.State.SpecHash = SpecHash(spec, source?.ETag ?? "none", referenceVersions) + await SourceMatrix.HashPartAsync(store, spec);
+        state.State.SpecHash = (await SpecHash.BuildAsync(store, spec)).Value;
         state.State.State = JobState.Running;
         state.State.Started = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();

@@ -279,7 +279,7 @@ public sealed partial class EngineService : IInferenceEngine, IDisposable
         BlobNotRegularFileException => "not_a_regular_file",
         BlobReadTimeoutException => "read_timeout",
         InvalidBlobPathException => "invalid_path",
-        IOException or TimeoutException or Azure.RequestFailedException => "storage_error",
+        IOException or TimeoutException => "storage_error",
         _ => "internal_error",
     };
 

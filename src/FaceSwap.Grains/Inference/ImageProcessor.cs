@@ -183,7 +183,7 @@ public sealed class ImageProcessor(IBlobStore store, string siloName)
             var head = await store.ReadRangeAsync(path, 0, 256 * 1024, cancellationToken).ConfigureAwait(false);
             return XmpMarker.Read(head) is { Found: true, JobId: not null };
         }
-        catch (Exception e) when (e is IOException or InvalidBlobPathException or Azure.RequestFailedException)
+        catch (Exception e) when (e is IOException or InvalidBlobPathException)
         {
             return false; // unreadable: kept, as a file that is not ours
         }

@@ -81,25 +81,6 @@ public static class NeuralJobs
         }
     }
 
-    /// <summary>
-    /// What the spec hash adds for the model options: nothing at the defaults (so earlier outputs still match), else the
-    /// swapper, enhancer and detector, and for neural swappers the paste-back settings (pixel boost and mask padding only
-    /// where set, so earlier neural outputs keep their hash).
-    /// </summary>
-    public static string SpecHashPart(JobOptions o)
-    {
-        if (SelectionOf(o).IsDefault)
-        {
-            return "";
-        }
-
-        var padding = MaskPadding.From(o.MaskPadding ?? []);
-        var paste = o.Swapper == PublicModels.Morph ? "" : FormattableString.Invariant(
-            $"|blend={o.BlendRatio:R}{(o.Poisson ? "|poisson" : "")}{(o.PixelBoost == 0 ? "" : $"|boost={o.PixelBoost}")}{(padding == default ? "" : $"|padding={string.Join(",", padding.ToArray())}")}");
-        var landmarker = o.Landmarker == PublicModels.DefaultLandmarker ? "" : $"|landmarker={o.Landmarker}";
-        return $"|swapper={o.Swapper}|enhancer={o.Enhancer}|detector={o.Detector}{landmarker}{paste}";
-    }
-
     /// <summary>The swapper and enhancer of a job (both null for the defaults).</summary>
     public static NeuralStack Stack(Lazy<NeuralModels> loader, JobOptions options)
     {

@@ -41,7 +41,7 @@ public sealed class SourceCatalogue(IBlobStore store, EngineModels models) : IDi
         if (!SourceMatrix.HasSources(spec))
         {
             // The source and its mirror image (made once, kept with the source) for faces looking the other way.
-            var source = await SourceAsync(spec, SourceETag(batch.SpecHash)).ConfigureAwait(false);
+            var source = await SourceAsync(spec, new SpecHash(batch.SpecHash).SourceETag).ConfigureAwait(false);
             return await Prepare(() => SourceSet.WithMirror(models.Engine, source)).ConfigureAwait(false);
         }
 
@@ -91,9 +91,6 @@ public sealed class SourceCatalogue(IBlobStore store, EngineModels models) : IDi
     public async Task<string> Sha256Async(string path, string etag, long maxBytes) => hashes.TryGet(path + "|" + etag, out var known)
         ? known
         : Remember(path, etag, await store.ReadAllBytesAsync(path, maxBytes).ConfigureAwait(false));
-
-    /// <summary>The spec hash starts with the source's ETag (see BatchGrain), so the source face is kept by it.</summary>
-    private static string SourceETag(string specHash) => specHash.Split(':')[0];
 
     /// <summary>Reads a source photo, keeping its hash for the audit log rather than reading it a second time.</summary>
     private async Task<byte[]> ReadAsync(string path, string etag, long maxBytes)

@@ -186,5 +186,5 @@ public sealed class SourceChecker(IBlobStore store, EngineModels models, SourceC
     }
 
     private static bool IsUnreadable(Exception e) =>
-        e is IOException or BlobNotFoundException or BlobTooLargeException or InvalidBlobPathException or Azure.RequestFailedException;
+        e is IOException or BlobNotFoundException or BlobTooLargeException or InvalidBlobPathException;
 }

@@ -8,7 +8,8 @@ namespace FaceSwap.Storage;
 
 /// <summary>
 /// A blob store over Azure Blob Storage (or Azurite). The container is the first path segment and is created on
-/// first write; metadata is blob metadata; manifests are append blobs.
+/// first write; metadata is blob metadata; manifests are append blobs. Failures the SDK reports come out as
+/// <see cref="BlobStoreException"/>, so callers never see an Azure type.
 /// </summary>
 /// <remarks>
 /// Transient failures are retried by the SDK with the retry options of the <see cref="BlobServiceClient"/>;
@@ -29,8 +30,7 @@ public sealed partial class AzureBlobStore : IBlobStore
     /// <summary>The account's blob service client.</summary>
     public BlobServiceClient ServiceClient => this.service;
 
-    /// <inheritdoc />
-    public async Task<BlobPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken = default)
+    private async Task<BlobPage> ListCoreAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken = default)
     {
         var parsed = ParsePrefix(prefix);
         BlobStoreRules.ValidatePageSize(pageSize);
@@ -63,8 +63,7 @@ public sealed partial class AzureBlobStore : IBlobStore
         return new BlobPage([], null);
     }
 
-    /// <inheritdoc />
-    public async Task<BlobItemInfo?> GetPropertiesAsync(string path, CancellationToken cancellationToken = default)
+    private async Task<BlobItemInfo?> GetPropertiesCoreAsync(string path, CancellationToken cancellationToken = default)
     {
         var (parsed, blob) = GetBlob(path);
         var properties = await TryGetPropertiesAsync(blob, cancellationToken).ConfigureAwait(false);
@@ -73,8 +72,7 @@ public sealed partial class AzureBlobStore : IBlobStore
             : new BlobItemInfo(parsed.ToString(), properties.ContentLength, NormalizeETag(properties.ETag), properties.LastModified);
     }
 
-    /// <inheritdoc />
-    public async Task<IReadOnlyDictionary<string, string>?> GetMetadataAsync(string path, CancellationToken cancellationToken = default)
+    private async Task<IReadOnlyDictionary<string, string>?> GetMetadataCoreAsync(string path, CancellationToken cancellationToken = default)
     {
         var (_, blob) = GetBlob(path);
         var properties = await TryGetPropertiesAsync(blob, cancellationToken).ConfigureAwait(false);
@@ -83,8 +81,7 @@ public sealed partial class AzureBlobStore : IBlobStore
             : new Dictionary<string, string>(properties.Metadata, StringComparer.OrdinalIgnoreCase);
     }
 
-    /// <inheritdoc />
-    public async Task<BlobStamp?> GetStampAsync(string path, CancellationToken cancellationToken = default)
+    private async Task<BlobStamp?> GetStampCoreAsync(string path, CancellationToken cancellationToken = default)
     {
         var (_, blob) = GetBlob(path);
         var properties = await TryGetPropertiesAsync(blob, cancellationToken).ConfigureAwait(false);
@@ -93,8 +90,7 @@ public sealed partial class AzureBlobStore : IBlobStore
             : new BlobStamp(NormalizeETag(properties.ETag), new Dictionary<string, string>(properties.Metadata, StringComparer.OrdinalIgnoreCase));
     }
 
-    /// <inheritdoc />
-    public async Task<byte[]> ReadAllBytesAsync(string path, long maxBytes, CancellationToken cancellationToken = default)
+    private async Task<byte[]> ReadAllBytesCoreAsync(string path, long maxBytes, CancellationToken cancellationToken = default)
     {
         var (parsed, blob) = GetBlob(path);
         BlobStoreRules.ValidateMaxBytes(maxBytes);
@@ -122,8 +118,7 @@ public sealed partial class AzureBlobStore : IBlobStore
         return buffer;
     }
 
-    /// <inheritdoc />
-    public async Task<byte[]> ReadRangeAsync(string path, long offset, int maxBytes, CancellationToken cancellationToken = default)
+    private async Task<byte[]> ReadRangeCoreAsync(string path, long offset, int maxBytes, CancellationToken cancellationToken = default)
     {
         var (_, blob) = GetBlob(path);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -140,8 +135,7 @@ public sealed partial class AzureBlobStore : IBlobStore
         }
     }
 
-    /// <inheritdoc />
-    public Task WriteAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken = default)
+    private Task WriteCoreAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken = default)
     {
         var (_, blob) = GetBlob(path);
         ArgumentNullException.ThrowIfNull(contentType);
@@ -154,8 +148,7 @@ public sealed partial class AzureBlobStore : IBlobStore
         return WithContainerAsync(blob.BlobContainerName, () => blob.UploadAsync(data, options, cancellationToken), cancellationToken);
     }
 
-    /// <inheritdoc />
-    public async Task<bool> WriteIfAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, WriteCondition condition, CancellationToken cancellationToken = default)
+    private async Task<bool> WriteIfCoreAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, WriteCondition condition, CancellationToken cancellationToken = default)
     {
         var (_, blob) = GetBlob(path);
         ArgumentNullException.ThrowIfNull(contentType);
@@ -186,8 +179,7 @@ public sealed partial class AzureBlobStore : IBlobStore
         }
     }
 
-    /// <inheritdoc />
-    public async Task AppendLinesAsync(string path, IEnumerable<string> lines, CancellationToken cancellationToken = default)
+    private async Task AppendLinesCoreAsync(string path, IEnumerable<string> lines, CancellationToken cancellationToken = default)
     {
         var (parsed, _) = GetBlob(path);
         var bytes = BlobStoreRules.EncodeLines(lines);
@@ -207,16 +199,14 @@ public sealed partial class AzureBlobStore : IBlobStore
         }
     }
 
-    /// <inheritdoc />
-    public async Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default)
+    private async Task<bool> DeleteCoreAsync(string path, CancellationToken cancellationToken = default)
     {
         var (_, blob) = GetBlob(path);
         var response = await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.Value;
     }
 
-    /// <inheritdoc />
-    public async Task<bool> ExistsAsync(string path, CancellationToken cancellationToken = default)
+    private async Task<bool> ExistsCoreAsync(string path, CancellationToken cancellationToken = default)
     {
         var (_, blob) = GetBlob(path);
         var response = await blob.ExistsAsync(cancellationToken).ConfigureAwait(false);
