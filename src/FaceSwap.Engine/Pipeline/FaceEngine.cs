@@ -283,7 +283,7 @@ public sealed class FaceEngine : IDisposable
             {
                 var (isSelected, reason, distance) = choices[i];
                 var similarity = sources.Similarity(embeddings[i]);
-                var source = isSelected && sources.HasSeveralPhotos ? used[next].Name : null;
+                var source = isSelected && sources.IsSet ? used[next].Name : null;
                 var upscale = candidates[i] is { } candidate ? TargetFaceSelection.SourceScale(faces[i], candidate.Face) : (float?)null;
                 var (similarityAfter, realism) = isSelected ? after[next++] : default;
                 reports.Add(new FaceReport(faces[i].BoxArray, faces[i].Score, similarity, similarityAfter, Swapped: isSelected,
