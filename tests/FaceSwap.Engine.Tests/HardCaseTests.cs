@@ -278,6 +278,27 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
     }
 
     [Fact]
+    public void A_source_with_face_paint_leaves_no_paint_on_the_faces_it_goes_onto()
+    {
+        // Demo photo 1's left face wears clown paint: dark triangles under the eyes, dots on the cheeks and the nose.
+        using var painted = fixture.Engine.PrepareSource(fixture.CropFace(1, 0));
+        var bytes = File.ReadAllBytes(TestAssets.Sample(3));
+        using var input = ImageCodec.Decode(bytes);
+        var result = fixture.Engine.Swap(bytes, painted, new SwapRequest { OutputFormat = ImageFormat.Png });
+        using var output = ImageCodec.Decode(result.Output);
+        var faces = fixture.Engine.FindFaces(input, new StageTimer());
+        Assert.Equal(faces.Count, result.Faces.Count(f => f.Swapped));
+
+        // Paint would leave dark spots and outlines on the cheeks and nose: little of the skin may turn much darker.
+        var darkened = faces.Select(face =>
+        {
+            using var skin = RealismMeter.SkinMask(input.Size(), face.Landmarks);
+            return (X: face.Box.X, Share: Darkened(input, output, skin));
+        }).ToList();
+        Assert.True(darkened.All(d => d.Share < 0.01), "share of the skin darkened by more than 20 L (the paint left outlines on up to 1.5 % before it was painted out of the source): " + string.Join(", ", darkened.Select(d => $"face at {d.X:0}: {d.Share:P2}")));
+    }
+
+    [Fact]
     public void A_targets_own_glasses_stay_on_top_of_the_swapped_face()
     {
         using var source = fixture.Engine.PrepareSource(fixture.CropFace(3, 0));
@@ -333,6 +354,18 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
     }
 
     /// <summary>Share of the skin around a face's eyes (brows to cheekbones, eyes and brows left out) darker by 20 L or more after the swap.</summary>
+    private static double Darkened(Mat before, Mat after, Mat zone)
+    {
+        using var lightBefore = Lightness(before);
+        using var lightAfter = Lightness(after);
+        using var darkened = new Mat();
+        Cv2.Subtract(lightBefore, lightAfter, darkened);
+        using var dark = new Mat();
+        Cv2.Threshold(darkened, dark, 20 * 255 / 100.0, 255, ThresholdTypes.Binary);
+        Cv2.BitwiseAnd(dark, zone, dark);
+        return Cv2.CountNonZero(dark) / (double)Math.Max(1, Cv2.CountNonZero(zone));
+    }
+
     private static double DarkenedAroundEyes(Mat before, Mat after, Point2f[] p)
     {
         using var zone = new Mat(before.Size(), MatType.CV_8UC1, Scalar.All(0));

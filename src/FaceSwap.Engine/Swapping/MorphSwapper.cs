@@ -238,22 +238,37 @@ public sealed class MorphSwapper : IFaceSwapper
     }
 
     /// <summary>
-    /// The source's crop with its eyeglass frames painted out (<see cref="Eyewear"/>), once per source: frames warped
-    /// onto a face that wears none look painted on. The crop itself when the source wears no glasses.
+    /// The source's crop with its eyeglass frames (<see cref="Eyewear"/>) and the marks on its skin (<see cref="SkinMarks"/>)
+    /// painted out, once per source: frames or face paint warped onto a face without them look painted on. The crop
+    /// itself when the source has neither.
     /// </summary>
     private Mat WithoutEyewear(SourceFace source) => (Mat)source.SwapperCache.GetOrAdd(Name + ":crop", _ =>
     {
-        using var lab = ToLab(source.Crop);
         using var sample = RealismMeter.SkinMask(source.Crop.Size(), source.Landmarks);
-        using var skin = SkinModel.Classify(lab, sample);
-        using var frames = Eyewear.Find(lab, skin, source.Landmarks);
-        if (frames is null)
+        var clean = source.Crop;
+        using (var lab = ToLab(clean))
+        using (var skin = SkinModel.Classify(lab, sample))
+        using (var frames = Eyewear.Find(lab, skin, source.Landmarks))
         {
-            return source.Crop;
+            if (frames is not null)
+            {
+                clean = clean.Clone();
+                Eyewear.PaintOut(clean, frames, source.Landmarks);
+            }
         }
 
-        var clean = source.Crop.Clone();
-        Eyewear.PaintOut(clean, frames, source.Landmarks);
+        // Marks are looked for once the frames are gone, on the skin the face then shows.
+        using (var lab = ToLab(clean))
+        using (var skin = SkinModel.Classify(lab, sample))
+        using (var marks = SkinMarks.Find(skin, source.Landmarks))
+        {
+            if (marks is not null)
+            {
+                clean = clean == source.Crop ? clean.Clone() : clean;
+                SkinMarks.PaintOut(clean, marks, source.Landmarks);
+            }
+        }
+
         return clean;
     });
 
