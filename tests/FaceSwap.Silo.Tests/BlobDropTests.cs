@@ -7,6 +7,7 @@ using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Engine.Imaging;
 using FaceSwap.Grains.BlobDrop;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.Storage.Queues;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FaceSwap.Silo.Tests;
@@ -141,7 +142,7 @@ public sealed class BlobDropTests(AzuriteApiHostFixture fixture)
         var poison = new QueueClient(fixture.ConnectionString, names.Queue + "-poison");
         var options = new FaceSwapSiloOptions { Drop = new BlobDropOptions { Enabled = true, Queue = names.Queue, MaxDeliveries = 3, VisibilitySeconds = 1 } };
         var handler = new FailingHandler();
-        var consumer = new BlobDropQueueConsumer(handler, new DropQueues(queue, poison), Microsoft.Extensions.Options.Options.Create(options), null!, NullLogger<BlobDropQueueConsumer>.Instance);
+        var consumer = new BlobDropQueueConsumer(handler, new AzureDropQueue(queue, poison), Microsoft.Extensions.Options.Options.Create(options), null!, NullLogger<BlobDropQueueConsumer>.Instance);
         await queue.CreateIfNotExistsAsync();
         await queue.SendMessageAsync(EventGridMessage(names.Inbox, "x/faceswap.json"));
 

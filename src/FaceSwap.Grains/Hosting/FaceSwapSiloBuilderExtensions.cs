@@ -7,6 +7,7 @@ using FaceSwap.Grains.Inference;
 using FaceSwap.Grains.Placement;
 using FaceSwap.Grains.Thumbnails;
 using FaceSwap.Storage;
+using FaceSwap.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -88,11 +89,7 @@ public static class FaceSwapSiloBuilderExtensions
 
         if (!string.IsNullOrWhiteSpace(drop.Queue))
         {
-            services.AddSingleton(sp =>
-            {
-                var storage = sp.GetRequiredService<StorageSetting>();
-                return new DropQueues(QueueClients.Create(storage, drop.Queue), QueueClients.Create(storage, drop.PoisonQueueName));
-            });
+            services.AddSingleton<IDropQueue>(sp => AzureDropQueue.Create(sp.GetRequiredService<StorageSetting>(), drop.Queue, drop.PoisonQueueName));
             services.AddHostedService<BlobDropQueueConsumer>();
         }
     }
