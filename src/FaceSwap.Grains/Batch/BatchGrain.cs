@@ -139,7 +139,7 @@ public sealed partial class BatchGrain(
         state.State.State = JobState.Pending;
         if (!check.Usable)
         {
-            state.State.Error = check.Error;
+            (state.State.Error, state.State.ErrorCode, state.State.ErrorField) = (check.Error, check.ErrorClass, check.Field);
             await PersistEndAsync(JobState.Failed);
             return Status();
         }
@@ -634,7 +634,7 @@ public sealed partial class BatchGrain(
             ListingComplete = state.State.ListingComplete || (pages.Last?.Value.LastPage ?? false),
             Created = state.State.Created,
             Finished = state.State.Finished,
-            Error = state.State.Error,
+            Error = state.State.Error, ErrorCode = state.State.ErrorCode, ErrorField = state.State.ErrorField,
             Spec = state.State.Spec,
             Notice = state.State.State == JobState.Running ? notice
                 : draining ? $"cancelled: {inFlight} images that were in flight are finishing; the counts and summary are final when inFlight is 0"

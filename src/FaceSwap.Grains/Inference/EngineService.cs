@@ -110,7 +110,7 @@ public sealed partial class EngineService : IDisposable
         {
             // This silo's engine does not load on the provider it was told to use (its readiness says so): the job is
             // refused with the code, as a public model on an unavailable provider is, and never runs on another provider.
-            return await WithSourceHashesAsync(new SourceCheck(false, NeuralJobs.ErrorPrefix + e.Message, NeuralJobs.ProviderUnavailable), spec, sources);
+            return await WithSourceHashesAsync(new SourceCheck(false, NeuralJobs.ErrorPrefix + e.Message, NeuralJobs.ProviderUnavailable) { Field = JobErrorFields.Options }, spec, sources);
         }
     }
 
@@ -134,11 +134,11 @@ public sealed partial class EngineService : IDisposable
             }
             catch (FaceSwapException e)
             {
-                return new SourceCheck(false, $"{ReferenceErrorPrefix} '{path}': {e.Message}", e.Code);
+                return new SourceCheck(false, $"{ReferenceErrorPrefix} '{path}': {e.Message}", e.Code) { Field = JobErrorFields.References };
             }
             catch (Exception e) when (e is IOException or InvalidBlobPathException or BlobNotFoundException or BlobTooLargeException)
             {
-                return new SourceCheck(false, $"{ReferenceErrorPrefix} '{path}': {e.Message}", Classify(e));
+                return new SourceCheck(false, $"{ReferenceErrorPrefix} '{path}': {e.Message}", Classify(e)) { Field = JobErrorFields.References };
             }
         }
 

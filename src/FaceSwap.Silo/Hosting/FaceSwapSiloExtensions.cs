@@ -1,5 +1,6 @@
 using System.Net;
 using Azure.Data.Tables;
+using FaceSwap.Abstractions.Serialization;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.BlobDrop;
 using FaceSwap.Grains.Hosting;
@@ -33,6 +34,7 @@ public static class FaceSwapSiloExtensions
         }
 
         silo.Services.AddSingleton(Options.Create(options));
+        silo.Services.AddFaceSwapContracts();
         silo.Services.TryAddSingleton<IBlobStore>(_ => BlobStoreFactory.Create(options.Storage));
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = options.Role });
         silo.Services.AddPlacementFilter<InferenceSiloPlacementFilterStrategy, InferenceSiloPlacementFilterDirector>(ServiceLifetime.Singleton);
