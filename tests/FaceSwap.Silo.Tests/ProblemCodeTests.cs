@@ -49,6 +49,7 @@ public sealed class ProblemCodeTests(ProblemCodeHostFixture fixture) : IClassFix
         await AssertProblemAsync(await reader.GetAsync("api/jobs/no-such-job"), HttpStatusCode.NotFound, ErrorCodes.JobNotFound);
         await AssertProblemAsync(await reader.GetAsync("api/jobs/no-such-job/results"), HttpStatusCode.NotFound, ErrorCodes.JobNotFound);
         await AssertProblemAsync(await reader.GetAsync("api/no-such-resource"), HttpStatusCode.NotFound, ErrorCodes.NotFound);
+        await AssertProblemAsync(await submitter.PutAsync("api/jobs", Json("{}")), HttpStatusCode.MethodNotAllowed, ErrorCodes.MethodNotAllowed);
 
         var unknownMember = await AssertProblemAsync(await submitter.PostAsync("api/jobs", Json("""{"sourc":"x","input":"inbox/a/","output":"outbox/a/"}""")),
             HttpStatusCode.BadRequest, ErrorCodes.InvalidRequest);
