@@ -337,35 +337,8 @@ public static class JobsApi
         a.Source == b.Source && a.Input == b.Input && a.Output == b.Output && a.Options.SameAs(b.Options)
         && (a.Sources ?? []).SequenceEqual(b.Sources ?? []);
 
-    /// <summary>
-    /// What is wrong at the path of a body that does not read: a member no request type has (the strict options refuse
-    /// those), or a value that does not fit. Told apart by following the path through the request's JSON contract.
-    /// </summary>
     private static string JsonProblem(JsonException e) =>
-        IsUnknownMember(e.Path) ? "is not a known member" : "has a value of the wrong type or is not valid JSON";
-
-    private static bool IsUnknownMember(string? path)
-    {
-        if (string.IsNullOrEmpty(path) || path == "$")
-        {
-            return false;
-        }
-
-        var type = RequestJson.GetTypeInfo(typeof(SubmitJobRequest));
-        foreach (var segment in path.TrimStart('$').Split('.', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var name = segment.Split('[')[0];
-            var property = type.Properties.FirstOrDefault(p => p.Name == name);
-            if (property is null)
-            {
-                return type.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object;
-            }
-
-            type = RequestJson.GetTypeInfo(property.PropertyType);
-        }
-
-        return false;
-    }
+        UnknownMembers.At(RequestJson, typeof(SubmitJobRequest), e.Path) ? "is not a known member" : "has a value of the wrong type or is not valid JSON";
 
     /// <summary>Requests are read strictly: unknown members are errors, so a typo does not silently fall back to a default.</summary>
     private static readonly JsonSerializerOptions RequestJson = new(FaceSwapJson.Options)
