@@ -1,7 +1,7 @@
 using System.CommandLine;
 using FaceSwap.Engine.Imaging;
-using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Pipeline;
+using FaceSwap.ModelStore;
 
 namespace FaceSwap.Cli;
 
@@ -11,7 +11,7 @@ public static class CommonOptions
     /// <summary>--models DIR.</summary>
     public static readonly Option<string?> Models = new("--models")
     {
-        Description = $"Model folder (default: ${ModelDirectory.EnvironmentVariable}, else the repository's models/ folder)",
+        Description = $"Model folder (default: ${ModelFolder.EnvironmentVariable}, else the repository's models/ folder)",
         Recursive = true,
     };
 

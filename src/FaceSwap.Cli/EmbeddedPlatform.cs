@@ -1,4 +1,5 @@
 using FaceSwap.Grains.Hosting;
+using FaceSwap.Silo.Diagnostics;
 using FaceSwap.Silo.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,8 +24,11 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
     /// for the images in flight to be recorded and only then stops the silo. Once the command is cancelled the runtime's
     /// own errors about stopping are not shown; what is logged is one line per entry, without stack traces.
     /// </remarks>
-    public static async Task<EmbeddedPlatform> StartAsync(FaceSwapSiloOptions options, string stateDirectory, CancellationToken cancellationToken)
+    /// <exception cref="CliException">A setting is out of range: the silo did not start (one line naming each problem).</exception>
+    public static async Task<EmbeddedPlatform> StartAsync(Action<FaceSwapSiloOptions> configure, string stateDirectory, CancellationToken cancellationToken)
     {
+        var options = new FaceSwapSiloOptions();
+        configure(options);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         builder.Logging.ClearProviders();
@@ -42,8 +46,18 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(TelemetryExtensions.ExporterEnvironment());
         builder.AddFaceSwapOpenTelemetry(options, siloName: null);
         // No gateway: the CLI calls the grains in process, and no other process needs a way in.
-        builder.UseOrleans(silo => silo.UseFaceSwapEmbedded(stateDirectory, FaceSwapHost.FreePort(), gatewayPort: 0).AddFaceSwap(options));
+        builder.UseOrleans(silo => silo.UseFaceSwapEmbedded(stateDirectory, FaceSwapHost.FreePort(), gatewayPort: 0).AddFaceSwapGrains(configure));
         var host = builder.Build();
+        try
+        {
+            InvalidConfiguration.ThrowIfAny(host.Services);
+        }
+        catch (InvalidConfigurationException e)
+        {
+            host.Dispose();
+            throw new CliException(e.Message);
+        }
+
         await host.StartAsync(cancellationToken);
         return new EmbeddedPlatform(host);
     }

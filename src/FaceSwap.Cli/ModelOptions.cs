@@ -1,6 +1,7 @@
 using System.CommandLine;
+using FaceSwap.Engine.Blending;
 using FaceSwap.Engine.Models;
-using FaceSwap.Engine.Neural;
+using FaceSwap.Engine.Swapping;
 
 namespace FaceSwap.Cli;
 
@@ -86,7 +87,7 @@ public sealed class ModelOptions
             {
                 BlendRatio = parse.GetValue(BlendRatio),
                 Poisson = parse.GetValue(Poisson),
-                MaskPadding = Engine.Neural.MaskPadding.From(parse.GetValue(MaskPadding) ?? []),
+                MaskPadding = Engine.Blending.MaskPadding.From(parse.GetValue(MaskPadding) ?? []),
             },
             PixelBoost = parse.GetValue(PixelBoost),
         };
@@ -108,7 +109,7 @@ public sealed class ModelOptions
     /// <summary>The execution provider, checked against this build.</summary>
     public ExecutionProvider ExecutionProvider(ParseResult parse)
     {
-        var provider = ExecutionProviders.Parse(parse.GetValue(Provider)) ?? Engine.Neural.ExecutionProvider.Cpu;
+        var provider = ExecutionProviders.Parse(parse.GetValue(Provider)) ?? Engine.Models.ExecutionProvider.Cpu;
         try
         {
             ExecutionProviders.EnsureAvailable(provider);

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FaceSwap.Engine.Imaging;
-using FaceSwap.Engine.Neural;
+using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Pipeline;
 using FaceSwap.Engine.Tests;
 using OpenCvSharp;

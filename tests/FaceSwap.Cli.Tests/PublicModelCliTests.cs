@@ -1,5 +1,5 @@
 using FaceSwap.Engine.Imaging;
-using FaceSwap.Engine.Neural;
+using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Tests;
 
 namespace FaceSwap.Cli.Tests;

@@ -6,7 +6,7 @@ using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Cli.Commands;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Storage;
-using FaceSwap.Storage.Synthetic;
+using FaceSwap.LoadTesting;
 
 namespace FaceSwap.Cli.Tests;
 

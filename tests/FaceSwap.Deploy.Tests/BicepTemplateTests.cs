@@ -24,7 +24,7 @@ public sealed partial class BicepTemplateTests(CompiledTemplate compiled)
         "FaceSwap__Host__ServiceId", "FaceSwap__Host__AdvertisedAddress", "FaceSwap__Host__SiloPort", "FaceSwap__Host__GatewayPort",
         "FaceSwap__Host__Gateway", "FaceSwap__Host__ListenSiloPort", "FaceSwap__Host__ListenGatewayPort", "FaceSwap__Drop__Queue", "FaceSwap__Drop__WatchSeconds",
         "FaceSwap__Concurrency", "FaceSwap__ModelsPath", "Api__Jwt__Authority", "Api__Jwt__Audience", "Api__Keys__0__Name",
-        "Api__Keys__0__Role", "Api__Keys__0__Sha256", "ASPNETCORE_URLS", "FaceSwap__ExecutionProvider",
+        "Api__Keys__0__Role", "Api__Keys__0__Sha256", "ASPNETCORE_URLS", "FaceSwap__ExecutionProvider", "Api__BehindProxy",
     ];
 
     [Fact]

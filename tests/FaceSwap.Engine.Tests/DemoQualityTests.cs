@@ -77,7 +77,7 @@ public sealed class DemoQualityTests(EngineFixture fixture, ITestOutputHelper ou
                 output.WriteLine($"source s{sample}f{index}: {source.Quality}");
                 foreach (var target in targets.Where(t => t != sample))
                 {
-                    Swap(target, $"s{sample}f{index}", SourceSet.Of(source), rows, outputs);
+                    Swap(target, $"s{sample}f{index}", SourceSet.WithMirror(fixture.Engine, source), rows, outputs);
                 }
             }
         }

@@ -1,5 +1,6 @@
 using FaceSwap.Engine.Imaging;
-using FaceSwap.Engine.Neural;
+using FaceSwap.Engine.Landmarks;
+using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Onnx;
 using FaceSwap.Engine.Pipeline;
 using OpenCvSharp;

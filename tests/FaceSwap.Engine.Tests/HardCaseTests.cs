@@ -120,9 +120,9 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
             Assert.True(turned.SimilarityAfter > turned.SimilarityBefore + 0.05f);
         }
 
-        // sample2's left face is in profile (yaw -0.9); a source turned the other way (sample3's right face, +0.34)
-        // has nothing to show for it: the face is left as it is, with the reason.
-        using var other = fixture.Engine.PrepareSource(fixture.CropFace(3, 2));
+        // sample2's left face is in profile (yaw -0.9); a near-frontal source (sample1's right face, -0.12), nor its
+        // mirror image, has nothing to show for it: the face is left as it is, with the reason.
+        using var other = fixture.Engine.PrepareSource(fixture.CropFace(1, 2));
         var bytes = File.ReadAllBytes(TestAssets.Sample(2));
         var profile = fixture.Engine.Swap(bytes, other, new SwapRequest { OutputFormat = ImageFormat.Png });
         var face = profile.Faces.Single(f => f.Box[0] < 500);
@@ -131,6 +131,23 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
         using var before = ImageCodec.Decode(bytes);
         using var after = ImageCodec.Decode(profile.Output);
         Assert.True(MeanDifference(before, after, new Rect(face.Box[0], face.Box[1], face.Box[2], face.Box[3])) < 1.5, "the profile face was changed");
+    }
+
+    [Fact]
+    public void A_face_looking_the_other_way_than_the_source_gets_its_mirror_image_and_is_not_smeared()
+    {
+        // sample4's second face looks left (yaw -0.45, tilted); sample3's right face looks right (+0.37). Warped as it
+        // is, its hidden cheek is stretched across the face in streaks; its mirror image looks the same way as the face.
+        using var source = fixture.Engine.PrepareSource(fixture.CropFace(3, 2));
+        var bytes = File.ReadAllBytes(TestAssets.Sample(4));
+        using var before = ImageCodec.Decode(bytes);
+        var target = fixture.Engine.FindFaces(before, new StageTimer()).OrderBy(f => f.Box.X).ElementAt(1);
+        var result = fixture.Engine.Swap(bytes, source, new SwapRequest { OutputFormat = ImageFormat.Png });
+        var face = result.Faces.Single(f => DetectedFace.IoU(ToRect(f.Box), target.Box) > 0.5f);
+        Assert.True(face.Swapped, $"the face was not swapped: {face.Reason}");
+        Assert.Equal("source (mirrored)", face.Source);
+        Assert.True(face.Realism is { WithinThresholds: true }, $"{face.Realism}");
+        Assert.True(face.SimilarityAfter > face.SimilarityBefore + 0.2f, $"{face.SimilarityBefore:0.00} -> {face.SimilarityAfter:0.00}");
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using FaceSwap.Engine.Detection;
 using FaceSwap.Engine.Landmarks;
 using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Recognition;
+using FaceSwap.ModelStore;
 
 namespace FaceSwap.Engine.Tests;
 

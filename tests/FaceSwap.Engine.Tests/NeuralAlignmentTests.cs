@@ -1,9 +1,11 @@
+using FaceSwap.Engine.Blending;
 using FaceSwap.Engine.Detection;
 using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Landmarks;
-using FaceSwap.Engine.Neural;
+using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Onnx;
 using FaceSwap.Engine.Pipeline;
+using FaceSwap.Engine.Swapping;
 using OpenCvSharp;
 
 namespace FaceSwap.Engine.Tests;

@@ -1,6 +1,9 @@
+using FaceSwap.Engine.Blending;
 using FaceSwap.Engine.Imaging;
-using FaceSwap.Engine.Neural;
+using FaceSwap.Engine.Landmarks;
+using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Pipeline;
+using FaceSwap.Engine.Swapping;
 using OpenCvSharp;
 
 namespace FaceSwap.Engine.Tests;

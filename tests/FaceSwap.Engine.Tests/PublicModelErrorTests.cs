@@ -1,5 +1,5 @@
+using FaceSwap.Engine.Blending;
 using FaceSwap.Engine.Models;
-using FaceSwap.Engine.Neural;
 
 namespace FaceSwap.Engine.Tests;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using FaceSwap.Engine.Models;
+using FaceSwap.ModelStore;
 
 namespace FaceSwap.Engine.Tests;
 

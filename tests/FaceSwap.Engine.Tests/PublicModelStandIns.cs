@@ -1,5 +1,4 @@
 using FaceSwap.Engine.Models;
-using FaceSwap.Engine.Neural;
 using FaceSwap.Engine.Onnx;
 using FaceSwap.Engine.Onnx.Proto;
 using Google.Protobuf;
@@ -172,8 +171,8 @@ public static class PublicModelStandIns
     public static byte[] WrongSignature() => new OnnxGraphBuilder("wrong").Input("x", 1, 3, 64, 64).Output("y", 1, 3, 64, 64).Node("Identity", ["x"], ["y"]).Build();
 
     /// <summary>Loads a stand-in set for a selection.</summary>
-    public static NeuralModels Load(ModelDirectory directory) => new(directory, new NeuralSettings { IntraOpThreads = 1 });
+    public static NeuralModels Load(ModelDirectory directory) => new(directory, new OnnxSettings { IntraOpThreads = 1 });
 
     /// <summary>The contract shapes of a model (used to show a test's stand-in matches the public one).</summary>
-    public static NeuralContract Contract(string name) => PublicModels.Contracts[name];
+    public static ModelContract Contract(string name) => PublicModels.Contracts[name];
 }

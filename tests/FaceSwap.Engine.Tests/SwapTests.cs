@@ -15,6 +15,7 @@ public sealed class SwapTests(EngineFixture fixture) : IClassFixture<EngineFixtu
         var gains = new List<float>();
         var faces = 0;
         var improved = 0;
+        var outOfReach = 0;
         foreach (var (sample, source) in new[] { (1, blonde), (2, blonde), (3, brunette), (4, blonde) })
         {
             var bytes = File.ReadAllBytes(TestAssets.Sample(sample));
@@ -22,6 +23,7 @@ public sealed class SwapTests(EngineFixture fixture) : IClassFixture<EngineFixtu
             var (w, h) = ImageCodec.ReadSize(bytes);
             Assert.Equal((w, h), (result.Width, result.Height));
             Assert.Equal((w, h), ImageCodec.ReadSize(result.Output));
+            outOfReach += result.Faces.Count(f => f.Reason == SkipReasons.PoseOutOfReach);
             foreach (var face in result.Faces.Where(f => f.Swapped))
             {
                 faces++;
@@ -34,7 +36,10 @@ public sealed class SwapTests(EngineFixture fixture) : IClassFixture<EngineFixtu
             }
         }
 
-        Assert.Equal(13, faces);
+        // sample2's left face is in profile (yaw -0.90); the blonde source (-0.35) is turned too little for it and it
+        // is left as it is (docs/quality.md); every other face is swapped.
+        Assert.Equal(12, faces);
+        Assert.Equal(1, outOfReach);
         Assert.True(improved >= 0.9 * faces, $"{improved} of {faces} faces improved");
         var median = gains.Order().ElementAt(gains.Count / 2);
         Assert.True(median > 0.25f, $"median gain {median:0.000}");

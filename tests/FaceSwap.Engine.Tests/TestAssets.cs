@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FaceSwap.Engine.Models;
+using FaceSwap.ModelStore;
 
 namespace FaceSwap.Engine.Tests;
 

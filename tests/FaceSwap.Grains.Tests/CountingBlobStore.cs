@@ -100,6 +100,21 @@ public sealed class CountingBlobStore(IBlobStore inner, string silo, StorageLedg
     }
 
     /// <inheritdoc />
+    public async Task<bool> WriteIfAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, WriteCondition condition, CancellationToken cancellationToken = default)
+    {
+        await GateAsync();
+
+        // Only a write that happened is an upload; one refused by its condition wrote nothing.
+        var written = await inner.WriteIfAsync(path, content, contentType, metadata, condition, cancellationToken);
+        if (written)
+        {
+            ledger.Writes.AddOrUpdate(path, 1, (_, n) => n + 1);
+        }
+
+        return written;
+    }
+
+    /// <inheritdoc />
     public async Task<byte[]> ReadAllBytesAsync(string path, long maxBytes, CancellationToken cancellationToken = default)
     {
         await GateAsync();
@@ -130,6 +145,10 @@ public sealed class CountingBlobStore(IBlobStore inner, string silo, StorageLedg
     /// <inheritdoc />
     public Task<IReadOnlyDictionary<string, string>?> GetMetadataAsync(string path, CancellationToken cancellationToken = default) =>
         inner.GetMetadataAsync(path, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<BlobStamp?> GetStampAsync(string path, CancellationToken cancellationToken = default) =>
+        inner.GetStampAsync(path, cancellationToken);
 
     /// <inheritdoc />
     public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, cancellationToken);

@@ -43,7 +43,7 @@ public sealed class EmbeddedAzuriteTests(AzuriteFixture azurite, ITestOutputHelp
 
         var images = blobs.Keys.Where(name => !name.StartsWith("_faceswap/", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(tree.Photos.Select(p => p.RelativePath).Order(StringComparer.Ordinal), images);
-        Assert.Equal(["_faceswap/" + jobId + "/outcomes.jsonl", "_faceswap/" + jobId + "/summary.json"], blobs.Keys.Except(images).Order(StringComparer.Ordinal));
+        Assert.Equal(["_faceswap/" + jobId + "/outcomes.idx", "_faceswap/" + jobId + "/outcomes.jsonl", "_faceswap/" + jobId + "/summary.json"], blobs.Keys.Except(images).Order(StringComparer.Ordinal));
         foreach (var photo in tree.Photos)
         {
             var bytes = (await outbox.GetBlobClient(outputPrefix + photo.RelativePath).DownloadContentAsync()).Value.Content.ToArray();

@@ -1,6 +1,5 @@
 using FaceSwap.Engine.Tests;
 using FaceSwap.Grains.Hosting;
-using FaceSwap.Silo.Hosting;
 using FaceSwap.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -27,7 +26,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>Starts a silo with the given role and storage; models are the test models, two engine pipelines.</summary>
-    public static async Task<EmbeddedSilo> StartAsync(string stateDirectory, string storage, ITestOutputHelper output, string role = "both")
+    public static async Task<EmbeddedSilo> StartAsync(string stateDirectory, string storage, ITestOutputHelper output, string role = "both", PartitionOptions? partitions = null)
     {
         var logs = new TestLoggerProvider(output);
         var ports = FreePorts.Get(2);
@@ -36,7 +35,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         builder.Logging.AddProvider(logs);
         builder.UseOrleans(silo => silo
             .UseFaceSwapEmbedded(stateDirectory, ports[0], ports[1])
-            .AddFaceSwap(new FaceSwapSiloOptions { Role = role, Storage = storage, ModelsPath = TestAssets.Models.Path, Concurrency = 2 }));
+            .AddFaceSwapGrains(o => (o.Role, o.Storage, o.ModelsPath, o.Concurrency, o.Partitions) = (role, storage, TestAssets.Models.Path, 2, partitions ?? new PartitionOptions())));
         var host = builder.Build();
         await host.StartAsync();
         return new EmbeddedSilo(host, logs);

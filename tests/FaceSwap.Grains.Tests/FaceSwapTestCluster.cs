@@ -3,7 +3,6 @@ using FaceSwap.Abstractions.Grains;
 using FaceSwap.Engine.Tests;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Placement;
-using FaceSwap.Silo.Hosting;
 using FaceSwap.Storage;
 using FaceSwap.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,15 +16,15 @@ namespace FaceSwap.Grains.Tests;
 
 /// <summary>
 /// Configures every silo of a <see cref="FaceSwapTestCluster"/> the way a cloud deployment is configured:
-/// <see cref="FaceSwapSiloExtensions.UseFaceSwapAzureStorage"/> (Azure Table clustering and reminders, Azure blob grain
-/// storage) against Azurite, then <see cref="FaceSwapSiloExtensions.AddFaceSwap"/> with a role chosen by silo name.
-/// A counting blob store is registered first; AddFaceSwap only adds its own store when none is there.
+/// <see cref="FaceSwapSiloBuilderExtensions.UseFaceSwapAzureStorage"/> (Azure Table clustering and reminders, Azure blob grain
+/// storage) against Azurite, then <see cref="FaceSwapSiloBuilderExtensions.AddFaceSwapGrains"/> with a role chosen by silo name.
+/// A counting blob store is registered first; AddFaceSwapGrains only adds its own store when none is there.
 /// </summary>
 public sealed class FaceSwapSiloConfigurator : ISiloConfigurator
 {
     /// <summary>Configuration keys (builder.Properties reach every silo's configuration).</summary>
     public const string StorageKey = "FaceSwapTest:Storage", ClusterIdKey = "FaceSwapTest:ClusterId", ServiceIdKey = "FaceSwapTest:ServiceId",
-        ApiSilosKey = "FaceSwapTest:ApiSilos", ModelsKey = "FaceSwapTest:Models";
+        ApiSilosKey = "FaceSwapTest:ApiSilos", ModelsKey = "FaceSwapTest:Models", ResponseTimeoutKey = "FaceSwapTest:ResponseTimeout";
 
     /// <inheritdoc />
     public void Configure(ISiloBuilder siloBuilder)
@@ -39,15 +38,19 @@ public sealed class FaceSwapSiloConfigurator : ISiloConfigurator
 
         siloBuilder.Services.AddLogging(logging => logging.AddProvider(ledger.Logs));
         siloBuilder.Services.AddSingleton<IBlobStore>(sp => new CountingBlobStore(BlobStoreFactory.Create(storage), sp.GetRequiredService<ILocalSiloDetails>().Name, ledger));
-        siloBuilder.UseFaceSwapAzureStorage(storage, clusterId, configuration[ServiceIdKey]!);
-        siloBuilder.AddFaceSwap(new FaceSwapSiloOptions { Role = role, Storage = storage, ModelsPath = configuration[ModelsKey], Concurrency = 1 });
+        siloBuilder.UseFaceSwapAzureStorage(StorageSetting.Parse(storage), clusterId, configuration[ServiceIdKey]!);
+        siloBuilder.AddFaceSwapGrains(o => (o.Role, o.Storage, o.ModelsPath, o.Concurrency) = (role, storage, configuration[ModelsKey], 1));
+        if (configuration[ResponseTimeoutKey] is { Length: > 0 } timeout)
+        {
+            siloBuilder.Configure<Orleans.Configuration.SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 }
 
 /// <summary>
 /// An in-process multi-silo cluster (Orleans TestingHost) over Azurite. The TestCluster's own membership (a development
 /// membership table hosted by its primary silo, enabled by configuration) is switched off so that the silos use the
-/// Azure Table clustering of <see cref="FaceSwapSiloExtensions.UseFaceSwapAzureStorage"/>, as a real deployment does;
+/// Azure Table clustering of <see cref="FaceSwapSiloBuilderExtensions.UseFaceSwapAzureStorage"/>, as a real deployment does;
 /// without the test membership the silos are named Secondary_0, Secondary_1, ... and there is no "Primary".
 /// No cluster client is started: jobs are driven through the api silo's own grain factory, which is never killed.
 /// </summary>
@@ -79,7 +82,7 @@ public sealed class FaceSwapTestCluster : IAsyncDisposable
     public IGrainFactory Grains => ApiSilo.SiloHost.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>Starts <paramref name="silos"/> silos, the first of them api and the others inference, and waits until every silo knows every other's grains and role.</summary>
-    public static async Task<FaceSwapTestCluster> StartAsync(AzuriteFixture azurite, short silos)
+    public static async Task<FaceSwapTestCluster> StartAsync(AzuriteFixture azurite, short silos, TimeSpan? responseTimeout = null)
     {
         var clusterId = "fs-" + Guid.NewGuid().ToString("N")[..12];
         var ledger = StorageLedger.Create(clusterId);
@@ -96,6 +99,7 @@ public sealed class FaceSwapTestCluster : IAsyncDisposable
         builder.Properties[FaceSwapSiloConfigurator.ServiceIdKey] = builder.Options.ServiceId;
         builder.Properties[FaceSwapSiloConfigurator.ApiSilosKey] = apiSilo;
         builder.Properties[FaceSwapSiloConfigurator.ModelsKey] = TestAssets.Models.Path;
+        builder.Properties[FaceSwapSiloConfigurator.ResponseTimeoutKey] = responseTimeout?.ToString("c", System.Globalization.CultureInfo.InvariantCulture) ?? "";
         builder.AddSiloBuilderConfigurator<FaceSwapSiloConfigurator>();
         var cluster = builder.Build();
         var result = new FaceSwapTestCluster(cluster, ledger, apiSilo);

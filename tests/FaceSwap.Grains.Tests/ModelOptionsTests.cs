@@ -1,5 +1,6 @@
 using FaceSwap.Abstractions.Jobs;
-using FaceSwap.Engine.Neural;
+using FaceSwap.Engine.Blending;
+using FaceSwap.Engine.Models;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.BlobDrop;
 using FaceSwap.Grains.Inference;
@@ -83,14 +84,14 @@ public sealed class ModelOptionsTests
     [Fact]
     public void The_spec_hash_names_the_models_only_when_they_are_not_the_defaults()
     {
-        Assert.Equal("", NeuralJobs.SpecHashPart(new JobOptions()));
-        Assert.Equal("", NeuralJobs.SpecHashPart(new JobOptions { BlendRatio = 0.5f }));
-        Assert.Equal("|swapper=morph|enhancer=gfpgan_1.4|detector=default", NeuralJobs.SpecHashPart(new JobOptions { Enhancer = "gfpgan_1.4" }));
-        Assert.Equal("|swapper=morph|enhancer=none|detector=scrfd_2.5g|landmarker=2dfan4", NeuralJobs.SpecHashPart(new JobOptions { Detector = "scrfd_2.5g", Landmarker = "2dfan4" }));
+        Assert.Equal("", SpecHash.ModelPart(new JobOptions()));
+        Assert.Equal("", SpecHash.ModelPart(new JobOptions { BlendRatio = 0.5f }));
+        Assert.Equal("|swapper=morph|enhancer=gfpgan_1.4|detector=default", SpecHash.ModelPart(new JobOptions { Enhancer = "gfpgan_1.4" }));
+        Assert.Equal("|swapper=morph|enhancer=none|detector=scrfd_2.5g|landmarker=2dfan4", SpecHash.ModelPart(new JobOptions { Detector = "scrfd_2.5g", Landmarker = "2dfan4" }));
         Assert.Equal("|swapper=inswapper_128|enhancer=none|detector=default|blend=0.5|poisson",
-            NeuralJobs.SpecHashPart(new JobOptions { Swapper = "inswapper_128", BlendRatio = 0.5f, Poisson = true }));
+            SpecHash.ModelPart(new JobOptions { Swapper = "inswapper_128", BlendRatio = 0.5f, Poisson = true }));
         Assert.Equal("|swapper=inswapper_128|enhancer=none|detector=default|blend=1|boost=256|padding=0,0,30,0",
-            NeuralJobs.SpecHashPart(new JobOptions { Swapper = "inswapper_128", PixelBoost = 256, MaskPadding = [0, 0, 30, 0] }));
+            SpecHash.ModelPart(new JobOptions { Swapper = "inswapper_128", PixelBoost = 256, MaskPadding = [0, 0, 30, 0] }));
     }
 
     [Fact]

@@ -162,6 +162,9 @@ public sealed class TestLoggerProvider(ITestOutputHelper? output) : ILoggerProvi
     /// <summary>Everything logged at warning or above, newest last.</summary>
     public ConcurrentQueue<string> Lines { get; } = new();
 
+    /// <summary>The messages FaceSwap's own classes logged at information level (kept, not written), newest last.</summary>
+    public ConcurrentQueue<string> Information { get; } = new();
+
     /// <inheritdoc />
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -188,11 +191,16 @@ public sealed class TestLoggerProvider(ITestOutputHelper? output) : ILoggerProvi
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) =>
+            logLevel >= LogLevel.Warning || (logLevel == LogLevel.Information && category.StartsWith("FaceSwap.", StringComparison.Ordinal));
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel))
+            if (logLevel == LogLevel.Information && IsEnabled(logLevel))
+            {
+                owner.Information.Enqueue(formatter(state, exception));
+            }
+            else if (IsEnabled(logLevel))
             {
                 owner.Write($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " | " + exception.GetType().Name + ": " + exception.Message)}");
             }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using FaceSwap.Engine.Models;
+using FaceSwap.ModelStore;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Support.UI;

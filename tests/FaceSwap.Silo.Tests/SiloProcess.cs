@@ -72,6 +72,57 @@ public sealed class SiloProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// The settings of one silo of a cluster on Azurite (Azure Table clustering, blob grain storage) on loopback, in the
+    /// documented schema, with one admin key (<see cref="ApiHost.AdminKey"/>).
+    /// </summary>
+    public static Dictionary<string, string> ClusterSettings(string connectionString, string cluster, string role, string name, int httpPort) => new()
+    {
+        ["FaceSwap__Role"] = role,
+        ["FaceSwap__Storage"] = connectionString,
+        ["FaceSwap__ModelsPath"] = FaceSwap.Engine.Tests.TestAssets.Models.Path,
+        ["FaceSwap__Concurrency"] = "1",
+        ["FaceSwap__Drop__WatchSeconds"] = "0",
+        ["FaceSwap__Host__Clustering"] = "azure-table",
+        ["FaceSwap__Host__ClusterId"] = cluster,
+        ["FaceSwap__Host__ServiceId"] = cluster,
+        ["FaceSwap__Host__SiloName"] = name,
+        ["FaceSwap__Host__AdvertisedAddress"] = "127.0.0.1",
+        ["FaceSwap__Host__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["FaceSwap__Host__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Api__Keys__0__Name"] = "ops",
+        ["Api__Keys__0__Role"] = "admin",
+        ["Api__Keys__0__Sha256"] = FaceSwap.Silo.Api.Security.ApiKeyOptions.Hash(ApiHost.AdminKey),
+        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
+    };
+
+    /// <summary>Tries <paramref name="attempt"/> every half second until it gives a value; a host not listening yet is tried again.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> attempt, TimeSpan timeout, Func<string> diagnostics)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                if (await attempt() is { } value)
+                {
+                    return value;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
+            {
+                // Not listening yet, or busy.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("gave up waiting; process output:\n" + diagnostics());
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
     /// <summary>A free loopback port.</summary>
     public static int FreePort() => FaceSwap.Testing.FreePorts.Get(1)[0];
 

@@ -120,6 +120,9 @@ public sealed class SiloProcessTests(AzuriteApiHostFixture fixture, ITestOutputH
     [InlineData("FaceSwap__MaxPixels=0", "FaceSwap:MaxPixels 0 is not a pixel limit")]
     [InlineData("FaceSwap__Drop__Queue=drops", "a queue needs a storage account")]
     [InlineData("FaceSwap__ModelsPath=/nonexistent/models", "FaceSwap:ModelsPath")]
+    [InlineData("FaceSwap__Concurrency=100000", "FaceSwap:Concurrency 100000 is out of range: it must be 0 to 256")]
+    [InlineData("FaceSwap__Prefetch=0", "FaceSwap:Prefetch 0 is out of range: it must be 1 to 4096")]
+    [InlineData("Api__Keys__0__Name=ops", "Api:Keys:0 (ops): Sha256 must be the 64 hex digits")]
     public async Task A_missing_or_contradictory_setting_stops_startup_with_a_message_naming_it(string setting, string message)
     {
         using var state = new FaceSwap.Testing.TemporaryDirectory("faceswap-config");
@@ -136,57 +139,18 @@ public sealed class SiloProcessTests(AzuriteApiHostFixture fixture, ITestOutputH
         var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(2, exitCode);
-        Assert.Contains("error: invalid configuration:", silo.Output);
-        Assert.Contains(message, silo.Output);
+        var error = Assert.Single(silo.Output.Split('\n'), line => line.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.StartsWith("error: invalid configuration:", error);
+        Assert.Contains(message, error);
         Assert.DoesNotContain("   at ", silo.Output);
     }
 
-    private Dictionary<string, string> Settings(string cluster, string role, string name, int httpPort) => new()
-    {
-        ["FaceSwap__Role"] = role,
-        ["FaceSwap__Storage"] = fixture.ConnectionString,
-        ["FaceSwap__ModelsPath"] = TestAssets.Models.Path,
-        ["FaceSwap__Concurrency"] = "1",
-        ["FaceSwap__Drop__WatchSeconds"] = "0",
-        ["FaceSwap__Host__Clustering"] = "azure-table",
-        ["FaceSwap__Host__ClusterId"] = cluster,
-        ["FaceSwap__Host__ServiceId"] = cluster,
-        ["FaceSwap__Host__SiloName"] = name,
-        ["FaceSwap__Host__AdvertisedAddress"] = "127.0.0.1",
-        ["FaceSwap__Host__SiloPort"] = SiloProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["FaceSwap__Host__GatewayPort"] = SiloProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Api__Keys__0__Name"] = "ops",
-        ["Api__Keys__0__Role"] = "admin",
-        ["Api__Keys__0__Sha256"] = ApiKeyOptions.Hash(ApiHost.AdminKey),
-        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
-    };
+    private Dictionary<string, string> Settings(string cluster, string role, string name, int httpPort) =>
+        SiloProcess.ClusterSettings(fixture.ConnectionString, cluster, role, name, httpPort);
 
     private static async Task<JobStatus> StatusAsync(HttpClient http, string jobId) =>
         (await http.GetFromJsonAsync<JobStatus>($"api/jobs/{jobId}", FaceSwapJson.Options))!;
 
-    private static async Task<T> Eventually<T>(Func<Task<T?>> attempt, TimeSpan timeout, Func<string> diagnostics)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try
-            {
-                if (await attempt() is { } value)
-                {
-                    return value;
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-                // Not listening yet.
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("gave up waiting; process output:\n" + diagnostics());
-            }
-
-            await Task.Delay(500);
-        }
-    }
+    private static Task<T> Eventually<T>(Func<Task<T?>> attempt, TimeSpan timeout, Func<string> diagnostics) =>
+        SiloProcess.EventuallyAsync(attempt, timeout, diagnostics);
 }

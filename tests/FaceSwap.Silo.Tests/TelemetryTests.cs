@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Diagnostics;
+using FaceSwap.Silo.Diagnostics;
 using FaceSwap.Silo.Hosting;
 using FaceSwap.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -88,14 +88,14 @@ public sealed class TestSilo : IAsyncDisposable
 /// </summary>
 public sealed class AzuriteStorageFixture : IAsyncLifetime
 {
-    private readonly TemporaryDirectory _stateDirectory = new("faceswap-grainstate");
-    private TestSilo? _silo;
+    private readonly TemporaryDirectory stateDirectory = new("faceswap-grainstate");
+    private TestSilo? silo;
 
     /// <summary>The emulator.</summary>
     public AzuriteFixture Azurite { get; } = new();
 
     /// <summary>The silo.</summary>
-    public TestSilo Silo => _silo ?? throw new InvalidOperationException("The fixture is not initialized.");
+    public TestSilo Silo => this.silo ?? throw new InvalidOperationException("The fixture is not initialized.");
 
     /// <summary>A blob service client for Azurite, with the platform's retry options.</summary>
     public BlobServiceClient CreateBlobServiceClient() => BlobStoreFactory.CreateServiceClient(Azurite.ConnectionString);
@@ -104,8 +104,8 @@ public sealed class AzuriteStorageFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Azurite.InitializeAsync();
-        _silo = await TestSilo.StartAsync(silo => silo
-            .AddLocalFileGrainStorage(StorageNames.Local, o => o.RootDirectory = _stateDirectory.FullPath)
+        this.silo = await TestSilo.StartAsync(silo => silo
+            .AddLocalFileGrainStorage(StorageNames.Local, o => o.RootDirectory = stateDirectory.FullPath)
             .AddAzureBlobGrainStorage(StorageNames.Azure, o =>
             {
                 o.BlobServiceClient = CreateBlobServiceClient();
@@ -116,13 +116,13 @@ public sealed class AzuriteStorageFixture : IAsyncLifetime
     /// <inheritdoc />
     public async Task DisposeAsync()
     {
-        if (_silo is not null)
+        if (this.silo is not null)
         {
-            await _silo.DisposeAsync();
+            await this.silo.DisposeAsync();
         }
 
         await Azurite.DisposeAsync();
-        _stateDirectory.Dispose();
+        stateDirectory.Dispose();
     }
 }
 
@@ -133,26 +133,26 @@ public sealed class AzuriteCollection : ICollectionFixture<AzuriteStorageFixture
 /// <summary>A silo with only <see cref="LocalFileGrainStorage"/> (no Azurite needed).</summary>
 public sealed class LocalSiloFixture : IAsyncLifetime
 {
-    private TestSilo? _silo;
+    private TestSilo? silo;
 
     /// <summary>The folder the grain storage writes to.</summary>
     public TemporaryDirectory StateDirectory { get; } = new("faceswap-grainstate");
 
     /// <summary>The silo.</summary>
-    public TestSilo Silo => _silo ?? throw new InvalidOperationException("The fixture is not initialized.");
+    public TestSilo Silo => this.silo ?? throw new InvalidOperationException("The fixture is not initialized.");
 
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
-        _silo = await TestSilo.StartAsync(silo => silo.AddLocalFileGrainStorage(StorageNames.Local, o => o.RootDirectory = StateDirectory.FullPath));
+        this.silo = await TestSilo.StartAsync(silo => silo.AddLocalFileGrainStorage(StorageNames.Local, o => o.RootDirectory = StateDirectory.FullPath));
     }
 
     /// <inheritdoc />
     public async Task DisposeAsync()
     {
-        if (_silo is not null)
+        if (this.silo is not null)
         {
-            await _silo.DisposeAsync();
+            await this.silo.DisposeAsync();
         }
 
         StateDirectory.Dispose();

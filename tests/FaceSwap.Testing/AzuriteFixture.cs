@@ -46,9 +46,19 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly ConcurrentQueue<string> _output = new();
-    private Process? _process;
-    private string? _dataDirectory;
+    private readonly ConcurrentQueue<string> output = new();
+    private readonly ConcurrentQueue<string> requests = new();
+
+    /// <summary>Whether Azurite keeps its access log (set before <see cref="InitializeAsync"/>): see <see cref="Requests"/>.</summary>
+    public bool LogRequests { get; init; }
+
+    /// <summary>
+    /// With request logging: every request so far as Azurite's access log writes it, e.g.
+    /// <c>127.0.0.1 - - [date] "PUT /devstoreaccount1/container/name HTTP/1.1" 201 -</c>: the storage's own count of uploads.
+    /// </summary>
+    public IReadOnlyCollection<string> Requests => requests;
+    private Process? process;
+    private string? dataDirectory;
 
     /// <summary>The blob service port.</summary>
     public int BlobPort { get; private set; }
@@ -104,26 +114,31 @@ public sealed class AzuriteFixture : IAsyncLifetime
         var stopwatch = Stopwatch.StartNew();
         var ports = FreePorts.Get(3);
         (BlobPort, QueuePort, TablePort) = (ports[0], ports[1], ports[2]);
-        _dataDirectory = Path.Join(Path.GetTempPath(), $"faceswap-azurite-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(_dataDirectory);
-        _output.Clear();
+        this.dataDirectory = Path.Join(Path.GetTempPath(), $"faceswap-azurite-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(this.dataDirectory);
+        output.Clear();
 
         string[] azuriteArguments =
         [
             entry,
-            "--silent", "--skipApiVersionCheck", "--disableTelemetry",
-            "--location", _dataDirectory,
+            "--skipApiVersionCheck", "--disableTelemetry",
+            "--location", this.dataDirectory,
             "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ];
+
+        if (!LogRequests)
+        {
+            azuriteArguments = [.. azuriteArguments, "--silent"];
+        }
 
         var startInfo = new ProcessStartInfo
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = _dataDirectory,
+            WorkingDirectory = this.dataDirectory,
         };
         if (OperatingSystem.IsWindows())
         {
@@ -156,7 +171,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             throw new InvalidOperationException($"Cannot start Azurite with '{startInfo.FileName}': {ex.Message}. Is Node.js installed and on PATH?", ex);
         }
 
-        _process = process;
+        this.process = process;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -167,12 +182,12 @@ public sealed class AzuriteFixture : IAsyncLifetime
             {
                 if (process.HasExited)
                 {
-                    throw new InvalidOperationException($"Azurite exited with code {process.ExitCode} while starting. Output:{Environment.NewLine}{string.Join(Environment.NewLine, _output)}");
+                    throw new InvalidOperationException($"Azurite exited with code {process.ExitCode} while starting. Output:{Environment.NewLine}{string.Join(Environment.NewLine, output)}");
                 }
 
                 if (timeout.IsCancellationRequested)
                 {
-                    throw new TimeoutException($"Azurite did not answer on port {port} within {StartTimeout.TotalSeconds} s. Output:{Environment.NewLine}{string.Join(Environment.NewLine, _output)}");
+                    throw new TimeoutException($"Azurite did not answer on port {port} within {StartTimeout.TotalSeconds} s. Output:{Environment.NewLine}{string.Join(Environment.NewLine, output)}");
                 }
 
                 await Task.Delay(25, CancellationToken.None).ConfigureAwait(false);
@@ -184,7 +199,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     private async Task StopAsync()
     {
-        var process = Interlocked.Exchange(ref _process, null);
+        var process = Interlocked.Exchange(ref this.process, null);
         if (process is not null)
         {
             try
@@ -206,7 +221,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             }
         }
 
-        var dataDirectory = Interlocked.Exchange(ref _dataDirectory, null);
+        var dataDirectory = Interlocked.Exchange(ref this.dataDirectory, null);
         if (dataDirectory is not null)
         {
             try
@@ -227,8 +242,14 @@ public sealed class AzuriteFixture : IAsyncLifetime
             return;
         }
 
-        _output.Enqueue(line);
-        while (_output.Count > 50 && _output.TryDequeue(out _))
+        if (LogRequests && line.Contains(" HTTP/1.1\" ", StringComparison.Ordinal))
+        {
+            requests.Enqueue(line);
+            return;
+        }
+
+        output.Enqueue(line);
+        while (output.Count > 50 && output.TryDequeue(out _))
         {
         }
     }

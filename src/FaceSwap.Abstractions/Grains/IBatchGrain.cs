@@ -28,6 +28,13 @@ public interface IBatchGrain : IGrainWithStringKey
     /// <exception cref="InvalidOperationException">The job is still running, or it never started.</exception>
     [Alias("RetryFailed")]
     Task<JobStatus> RetryFailedAsync();
+
+    /// <summary>
+    /// Whether <paramref name="run"/> is the activation that dispatches the job now. Inference silos ask before reading
+    /// and writing an image of a batch: a batch sent by an activation that is gone (its silo was lost) stops there.
+    /// </summary>
+    [Alias("IsCurrentRun")]
+    Task<bool> IsCurrentRunAsync(Guid run);
 }
 
 /// <summary>The list of every job of the cluster, newest first (key: 0).</summary>
@@ -60,6 +67,7 @@ public interface IInferenceGrain : IGrainWithIntegerKey
 {
     /// <summary>Checks the source face of a spec once, before a job dispatches any image.</summary>
     [Alias("CheckSource")]
+    [ResponseTimeout("00:10:00")]
     Task<SourceCheck> CheckSourceAsync(JobSpec spec);
 
     /// <summary>Processes a batch: read, swap, write (or skip), one outcome per item.</summary>

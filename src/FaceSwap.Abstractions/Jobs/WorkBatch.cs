@@ -23,4 +23,10 @@ public sealed record WorkBatch
 
     /// <summary>The images.</summary>
     [Id(3)] public required IReadOnlyList<WorkItem> Items { get; init; }
+
+    /// <summary>
+    /// The BatchGrain activation that sent the batch; null when a partition grain sent it. Work whose run is no longer
+    /// the job's live one (its dispatcher's silo was lost and the job came back elsewhere) stops before reading or writing.
+    /// </summary>
+    [Id(4)] public Guid? Run { get; init; }
 }

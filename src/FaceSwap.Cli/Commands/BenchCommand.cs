@@ -9,6 +9,7 @@ using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Pipeline;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.ModelStore;
 
 namespace FaceSwap.Cli.Commands;
 
@@ -58,7 +59,7 @@ public static class BenchCommand
         }
 
         var concurrency = parse.GetValue(Concurrency) is > 0 and var c ? c : Environment.ProcessorCount;
-        var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
+        var models = ModelFolder.Open(parse.GetValue(CommonOptions.Models));
         foreach (var model in models.Catalog.Models)
         {
             models.Require(model.Name);
@@ -176,11 +177,16 @@ public static class BenchCommand
     {
         // The workload repeats the demo photos; the repeat-image cache would skip their analysis and the platform would
         // then be compared with an engine ceiling that does all of it.
-        var options = new FaceSwapSiloOptions { Role = "both", Storage = "local", ModelsPath = models, Concurrency = concurrency, ModelBatch = batchSize, RepeatImageCacheEntries = 0 };
+        void Configure(FaceSwapSiloOptions options)
+        {
+            (options.Role, options.Storage, options.ModelsPath) = ("both", "local", models);
+            (options.Concurrency, options.ModelBatch, options.RepeatImageCacheEntries) = (concurrency, batchSize, 0);
 
-        // The bench's own silo allows what its --no-watermark asks for (the job policy refuses it otherwise).
-        options.Safety.AllowWatermarkOff = !watermark;
-        var platform = await EmbeddedPlatform.StartAsync(options, Path.Combine(work, "state"), cancellationToken);
+            // The bench's own silo allows what its --no-watermark asks for (the job policy refuses it otherwise).
+            options.Safety.AllowWatermarkOff = !watermark;
+        }
+
+        var platform = await EmbeddedPlatform.StartAsync(Configure, Path.Combine(work, "state"), cancellationToken);
 
         // Start-up and model loading are not the steady state being compared: a one-image job warms the silo first.
         var warmInput = Path.Combine(work, "warm");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FaceSwap.Engine.Models;
+using FaceSwap.ModelStore;
 using Spectre.Console;
 
 namespace FaceSwap.Cli.Commands;
@@ -24,7 +25,7 @@ public static class ModelsCommand
             PullName,
         };
         pull.SetAction((parse, ct) => CommandRunner.RunAsync(() => parse.GetValue(PullName) is { } name
-            ? PublicModelCommands.PullAsync(ModelDirectory.Open(parse.GetValue(CommonOptions.Models)), name, ct)
+            ? PublicModelCommands.PullAsync(ModelFolder.Open(parse.GetValue(CommonOptions.Models)), name, ct)
             : PullAsync(parse, ct)));
 
         return new Command("models", "Manage the model files") { list, pull };
@@ -32,7 +33,7 @@ public static class ModelsCommand
 
     private static int List(ParseResult parse)
     {
-        var directory = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
+        var directory = ModelFolder.Open(parse.GetValue(CommonOptions.Models));
         var table = new Table().AddColumns("name", "file", "role", "size", "licence", "state");
         var missing = 0;
         foreach (var model in directory.Catalog.Models)
@@ -63,7 +64,7 @@ public static class ModelsCommand
 
     private static async Task<int> PullAsync(ParseResult parse, CancellationToken ct)
     {
-        var directory = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
+        var directory = ModelFolder.Open(parse.GetValue(CommonOptions.Models));
         var outcomes = await ModelPuller.PullAsync(directory, message => Console.Error.WriteLine(message), ct);
         foreach (var outcome in outcomes)
         {

@@ -1,4 +1,5 @@
 using FaceSwap.Engine.Models;
+using FaceSwap.ModelStore;
 using Spectre.Console;
 
 namespace FaceSwap.Cli.Commands;

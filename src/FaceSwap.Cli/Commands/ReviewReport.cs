@@ -19,7 +19,7 @@ public static class ReviewReport
             using var summary = JsonDocument.Parse(await store.ReadAllBytesAsync(JobFiles.Summary(spec, jobId), 64 << 20, cancellationToken));
             quality = summary.RootElement.TryGetProperty("quality", out var node) ? node.Deserialize<QualitySummary>(FaceSwapJson.Options) : null;
         }
-        catch (Exception e) when (e is JsonException or IOException or Azure.RequestFailedException)
+        catch (Exception e) when (e is JsonException or IOException)
         {
             Console.Error.WriteLine($"warning: the job's summary cannot be read ({e.Message}); see {summaryPath}");
             return;

@@ -11,6 +11,7 @@ using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.Diagnostics;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Safety;
+using FaceSwap.ModelStore;
 using FaceSwap.Storage;
 using Spectre.Console;
 
@@ -82,11 +83,16 @@ public static class RunCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var storage = parse.GetValue(Storage)!;
-        var local = storage == "local";
+        if (!StorageSetting.TryParse(parse.GetValue(Storage), out var storage, out var notUnderstood))
+        {
+            throw new CliException($"--storage: {notUnderstood}");
+        }
+
+        // Plain local: paths on the command line are this machine's own (the store's root is /).
+        var local = storage is { IsLocal: true, NamesFolder: false };
         var input = Prefix(parse.GetValue(Input)!, local, mustExist: true, "input");
         var output = Prefix(parse.GetValue(Output)!, local, mustExist: false, "output");
-        var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
+        var models = ModelFolder.Open(parse.GetValue(CommonOptions.Models));
         foreach (var model in models.Catalog.Models)
         {
             models.Require(model.Name);
@@ -95,7 +101,7 @@ public static class RunCommand
         // The public models the job selects are checked here, before the job starts, with their own errors.
         var selection = Neural.Selection(parse);
         var provider = Neural.ExecutionProvider(parse);
-        using (var neural = new FaceSwap.Engine.Neural.NeuralModels(models, new FaceSwap.Engine.Neural.NeuralSettings { Provider = provider }))
+        using (var neural = new NeuralModels(models, new OnnxSettings { Provider = provider }))
         {
             ModelOptions.Resolve(neural, selection);
         }
@@ -164,23 +170,25 @@ public static class RunCommand
         var stateDirectory = local
             ? Path.Combine("/" + output, JobFiles.Folder, "state")
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".faceswap", "state");
-        var options = new FaceSwapSiloOptions
+        var concurrency = parse.GetValue(Concurrency);
+        var prefetch = parse.GetValue(Prefetch);
+        void Configure(FaceSwapSiloOptions options)
         {
-            Role = "both",
-            Storage = local ? "local" : storage,
-            ModelsPath = models.Path,
-            Concurrency = parse.GetValue(Concurrency),
-            Prefetch = parse.GetValue(Prefetch),
-            ExecutionProvider = FaceSwap.Engine.Neural.ExecutionProviders.Name(provider),
+            options.Role = "both";
+            options.Storage = storage.Value;
+            options.ModelsPath = models.Path;
+            options.Concurrency = concurrency;
+            options.Prefetch = prefetch;
+            options.ExecutionProvider = ExecutionProviders.Name(provider);
 
             // This silo serves this one job: its limit is the job's when that is higher than the default.
-            MaxPixels = Math.Max(ImageCodec.DefaultMaxPixels, maxPixels),
-        };
+            options.MaxPixels = Math.Max(ImageCodec.DefaultMaxPixels, maxPixels);
 
-        // The user who runs the job is this silo's operator: --no-watermark is their explicit permission.
-        options.Safety.AllowWatermarkOff = !spec.Options.Watermark;
+            // The user who runs the job is this silo's operator: --no-watermark is their explicit permission.
+            options.Safety.AllowWatermarkOff = !spec.Options.Watermark;
+        }
 
-        await using var platform = await EmbeddedPlatform.StartAsync(options, stateDirectory, cancellationToken);
+        await using var platform = await EmbeddedPlatform.StartAsync(Configure, stateDirectory, cancellationToken);
         var job = platform.Grains.GetGrain<IBatchGrain>(jobId);
         JobStatus status;
         try

@@ -8,7 +8,7 @@ using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Storage;
-using FaceSwap.Storage.Synthetic;
+using FaceSwap.LoadTesting;
 
 namespace FaceSwap.Cli.Commands;
 

@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using FaceSwap.Engine.Models;
+using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Placement;
+using FaceSwap.ModelStore;
 using FaceSwap.Silo.Hosting;
+using FaceSwap.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,7 +45,7 @@ public static class ServeCommand
         string? modelsPath = null;
         if (SiloRoles.RunsInference(role))
         {
-            var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
+            var models = ModelFolder.Open(parse.GetValue(CommonOptions.Models));
             foreach (var model in models.Catalog.Models)
             {
                 models.Require(model.Name);
@@ -51,10 +54,15 @@ public static class ServeCommand
             modelsPath = models.Path;
         }
 
-        string? root = null;
-        if (storage.StartsWith("local:", StringComparison.OrdinalIgnoreCase))
+        if (!StorageSetting.TryParse(storage, out var setting, out var notUnderstood))
         {
-            root = Path.GetFullPath(storage["local:".Length..].Trim());
+            throw new CliException($"--storage: {notUnderstood}");
+        }
+
+        string? root = null;
+        if (setting.NamesFolder)
+        {
+            root = Path.GetFullPath(setting.LocalRoot!);
             foreach (var container in new[] { "inbox", "outbox", "state" })
             {
                 Directory.CreateDirectory(Path.Combine(root, container));
@@ -62,7 +70,7 @@ public static class ServeCommand
 
             storage = "local:" + root;
         }
-        else if (FaceSwapHost.IsLocal(storage))
+        else if (setting.IsLocal)
         {
             throw new CliException("serve needs a storage root: --storage local:FOLDER");
         }
@@ -75,17 +83,16 @@ public static class ServeCommand
         }
 
         string? generatedKey = null;
-        WebApplication app;
+        await using var app = Build([.. args], key => generatedKey = key);
         try
         {
-            app = Build([.. args], key => generatedKey = key);
+            await FaceSwapHost.StartAsync(app, cancellationToken);
         }
-        catch (FaceSwapConfigurationException e)
+        catch (InvalidConfigurationException e)
         {
             throw new CliException(e.Message);
         }
 
-        await app.StartAsync(cancellationToken);
         var address = app.Urls.FirstOrDefault() ?? urls;
         Console.WriteLine($"FaceSwap.Orleans is serving on {address} (role {role})");
         Console.WriteLine(root is not null
@@ -102,14 +109,7 @@ public static class ServeCommand
         }
 
         Console.WriteLine("  Ctrl+C stops; unfinished jobs resume when it starts again");
-        try
-        {
-            await app.WaitForShutdownAsync(cancellationToken);
-        }
-        finally
-        {
-            await app.DisposeAsync();
-        }
+        await app.WaitForShutdownAsync(cancellationToken);
 
         return ExitCodes.Success;
     }

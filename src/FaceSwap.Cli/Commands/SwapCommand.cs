@@ -6,6 +6,7 @@ using FaceSwap.Engine.Models;
 using FaceSwap.Engine.Pipeline;
 using FaceSwap.Engine.Swapping;
 using FaceSwap.Grains.Inference;
+using FaceSwap.ModelStore;
 
 namespace FaceSwap.Cli.Commands;
 
@@ -57,13 +58,13 @@ public static class SwapCommand
 
         var selection = Neural.Selection(parse);
         var provider = Neural.ExecutionProvider(parse);
-        var models = ModelDirectory.Open(parse.GetValue(CommonOptions.Models));
-        using var neuralModels = new FaceSwap.Engine.Neural.NeuralModels(models, new FaceSwap.Engine.Neural.NeuralSettings { Provider = provider });
+        var models = ModelFolder.Open(parse.GetValue(CommonOptions.Models));
+        using var neuralModels = new NeuralModels(models, new OnnxSettings { Provider = provider });
         var stack = ModelOptions.Resolve(neuralModels, selection);
         using var engine = FaceEngine.Load(models, new EngineOptions { MaxPixels = parse.GetValue(MaxPixels), Onnx = new OnnxSettings { Provider = provider } });
 
         using var source = sourceBytes.Count == 1
-            ? SourceSet.Of(WithContext(sourcePaths[0], () => engine.PrepareSource(sourceBytes[0].Bytes)))
+            ? SourceSet.WithMirror(engine, WithContext(sourcePaths[0], () => engine.PrepareSource(sourceBytes[0].Bytes)))
             : WithContext("source set", () => SourceSet.Prepare(engine, sourceBytes));
         using var single = sourceBytes.Count == 1 ? source.Candidates[0].Face : null;
         var references = referenceBytes.Select(r => WithContext($"reference {r.Path}", () => engine.PrepareReference(r.Bytes))).ToList();

@@ -1,7 +1,5 @@
 using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Models;
-using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
 using OpenCvSharp.Dnn;
 
@@ -11,7 +9,7 @@ namespace FaceSwap.Engine.Detection;
 /// fr_detect: the whole image resized (not letterboxed) to 320x240, RGB, (p-127)/128. Outputs per prior:
 /// scores (index 1 = face) and boxes already decoded as normalised corners of the whole image.
 /// </summary>
-public sealed class FaceDetector(OnnxModel model)
+public sealed class FaceDetector(OnnxModel model) : IFaceDetector
 {
     /// <summary>The contract of fr_detect.onnx.</summary>
     public static readonly ModelContract Contract = new("fr_detect",
@@ -20,6 +18,9 @@ public sealed class FaceDetector(OnnxModel model)
 
     private const int InputWidth = 320;
     private const int InputHeight = 240;
+
+    /// <inheritdoc />
+    public string Name => PublicModels.DefaultDetector;
 
     /// <summary>Minimum face score kept.</summary>
     public float ScoreThreshold { get; init; } = 0.6f;

@@ -172,7 +172,7 @@ public sealed record PhotoMetadata(byte[]? Exif, byte[]? Icc)
     private static PhotoMetadata FromWebp(byte[] webp)
     {
         byte[]? exif = null, icc = null;
-        foreach (var (type, data) in WebpChunks(webp))
+        foreach (var (type, data) in WebpChunks.Read(webp, out _))
         {
             if (type == "EXIF")
             {
@@ -240,7 +240,7 @@ public sealed record PhotoMetadata(byte[]? Exif, byte[]? Icc)
 
     private byte[] IntoWebp(byte[] webp)
     {
-        var chunks = WebpChunks(webp).ToList();
+        var chunks = WebpChunks.Read(webp, out _);
         var vp8x = chunks.FindIndex(c => c.Type == "VP8X");
         if (vp8x < 0)
         {
@@ -270,24 +270,7 @@ public sealed record PhotoMetadata(byte[]? Exif, byte[]? Icc)
             chunks.Add(("EXIF", Exif[ExifPrefix.Length..]));
         }
 
-        using var output = new MemoryStream(webp.Length + (Exif?.Length ?? 0) + (Icc?.Length ?? 0) + 64);
-        output.Write("RIFF\0\0\0\0WEBP"u8);
-        Span<byte> size = stackalloc byte[4];
-        foreach (var (type, data) in chunks)
-        {
-            output.Write(Encoding.ASCII.GetBytes(type));
-            BinaryPrimitives.WriteUInt32LittleEndian(size, (uint)data.Length);
-            output.Write(size);
-            output.Write(data);
-            if ((data.Length & 1) == 1)
-            {
-                output.WriteByte(0);
-            }
-        }
-
-        var bytes = output.ToArray();
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), (uint)(bytes.Length - 8));
-        return bytes;
+        return WebpChunks.Write(chunks, webp.Length + (Exif?.Length ?? 0) + (Icc?.Length ?? 0) + 64);
     }
 
     private static IEnumerable<(string Type, int Start, int Length)> PngChunks(byte[] png)
@@ -302,21 +285,6 @@ public sealed record PhotoMetadata(byte[]? Exif, byte[]? Icc)
 
             yield return (Encoding.ASCII.GetString(png, at + 4, 4), at + 8, length);
             at += 12 + length;
-        }
-    }
-
-    private static IEnumerable<(string Type, byte[] Data)> WebpChunks(byte[] webp)
-    {
-        for (var at = 12; at + 8 <= webp.Length;)
-        {
-            var size = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(webp.AsSpan(at + 4)), int.MaxValue);
-            if (size > webp.Length - at - 8)
-            {
-                yield break;
-            }
-
-            yield return (Encoding.ASCII.GetString(webp, at, 4), webp.AsSpan(at + 8, size).ToArray());
-            at += 8 + size + (size & 1);
         }
     }
 

@@ -1,8 +1,6 @@
 using FaceSwap.Engine.Detection;
 using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Models;
-using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
 
 namespace FaceSwap.Engine.Landmarks;
@@ -11,7 +9,7 @@ namespace FaceSwap.Engine.Landmarks;
 /// fr_landmark: 68 points from a 64x64 grey crop. The crop is the detection box made square (side = box height),
 /// centred, clipped to the image, corners truncated to integers; pixels /256; outputs are (x, y) pairs in crop units.
 /// </summary>
-public sealed class FaceLandmarker(OnnxModel model)
+public sealed class FaceLandmarker(OnnxModel model) : IFaceLandmarker
 {
     /// <summary>The contract of fr_landmark.onnx.</summary>
     public static readonly ModelContract Contract = new("fr_landmark",
@@ -19,6 +17,9 @@ public sealed class FaceLandmarker(OnnxModel model)
         [new TensorContract("output", [1, 136])]);
 
     private const int CropSize = 64;
+
+    /// <inheritdoc />
+    public string Name => PublicModels.DefaultLandmarker;
 
     /// <summary>Adds 68 landmarks to a detected face (the face unchanged when its crop is too small).</summary>
     public DetectedFace Locate(Mat bgr, DetectedFace face) => LocateAll(bgr, [face])[0];

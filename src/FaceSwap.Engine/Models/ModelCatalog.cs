@@ -47,21 +47,6 @@ public sealed class ModelCatalog
         return new ModelCatalog { Models = doc.Models ?? [], Public = doc.Public ?? [] };
     }
 
-    /// <summary>
-    /// The manifest the program ships with: next to the executable (copied at build), else in the repository's models/ folder.
-    /// </summary>
-    public static string DefaultManifestPath()
-    {
-        var beside = Path.Combine(AppContext.BaseDirectory, "models", ManifestFileName);
-        if (File.Exists(beside))
-        {
-            return beside;
-        }
-
-        var repo = RepositoryLocator.FindRoot();
-        return repo is null ? beside : Path.Combine(repo, "models", ManifestFileName);
-    }
-
     private sealed class ManifestDocument
     {
         [JsonPropertyName("models")]
@@ -69,26 +54,5 @@ public sealed class ModelCatalog
 
         [JsonPropertyName("public")]
         public List<ModelEntry>? Public { get; set; }
-    }
-}
-
-/// <summary>Finds the repository this program was built from, if it runs from one.</summary>
-public static class RepositoryLocator
-{
-    /// <summary>The folder holding FaceSwap.Orleans.sln above the executable or the working directory, or null.</summary>
-    public static string? FindRoot()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "FaceSwap.Orleans.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        return null;
     }
 }

@@ -9,9 +9,6 @@ public enum ModelState { Present, Missing, Corrupt }
 /// <summary>The folder model weights live in, and the checks that they are the files the manifest names.</summary>
 public sealed class ModelDirectory
 {
-    /// <summary>Environment variable naming the model folder.</summary>
-    public const string EnvironmentVariable = "FACESWAP_MODELS";
-
     private readonly ConcurrentDictionary<string, (long Size, DateTime Written, bool Valid)> verified = new();
 
     /// <summary>Creates a model directory over a folder and a manifest.</summary>
@@ -28,31 +25,9 @@ public sealed class ModelDirectory
     public ModelCatalog Catalog { get; }
 
     /// <summary>
-    /// The model folder: the explicit option, else FACESWAP_MODELS, else the repository's models/ folder,
-    /// else ~/.faceswap/models.
+    /// Whether this is the folder the program finds by itself (then the fix in an error needs no <c>--models</c>).
     /// </summary>
-    public static string Resolve(string? explicitPath)
-    {
-        if (!string.IsNullOrWhiteSpace(explicitPath))
-        {
-            return System.IO.Path.GetFullPath(explicitPath);
-        }
-
-        var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(fromEnvironment))
-        {
-            return System.IO.Path.GetFullPath(fromEnvironment);
-        }
-
-        var repo = RepositoryLocator.FindRoot();
-        return repo is not null
-            ? System.IO.Path.Combine(repo, "models")
-            : System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".faceswap", "models");
-    }
-
-    /// <summary>Opens the resolved model folder with the shipped manifest.</summary>
-    public static ModelDirectory Open(string? explicitPath) =>
-        new(Resolve(explicitPath), ModelCatalog.Load(ModelCatalog.DefaultManifestPath()));
+    public bool IsDefaultLocation { get; init; }
 
     /// <summary>Full path of a model's file.</summary>
     public string FileOf(ModelEntry model) => System.IO.Path.Combine(Path, model.File);
@@ -92,8 +67,8 @@ public sealed class ModelDirectory
     {
         var model = Catalog.Get(name);
         var fix = model.Package is null && model.Url is not null
-            ? $"run `faceswap models pull {model.Name}` or: {PublicModelPuller.ByHand(this, model)}"
-            : $"run `faceswap models pull{(Path == Resolve(null) ? string.Empty : $" --models {Path}")}`";
+            ? $"run `faceswap models pull {model.Name}` or: {ByHand(model)}"
+            : $"run `faceswap models pull{(IsDefaultLocation ? string.Empty : $" --models {Path}")}`";
         return Check(model) switch
         {
             ModelState.Present => FileOf(model),
@@ -103,6 +78,11 @@ public sealed class ModelDirectory
                 $"model {FileOf(model)} does not match its sha256 in models.json (corrupt or a different file): {fix} to replace it"),
         };
     }
+
+    /// <summary>How to install a public model by hand, without a download from this program.</summary>
+    public string ByHand(ModelEntry model) =>
+        $"Download {model.File}{(model.Url is null ? string.Empty : $" from {model.Url}")} on a machine with internet access and put it at {FileOf(model)} " +
+        "(or point --models / FACESWAP_MODELS at the folder holding it); `faceswap models list` then shows it as present.";
 
     /// <summary>Hex sha256 of a file.</summary>
     public static string Sha256Of(string path)

@@ -19,7 +19,7 @@ public readonly record struct OnnxDim(long? Value, string? Param)
 /// </summary>
 public sealed class OnnxGraphBuilder(string name, int opset = 17)
 {
-    private readonly GraphProto _graph = new() { Name = name };
+    private readonly GraphProto graph = new() { Name = name };
 
     /// <summary>Declares a float graph input.</summary>
     public OnnxGraphBuilder Input(string inputName, params OnnxDim[] shape) =>
@@ -28,7 +28,7 @@ public sealed class OnnxGraphBuilder(string name, int opset = 17)
     /// <summary>Declares a graph input of any element type.</summary>
     public OnnxGraphBuilder Input(string inputName, TensorProto.Types.DataType type, params OnnxDim[] shape)
     {
-        _graph.Input.Add(Value(inputName, type, shape));
+        this.graph.Input.Add(Value(inputName, type, shape));
         return this;
     }
 
@@ -39,28 +39,28 @@ public sealed class OnnxGraphBuilder(string name, int opset = 17)
     /// <summary>Declares a graph output of any element type.</summary>
     public OnnxGraphBuilder Output(string outputName, TensorProto.Types.DataType type, params OnnxDim[] shape)
     {
-        _graph.Output.Add(Value(outputName, type, shape));
+        this.graph.Output.Add(Value(outputName, type, shape));
         return this;
     }
 
     /// <summary>Declares the shape of an intermediate value (value_info).</summary>
     public OnnxGraphBuilder ValueInfo(string valueName, params OnnxDim[] shape)
     {
-        _graph.ValueInfo.Add(Value(valueName, TensorProto.Types.DataType.Float, shape));
+        this.graph.ValueInfo.Add(Value(valueName, TensorProto.Types.DataType.Float, shape));
         return this;
     }
 
     /// <summary>Adds a float initializer stored as raw_data.</summary>
     public OnnxGraphBuilder Initializer(string tensorName, float[] values, params long[] dims)
     {
-        _graph.Initializer.Add(FloatTensor(tensorName, values, dims));
+        this.graph.Initializer.Add(FloatTensor(tensorName, values, dims));
         return this;
     }
 
     /// <summary>Adds an int64 initializer (Reshape targets, axes).</summary>
     public OnnxGraphBuilder Initializer(string tensorName, long[] values, params long[] dims)
     {
-        _graph.Initializer.Add(Int64Tensor(tensorName, values, dims));
+        this.graph.Initializer.Add(Int64Tensor(tensorName, values, dims));
         return this;
     }
 
@@ -69,11 +69,11 @@ public sealed class OnnxGraphBuilder(string name, int opset = 17)
     /// </summary>
     public OnnxGraphBuilder Node(string opType, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes)
     {
-        var node = new NodeProto { OpType = opType, Name = $"{opType}_{_graph.Node.Count}" };
+        var node = new NodeProto { OpType = opType, Name = $"{opType}_{this.graph.Node.Count}" };
         node.Input.AddRange(inputs);
         node.Output.AddRange(outputs);
         node.Attribute.AddRange(attributes.Select(a => Attribute(a.Name, a.Value)));
-        _graph.Node.Add(node);
+        this.graph.Node.Add(node);
         return this;
     }
 
@@ -84,7 +84,7 @@ public sealed class OnnxGraphBuilder(string name, int opset = 17)
         {
             IrVersion = 8,
             ProducerName = "FaceSwap.Engine.OnnxGraphBuilder",
-            Graph = _graph.Clone(),
+            Graph = this.graph.Clone(),
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
         return model;

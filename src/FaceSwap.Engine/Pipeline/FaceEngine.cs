@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using FaceSwap.Engine.Detection;
+using FaceSwap.Engine.Enhancement;
 using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Landmarks;
 using FaceSwap.Engine.Models;
@@ -21,11 +21,12 @@ public sealed class FaceEngine : IDisposable
     public const float MaxSourceYaw = 0.6f;
 
     /// <summary>
-    /// A face whose yaw (see <see cref="FaceGeometry.Yaw"/>) differs from the source's by more than this is left
-    /// untouched (<see cref="SkipReasons.PoseOutOfReach"/>): a near-frontal source put into a face in profile folds or
-    /// smears (measured on the demo photos: docs/quality.md).
+    /// A face whose yaw (see <see cref="FaceGeometry.Yaw"/>) differs from the source's (or its mirror image's, for a
+    /// face looking the other way) by more than this is left untouched (<see cref="SkipReasons.PoseOutOfReach"/>): a
+    /// source turned 0.5 less than a face in profile already puts an eye on the silhouette (seen at 100 % on the demo
+    /// photos: docs/quality.md).
     /// </summary>
-    public const float MaxPoseGap = 0.9f;
+    public const float MaxPoseGap = 0.5f;
 
     /// <summary>Sources whose mirror consistency is below this are refused as occluded or unclear.</summary>
     public const float MinSourceConsistency = 0.6f;
@@ -43,6 +44,7 @@ public sealed class FaceEngine : IDisposable
     private readonly OnnxModel detectorModel;
     private readonly OnnxModel landmarkModel;
     private readonly OnnxModel embedderModel;
+    private readonly SwapVerifier verifier;
 
     private FaceEngine(OnnxModel detector, OnnxModel landmarks, OnnxModel embedder, IFaceSwapper swapper, EngineOptions options)
     {
@@ -52,21 +54,25 @@ public sealed class FaceEngine : IDisposable
         Detector = new FaceDetector(detector);
         Landmarker = new FaceLandmarker(landmarks);
         Embedder = new FaceEmbedder(embedder);
+        verifier = new SwapVerifier(Detector, Landmarker, Embedder);
         Swapper = swapper;
         Options = options;
     }
 
-    /// <summary>The detector.</summary>
+    /// <summary>The detector (the embedded one; it also finds faces again in written outputs).</summary>
     public FaceDetector Detector { get; }
 
-    /// <summary>The 68-point landmarker.</summary>
+    /// <summary>The 68-point landmarker (the embedded one; it also backs a selected landmarker that is not confident).</summary>
     public FaceLandmarker Landmarker { get; }
 
-    /// <summary>The identity embedder.</summary>
+    /// <summary>The identity embedder (the embedded one: selection, source quality and the measured similarity).</summary>
     public FaceEmbedder Embedder { get; }
 
     /// <summary>The swapper in use.</summary>
     public IFaceSwapper Swapper { get; }
+
+    /// <summary>The enhancer in use (none).</summary>
+    public IFaceEnhancer Enhancer { get; } = NoEnhancer.Instance;
 
     /// <summary>The settings.</summary>
     public EngineOptions Options { get; }
@@ -91,31 +97,33 @@ public sealed class FaceEngine : IDisposable
         return new FaceEngine(loaded[0], loaded[1], loaded[2], new MorphSwapper(), options);
     }
 
-    /// <summary>Faces with landmarks, largest first, ignoring those under the minimum size.</summary>
-    public IReadOnlyList<DetectedFace> FindFaces(Mat bgr, StageTimer timings, Neural.IFaceBoxDetector? detector = null, Neural.IFaceLandmarker68? landmarker = null)
+    /// <summary>
+    /// The stages a request runs: those it selects and the engine's for the rest; a selected landmarker is backed by the
+    /// engine's where it is not confident.
+    /// </summary>
+    public FaceStages StagesFor(SwapRequest request) => Stages(request.Detector, request.Landmarker, request.Swapper, request.Enhancer);
+
+    private FaceStages Stages(IFaceDetector? detector, IFaceLandmarker? landmarker, IFaceSwapper? swapper = null, IFaceEnhancer? enhancer = null) =>
+        new(detector ?? Detector, landmarker is null ? Landmarker : new FallbackLandmarker(landmarker, Landmarker), swapper ?? Swapper, enhancer ?? Enhancer);
+
+    /// <summary>
+    /// Faces with landmarks, largest first, ignoring those under the minimum size, found by <paramref name="detector"/>
+    /// and <paramref name="landmarker"/> (null: the engine's; see <see cref="StagesFor"/>).
+    /// </summary>
+    public IReadOnlyList<DetectedFace> FindFaces(Mat bgr, StageTimer timings, IFaceDetector? detector = null, IFaceLandmarker? landmarker = null) =>
+        FindFaces(bgr, timings, Stages(detector, landmarker));
+
+    private IReadOnlyList<DetectedFace> FindFaces(Mat bgr, StageTimer timings, FaceStages stages)
     {
         IReadOnlyList<DetectedFace> boxes;
         using (timings.Time("detect"))
         {
-            boxes = (detector?.Detect(bgr) ?? Detector.Detect(bgr)).Where(f => f.Box.Width >= Options.MinFaceSize).ToList();
+            boxes = stages.Detector.Detect(bgr).Where(f => f.Box.Width >= Options.MinFaceSize).ToList();
         }
 
         using (timings.Time("landmarks"))
         {
-            List<DetectedFace> located = landmarker is null ? [.. Landmarker.LocateAll(bgr, boxes)] : [.. boxes.Select(f => landmarker.Locate(bgr, f))];
-
-            // Where a selected landmarker is not confident, the embedded one places the points.
-            var unsure = Enumerable.Range(0, located.Count).Where(i => located[i].Landmarks.Length != 68).ToList();
-            if (landmarker is not null && unsure.Count > 0)
-            {
-                var fallback = Landmarker.LocateAll(bgr, unsure.Select(i => boxes[i]).ToList());
-                for (var k = 0; k < unsure.Count; k++)
-                {
-                    located[unsure[k]] = fallback[k];
-                }
-            }
-
-            return located
+            return stages.Landmarker.LocateAll(bgr, boxes)
                 .Where(f => f.Landmarks.Length == 68)
                 .OrderByDescending(f => f.Box.Width * f.Box.Height)
                 .ToList();
@@ -173,8 +181,8 @@ public sealed class FaceEngine : IDisposable
         return new SourceFace(crop, local, best, embedding, quality) { Origin = cropRect.TopLeft };
     }
 
-    /// <summary>Swaps the source into the selected faces of a target image and encodes the result.</summary>
-    public SwapResult Swap(byte[] targetBytes, SourceFace source, SwapRequest request) => Swap(targetBytes, SourceSet.Of(source), request);
+    /// <summary>Swaps the source (or its mirror image, for faces looking the other way) into the selected faces of a target image and encodes the result.</summary>
+    public SwapResult Swap(byte[] targetBytes, SourceFace source, SwapRequest request) => Swap(targetBytes, SourceSet.WithMirror(this, source), request);
 
     /// <summary>
     /// Swaps a source set into the selected faces of a target image (per face, the photo of the set whose head pose is
@@ -224,11 +232,11 @@ public sealed class FaceEngine : IDisposable
                 throw new FaceSwapException(FaceSwapErrorKind.NoFace, "no face found in the image") { AnalysisCacheHit = analysis.CacheHit };
             }
 
-            var choices = Select(faces, embeddings, request);
+            var choices = TargetFaceSelection.Select(faces, embeddings, request);
             var candidates = faces.Select((face, i) => choices[i].Selected ? sources.For(face.Landmarks) : null).ToArray();
             for (var i = 0; i < faces.Count; i++)
             {
-                if (candidates[i] is { } candidate && OutOfReach(faces[i], candidate.Face) is { } why)
+                if (candidates[i] is { } candidate && TargetFaceSelection.OutOfReach(faces[i], candidate.Face) is { } why)
                 {
                     choices[i] = (false, why, choices[i].Distance);
                 }
@@ -237,10 +245,11 @@ public sealed class FaceEngine : IDisposable
             var selected = faces.Where((_, i) => choices[i].Selected).ToList();
             var used = candidates.Where((_, i) => choices[i].Selected).Select(c => c!).ToList();
             using var original = request.MeasureAfter && selected.Count > 0 ? frame.Clone() : null;
+            var stages = StagesFor(request);
             for (var i = 0; i < selected.Count; i++)
             {
-                (request.Swapper ?? Swapper).Swap(frame, selected[i], used[i].Face, new OutputEncoding(request.OutputFormat, request.Quality, (image, face) => Landmarker.Locate(image, face).Landmarks), timings);
-                request.Enhancer?.Enhance(frame, selected[i], timings);
+                stages.Swapper.Swap(frame, selected[i], used[i].Face, new OutputEncoding(request.OutputFormat, request.Quality, (image, face) => Landmarker.Locate(image, face).Landmarks), timings);
+                stages.Enhancer.Enhance(frame, selected[i], timings);
             }
 
             // Only an image with a replaced face is marked as AI-generated: one where no face was selected is the original's pixels.
@@ -266,7 +275,7 @@ public sealed class FaceEngine : IDisposable
             }
 
             var after = original is not null
-                ? MeasureAfter(output, original, selected, sources.Identity, timings)
+                ? verifier.Measure(output, original, selected, sources.Identity, timings)
                 : new (float?, RealismFigures?)[selected.Count];
             var reports = new List<FaceReport>(faces.Count);
             var next = 0;
@@ -275,7 +284,7 @@ public sealed class FaceEngine : IDisposable
                 var (isSelected, reason, distance) = choices[i];
                 var similarity = sources.Similarity(embeddings[i]);
                 var source = isSelected && sources.IsSet ? used[next].Name : null;
-                var upscale = candidates[i] is { } candidate ? SourceScale(faces[i], candidate.Face) : (float?)null;
+                var upscale = candidates[i] is { } candidate ? TargetFaceSelection.SourceScale(faces[i], candidate.Face) : (float?)null;
                 var (similarityAfter, realism) = isSelected ? after[next++] : default;
                 reports.Add(new FaceReport(faces[i].BoxArray, faces[i].Score, similarity, similarityAfter, Swapped: isSelected,
                     Selected: isSelected, Reason: reason, ReferenceDistance: distance, Source: source, Realism: realism,
@@ -285,25 +294,6 @@ public sealed class FaceEngine : IDisposable
             return new SwapResult(output, frame.Width, frame.Height, reports, timings.Totals, analysis.CacheHit);
         }
     }
-
-    /// <summary>
-    /// Why the source cannot be put into a face, or null when it can: the face is turned too far from the source's pose
-    /// (the source has nothing to show for the side it turns away), or the source would have to be enlarged more than
-    /// <see cref="FaceReport.MaxSourceScale"/> times (a soft, ghostly face).
-    /// </summary>
-    private static string? OutOfReach(DetectedFace face, SourceFace source)
-    {
-        if (Math.Abs(FaceGeometry.Yaw(face.Landmarks) - FaceGeometry.Yaw(source.Landmarks)) > MaxPoseGap)
-        {
-            return SkipReasons.PoseOutOfReach;
-        }
-
-        return SourceScale(face, source) > FaceReport.MaxSourceScale ? SkipReasons.SourceTooSmall : null;
-    }
-
-    /// <summary>How much the source face is enlarged to fit a face: the ratio of their eye distances.</summary>
-    private static float SourceScale(DetectedFace face, SourceFace source) =>
-        MathF.Round(FaceGeometry.EyeDistance(face.Landmarks) / Math.Max(1f, FaceGeometry.EyeDistance(source.Landmarks)), 2);
 
     /// <summary>
     /// The identity embedding of a reference face (reference mode). A reference is a photo of one person; when it
@@ -328,80 +318,6 @@ public sealed class FaceEngine : IDisposable
 
     /// <summary>Cosine distance (1 - cosine similarity) of two identity embeddings: 0 is the same, 2 the opposite.</summary>
     public static float Distance(float[] a, float[] b) => 1f - FaceEmbedder.Similarity(a, b);
-
-    /// <summary>Which faces (largest first) a request selects, and why the others are not.</summary>
-    private static (bool Selected, string? Reason, float? Distance)[] Select(IReadOnlyList<DetectedFace> faces, IReadOnlyList<float[]> embeddings, SwapRequest request)
-    {
-        if (request.Faces == FaceSelection.Reference && request.References.Count == 0)
-        {
-            throw new ArgumentException("reference face selection needs at least one reference face", nameof(request));
-        }
-
-        var result = new (bool, string?, float?)[faces.Count];
-        var largestTaken = false;
-        for (var i = 0; i < faces.Count; i++)
-        {
-            float? distance = request.Faces == FaceSelection.Reference ? request.References.Min(r => Distance(r, embeddings[i])) : null;
-            if (Math.Min(faces[i].Box.Width, faces[i].Box.Height) < request.MinFace)
-            {
-                result[i] = (false, SkipReasons.TooSmall, distance is { } d ? MathF.Round(d, 4) : null);
-            }
-            else if (request.Faces == FaceSelection.Largest && largestTaken)
-            {
-                result[i] = (false, SkipReasons.NotLargest, distance);
-            }
-            else if (request.Faces == FaceSelection.Reference && distance > request.ReferenceDistance)
-            {
-                result[i] = (false, SkipReasons.NotReference, MathF.Round(distance.Value, 4));
-            }
-            else
-            {
-                result[i] = (true, null, distance is { } d ? MathF.Round(d, 4) : null);
-                largestTaken = true;
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>
-    /// Similarity to the source and the realism figures (against <paramref name="original"/>, the frame before the
-    /// swap), measured on the encoded output with fresh detection and landmarks; a face that is not found again (null)
-    /// counts as a failed swap. Each face is looked for in a window around where it was, so small faces in large photos
-    /// are seen at a useful scale.
-    /// </summary>
-    private (float? Similarity, RealismFigures? Realism)[] MeasureAfter(byte[] output, Mat original, IReadOnlyList<DetectedFace> swapped, float[] identity, StageTimer timings)
-    {
-        using var scope = timings.Time("verify");
-        using var written = ImageCodec.Decode(output, long.MaxValue);
-        var matches = swapped.Select(face => Detector.DetectAround(written, face.Box)
-                .Select(f => (Face: f, IoU: DetectedFace.IoU(f.Box, face.Box)))
-                .Where(x => x.IoU > 0.3f)
-                .OrderByDescending(x => x.IoU)
-                .Select(x => x.Face)
-                .FirstOrDefault())
-            .ToList();
-        var located = Landmarker.LocateAll(written, matches.OfType<DetectedFace>().ToList());
-        var usable = located.Where(f => f.Landmarks.Length == 68).ToList();
-        var embeddings = Embedder.EmbedAll(written, usable.Select(f => f.Landmarks).ToList());
-        var result = new (float?, RealismFigures?)[swapped.Count];
-        int next = 0, nextUsable = 0;
-        for (var i = 0; i < swapped.Count; i++)
-        {
-            if (matches[i] is null)
-            {
-                continue;
-            }
-
-            var face = located[next++];
-            if (face.Landmarks.Length == 68)
-            {
-                result[i] = (FaceEmbedder.Similarity(identity, embeddings[nextUsable++]), RealismMeter.Measure(original, written, face.Landmarks));
-            }
-        }
-
-        return result;
-    }
 
     /// <summary>
     /// Identity similarity of a face to its own mirror image. A clear face scores about 0.8-0.9; hair or a hand over

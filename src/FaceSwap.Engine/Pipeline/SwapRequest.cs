@@ -85,17 +85,17 @@ public sealed record SwapRequest
 
     /// <summary>Repeat-image cache: targets with the same content are decoded and analysed once; null for none.</summary>
     public TargetAnalysisCache? Cache { get; init; }
-    /// <summary>A swapper other than the engine's default (a neural one, see Neural.NeuralModels); null: the default.</summary>
+    /// <summary>A swapper other than the engine's (a public model, see <see cref="Models.NeuralModels"/>); null: the engine's.</summary>
     public Swapping.IFaceSwapper? Swapper { get; init; }
 
-    /// <summary>A face enhancer run on each swapped face; null: none.</summary>
-    public Neural.IFaceEnhancer? Enhancer { get; init; }
+    /// <summary>A face enhancer run on each swapped face; null: the engine's (none).</summary>
+    public Enhancement.IFaceEnhancer? Enhancer { get; init; }
 
-    /// <summary>A face detector other than the engine's default for the target image; null: the default.</summary>
-    public Neural.IFaceBoxDetector? Detector { get; init; }
+    /// <summary>A face detector other than the engine's for the target image; null: the engine's.</summary>
+    public Detection.IFaceDetector? Detector { get; init; }
 
-    /// <summary>A 68-point landmarker other than the default; where it is not confident the default is used. Null: the default.</summary>
-    public Neural.IFaceLandmarker68? Landmarker { get; init; }
+    /// <summary>A 68-point landmarker other than the engine's; where it is not confident the engine's is used. Null: the engine's.</summary>
+    public Landmarks.IFaceLandmarker? Landmarker { get; init; }
 }
 
 /// <summary>

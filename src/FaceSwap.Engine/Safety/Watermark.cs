@@ -18,7 +18,7 @@ public sealed record WatermarkReading(bool Found, string? JobTag, double Score, 
 /// does not move the carrier; each 8x8 block of that grid carries chips on 15 mid DCT frequencies (u+v = 3..5, periods of roughly
 /// 10-25 pixels of a 1920-pixel photo: kept by JPEG and by downscaling). Every chip slot belongs to one payload bit
 /// (61,440 slots, 960 per bit: repetition coding) with a pseudo-random sign
-/// from a fixed secret seed. Detection correlates the slots with their chips, normalises each bit's sum by the energy
+/// from a fixed seed (a public constant: the mark is a provenance hint, not a secret). Detection correlates the slots with their chips, normalises each bit's sum by the energy
 /// of its (clipped) coefficients (a z-score, standard normal for an unmarked image) and requires both a mean |z| above
 /// <see cref="Threshold"/> and a matching check field, so unmarked originals do not match.
 /// </summary>

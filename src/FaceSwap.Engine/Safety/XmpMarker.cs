@@ -189,18 +189,10 @@ public static class XmpMarker
             throw new FaceSwapException(FaceSwapErrorKind.UnsupportedFormat, "encoder output is not a WebP");
         }
 
-        var chunks = new List<(string Type, byte[] Data)>();
-        for (var at = 12; at + 8 <= webp.Length;)
+        var chunks = WebpChunks.Read(webp, out var complete);
+        if (!complete)
         {
-            var type = Encoding.ASCII.GetString(webp, at, 4);
-            var size = (int)BinaryPrimitives.ReadUInt32LittleEndian(webp.AsSpan(at + 4));
-            if (size < 0 || at + 8 + size > webp.Length)
-            {
-                throw new FaceSwapException(FaceSwapErrorKind.UnsupportedFormat, "encoder output is a malformed WebP");
-            }
-
-            chunks.Add((type, webp.AsSpan(at + 8, size).ToArray()));
-            at += 8 + size + (size & 1);
+            throw new FaceSwapException(FaceSwapErrorKind.UnsupportedFormat, "encoder output is a malformed WebP");
         }
 
         chunks.RemoveAll(c => c.Type == "XMP ");
@@ -225,26 +217,7 @@ public static class XmpMarker
         }
 
         chunks.Add(("XMP ", packet));
-        using var output = new MemoryStream(webp.Length + packet.Length + 32);
-        output.Write("RIFF"u8);
-        output.Write(new byte[4]);
-        output.Write("WEBP"u8);
-        Span<byte> size4 = stackalloc byte[4];
-        foreach (var (type, data) in chunks)
-        {
-            output.Write(Encoding.ASCII.GetBytes(type));
-            BinaryPrimitives.WriteUInt32LittleEndian(size4, (uint)data.Length);
-            output.Write(size4);
-            output.Write(data);
-            if ((data.Length & 1) == 1)
-            {
-                output.WriteByte(0);
-            }
-        }
-
-        var bytes = output.ToArray();
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), (uint)(bytes.Length - 8));
-        return bytes;
+        return WebpChunks.Write(chunks, webp.Length + packet.Length + 32);
     }
 
     private static void WriteUInt24(Span<byte> target, int value)

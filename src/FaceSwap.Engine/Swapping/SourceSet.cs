@@ -52,6 +52,42 @@ public sealed class SourceSet : IDisposable
         new([new SourceCandidate(name, face, HeadPose.Of(face.Face.Landmarks), Mirrored: false)], face.Embedding, owns: false);
 
     /// <summary>
+    /// One prepared source face and its mirror image, as a set that owns neither: a target looking the other way than
+    /// the source gets the mirror, as in a prepared set. The mirror is made once from the source's crop and kept with
+    /// the source (disposed with it); where the flipped crop has no usable face the set is the source alone.
+    /// </summary>
+    public static SourceSet WithMirror(FaceEngine engine, SourceFace face, string name = "source")
+    {
+        var mirror = ((MirrorImage)face.SwapperCache.GetOrAdd(MirrorKey, _ => MirrorImage.Of(engine, face))).Face;
+        var original = new SourceCandidate(name, face, HeadPose.Of(face.Face.Landmarks), Mirrored: false);
+        return mirror is null
+            ? new SourceSet([original], face.Embedding, owns: false)
+            : new SourceSet([original, new SourceCandidate(name + " (mirrored)", mirror, HeadPose.Of(mirror.Face.Landmarks), Mirrored: true)], face.Embedding, owns: false);
+    }
+
+    private const string MirrorKey = "source:mirror";
+
+    /// <summary>A source's mirror image, kept in its cache (null where the flipped crop gave no usable face).</summary>
+    private sealed record MirrorImage(SourceFace? Face) : IDisposable
+    {
+        public static MirrorImage Of(FaceEngine engine, SourceFace face)
+        {
+            using var flipped = new Mat();
+            Cv2.Flip(face.Crop, flipped, FlipMode.Y);
+            try
+            {
+                return new MirrorImage(engine.PrepareSource(ImageCodec.Encode(flipped, ImageFormat.Png)));
+            }
+            catch (FaceSwapException)
+            {
+                return new MirrorImage((SourceFace?)null);
+            }
+        }
+
+        public void Dispose() => Face?.Dispose();
+    }
+
+    /// <summary>
     /// Prepares every photo once, and its mirror image. A photo without a usable face fails the whole set with the
     /// photo's name in the message: a set is one person, and a silently dropped photo would hide a mistake.
     /// </summary>

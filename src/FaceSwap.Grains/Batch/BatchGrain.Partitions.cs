@@ -3,6 +3,7 @@ using System.Text;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.Grains.Inference;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ namespace FaceSwap.Grains.Batch;
 /// </summary>
 public sealed partial class BatchGrain
 {
-    private readonly Dictionary<Page, IPartitionGrain> partitionsInFlight = [];
+    private readonly Dictionary<LedgerPage, IPartitionGrain> partitionsInFlight = [];
     private PartitionOptions? partitionOptions;
 
     private PartitionOptions Partitions => partitionOptions ??=
@@ -30,7 +31,7 @@ public sealed partial class BatchGrain
     private bool PartitionsPay() =>
         Partitions.Threshold > 0
         && state.State.RetryList is null
-        && state.State.Counters.Discovered + pages.Sum(p => (long)p.Listed) >= Partitions.Threshold;
+        && state.State.Counters.Discovered + ledger.Listed >= Partitions.Threshold;
 
     /// <summary>Lists the rest of the round from <paramref name="nextToken"/> page by page and keeps a window of pages on partition grains.</summary>
     private async Task PartitionPumpAsync(JobSpec spec, string? nextToken)
@@ -41,20 +42,19 @@ public sealed partial class BatchGrain
         // Enough pages for every silo that can run one, twice over, so no inference silo waits for work.
         var window = Math.Max(Math.Max(1, options.PagesInFlight), 2 * ActiveSilos());
         var listed = false;
-        LogPartitioned(JobId, state.State.Counters.Discovered + pages.Sum(p => (long)p.Listed), pageSize, window);
-        while (!deactivated && state.State.State == JobState.Running)
+        LogPartitioned(JobId, state.State.Counters.Discovered + ledger.Listed, pageSize, window);
+
+        // Keeps the window of pages on partitions full while the listing lasts.
+        async Task<bool> FillAsync()
         {
-            this.DelayDeactivation(TimeSpan.FromMinutes(10));
             while (!listed && partitionsInFlight.Count < window)
             {
-                var listing = await ListPageAsync(spec, nextToken, pageSize);
-                var page = new Page(nextToken, listing.ContinuationToken);
-                var items = listing.Items.Where(b => JobFiles.IsInputImage(spec, b.Path)).SelectMany(b => SourceMatrix.WorkItems(spec, b, retryRound: false)).ToList();
+                var work = await Work.PageAsync(nextToken, pageSize);
+                var page = ledger.Open(nextToken, work.NextToken);
+                var items = work.Items.ToList();
                 page.Listed = items.Count;
-                pages.AddLast(page);
-                nextToken = listing.ContinuationToken;
+                nextToken = work.NextToken;
                 listed = nextToken is null;
-                page.LastPage = listed;
                 if (items.Count == 0)
                 {
                     await FoldFinishedPagesAsync(force: false);
@@ -67,18 +67,10 @@ public sealed partial class BatchGrain
                 _ = RunPartitionAsync(spec, page, partition, items, options);
             }
 
-            if (partitionsInFlight.Count == 0 && listed)
-            {
-                await FoldFinishedPagesAsync(force: true);
-                await FinishAsync();
-                return;
-            }
-
-            await wake.Task;
-            wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await FoldFinishedPagesAsync(force: false);
+            return false;
         }
 
+        await RunWindowAsync(FillAsync, () => partitionsInFlight.Count == 0 && listed);
         if (!deactivated && state.State.State == JobState.Cancelled)
         {
             foreach (var partition in partitionsInFlight.Values)
@@ -93,7 +85,7 @@ public sealed partial class BatchGrain
     /// asked again: the page's key is the same, so a partition still running it is joined, and a new one skips the
     /// outputs the lost one wrote.
     /// </summary>
-    private async Task RunPartitionAsync(JobSpec spec, Page page, IPartitionGrain partition, List<WorkItem> items, PartitionOptions options)
+    private async Task RunPartitionAsync(JobSpec spec, LedgerPage page, IPartitionGrain partition, List<WorkItem> items, PartitionOptions options)
     {
         var request = new PartitionPage
         {
@@ -121,14 +113,13 @@ public sealed partial class BatchGrain
                         return;
                     }
 
-                    page.Counters = result.Counters;
-                    page.Done = result.Cancelled ? (int)result.Counters.Finished : page.Listed;
+                    page.Complete(result.Counters, result.Cancelled);
                     notice = null;
                     return;
                 }
                 catch (Exception e) when (!deactivated && state.State.State == JobState.Running)
                 {
-                    notice = IsNoInferenceSilo(e) ? "waiting for an inference silo to run a partition" : notice;
+                    notice = InferenceDispatcher.IsNoInferenceSilo(e) ? "waiting for an inference silo to run a partition" : notice;
                     LogPartitionRetry(JobId, attempt, e.Message);
                     await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 500 * attempt)));
                 }

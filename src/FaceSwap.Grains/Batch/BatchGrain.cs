@@ -1,12 +1,8 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Diagnostics;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.Grains.Inference;
 using FaceSwap.Grains.Placement;
 using FaceSwap.Grains.Safety;
 using FaceSwap.Storage;
@@ -34,19 +30,20 @@ public sealed partial class BatchGrain(
     public const string StorageName = "jobs";
 
     private const string ReminderName = "resume";
-    private const int MaxAttempts = 4;
     private static readonly TimeSpan PersistInterval = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan WaitForSilo = TimeSpan.FromSeconds(2);
 
-    private readonly LinkedList<Page> pages = new();
+    private readonly PageLedger ledger = new();
+    private readonly JobSummaryWriter summaries = new(store);
     private Task? pump;
-    private const int InferenceKeys = 64;
     private int inFlight;
     private string? notice;
     private bool deactivated;
     private bool publishing;
-    private string[]? retryPaths;
+
+    /// <summary>The current round's work: the input prefix, or in a retry round its list of failed images.</summary>
+    private IWorkSource Work => work ??= WorkSources.For(store, state.State.Spec!, state.State.RetryList);
+
+    private IWorkSource? work;
 
     /// <summary>The cancel's own writes (terminal state, summary, audit line), once a cancel has started them.</summary>
     private Task? cancelRecorded;
@@ -56,9 +53,14 @@ public sealed partial class BatchGrain(
 
     /// <summary>A cancel left images in flight: they finish, and the summary and audit log get their outcomes too.</summary>
     private bool draining;
-    private long dispatchCounter = Random.Shared.Next(InferenceKeys);
+    private InferenceDispatcher? dispatcher;
+
+    /// <summary>Cancelled when the activation goes: its inference calls stop before their next attempt.</summary>
+    private readonly CancellationTokenSource stopping = new();
+
+    /// <summary>This activation's run: batches carry it, and inference silos drop the work of a run that is no longer current.</summary>
+    private readonly Guid run = Guid.NewGuid();
     private DateTimeOffset lastPersist;
-    private DateTimeOffset lastStatusWrite;
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private string JobId => this.GetPrimaryKeyString();
@@ -88,85 +90,16 @@ public sealed partial class BatchGrain(
         // Loops of this activation stop; a new activation resumes from the persisted cursor (outputs already written
         // are skipped), so nothing is lost or written twice.
         deactivated = true;
+        stopping.Cancel();
         Wake();
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
-    public async Task<JobStatus> StartAsync(JobSpec spec)
-    {
-        // The job policy holds for every caller, the REST API's checks or not (a cluster client on the gateway too).
-        Validate(spec);
-        JobPolicy.Of(options.Value).Enforce(spec);
-
-        // Never onto the originals or into the state area, symbolic links resolved: whoever calls (run, a cluster client).
-        OutputPlacement.Enforce(store, spec, options.Value.Safety.AuditPrefix);
-        if (state.State.Spec is not null)
-        {
-            return Status();
-        }
-
-        SourceCheck check;
-        try
-        {
-            check = await NextInferenceGrain().CheckSourceAsync(spec);
-        }
-        catch (Exception e) when (e is OrleansException or ArgumentException or TimeoutException)
-        {
-            // Nothing was persisted: a later StartAsync tries again from scratch.
-            throw new InvalidOperationException($"no inference silo is available to check the source face: {e.Message}", e);
-        }
-
-        if (state.State.Spec is not null)
-        {
-            return Status();
-        }
-
-        // The audit line is written before anything is persisted: a job that cannot be audited does not start.
-        try
-        {
-            await Audit.SubmittedAsync(JobId, spec, check);
-        }
-        catch (Exception e) when (e is IOException or Azure.RequestFailedException or InvalidBlobPathException)
-        {
-            throw new InvalidOperationException($"the audit log cannot be written: {e.Message}", e);
-        }
-
-        var created = DateTimeOffset.UtcNow;
-        await GrainFactory.GetGrain<IJobIndexGrain>(0).AddAsync(JobId, created);
-        state.State.Spec = spec;
-        state.State.Created = created;
-        state.State.State = JobState.Pending;
-        if (!check.Usable)
-        {
-            (state.State.Error, state.State.ErrorCode, state.State.ErrorField) = (check.Error, check.ErrorClass, check.Field);
-            await PersistEndAsync(JobState.Failed);
-            return Status();
-        }
-
-        var source = await store.GetPropertiesAsync(spec.Source);
-        var referenceVersions = new List<string>();
-        if (spec.Options.Faces == FaceMode.Reference)
-        {
-            foreach (var reference in spec.Options.References ?? [])
-            {
-                referenceVersions.Add($"{reference}@{(await store.GetPropertiesAsync(reference))?.ETag ?? "none"}");
-            }
-        }
-
-        state.State.SpecHash = SpecHash(spec, source?.ETag ?? "none", referenceVersions) + await SourceMatrix.HashPartAsync(store, spec);
-        state.State.State = JobState.Running;
-        state.State.Started = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        LogStarted(JobId, spec.Input, spec.Output);
-        await WriteStatusBlobAsync(force: true);
-        EnsurePump();
-        return Status();
-    }
+    public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
 
     /// <inheritdoc />
-    public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
+    public Task<bool> IsCurrentRunAsync(Guid run) => Task.FromResult(run == this.run && !deactivated);
 
     /// <inheritdoc />
     public async Task<JobStatus> CancelAsync()
@@ -179,7 +112,7 @@ public sealed partial class BatchGrain(
             draining = inFlight > 0;
             if (!draining)
             {
-                FoldAllPages();
+                ledger.FoldAll(state.State);
             }
 
             cancelRecorded = RecordCancelAsync();
@@ -201,22 +134,11 @@ public sealed partial class BatchGrain(
     private Task SettleIfDrainedAsync() =>
         draining && inFlight == 0 && cancelRecorded is { IsCompleted: true } ? settle ??= SettleAsync() : Task.CompletedTask;
 
-    /// <summary>A stopped job's pages, finished or not, into the persisted counters: what its status showed.</summary>
-    private void FoldAllPages()
-    {
-        foreach (var page in pages)
-        {
-            state.State.Counters = state.State.Counters.Plus(page.Totals);
-        }
-
-        pages.Clear();
-    }
-
     private async Task SettleAsync()
     {
         try
         {
-            FoldAllPages();
+            ledger.FoldAll(state.State);
             await state.WriteStateAsync();
             await WriteSummaryAsync();
             await Audit.CancelFinishedAsync(JobId, state.State.Spec!, state.State.Counters);
@@ -250,22 +172,20 @@ public sealed partial class BatchGrain(
             throw new InvalidOperationException($"the job failed before it started ({state.State.Error}); submit a new job");
         }
 
-        var failed = (await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, JobId)))
-            .Where(o => o.Status == ImageStatus.Failed)
-            .Select(o => o.Path)
-            .ToList();
-        if (failed.Count == 0)
+        var index = await OutcomeIndex.OpenAsync(store, JobFiles.Outcomes(spec, JobId));
+        var failed = index.Count(ImageStatus.Failed);
+        if (failed == 0)
         {
             return Status();
         }
 
         var round = state.State.Round + 1;
         var list = JobFiles.RetryList(spec, JobId, round);
-        await store.WriteAsync(list, Encoding.UTF8.GetBytes(string.Join('\n', failed) + "\n"), "text/plain", null);
+        await RetryList.WriteAsync(store, list, index);
 
         // The failed images leave the counters and come back as the round lists them again.
         var counters = state.State.Counters;
-        state.State.Counters = counters with { Failed = counters.Failed - failed.Count, Discovered = counters.Discovered - failed.Count };
+        state.State.Counters = counters with { Failed = counters.Failed - failed, Discovered = counters.Discovered - failed };
         state.State.Round = round;
         state.State.RetryList = list;
         state.State.ResumeToken = null;
@@ -273,11 +193,11 @@ public sealed partial class BatchGrain(
         state.State.State = JobState.Running;
         state.State.Finished = null;
         state.State.Started = DateTimeOffset.UtcNow;
-        retryPaths = null;
+        work = null;
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await MarkInIndexAsync(unfinished: true);
-        LogRetryRound(JobId, round, failed.Count);
+        LogRetryRound(JobId, round, failed);
         EnsurePump();
         return Status();
     }
@@ -311,68 +231,57 @@ public sealed partial class BatchGrain(
         var pageSize = Math.Max(window * 2, 32);
         var nextToken = state.State.ResumeToken;
         var listed = state.State.ListingComplete;
-        var buffer = new Queue<(WorkItem Item, Page Page)>();
+        var buffer = new Queue<(WorkItem Item, LedgerPage Page)>();
+
+        // Fills the window of images in flight; true once the rest of the round goes to partitions instead.
+        async Task<bool> FillAsync()
+        {
+            while (inFlight < window && (buffer.Count > 0 || !listed))
+            {
+                if (buffer.Count == 0 && PartitionsPay())
+                {
+                    // A large job: the classic window drains, then the rest goes to partition grains.
+                    return inFlight == 0;
+                }
+
+                if (buffer.Count == 0)
+                {
+                    var page = await Work.PageAsync(nextToken, pageSize);
+                    var tracked = ledger.Open(nextToken, page.NextToken);
+                    foreach (var item in page.Items)
+                    {
+                        buffer.Enqueue((item, tracked));
+                        tracked.Listed++;
+                    }
+
+                    nextToken = page.NextToken;
+                    listed = nextToken is null;
+                    if (tracked.Listed == 0)
+                    {
+                        await FoldFinishedPagesAsync(force: false);
+                    }
+
+                    continue;
+                }
+
+                var batch = new List<(WorkItem Item, LedgerPage Page)>();
+                while (batch.Count < batchSize && buffer.Count > 0 && inFlight + batch.Count < window)
+                {
+                    batch.Add(buffer.Dequeue());
+                }
+
+                inFlight += batch.Count;
+                _ = DispatchAsync(spec, batch);
+            }
+
+            return false;
+        }
+
         try
         {
-            while (state.State.State == JobState.Running && !deactivated)
+            if (await RunWindowAsync(FillAsync, () => inFlight == 0 && buffer.Count == 0 && listed))
             {
-                this.DelayDeactivation(TimeSpan.FromMinutes(10));
-                while (inFlight < window && (buffer.Count > 0 || !listed))
-                {
-                    if (buffer.Count == 0 && PartitionsPay())
-                    {
-                        // A large job: the classic window drains, then the rest goes to partition grains.
-                        if (inFlight > 0)
-                        {
-                            break;
-                        }
-
-                        await PartitionPumpAsync(spec, nextToken);
-                        return;
-                    }
-
-                    if (buffer.Count == 0)
-                    {
-                        var page = await ListPageAsync(spec, nextToken, pageSize);
-                        var tracked = new Page(nextToken, page.ContinuationToken);
-                        foreach (var item in page.Items.Where(b => JobFiles.IsInputImage(spec, b.Path)).SelectMany(b => SourceMatrix.WorkItems(spec, b, retryRound: state.State.RetryList is not null)))
-                        {
-                            buffer.Enqueue((item, tracked));
-                            tracked.Listed++;
-                        }
-
-                        pages.AddLast(tracked);
-                        nextToken = page.ContinuationToken;
-                        listed = nextToken is null;
-                        tracked.LastPage = listed;
-                        if (tracked.Listed == 0)
-                        {
-                            await FoldFinishedPagesAsync(force: false);
-                        }
-
-                        continue;
-                    }
-
-                    var batch = new List<(WorkItem Item, Page Page)>();
-                    while (batch.Count < batchSize && buffer.Count > 0 && inFlight + batch.Count < window)
-                    {
-                        batch.Add(buffer.Dequeue());
-                    }
-
-                    inFlight += batch.Count;
-                    _ = DispatchAsync(spec, batch);
-                }
-
-                if (inFlight == 0 && buffer.Count == 0 && listed)
-                {
-                    await FoldFinishedPagesAsync(force: true);
-                    await FinishAsync();
-                    return;
-                }
-
-                await wake.Task;
-                wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                await FoldFinishedPagesAsync(force: false);
+                await PartitionPumpAsync(spec, nextToken);
             }
         }
         catch (Exception e)
@@ -383,82 +292,51 @@ public sealed partial class BatchGrain(
     }
 
     /// <summary>
-    /// One page of the round's listing: the input prefix in the first round, the retry list in a retry round (whose
-    /// token is a line number, and whose items get their current version so that a replaced file is read anew).
+    /// The loop both pumps share: fill the window, end the job once everything is listed and nothing is in flight
+    /// (<paramref name="drained"/>), else wait for an outcome and fold the pages it finished. True when
+    /// <paramref name="fillAsync"/> handed the rest of the round over; false when the job ended, stopped or deactivated.
     /// </summary>
-    private async Task<BlobPage> ListPageAsync(JobSpec spec, string? token, int pageSize)
+    private async Task<bool> RunWindowAsync(Func<Task<bool>> fillAsync, Func<bool> drained)
     {
-        if (state.State.RetryList is not { } list)
+        while (state.State.State == JobState.Running && !deactivated)
         {
-            return await store.ListAsync(spec.Input, token, pageSize);
+            this.DelayDeactivation(TimeSpan.FromMinutes(10));
+            if (await fillAsync())
+            {
+                return true;
+            }
+
+            if (drained())
+            {
+                await FoldFinishedPagesAsync(force: true);
+                await FinishAsync();
+                return false;
+            }
+
+            await wake.Task;
+            wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await FoldFinishedPagesAsync(force: false);
         }
 
-        retryPaths ??= Encoding.UTF8.GetString(await store.ReadAllBytesAsync(list, long.MaxValue))
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var start = token is null ? 0 : int.Parse(token, CultureInfo.InvariantCulture);
-        var end = Math.Min(retryPaths.Length, start + pageSize);
-        var items = new List<BlobItemInfo>();
-        foreach (var relative in retryPaths[start..end])
-        {
-            var path = spec.Input + relative;
-            items.Add(await store.GetPropertiesAsync(SourceMatrix.InputPath(spec, path)) is { } found ? found with { Path = path } : new BlobItemInfo(path, 0, "", DateTimeOffset.MinValue));
-        }
-
-        return new BlobPage(items, end < retryPaths.Length ? end.ToString(CultureInfo.InvariantCulture) : null);
+        return false;
     }
 
-    private async Task DispatchAsync(JobSpec spec, List<(WorkItem Item, Page Page)> batch)
+    private async Task DispatchAsync(JobSpec spec, List<(WorkItem Item, LedgerPage Page)> batch)
     {
         IReadOnlyList<ImageOutcome> outcomes;
-        var request = new WorkBatch { JobId = JobId, Spec = spec, SpecHash = state.State.SpecHash!, Items = batch.Select(b => b.Item).ToList() };
-        for (var attempt = 1; ; attempt++)
+        var request = new WorkBatch { JobId = JobId, Spec = spec, SpecHash = state.State.SpecHash!, Items = batch.Select(b => b.Item).ToList(), Run = run };
+        try
         {
-            if (deactivated)
-            {
-                return;
-            }
-
-            try
-            {
-                outcomes = await NextInferenceGrain().ProcessAsync(request);
-                notice = null;
-                break;
-            }
-            catch (Exception e) when (IsNoInferenceSilo(e) && state.State.State == JobState.Running && !deactivated)
-            {
-                // The inference silo was lost, or none is in the cluster (all lost, or scaled to zero): not the batch's
-                // fault, so no attempt is used up; the job says why it waits and tries again until a silo takes the
-                // batch or the job is cancelled.
-                attempt--;
-                if (notice is null)
-                {
-                    LogWaiting(JobId);
-                }
-
-                notice = e is SiloUnavailableException
-                    ? "waiting for an inference silo: the one running a batch was lost"
-                    : "waiting for an inference silo: none is in the cluster";
-                await Task.Delay(WaitForSilo);
-            }
-            catch (Exception e) when (attempt < MaxAttempts)
-            {
-                // A lost inference silo, a timeout: the batch goes to another silo. Outputs already written there
-                // match their metadata and are skipped, so nothing is written twice.
-                LogRetry(JobId, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt));
-            }
-            catch (Exception e)
-            {
-                outcomes = batch.Select(b => new ImageOutcome
-                {
-                    Path = SourceMatrix.OutputRelative(spec, b.Item),
-                    Identity = b.Item.Identity,
-                    Status = ImageStatus.Failed,
-                    ErrorClass = "dispatch_error",
-                    Message = e.Message,
-                }).ToList();
-                break;
-            }
+            outcomes = await Dispatcher.ProcessAsync(request, stopping.Token);
+            notice = null;
+        }
+        catch (OperationCanceledException) when (deactivated)
+        {
+            return;
+        }
+        catch (Exception e)
+        {
+            outcomes = InferenceDispatcher.Failed(spec, batch.Select(b => b.Item), e);
         }
 
         if (deactivated)
@@ -477,9 +355,7 @@ public sealed partial class BatchGrain(
 
         for (var i = 0; i < batch.Count; i++)
         {
-            var page = batch[i].Page;
-            page.Counters = page.Counters.Add(outcomes[i]);
-            page.Done++;
+            batch[i].Page.Record(outcomes[i]);
         }
 
         inFlight -= batch.Count;
@@ -490,18 +366,7 @@ public sealed partial class BatchGrain(
     /// <summary>Folds finished leading pages into the persisted counters and cursor; persists at most every few seconds.</summary>
     private async Task FoldFinishedPagesAsync(bool force)
     {
-        var changed = false;
-        while (pages.First is { } first && first.Value.Done == first.Value.Listed)
-        {
-            var page = first.Value;
-            state.State.Counters = state.State.Counters.Plus(page.Totals);
-            state.State.ResumeToken = page.NextToken;
-            state.State.ListingComplete = page.LastPage;
-            pages.RemoveFirst();
-            changed = true;
-        }
-
-        if (changed && (force || DateTimeOffset.UtcNow - lastPersist > PersistInterval))
+        if (ledger.FoldFinished(state.State) && (force || DateTimeOffset.UtcNow - lastPersist > PersistInterval))
         {
             await state.WriteStateAsync();
             lastPersist = DateTimeOffset.UtcNow;
@@ -563,50 +428,20 @@ public sealed partial class BatchGrain(
     /// <summary>Mirrors the status to the spec's status blob, if it has one (blob-drop jobs); at most every few seconds unless forced.</summary>
     private async Task WriteStatusBlobAsync(bool force)
     {
-        if (state.State.Spec?.StatusPath is not { } path || (!force && DateTimeOffset.UtcNow - lastStatusWrite < StatusInterval))
-        {
-            return;
-        }
-
-        lastStatusWrite = DateTimeOffset.UtcNow;
         try
         {
-            await store.WriteAsync(path, JsonSerializer.SerializeToUtf8Bytes(Snapshot(), new JsonSerializerOptions(FaceSwapJson.Options) { WriteIndented = true }), "application/json", null);
+            await summaries.WriteStatusAsync(state.State.Spec?.StatusPath, Snapshot(), force);
         }
-        catch (Exception e) when (e is IOException or Azure.RequestFailedException)
+        catch (IOException e)
         {
-            LogStatusFailed(e, JobId, path);
+            LogStatusFailed(e, JobId, state.State.Spec?.StatusPath ?? "");
         }
     }
 
     private async Task WriteSummaryAsync()
     {
         await WriteStatusBlobAsync(force: true);
-        var status = Snapshot();
-        var elapsed = ((status.Finished ?? DateTimeOffset.UtcNow) - (state.State.Started ?? status.Created)).TotalSeconds;
-        var faces = await FaceReview.ReadAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId));
-        var summary = new
-        {
-            jobId = JobId,
-            state = status.State,
-            error = status.Error,
-            counts = status.Counters,
-            created = status.Created,
-            started = state.State.Started,
-            finished = status.Finished,
-            elapsedSeconds = Math.Round(elapsed, 2),
-            imagesPerSecond = elapsed > 0 ? Math.Round(status.Counters.Finished / elapsed, 2) : 0,
-            spec = status.Spec,
-            specHash = state.State.SpecHash,
-            stages = await StageTable.ReadAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId)),
-            quality = faces.Quality,
-            review = faces.Review,
-            sources = SourceMatrix.IsMatrix(state.State.Spec!)
-                ? SourceMatrix.Table(state.State.Spec!, await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(state.State.Spec!, JobId)))
-                : null,
-        };
-        await store.WriteAsync(JobFiles.Summary(state.State.Spec!, JobId),
-            JsonSerializer.SerializeToUtf8Bytes(summary, new JsonSerializerOptions(FaceSwapJson.Options) { WriteIndented = true }), "application/json", null);
+        await summaries.WriteSummaryAsync(JobId, Snapshot(), state.State);
     }
 
     /// <summary>
@@ -617,26 +452,21 @@ public sealed partial class BatchGrain(
 
     private JobStatus Snapshot()
     {
-        var counters = state.State.Counters;
-        foreach (var page in pages)
-        {
-            counters = counters.Plus(page.Totals);
-        }
-
         return new JobStatus
         {
             JobId = JobId,
             State = state.State.State,
-            Counters = counters,
+            Counters = ledger.Current(state.State.Counters),
 
             // A cancelled job reads inFlight 1 or more until the images in flight at the cancel are recorded.
             InFlight = draining ? Math.Max(1, inFlight) : inFlight,
-            ListingComplete = state.State.ListingComplete || (pages.Last?.Value.LastPage ?? false),
-            Created = state.State.Created,
+            ListingComplete = state.State.ListingComplete || ledger.LastPageListed,
+            Created = state.State.Spec is null && checking is not null ? checkingSince : state.State.Created,
             Finished = state.State.Finished,
             Error = state.State.Error, ErrorCode = state.State.ErrorCode, ErrorField = state.State.ErrorField,
-            Spec = state.State.Spec,
-            Notice = state.State.State == JobState.Running ? notice
+            Spec = state.State.Spec ?? checking,
+            Notice = state.State.Spec is null && checking is not null ? CheckingNotice
+                : state.State.State == JobState.Running ? notice
                 : draining ? $"cancelled: {inFlight} images that were in flight are finishing; the counts and summary are final when inFlight is 0"
                 : null,
         };
@@ -645,21 +475,25 @@ public sealed partial class BatchGrain(
     private void Wake() => wake.TrySetResult();
 
     /// <summary>
-    /// Whether a call failed because no inference silo can take it: the one called was lost, or none is in the cluster
-    /// (Orleans says "No active nodes are compatible" while the dead silo's type map lingers, then "Could not find an
-    /// implementation" once no live silo has the grain class).
+    /// Inference calls of this activation: a job that no inference silo can serve waits while it runs (its status says
+    /// why), and a batch that keeps failing fails its images.
     /// </summary>
-    internal static bool IsNoInferenceSilo(Exception e) =>
-        e is SiloUnavailableException
-        || e.Message.Contains("became unavailable", StringComparison.Ordinal)
-        || e.Message.Contains("No active nodes are compatible", StringComparison.Ordinal)
-        || e.Message.Contains("Could not find an implementation for interface", StringComparison.Ordinal);
+    private InferenceDispatcher Dispatcher => dispatcher ??= new InferenceDispatcher(GrainFactory, new DispatchRules
+    {
+        KeepWaiting = () => state.State.State == JobState.Running && !deactivated,
+        OnWaiting = e =>
+        {
+            if (notice is null)
+            {
+                LogWaiting(JobId);
+            }
 
-    /// <summary>
-    /// A stateless inference grain with a rotating key: a caller caches the placement of each key, so one fixed key
-    /// would send every batch to the same inference silo. Retries get a new key, and so likely another silo.
-    /// </summary>
-    private IInferenceGrain NextInferenceGrain() => GrainFactory.GetGrain<IInferenceGrain>(dispatchCounter++ % InferenceKeys);
+            notice = e is SiloUnavailableException
+                ? "waiting for an inference silo: the one running a batch was lost"
+                : "waiting for an inference silo: none is in the cluster";
+        },
+        OnRetry = (attempt, e) => LogRetry(JobId, attempt, e.Message),
+    });
 
     private static void Validate(JobSpec spec)
     {
@@ -678,24 +512,6 @@ public sealed partial class BatchGrain(
         {
             throw new ArgumentException($"options.batchSize must be 1 to {JobOptions.MaxBatchSize} and options.prefetch 1 to {JobOptions.MaxPrefetch}");
         }
-    }
-
-    /// <summary>
-    /// The source's ETag, then a hash of everything else that shapes an output: options, and in reference mode each
-    /// reference's path and version and the distance. Parts added for newer options appear only when they are not at
-    /// their defaults, so outputs of jobs from before them still match.
-    /// </summary>
-    private static string SpecHash(JobSpec spec, string sourceETag, IReadOnlyList<string> referenceVersions)
-    {
-        var o = spec.Options;
-        var text = $"{spec.Source}|{o.Faces}|{o.Quality}|engine=morph-1{(o.Watermark ? "" : "|no-watermark")}"
-            + (o.MinFace > 0 ? $"|min-face={o.MinFace}" : "")
-            + (o.StripGps ? "|strip-gps" : "") + (o.CopyUnswapped ? "|copy-unswapped" : "")
-            + Inference.NeuralJobs.SpecHashPart(o)
-            + (o.Faces == FaceMode.Reference
-                ? FormattableString.Invariant($"|distance={o.ReferenceDistance:R}|references={string.Join(",", referenceVersions)}")
-                : "");
-        return sourceETag.Replace(":", "_", StringComparison.Ordinal) + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
     }
 
     [LoggerMessage(1, LogLevel.Information, "Job {JobId} started: {Input} -> {Output}")]
@@ -729,19 +545,5 @@ public sealed partial class BatchGrain(
     private partial void LogSettleFailed(Exception exception, string jobId);
 
     [LoggerMessage(7, LogLevel.Information, "Job {JobId}: retry round {Round} runs {Count} failed images again")]
-    private partial void LogRetryRound(string jobId, int round, int count);
-
-    /// <summary>One listing page in memory: how many images it had and how many have outcomes.</summary>
-    private sealed class Page(string? startToken, string? nextToken)
-    {
-        public string? StartToken { get; } = startToken;
-        public string? NextToken { get; } = nextToken;
-        public int Listed { get; set; }
-        public int Done { get; set; }
-        public bool LastPage { get; set; }
-        public JobCounters Counters { get; set; } = new();
-
-        /// <summary>The page's outcome counters plus the images it listed.</summary>
-        public JobCounters Totals => Counters with { Discovered = Counters.Discovered + Listed };
-    }
+    private partial void LogRetryRound(string jobId, int round, long count);
 }

@@ -1,5 +1,6 @@
 using FaceSwap.Abstractions.Jobs;
-using FaceSwap.Engine.Neural;
+using FaceSwap.Engine.Blending;
+using FaceSwap.Engine.Models;
 
 namespace FaceSwap.Grains.Batch;
 

@@ -1,5 +1,6 @@
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Grains.Inference;
 using FaceSwap.Grains.Placement;
 using FaceSwap.Storage;
 using Microsoft.Extensions.Logging;
@@ -17,15 +18,10 @@ namespace FaceSwap.Grains.Batch;
 [InferenceSiloPlacement]
 public sealed partial class PartitionGrain(IBlobStore store, ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
 {
-    private const int InferenceKeys = 64;
-    private const int MaxAttempts = 4;
-    private static readonly TimeSpan WaitForSilo = TimeSpan.FromSeconds(2);
-
     private Task<PageResult>? run;
     private List<string> pendingLines = [];
     private Task? appending;
     private bool cancelled;
-    private long dispatchCounter = Random.Shared.Next(InferenceKeys);
 
     /// <inheritdoc />
     public async Task<PageResult> RunPageAsync(PartitionPage page)
@@ -52,7 +48,14 @@ public sealed partial class PartitionGrain(IBlobStore store, ILogger<PartitionGr
         var batches = (page.Items.Count + batchSize - 1) / batchSize;
         var next = 0;
         var counters = new JobCounters();
-        var calls = 0;
+
+        // The BatchGrain's retry rules, until the page is cancelled.
+        var dispatcher = new InferenceDispatcher(GrainFactory, new DispatchRules
+        {
+            KeepWaiting = () => !cancelled,
+            KeepRetrying = () => !cancelled,
+            OnRetry = (attempt, e) => LogRetry(page.JobId, attempt, e.Message),
+        });
         var manifest = JobFiles.Outcomes(page.Spec, page.JobId);
 
         // Workers share the counters without locks: every continuation runs on the grain's single thread.
@@ -62,8 +65,7 @@ public sealed partial class PartitionGrain(IBlobStore store, ILogger<PartitionGr
             {
                 var first = next++ * batchSize;
                 var items = page.Items.Skip(first).Take(batchSize).ToList();
-                var (outcomes, attempts) = await DispatchAsync(page, items);
-                calls += attempts;
+                var outcomes = await DispatchAsync(dispatcher, page, items);
                 pendingLines.AddRange(outcomes.Select(JobOutcomes.ToLine));
                 if (appending is null || appending.IsCompleted)
                 {
@@ -88,7 +90,7 @@ public sealed partial class PartitionGrain(IBlobStore store, ILogger<PartitionGr
             await AppendPendingAsync(page.JobId, manifest);
         }
 
-        return new PageResult { Counters = counters, Cancelled = cancelled && counters.Finished < page.Items.Count, InferenceCalls = calls };
+        return new PageResult { Counters = counters, Cancelled = cancelled && counters.Finished < page.Items.Count, InferenceCalls = dispatcher.Calls };
     }
 
     /// <summary>
@@ -120,43 +122,20 @@ public sealed partial class PartitionGrain(IBlobStore store, ILogger<PartitionGr
         }
     }
 
-    /// <summary>One batch on an inference grain, with the BatchGrain's retry rules: a lost or missing inference silo costs no attempt.</summary>
-    private async Task<(IReadOnlyList<ImageOutcome> Outcomes, int Calls)> DispatchAsync(PartitionPage page, List<WorkItem> items)
+    /// <summary>One batch on inference grains; nothing once the page is cancelled, failed images once it cannot run.</summary>
+    private async Task<IReadOnlyList<ImageOutcome>> DispatchAsync(InferenceDispatcher dispatcher, PartitionPage page, List<WorkItem> items)
     {
-        var request = new WorkBatch { JobId = page.JobId, Spec = page.Spec, SpecHash = page.SpecHash, Items = items };
-        var calls = 0;
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            calls++;
-            try
-            {
-                return (await GrainFactory.GetGrain<IInferenceGrain>(dispatchCounter++ % InferenceKeys).ProcessAsync(request), calls);
-            }
-            catch (Exception e) when (BatchGrain.IsNoInferenceSilo(e) && !cancelled)
-            {
-                attempt--;
-                await Task.Delay(WaitForSilo);
-            }
-            catch (Exception e) when (attempt < MaxAttempts && !cancelled)
-            {
-                LogRetry(page.JobId, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt));
-            }
-            catch (Exception) when (cancelled)
-            {
-                return ([], calls);
-            }
-            catch (Exception e)
-            {
-                return (items.Select(item => new ImageOutcome
-                {
-                    Path = SourceMatrix.OutputRelative(page.Spec, item),
-                    Identity = item.Identity,
-                    Status = ImageStatus.Failed,
-                    ErrorClass = "dispatch_error",
-                    Message = e.Message,
-                }).ToList(), calls);
-            }
+            return await dispatcher.ProcessAsync(new WorkBatch { JobId = page.JobId, Spec = page.Spec, SpecHash = page.SpecHash, Items = items });
+        }
+        catch (Exception) when (cancelled)
+        {
+            return [];
+        }
+        catch (Exception e)
+        {
+            return InferenceDispatcher.Failed(page.Spec, items, e);
         }
     }
 

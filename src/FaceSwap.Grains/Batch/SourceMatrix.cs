@@ -153,22 +153,6 @@ public static class SourceMatrix
             : [new SourceIdentity(null, perEntry.SelectMany(e => e.Images).DistinctBy(i => i.Path).ToList())];
     }
 
-    /// <summary>
-    /// The part of the spec hash for the sources: empty for a job with only <see cref="JobSpec.Source"/> (so its outputs
-    /// still match those of jobs from before source sets), else the mode and every photo's path and version.
-    /// </summary>
-    public static async Task<string> HashPartAsync(IBlobStore store, JobSpec spec)
-    {
-        if (!HasSources(spec))
-        {
-            return "";
-        }
-
-        var identities = await ResolveAsync(store, spec);
-        return $"|sources={spec.Options.SourcesMode}:" + string.Join(";", identities.Select(i =>
-            $"{i.Name}=" + string.Join(",", i.Images.Select(image => $"{image.Path}@{image.ETag}"))));
-    }
-
     /// <summary>A matrix job's counts per source from its outcomes (latest per image); null for other jobs.</summary>
     public static IReadOnlyDictionary<string, JobCounters>? Table(JobSpec spec, IEnumerable<ImageOutcome> outcomes)
     {
@@ -179,6 +163,26 @@ public static class SourceMatrix
 
         var table = Names(spec).ToDictionary(n => n, _ => new JobCounters(), StringComparer.Ordinal);
         foreach (var outcome in outcomes)
+        {
+            if (outcome.Identity is { } name && table.TryGetValue(name, out var counters))
+            {
+                table[name] = counters.Add(outcome) with { Discovered = counters.Discovered + 1 };
+            }
+        }
+
+        return table;
+    }
+
+    /// <summary>A matrix job's counts per source from its latest outcomes read one page at a time; null for other jobs.</summary>
+    public static async Task<IReadOnlyDictionary<string, JobCounters>?> TableAsync(JobSpec spec, IAsyncEnumerable<ImageOutcome> outcomes)
+    {
+        if (!IsMatrix(spec))
+        {
+            return null;
+        }
+
+        var table = Names(spec).ToDictionary(n => n, _ => new JobCounters(), StringComparer.Ordinal);
+        await foreach (var outcome in outcomes)
         {
             if (outcome.Identity is { } name && table.TryGetValue(name, out var counters))
             {

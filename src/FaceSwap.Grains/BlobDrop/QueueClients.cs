@@ -11,20 +11,10 @@ public static class QueueClients
     /// A client for <paramref name="queueName"/> in the account of <paramref name="storage"/>: a connection string, or an
     /// https blob service URI (its queue endpoint, signed in with DefaultAzureCredential).
     /// </summary>
-    public static QueueClient Create(string storage, string queueName)
+    public static QueueClient Create(StorageSetting storage, string queueName) => storage.Kind switch
     {
-        var value = storage.Trim();
-        if (value.StartsWith("local", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ArgumentException("a blob-drop queue needs a storage account; local folders use the inbox watcher (FaceSwap:Drop:WatchSeconds)");
-        }
-
-        if (BlobStoreFactory.IsServiceUri(value, out var blobService))
-        {
-            var queue = new UriBuilder(BlobStoreFactory.SiblingEndpoint(blobService, "queue")) { Path = queueName }.Uri;
-            return new QueueClient(queue, new DefaultAzureCredential());
-        }
-
-        return new QueueClient(value, queueName);
-    }
+        StorageKind.ServiceUri => new QueueClient(new UriBuilder(storage.SiblingEndpoint("queue")) { Path = queueName }.Uri, new DefaultAzureCredential()),
+        StorageKind.ConnectionString => new QueueClient(storage.Value, queueName),
+        _ => throw new ArgumentException("a blob-drop queue needs a storage account; local folders use the inbox watcher (FaceSwap:Drop:WatchSeconds)"),
+    };
 }

@@ -15,82 +15,57 @@ public static class StageTable
     /// <summary>The table from outcomes: stages in pipeline order, then any others by name; images without stage times are left out.</summary>
     public static IReadOnlyDictionary<string, StageStats> From(IEnumerable<ImageOutcome> outcomes)
     {
-        var samples = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+        var samples = new Dictionary<string, ValueCounts>(StringComparer.Ordinal);
         foreach (var outcome in outcomes)
         {
-            foreach (var (stage, milliseconds) in outcome.Stages ?? new Dictionary<string, double>())
-            {
-                if (!samples.TryGetValue(stage, out var list))
-                {
-                    samples[stage] = list = [];
-                }
-
-                list.Add(milliseconds);
-            }
+            Add(samples, outcome);
         }
 
-        var order = FaceSwapTelemetry.Stages;
-        var table = new Dictionary<string, StageStats>(StringComparer.Ordinal);
-        foreach (var stage in samples.Keys.OrderBy(s => order.Contains(s) ? order.ToList().IndexOf(s) : int.MaxValue).ThenBy(s => s, StringComparer.Ordinal))
-        {
-            var values = samples[stage];
-            values.Sort();
-            table[stage] = new StageStats(values.Count, Percentile(values, 0.50), Percentile(values, 0.95));
-        }
-
-        return table;
+        return Table(samples);
     }
 
     /// <summary>The table of a job's outcomes manifest (latest outcome per image).</summary>
     /// <remarks>
-    /// The manifest is read in ranges and only outcomes with stage times are kept, so a million-image manifest of
-    /// outcomes without stages (skips, failures, the load-testing null engine) costs no memory.
+    /// The latest outcomes are read a page at a time through the manifest's <see cref="OutcomeIndex"/>, and each stage
+    /// keeps counts of its values (outcomes round them to 0.1 ms), so memory holds neither the outcomes nor one number
+    /// per image, and the percentiles are exact.
     /// </remarks>
     public static async Task<IReadOnlyDictionary<string, StageStats>> ReadAsync(IBlobStore store, string manifest, CancellationToken cancellationToken = default)
     {
-        // Under the large-object threshold: chunks die young instead of piling up on the large-object heap.
-        const int Chunk = 64 << 10;
-        var latest = new Dictionary<string, ImageOutcome>(StringComparer.Ordinal);
-        long offset = 0;
-        var carry = Array.Empty<byte>();
-        while (true)
+        var samples = new Dictionary<string, ValueCounts>(StringComparer.Ordinal);
+        var index = await OutcomeIndex.OpenAsync(store, manifest, cancellationToken: cancellationToken);
+        await foreach (var outcome in index.EachAsync(cancellationToken: cancellationToken))
         {
-            var bytes = await store.ReadRangeAsync(manifest, offset, Chunk, cancellationToken);
-            if (bytes.Length == 0)
-            {
-                break;
-            }
-
-            offset += bytes.Length;
-            var text = carry.Length == 0 ? bytes : [.. carry, .. bytes];
-            var end = Array.LastIndexOf(text, (byte)'\n');
-            var lines = text.AsSpan(0, end + 1);
-            while (lines.IndexOf((byte)'\n') is var newline and >= 0)
-            {
-                var line = lines[..newline];
-                lines = lines[(newline + 1)..];
-
-                // Only a line with stage times adds to the table; one without them matters only when it supersedes one.
-                if ((latest.Count == 0 && line.IndexOf("\"stages\""u8) < 0) || JobOutcomes.Parse(line) is not { } outcome)
-                {
-                    continue;
-                }
-
-                // The latest line of a path is its outcome: one without stages removes an earlier one with them.
-                if (outcome.Stages is { Count: > 0 })
-                {
-                    latest[outcome.Path] = outcome;
-                }
-                else
-                {
-                    latest.Remove(outcome.Path);
-                }
-            }
-
-            carry = text[(end + 1)..];
+            Add(samples, outcome);
         }
 
-        return From(latest.Values);
+        return Table(samples);
+    }
+
+    private static void Add(Dictionary<string, ValueCounts> samples, ImageOutcome outcome)
+    {
+        foreach (var (stage, milliseconds) in outcome.Stages ?? new Dictionary<string, double>())
+        {
+            if (!samples.TryGetValue(stage, out var counts))
+            {
+                samples[stage] = counts = new ValueCounts();
+            }
+
+            counts.Add(milliseconds);
+        }
+    }
+
+    private static Dictionary<string, StageStats> Table(Dictionary<string, ValueCounts> samples)
+    {
+        var order = FaceSwapTelemetry.Stages.ToList();
+        var table = new Dictionary<string, StageStats>(StringComparer.Ordinal);
+        foreach (var stage in samples.Keys.OrderBy(s => order.Contains(s) ? order.IndexOf(s) : int.MaxValue).ThenBy(s => s, StringComparer.Ordinal))
+        {
+            var counts = samples[stage];
+            table[stage] = new StageStats((int)counts.Total, counts.Percentile(0.50), counts.Percentile(0.95));
+        }
+
+        return table;
     }
 
     /// <summary>The table as aligned text: stage, images, p50 ms, p95 ms.</summary>
@@ -116,5 +91,40 @@ public static class StageTable
 
         var rank = (int)Math.Ceiling(p * sorted.Count);
         return Math.Round(sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)], 1);
+    }
+
+    /// <summary>How often each value occurred: nearest-rank percentiles in memory that grows with distinct values, not with images.</summary>
+    private sealed class ValueCounts
+    {
+        private readonly Dictionary<double, long> counts = [];
+
+        public long Total { get; private set; }
+
+        public void Add(double value)
+        {
+            counts[value] = counts.GetValueOrDefault(value) + 1;
+            Total++;
+        }
+
+        public double Percentile(double p)
+        {
+            if (Total == 0)
+            {
+                return 0;
+            }
+
+            var rank = Math.Clamp((long)Math.Ceiling(p * Total), 1, Total);
+            long seen = 0;
+            foreach (var (value, count) in counts.OrderBy(kv => kv.Key))
+            {
+                seen += count;
+                if (seen >= rank)
+                {
+                    return Math.Round(value, 1);
+                }
+            }
+
+            return Math.Round(counts.Keys.Max(), 1);
+        }
     }
 }

@@ -57,12 +57,6 @@ public sealed class FaceSwapSiloOptions
     /// </summary>
     public int RepeatImageCacheEntries { get; set; } = 64;
 
-    /// <summary>
-    /// Load-testing settings (section FaceSwap:LoadTest). Only `faceswap bench --engine null` sets them; a served silo
-    /// refuses them (see FaceSwapHostSettings.Validate), so no real job runs on the null engine by accident.
-    /// </summary>
-    public LoadTestOptions LoadTest { get; set; } = new();
-
     /// <summary>Partition grains of large jobs (section FaceSwap:Partitions).</summary>
     public PartitionOptions Partitions { get; set; } = new();
 
@@ -74,28 +68,4 @@ public sealed class FaceSwapSiloOptions
 
     /// <summary>The largest per-silo prefetch buffer.</summary>
     public const int MaxPrefetch = 4096;
-
-    /// <summary>
-    /// What is out of range in these settings, one line each naming the setting (empty when all is well): values the
-    /// silo would otherwise take as given and run out of memory or threads with (FaceSwap:Concurrency 100000).
-    /// </summary>
-    public IReadOnlyList<string> RangeProblems()
-    {
-        var problems = new List<string>();
-        void Check(string name, double value, double min, double max)
-        {
-            if (!(value >= min && value <= max))
-            {
-                problems.Add(FormattableString.Invariant($"FaceSwap:{name} {value} is out of range: it must be {min} to {max}"));
-            }
-        }
-
-        Check(nameof(Concurrency), Concurrency, 0, MaxConcurrency);
-        Check(nameof(Prefetch), Prefetch, 1, MaxPrefetch);
-        Check(nameof(ModelBatch), ModelBatch, 1, 256);
-        Check(nameof(ModelBatchWaitMs), ModelBatchWaitMs, 0, 1000);
-        Check(nameof(IntraOpThreads), IntraOpThreads, 0, MaxConcurrency);
-        Check(nameof(RepeatImageCacheEntries), RepeatImageCacheEntries, 0, 4096);
-        return problems;
-    }
 }

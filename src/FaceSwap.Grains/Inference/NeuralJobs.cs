@@ -1,8 +1,9 @@
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Engine;
 using FaceSwap.Engine.Models;
-using FaceSwap.Engine.Neural;
+using FaceSwap.Engine.Blending;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.ModelStore;
 
 namespace FaceSwap.Grains.Inference;
 
@@ -28,8 +29,8 @@ public static class NeuralJobs
 
     /// <summary>The silo's loader of public models, on the configured execution provider.</summary>
     public static Lazy<NeuralModels> Loader(FaceSwapSiloOptions options) => new(() => new NeuralModels(
-        ModelDirectory.Open(options.ModelsPath),
-        new NeuralSettings { Provider = Provider(options), IntraOpThreads = options.IntraOpThreads }), LazyThreadSafetyMode.ExecutionAndPublication);
+        ModelFolder.Open(options.ModelsPath),
+        new OnnxSettings { Provider = Provider(options), IntraOpThreads = options.IntraOpThreads }), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>The configured execution provider; an unknown name is an error that lists the known ones.</summary>
     public static ExecutionProvider Provider(FaceSwapSiloOptions options) => ExecutionProviders.Parse(options.ExecutionProvider)
@@ -90,25 +91,6 @@ public static class NeuralJobs
         step = step with { Enhancer = full.Enhancer };
         yield return ("enhancer", step);
         yield return ("detector", full);
-    }
-
-    /// <summary>
-    /// What the spec hash adds for the model options: nothing at the defaults (so earlier outputs still match), else the
-    /// swapper, enhancer and detector, and for neural swappers the paste-back settings (pixel boost and mask padding only
-    /// where set, so earlier neural outputs keep their hash).
-    /// </summary>
-    public static string SpecHashPart(JobOptions o)
-    {
-        if (SelectionOf(o).IsDefault)
-        {
-            return "";
-        }
-
-        var padding = MaskPadding.From(o.MaskPadding ?? []);
-        var paste = o.Swapper == PublicModels.Morph ? "" : FormattableString.Invariant(
-            $"|blend={o.BlendRatio:R}{(o.Poisson ? "|poisson" : "")}{(o.PixelBoost == 0 ? "" : $"|boost={o.PixelBoost}")}{(padding == default ? "" : $"|padding={string.Join(",", padding.ToArray())}")}");
-        var landmarker = o.Landmarker == PublicModels.DefaultLandmarker ? "" : $"|landmarker={o.Landmarker}";
-        return $"|swapper={o.Swapper}|enhancer={o.Enhancer}|detector={o.Detector}{landmarker}{paste}";
     }
 
     /// <summary>The swapper and enhancer of a job (both null for the defaults).</summary>

@@ -12,6 +12,9 @@ public static class OutputMetadata
     /// <summary>The job that wrote it.</summary>
     public const string JobId = "faceswap_job";
 
+    /// <summary>The figures of the image's ok outcome (see <see cref="RecordedOutcome"/>), to count it again after a resume.</summary>
+    public const string Outcome = "faceswap_outcome";
+
     /// <summary>Marks the output as AI-generated.</summary>
     public const string Generated = "faceswap_ai_generated";
 

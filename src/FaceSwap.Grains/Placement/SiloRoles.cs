@@ -22,11 +22,21 @@ public static class SiloRoles
     public static bool RunsApi(string? role) => role is Api or Both;
 
     /// <summary>Validates a configured role.</summary>
-    public static string Parse(string? role) => role?.Trim().ToLowerInvariant() switch
+    /// <exception cref="ArgumentException">The role is none of api, inference and both.</exception>
+    public static string Parse(string? role) => TryParse(role, out var parsed)
+        ? parsed
+        : throw new ArgumentException($"unknown silo role '{role?.Trim().ToLowerInvariant()}': use api, inference or both");
+
+    /// <summary>The configured role in its normal form (empty: both); false when it is none of the roles.</summary>
+    public static bool TryParse(string? role, out string parsed)
     {
-        null or "" or Both => Both,
-        Api => Api,
-        Inference => Inference,
-        var other => throw new ArgumentException($"unknown silo role '{other}': use api, inference or both"),
-    };
+        parsed = role?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or Both => Both,
+            Api => Api,
+            Inference => Inference,
+            _ => "",
+        };
+        return parsed.Length > 0;
+    }
 }

@@ -100,7 +100,7 @@ public sealed partial class AuditLog(IBlobStore store, string? prefix, ILogger l
                 InFlight = inFlight > 0 ? inFlight : null,
             });
         }
-        catch (Exception e) when (e is IOException or InvalidBlobPathException or Azure.RequestFailedException)
+        catch (Exception e) when (e is IOException or InvalidBlobPathException)
         {
             LogAppendFailed(e, jobId);
         }

@@ -279,12 +279,12 @@ public static class JobsApi
                 extensions: Code(ErrorCodes.InvalidRequest));
         }
 
-        var all = await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(job.Spec!, id), cancellationToken);
-        var matching = filter is null && review != true ? all : all.Where(o => (filter is null || o.Status == filter) && (review != true || o.FacesToReview > 0)).ToList();
-        var take = Math.Clamp(limit ?? 100, 1, 1000);
-        var items = matching.Skip(start).Take(take).ToList();
-        var next = start + items.Count < matching.Count ? (start + items.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
-        return TypedResults.Ok(new ResultsPage(items, next, matching.Count));
+        // A page is read through the outcomes' index: its cost does not grow with the job.
+        var index = await OpenIndexAsync(store, job, id, cancellationToken);
+        var total = index.Count(filter, review == true);
+        var items = await index.PageAsync(filter, review == true, start, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken);
+        var next = start + items.Count < total ? (start + items.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        return TypedResults.Ok(new ResultsPage(items, next, (int)Math.Min(total, int.MaxValue)));
     }
 
     private static async Task<Results<Ok<List<GalleryItem>>, ProblemHttpResult>> GalleryAsync(IGrainFactory grains, IBlobStore store,
@@ -297,14 +297,14 @@ public static class JobsApi
             return JobNotFound(id);
         }
 
-        var swapped = (await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(job.Spec!, id), cancellationToken))
-            .Where(o => o.Status == ImageStatus.Ok).ToList();
+        var index = await OpenIndexAsync(store, job, id, cancellationToken);
+        var ok = index.Count(ImageStatus.Ok);
         var wanted = Math.Clamp(count ?? 8, 1, 64);
 
         // Spread the sample over the job rather than showing only its first images.
-        var step = Math.Max(1.0, swapped.Count / (double)wanted);
-        var items = Enumerable.Range(0, Math.Min(wanted, swapped.Count))
-            .Select(i => swapped[(int)(i * step)])
+        var step = Math.Max(1.0, ok / (double)wanted);
+        var swapped = await index.AtAsync(ImageStatus.Ok, Enumerable.Range(0, (int)Math.Min(wanted, ok)).Select(i => (long)(i * step)).ToList(), cancellationToken);
+        var items = swapped
             .Select(o => new GalleryItem(
                 o.Path,
                 Thumbnails.Url(id, o.Path, "input"),
@@ -317,6 +317,12 @@ public static class JobsApi
             .ToList();
         return TypedResults.Ok(items);
     }
+
+    /// <summary>How old an index may be while its job still writes outcomes: a busy job's pages are not rebuilt per request.</summary>
+    private static readonly TimeSpan LiveIndexAge = TimeSpan.FromSeconds(5);
+
+    private static Task<OutcomeIndex> OpenIndexAsync(IBlobStore store, JobStatus job, string id, CancellationToken cancellationToken) =>
+        OutcomeIndex.OpenAsync(store, JobFiles.Outcomes(job.Spec!, id), job.IsTerminal && job.InFlight == 0 ? TimeSpan.Zero : LiveIndexAge, cancellationToken);
 
     private static bool TryParseStatus(string value, out ImageStatus status)
     {

@@ -9,6 +9,9 @@ public static class OpenApiTags
     /// <summary>Outcomes, gallery, thumbnails.</summary>
     public const string Results = "results";
 
+    /// <summary>Photos uploaded from a browser into the inbox.</summary>
+    public const string Uploads = "uploads";
+
     /// <summary>The caller's identity.</summary>
     public const string Caller = "caller";
 
@@ -16,7 +19,8 @@ public static class OpenApiTags
     public static readonly IReadOnlyDictionary<string, string> Descriptions = new Dictionary<string, string>
     {
         [Jobs] = "Submit, list, follow, cancel and retry batch face-swap jobs.",
-        [Results] = "A job's per-image outcomes, a sample of its swapped images and thumbnails of its inputs and outputs.",
+        [Results] = "A job's per-image outcomes, a sample of its swapped images, thumbnails of its inputs and outputs, its outputs as one zip and its failures as CSV.",
+        [Uploads] = "Photos uploaded one file at a time into the inbox container, for a job to read; resumable per file.",
         [Caller] = "Who the presented key or token is and what it may do.",
     };
 }

@@ -1,6 +1,6 @@
 using FaceSwap.Abstractions.Jobs;
-using FaceSwap.Engine.Models;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.ModelStore;
 using FaceSwap.Storage;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +18,7 @@ public sealed class ServerPaths
     /// <summary>Reads the folders from the silo's settings and its blob store.</summary>
     public ServerPaths(IOptions<FaceSwapSiloOptions> silo, IBlobStore store)
     {
-        var known = new List<(string, string)> { (ModelDirectory.Resolve(silo.Value.ModelsPath), "the server's models folder") };
+        var known = new List<(string, string)> { (ModelFolder.Resolve(silo.Value.ModelsPath), "the server's models folder") };
         if (store is LocalBlobStore local)
         {
             known.Add((Path.GetFullPath(local.RootDirectory), "the server's storage folder"));

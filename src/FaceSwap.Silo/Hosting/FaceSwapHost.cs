@@ -2,11 +2,13 @@ using System.Net;
 using System.Net.Sockets;
 using FaceSwap.Abstractions.Api;
 using FaceSwap.Grains.Hosting;
+using FaceSwap.Grains.Placement;
 using FaceSwap.Silo.Api;
 using FaceSwap.Silo.Api.Security;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
+using FaceSwap.Silo.Diagnostics;
+using FaceSwap.Storage;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
 namespace FaceSwap.Silo.Hosting;
@@ -17,39 +19,43 @@ namespace FaceSwap.Silo.Hosting;
 /// </summary>
 public static class FaceSwapHost
 {
-    /// <summary>Builds the host from command-line arguments and configuration; <paramref name="configure"/> may override settings.</summary>
+    /// <summary>
+    /// Builds the host from command-line arguments and configuration; <paramref name="configure"/> may override settings.
+    /// The settings are checked when the host starts (<see cref="StartAsync"/>), every problem named.
+    /// </summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
-        var silo = builder.Configuration.GetSection(FaceSwapSiloOptions.Section).Get<FaceSwapSiloOptions>() ?? new FaceSwapSiloOptions();
-        var host = builder.Configuration.GetSection(FaceSwapHostSettings.Section).Get<FaceSwapHostSettings>() ?? new FaceSwapHostSettings();
-        if (builder.Configuration["FaceSwap:Drop:Enabled"] is null)
+        var configuration = builder.Configuration;
+        void ConfigureSilo(FaceSwapSiloOptions o)
         {
-            silo.Drop.Enabled = true;
+            configuration.GetSection(FaceSwapSiloOptions.Section).Bind(o);
+            o.Drop.Enabled = configuration.GetValue($"{FaceSwapSiloOptions.Section}:Drop:Enabled", true);
+
+            // Trust and safety defaults of a served host: consent required (SafetyOptions' default), audit log in the
+            // "state" container.
+            o.Safety.AuditPrefix ??= FaceSwap.Grains.Safety.AuditLog.DefaultPrefix;
         }
 
-        // Trust and safety defaults of a served host: consent required (SafetyOptions' default), audit log in the
-        // "state" container.
-        silo.Safety.AuditPrefix ??= FaceSwap.Grains.Safety.AuditLog.DefaultPrefix;
-
-        host.Validate(silo);
-        var storage = silo.Storage.Trim();
+        // What the silo is built with (role, storage, clustering) is read now; the options system checks it all at start.
+        var silo = new FaceSwapSiloOptions();
+        ConfigureSilo(silo);
+        var host = configuration.GetSection(FaceSwapHostSettings.Section).Get<FaceSwapHostSettings>() ?? new FaceSwapHostSettings();
+        builder.Services.AddOptions<FaceSwapHostSettings>().BindConfiguration(FaceSwapHostSettings.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<FaceSwapHostSettings>>(new FaceSwapHostSettingsValidator(silo));
+        StorageSetting.TryParse(silo.Storage, out var storage, out _);
         builder.UseOrleans(orleans =>
         {
             // No gateway unless configured (port 0 turns it off in Orleans): nothing of FaceSwap connects to one.
             var gatewayPort = host.Gateway ? Port(host.GatewayPort) : 0;
-            if (host.EffectiveClustering(storage) == FaceSwapHostSettings.Localhost)
-            {
-                orleans.UseFaceSwapEmbedded(host.StateDirectory ?? DefaultStateDirectory(storage), Port(host.SiloPort), gatewayPort);
-            }
-            else
+            if (host.EffectiveClustering(storage) == FaceSwapHostSettings.AzureTable && storage is { IsLocal: false })
             {
                 orleans.UseFaceSwapAzureStorage(storage, host.ClusterId, host.ServiceId);
                 var siloPort = Port(host.SiloPort);
-                var listen = host.ListenAddress();
                 orleans.Configure<EndpointOptions>(o =>
                 {
+                    var listen = host.ListenAddress();
                     o.AdvertisedIPAddress = host.AdvertisedAddress is { Length: > 0 } address ? IPAddress.Parse(address) : IPAddress.Loopback;
                     o.SiloPort = siloPort;
                     o.GatewayPort = gatewayPort;
@@ -57,17 +63,22 @@ public static class FaceSwapHost
                     o.GatewayListeningEndpoint = gatewayPort == 0 ? null : new IPEndPoint(listen, host.ListenGatewayPort ?? gatewayPort);
                 });
             }
+            else
+            {
+                // Localhost clustering, or settings the validator refuses at start (nothing is reached before that).
+                orleans.UseFaceSwapEmbedded(host.StateDirectory ?? DefaultStateDirectory(storage), Port(host.SiloPort), gatewayPort);
+            }
 
             if (!string.IsNullOrWhiteSpace(host.SiloName))
             {
                 orleans.Configure<SiloOptions>(o => o.SiloName = host.SiloName);
             }
 
-            orleans.AddFaceSwap(silo);
+            orleans.AddFaceSwapGrains(ConfigureSilo);
             orleans.AddFaceSwapObservability();
 
             // A served host wakes every unfinished job when it starts, where the jobs' grains live (api silos).
-            if (FaceSwap.Grains.Placement.SiloRoles.RunsApi(silo.Role))
+            if (SiloRoles.RunsApi(SiloRoles.TryParse(silo.Role, out var role) ? role : null))
             {
                 orleans.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, FaceSwap.Grains.Batch.JobResumer>();
             }
@@ -87,21 +98,24 @@ public static class FaceSwapHost
         app.UseStatusCodePages();
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = WebPage });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = WebPage });
-        app.UseAuthentication();
-        app.UseFailedAuthThrottle();
-        app.UseAuthorization();
-        app.UseRateLimiter();
+        app.UseFaceSwapApiSecurity();
         app.MapOpenApi();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapJobsApi();
+        app.MapUploadsApi().MapDownloadsApi();
         app.MapFaceSwapObservability();
-        var keys = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ApiKeyOptions>>().Get(ApiKeyOptions.Scheme);
-        if (!keys.HasKeys && app.Configuration["Api:Jwt:Authority"] is null)
-        {
-            app.Logger.LogWarning("No API key is configured (Api:Keys or FACESWAP_ADMIN_KEY): every /api call will be refused with 401");
-        }
-
         return app;
+    }
+
+    /// <summary>
+    /// Starts a built host. The options system checks every setting first, so a wrong one stops the host before the
+    /// silo joins anything, with one line naming each problem.
+    /// </summary>
+    /// <exception cref="InvalidConfigurationException">A setting is missing, out of range or contradicts another.</exception>
+    public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        InvalidConfiguration.ThrowIfAny(app.Services);
+        await app.StartAsync(cancellationToken);
     }
 
     /// <summary>The web page, embedded in this assembly.</summary>
@@ -122,76 +136,13 @@ public static class FaceSwapHost
         builder.Services.AddFaceSwapOpenApi(OpenApiDocumentation.BearerTokensConfigured(configuration));
         builder.Services.AddSingleton<ThumbnailService>();
         builder.Services.AddSingleton<ServerPaths>();
-        builder.Services.AddApiRateLimits(configuration);
-        builder.Services.AddFailedAuthThrottle(configuration);
-        builder.Services.AddEventStreamLimit(configuration);
         builder.Services.ConfigureHttpJsonOptions(o => FaceSwapJson.Configure(o.SerializerOptions));
-
-        var keys = configuration.GetSection("Api:Keys").Get<List<ApiKeyEntry>>() ?? [];
-        ValidateKeys(keys);
-        var authentication = builder.Services.AddAuthentication(o =>
-        {
-            o.DefaultScheme = "FaceSwap";
-            o.DefaultChallengeScheme = "FaceSwap";
-        });
-        authentication.AddScheme<ApiKeyOptions, ApiKeyAuthenticationHandler>(ApiKeyOptions.Scheme, o =>
-        {
-            o.Keys = keys;
-            o.AdminKey = configuration["FACESWAP_ADMIN_KEY"];
-        });
-
-        var jwtAuthority = configuration["Api:Jwt:Authority"];
-        if (!string.IsNullOrEmpty(jwtAuthority))
-        {
-            authentication.AddJwtBearer(JwtBearerDefaults.AuthenticationScheme, o =>
-            {
-                o.Authority = jwtAuthority;
-                o.Audience = configuration["Api:Jwt:Audience"];
-                o.TokenValidationParameters.RoleClaimType = "roles";
-            });
-        }
-
-        // Bearer tokens go to Entra ID validation when it is configured; everything else is an API key.
-        authentication.AddPolicyScheme("FaceSwap", "API key or bearer token", o => o.ForwardDefaultSelector = http =>
-            !string.IsNullOrEmpty(jwtAuthority) && http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                ? JwtBearerDefaults.AuthenticationScheme
-                : ApiKeyOptions.Scheme);
-
-        builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(ApiRoles.Read, p => p.RequireAssertion(c => ApiRoles.Allows(c.User, ApiRoles.Read)))
-            .AddPolicy(ApiRoles.Submit, p => p.RequireAssertion(c => ApiRoles.Allows(c.User, ApiRoles.Submit)))
-            .AddPolicy(ApiRoles.Admin, p => p.RequireAssertion(c => ApiRoles.Allows(c.User, ApiRoles.Admin)));
+        builder.Services.AddFaceSwapApiSecurity(configuration);
     }
 
-    private static void ValidateKeys(List<ApiKeyEntry> keys)
-    {
-        for (var i = 0; i < keys.Count; i++)
-        {
-            var key = keys[i];
-            if (string.IsNullOrWhiteSpace(key.Name))
-            {
-                throw new InvalidOperationException($"Api:Keys:{i}: Name is required");
-            }
-
-            if (!ApiRoles.IsKnown(key.Role))
-            {
-                throw new InvalidOperationException($"Api:Keys:{i} ({key.Name}): Role must be read, submit or admin, not '{key.Role}'");
-            }
-
-            if (key.Sha256.Length != 64 || !key.Sha256.All(Uri.IsHexDigit))
-            {
-                throw new InvalidOperationException($"Api:Keys:{i} ({key.Name}): Sha256 must be the 64 hex digits of the key's SHA-256 (faceswap keys hash KEY prints it)");
-            }
-        }
-    }
-
-    /// <summary>Whether a storage setting means local folders (the embedded mode).</summary>
-    public static bool IsLocal(string storage) =>
-        storage.Equals("local", StringComparison.OrdinalIgnoreCase) || storage.StartsWith("local:", StringComparison.OrdinalIgnoreCase);
-
-    private static string DefaultStateDirectory(string storage) =>
-        storage.StartsWith("local:", StringComparison.OrdinalIgnoreCase)
-            ? Path.Combine(storage["local:".Length..].Trim(), "state", "grains")
+    private static string DefaultStateDirectory(StorageSetting? storage) =>
+        storage is { NamesFolder: true }
+            ? Path.Combine(storage.LocalRoot!, "state", "grains")
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".faceswap", "state");
 
     private static int Port(int configured) => configured != 0 ? configured : FreePort();

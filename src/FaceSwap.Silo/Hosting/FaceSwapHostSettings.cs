@@ -1,9 +1,10 @@
 using System.Net;
 using FaceSwap.Engine;
-using FaceSwap.Engine.Models;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Grains.Placement;
+using FaceSwap.ModelStore;
 using FaceSwap.Storage;
+using Microsoft.Extensions.Options;
 
 namespace FaceSwap.Silo.Hosting;
 
@@ -68,94 +69,65 @@ public sealed class FaceSwapHostSettings
     /// <summary>Folder of job state with localhost clustering; null: STORAGE-ROOT/state/grains, or ~/.faceswap/state.</summary>
     public string? StateDirectory { get; set; }
 
-    /// <summary>The clustering in effect for <paramref name="storage"/>.</summary>
-    public string EffectiveClustering(string storage) =>
-        Clustering?.Trim().ToLowerInvariant() is { Length: > 0 } chosen ? chosen : FaceSwapHost.IsLocal(storage) ? Localhost : AzureTable;
+    /// <summary>The clustering in effect for <paramref name="storage"/> (null: a setting not understood).</summary>
+    public string EffectiveClustering(StorageSetting? storage) =>
+        Clustering?.Trim().ToLowerInvariant() is { Length: > 0 } chosen ? chosen : storage is { IsLocal: false } ? AzureTable : Localhost;
+}
 
-    /// <summary>
-    /// Checks the whole configuration before anything starts; every missing or contradictory setting gets its own line.
-    /// </summary>
-    /// <exception cref="FaceSwapConfigurationException">At least one setting is wrong.</exception>
-    public void Validate(FaceSwapSiloOptions silo)
+/// <summary>
+/// Checks the host's settings, and how they fit the silo's (<paramref name="silo"/>, as the host was built with them),
+/// when the host starts: every missing or contradictory setting gets its own line.
+/// </summary>
+public sealed class FaceSwapHostSettingsValidator(FaceSwapSiloOptions silo) : IValidateOptions<FaceSwapHostSettings>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, FaceSwapHostSettings host)
     {
         var problems = new List<string>();
-        var storage = silo.Storage?.Trim() ?? "";
-        if (storage.Length == 0)
-        {
-            problems.Add("FaceSwap:Storage is missing: set local:/folder, a storage connection string, or https://<account>.blob.core.windows.net");
-        }
-        else if (!FaceSwapHost.IsLocal(storage) && !BlobStoreFactory.IsConnectionString(storage) && !BlobStoreFactory.IsServiceUri(storage, out _))
-        {
-            problems.Add("FaceSwap:Storage is not understood: set local:/folder, a storage connection string, or https://<account>.blob.core.windows.net");
-        }
-        else if (storage.Equals("local", StringComparison.OrdinalIgnoreCase) || storage.Equals("local:", StringComparison.OrdinalIgnoreCase))
+        StorageSetting.TryParse(silo.Storage, out var storage, out _);
+        if (storage is { IsLocal: true, NamesFolder: false })
         {
             problems.Add("FaceSwap:Storage 'local' names no folder: the silo host needs local:/folder (its subfolders inbox, outbox, state are the containers)");
         }
 
-        try
+        var role = SiloRoles.TryParse(silo.Role, out var parsed) ? parsed : null;
+        var clustering = host.EffectiveClustering(storage);
+        if (clustering is not (FaceSwapHostSettings.Localhost or FaceSwapHostSettings.AzureTable))
         {
-            silo.Role = SiloRoles.Parse(silo.Role);
+            problems.Add($"FaceSwap:Host:Clustering '{host.Clustering}' is unknown: use localhost or azure-table");
         }
-        catch (ArgumentException e)
-        {
-            problems.Add($"FaceSwap:Role: {e.Message}");
-        }
-
-        problems.AddRange(silo.RangeProblems());
-
-        if (silo.MaxPixels < 1)
-        {
-            problems.Add($"FaceSwap:MaxPixels {silo.MaxPixels} is not a pixel limit: it must be 1 or more (default 64000000)");
-        }
-
-        if (silo.LoadTest.Engine is not null)
-        {
-            problems.Add("FaceSwap:LoadTest:Engine is a load-testing setting of `faceswap bench`; a served silo runs the real engine");
-        }
-
-        var clustering = EffectiveClustering(storage);
-        if (clustering is not (Localhost or AzureTable))
-        {
-            problems.Add($"FaceSwap:Host:Clustering '{Clustering}' is unknown: use localhost or azure-table");
-        }
-        else if (clustering == AzureTable && FaceSwapHost.IsLocal(storage))
+        else if (clustering == FaceSwapHostSettings.AzureTable && storage is { IsLocal: true })
         {
             problems.Add("FaceSwap:Host:Clustering is azure-table but FaceSwap:Storage is a local folder: azure-table clustering needs a storage account");
         }
-        else if (clustering == Localhost && silo.Role != SiloRoles.Both)
+        else if (clustering == FaceSwapHostSettings.Localhost && role is not (null or SiloRoles.Both))
         {
-            problems.Add($"FaceSwap:Role is {silo.Role} but clustering is localhost (one silo alone): a silo that only does part of the work needs azure-table clustering with the other silos");
+            problems.Add($"FaceSwap:Role is {role} but clustering is localhost (one silo alone): a silo that only does part of the work needs azure-table clustering with the other silos");
         }
 
-        if (!string.IsNullOrEmpty(AdvertisedAddress) && !IPAddress.TryParse(AdvertisedAddress, out _))
+        if (!string.IsNullOrEmpty(host.AdvertisedAddress) && !IPAddress.TryParse(host.AdvertisedAddress, out _))
         {
-            problems.Add($"FaceSwap:Host:AdvertisedAddress '{AdvertisedAddress}' is not an IP address");
+            problems.Add($"FaceSwap:Host:AdvertisedAddress '{host.AdvertisedAddress}' is not an IP address");
         }
 
-        foreach (var (name, port) in new[] { ("SiloPort", (int?)SiloPort), ("GatewayPort", GatewayPort), ("ListenSiloPort", ListenSiloPort), ("ListenGatewayPort", ListenGatewayPort) })
+        foreach (var (port, value) in new[] { ("SiloPort", (int?)host.SiloPort), ("GatewayPort", host.GatewayPort), ("ListenSiloPort", host.ListenSiloPort), ("ListenGatewayPort", host.ListenGatewayPort) })
         {
-            if (port is < 0 or > 65535)
+            if (value is < 0 or > 65535)
             {
-                problems.Add($"FaceSwap:Host:{name} {port} is not a port (0-65535)");
+                problems.Add($"FaceSwap:Host:{port} {value} is not a port (0-65535)");
             }
         }
 
-        if (SiloPort != 0 && SiloPort == GatewayPort)
+        if (host.SiloPort != 0 && host.SiloPort == host.GatewayPort)
         {
-            problems.Add($"FaceSwap:Host:SiloPort and GatewayPort are both {SiloPort}: they must differ");
+            problems.Add($"FaceSwap:Host:SiloPort and GatewayPort are both {host.SiloPort}: they must differ");
         }
 
-        if (!string.IsNullOrWhiteSpace(silo.Drop.Queue) && FaceSwapHost.IsLocal(storage))
-        {
-            problems.Add("FaceSwap:Drop:Queue is set but FaceSwap:Storage is a local folder: a queue needs a storage account (local folders use the watcher)");
-        }
-
-        if (SiloRoles.RunsInference(silo.Role))
+        if (SiloRoles.RunsInference(role))
         {
             try
             {
-                var models = ModelDirectory.Open(silo.ModelsPath);
+                var models = ModelFolder.Open(silo.ModelsPath);
                 foreach (var model in models.Catalog.Models)
                 {
                     models.Require(model.Name);
@@ -167,18 +139,6 @@ public sealed class FaceSwapHostSettings
             }
         }
 
-        if (problems.Count > 0)
-        {
-            throw new FaceSwapConfigurationException(problems);
-        }
+        return problems.Count > 0 ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
     }
-
-}
-
-/// <summary>The host's configuration is missing or contradicts itself; the message has one line per problem.</summary>
-public sealed class FaceSwapConfigurationException(IReadOnlyList<string> problems)
-    : Exception("invalid configuration:\n  " + string.Join("\n  ", problems))
-{
-    /// <summary>The problems, one per setting.</summary>
-    public IReadOnlyList<string> Problems { get; } = problems;
 }

@@ -33,7 +33,7 @@ public static class OpenApiDocumentation
             o.AddOperationTransformer((operation, context, _) =>
             {
                 RequireSecurity(operation, context, bearerTokens);
-                DescribeImages(operation);
+                DescribeBinaryContent(operation);
                 SortResponses(operation);
                 return Task.CompletedTask;
             });
@@ -107,21 +107,18 @@ public static class OpenApiDocumentation
         }
     }
 
-    /// <summary>An image response is the image's bytes, not base64 text.</summary>
-    private static void DescribeImages(OpenApiOperation operation)
+    /// <summary>An image or zip response, and an uploaded file, are the file's bytes, not base64 text.</summary>
+    private static void DescribeBinaryContent(OpenApiOperation operation)
     {
-        if (operation.Responses is null)
+        var contents = (operation.Responses?.Values.OfType<OpenApiResponse>().Select(r => r.Content) ?? [])
+            .Append((operation.RequestBody as OpenApiRequestBody)?.Content);
+        foreach (var content in contents)
         {
-            return;
-        }
-
-        foreach (var response in operation.Responses.Values.OfType<OpenApiResponse>())
-        {
-            foreach (var (mediaType, content) in response.Content ?? new Dictionary<string, OpenApiMediaType>())
+            foreach (var (mediaType, media) in content ?? new Dictionary<string, OpenApiMediaType>())
             {
-                if (mediaType.StartsWith("image/", StringComparison.Ordinal))
+                if (mediaType.StartsWith("image/", StringComparison.Ordinal) || mediaType is "application/zip" or "application/octet-stream")
                 {
-                    content.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
+                    media.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
                 }
             }
         }

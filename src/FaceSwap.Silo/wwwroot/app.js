@@ -426,7 +426,9 @@ async function submitJob(event) {
   button.disabled = true;
   button.textContent = 'Starting…';
   try {
-    const status = await api('api/jobs', { method: 'POST', body: formBody() });
+    const body = formBody();
+    const status = await api('api/jobs', { method: 'POST', body });
+    uploadUsedBy(body);
     updateJobRow(status);
     await selectJob(status.jobId, { reveal: true });
   } catch (e) {
@@ -444,6 +446,319 @@ async function submitJob(event) {
   } finally {
     button.disabled = !roleAtLeast('submit');
     button.textContent = 'Start job';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Uploads from this computer: the source face and a folder of photos go into the inbox under uploads/<id>/, one PUT a
+// file. An upload id lives for this tab until a job is started from it, so choosing the same folder again after a
+// dropped connection resumes it: files the server already holds (same size and SHA-256) are not sent again.
+
+const UPLOAD_STORAGE = 'faceswap.uploadId';
+const UPLOAD_CONCURRENCY = 3;
+const UPLOAD_TRIES = 5;
+const PHOTO_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.heic', '.heif', '.avif'];
+
+const upload = {
+  entries: [], // { path, file, loaded, state, note, row }
+  skipped: 0, // files left out as not photos
+  frame: 0,
+};
+
+function currentUploadId() {
+  let id = sessionStorage.getItem(UPLOAD_STORAGE);
+  if (!id) {
+    const now = new Date();
+    const stamp = now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+    const random = [...crypto.getRandomValues(new Uint8Array(3))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    id = `up-${stamp}-${random}`;
+    sessionStorage.setItem(UPLOAD_STORAGE, id);
+  }
+  return id;
+}
+
+const isPhoto = (name) => PHOTO_EXTENSIONS.includes(name.slice(name.lastIndexOf('.')).toLowerCase());
+
+function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
+}
+
+/** Every file the server holds under the upload, by path, with the upload's prefixes (all pages). */
+async function uploadListing(id) {
+  const files = new Map();
+  let cursor = null;
+  let page;
+  do {
+    const query = new URLSearchParams({ limit: '1000' });
+    if (cursor) query.set('cursor', cursor);
+    page = await api(`api/uploads/${encodeURIComponent(id)}?${query}`);
+    for (const file of page.files ?? []) files.set(file.path, file);
+    cursor = page.next ?? null;
+  } while (cursor);
+  return { ...page, files };
+}
+
+async function sha256Hex(file) {
+  if (!crypto.subtle) return null; // not a secure context: the size alone decides
+  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function renderUpload() {
+  if (upload.frame) return;
+  upload.frame = requestAnimationFrame(() => {
+    upload.frame = 0;
+    const counted = upload.entries.filter((e) => e.state !== 'refused');
+    const total = counted.reduce((sum, e) => sum + e.file.size, 0);
+    const loaded = counted.reduce((sum, e) => sum + Math.min(e.loaded, e.file.size), 0);
+    const done = upload.entries.filter((e) => e.state === 'done' || e.state === 'already').length;
+    const already = upload.entries.filter((e) => e.state === 'already').length;
+    const refused = upload.entries.filter((e) => e.state === 'refused' || e.state === 'failed').length;
+    const percent = total > 0 ? Math.floor((loaded * 100) / total) : (upload.entries.length && done + refused === upload.entries.length ? 100 : 0);
+    const bar = $('upload-bar');
+    bar.setAttribute('aria-valuenow', String(percent));
+    bar.setAttribute('aria-valuetext', `${percent}% (${done} of ${upload.entries.length} files)`);
+    bar.dataset.state = done + refused === upload.entries.length ? (refused ? 'failed' : 'completed') : '';
+    $('upload-bar-fill').style.width = `${percent}%`;
+    $('upload-percent').textContent = `${percent}%`;
+    const parts = [`${fmt(done)} of ${fmt(upload.entries.length)} files uploaded`, `${formatBytes(loaded)} of ${formatBytes(total)}`];
+    if (already) parts.push(`${fmt(already)} already on the server`);
+    if (refused) parts.push(`${fmt(refused)} refused`);
+    if (upload.skipped) parts.push(`${fmt(upload.skipped)} left out (not photos)`);
+    $('upload-text').textContent = parts.join(' · ');
+    for (const entry of upload.entries) {
+      entry.row.dataset.state = entry.state;
+      entry.row.querySelector('progress').value = Math.min(entry.loaded, entry.file.size);
+      entry.row.querySelector('.note').textContent = entry.note;
+    }
+  });
+}
+
+/** Sends one file; resolves to { status, body } (the parsed JSON answer). Rejects on a network failure. */
+function putFile(id, entry) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', apiUrl(`api/uploads/${encodeURIComponent(id)}?path=${encodeURIComponent(entry.path)}`));
+    xhr.setRequestHeader('X-Api-Key', state.key ?? '');
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.onprogress = (event) => { entry.loaded = event.loaded; renderUpload(); };
+    xhr.onload = () => {
+      let body = null;
+      try { body = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
+      resolve({ status: xhr.status, body, retryAfter: Number(xhr.getResponseHeader('Retry-After')) || 0 });
+    };
+    xhr.onerror = () => reject(new Error('network'));
+    xhr.send(entry.file);
+  });
+}
+
+/** Uploads one entry: retried after a network failure, 429 (after Retry-After) or 5xx; a refusal is final. */
+async function uploadEntry(id, entry, known, maxBytes) {
+  if (entry.file.size > maxBytes) {
+    Object.assign(entry, { state: 'refused', note: `file_too_large: over ${formatBytes(maxBytes)}` });
+    return;
+  }
+  const there = known.get(entry.path);
+  if (there && there.size === entry.file.size) {
+    const hash = await sha256Hex(entry.file);
+    if (hash === null || hash === there.sha256) {
+      Object.assign(entry, { state: 'already', loaded: entry.file.size, note: 'already on the server', blobPath: there.blobPath });
+      return;
+    }
+  }
+  entry.state = 'uploading';
+  for (let attempt = 1; ; attempt++) {
+    entry.note = attempt > 1 ? `retry ${attempt - 1}…` : '';
+    entry.loaded = 0;
+    renderUpload();
+    let answer = null;
+    try {
+      answer = await putFile(id, entry);
+    } catch {
+      answer = null;
+    }
+    if (answer && answer.status >= 200 && answer.status < 300) {
+      Object.assign(entry, { state: 'done', loaded: entry.file.size, note: 'uploaded', blobPath: answer.body?.blobPath });
+      return;
+    }
+    if (answer?.status === 401) {
+      signOut('The API key was refused (401 Unauthorized) while uploading. Enter a valid key.');
+      throw new Error('signed out');
+    }
+    const transient = !answer || answer.status === 429 || answer.status >= 500;
+    if (!transient || attempt >= UPLOAD_TRIES) {
+      const code = answer?.body?.code ?? (answer ? `http_${answer.status}` : 'network_error');
+      const detail = answer?.body?.detail ?? (answer?.status === 403 ? forbiddenText('upload') : 'the server cannot be reached');
+      Object.assign(entry, { state: transient ? 'failed' : 'refused', loaded: 0, note: `${code}: ${detail}` });
+      return;
+    }
+    await sleep(answer?.retryAfter ? answer.retryAfter * 1000 : 1000 * 2 ** (attempt - 1));
+  }
+}
+
+/** Uploads the chosen files ({ file, relative }) of one kind and fills the form's fields from where they went. */
+async function uploadChosen(kind, chosen) {
+  const error = $('upload-error');
+  showMessage(error, '');
+  const photos = kind === 'source' ? chosen.slice(0, 1) : chosen.filter((c) => isPhoto(c.file.name));
+  if (kind === 'photos') upload.skipped = chosen.length - photos.length;
+  if (photos.length === 0) {
+    showMessage(error, kind === 'source' ? 'Choose a photo of the source face.' : 'The folder holds no photos (jpg, png, webp, bmp, heic, avif).');
+    return;
+  }
+  const id = currentUploadId();
+  let listing;
+  try {
+    listing = await uploadListing(id);
+  } catch (e) {
+    if (e.status === 403) showMessage(error, forbiddenText('upload photos'));
+    else if (e.status !== 401) showMessage(error, `The upload cannot start. ${e.message}`);
+    return;
+  }
+  // Loose files (no folder) go into a folder of their own, so a later folder does not mix with them.
+  const entries = photos.map(({ file, relative }) => ({
+    path: kind === 'source' ? `source/${file.name}` : `photos/${relative.includes('/') ? relative : `files/${relative}`}`,
+    file, loaded: 0, state: 'queued', note: 'waiting', row: null,
+  }));
+  upload.entries = upload.entries.filter((e) => e.path.startsWith(kind === 'source' ? 'photos/' : 'source/')).concat(entries);
+  const list = $('upload-files');
+  list.replaceChildren(...upload.entries.map((entry) => {
+    entry.row ??= el('li', { dataset: { path: entry.path } },
+      el('span', { class: 'name', title: entry.path }, entry.path),
+      el('progress', { max: String(entry.file.size || 1), value: '0' }),
+      el('span', { class: 'note' }));
+    return entry.row;
+  }));
+  $('upload-progress').hidden = false;
+  renderUpload();
+
+  const queue = [...entries];
+  const worker = async () => {
+    while (queue.length) await uploadEntry(id, queue.shift(), listing.files, listing.maxFileBytes);
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(UPLOAD_CONCURRENCY, queue.length) }, worker));
+  } catch {
+    return; // signed out
+  }
+  renderUpload();
+
+  const stored = entries.filter((e) => e.state === 'done' || e.state === 'already');
+  if (kind === 'source') {
+    if (stored.length) $('source').value = `${listing.prefix}${stored[0].path}`;
+  } else if (stored.length) {
+    const roots = new Set(stored.map((e) => e.path.split('/')[1]));
+    $('input').value = `${listing.prefix}photos/${roots.size === 1 ? `${[...roots][0]}/` : ''}`;
+    $('output').value = listing.output + (roots.size === 1 ? `${[...roots][0]}/` : '');
+  }
+  if (stored.length < entries.length) {
+    showMessage(error, `${entries.length - stored.length} file(s) were not uploaded: see the list. Choose the same files again to retry them.`);
+  }
+}
+
+/** Every file under a dropped folder entry, with its path from the dropped item. */
+async function filesOfEntry(entry) {
+  if (entry.isFile) {
+    const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+    return [{ file, relative: entry.fullPath.replace(/^\//, '') }];
+  }
+  const reader = entry.createReader();
+  const children = [];
+  for (;;) {
+    const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+    if (!batch.length) break;
+    children.push(...batch);
+  }
+  return (await Promise.all(children.map(filesOfEntry))).flat();
+}
+
+function setUpDropzone(zone, kind) {
+  zone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', async (event) => {
+    event.preventDefault();
+    zone.classList.remove('over');
+    if (!roleAtLeast('submit')) return;
+    const entries = [...event.dataTransfer.items].map((item) => item.webkitGetAsEntry?.()).filter(Boolean);
+    const chosen = entries.length
+      ? (await Promise.all(entries.map(filesOfEntry))).flat()
+      : [...event.dataTransfer.files].map((file) => ({ file, relative: file.name }));
+    uploadChosen(kind, chosen);
+  });
+}
+
+function setUpUploads() {
+  setUpDropzone($('drop-source'), 'source');
+  setUpDropzone($('drop-photos'), 'photos');
+  $('upload-source').addEventListener('change', (event) => {
+    uploadChosen('source', [...event.target.files].map((file) => ({ file, relative: file.name })));
+    event.target.value = '';
+  });
+  $('upload-photos').addEventListener('change', (event) => {
+    uploadChosen('photos', [...event.target.files].map((file) => ({ file, relative: file.webkitRelativePath || file.name })));
+    event.target.value = '';
+  });
+}
+
+/** After a job started from this upload, the next files go under a new prefix. */
+function uploadUsedBy(body) {
+  const id = sessionStorage.getItem(UPLOAD_STORAGE);
+  if (id && [body.source, body.input].some((path) => path?.includes(`/uploads/${id}/`))) {
+    sessionStorage.removeItem(UPLOAD_STORAGE);
+    upload.entries = [];
+    upload.skipped = 0;
+    $('upload-files').replaceChildren();
+    $('upload-progress').hidden = true;
+    showMessage($('upload-error'), '');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Downloads: fetched with the key (a plain link cannot send it), then saved under the server's file name.
+
+function renderDownloads(status) {
+  const c = status.counters ?? {};
+  const zip = $('download-zip');
+  const csv = $('download-csv');
+  const base = `api/jobs/${encodeURIComponent(status.jobId)}`;
+  zip.href = apiUrl(`${base}/outputs.zip`);
+  zip.download = `${status.jobId}-outputs.zip`;
+  csv.href = apiUrl(`${base}/failures.csv`);
+  csv.download = `${status.jobId}-failures.csv`;
+  zip.hidden = !(status.isTerminal && (c.ok ?? 0) + (c.skipped ?? 0) > 0);
+  csv.hidden = (c.failed ?? 0) + (c.noFace ?? 0) === 0;
+  $('downloads').hidden = zip.hidden && csv.hidden;
+}
+
+async function download(event) {
+  event.preventDefault();
+  const link = event.currentTarget;
+  showMessage($('download-error'), '');
+  link.setAttribute('aria-busy', 'true');
+  try {
+    const response = await fetch(link.href, { headers: headers(), cache: 'no-store' });
+    if (!response.ok) {
+      if (response.status === 401) signOut('The API key was refused (401 Unauthorized). Enter a valid key.');
+      else showMessage($('download-error'), `The download failed. ${problemText(response.status, await readProblem(response))}`);
+      return;
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const save = el('a', { href: url, download: link.download, hidden: true });
+    document.body.append(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } catch {
+    showMessage($('download-error'), 'The download failed: the server cannot be reached.');
+  } finally {
+    link.removeAttribute('aria-busy');
   }
 }
 
@@ -489,6 +804,8 @@ async function selectJob(id, { reveal = false } = {}) {
   $('failures-count').textContent = '';
   $('failures-more').hidden = true;
   showMessage($('job-error'), '');
+  showMessage($('download-error'), '');
+  $('downloads').hidden = true;
   $('live').textContent = '';
 
   let status;
@@ -574,6 +891,7 @@ function renderStatus(status) {
   // Why a running job is not moving right now (e.g. it waits for an inference silo).
   showMessage($('job-notice'), !status.isTerminal && status.notice ? status.notice : '', 'info');
 
+  renderDownloads(status);
   const canAct = roleAtLeast('submit') && !!status.spec;
   $('job-actions').hidden = !canAct;
   $('cancel').disabled = status.isTerminal !== false;
@@ -1084,6 +1402,9 @@ function start() {
   $('failures-more').addEventListener('click', () => state.job && loadFailures(state.job.generation, { reset: false }));
   $('cancel').addEventListener('click', cancelJob);
   $('retry-failed').addEventListener('click', retryFailed);
+  $('download-zip').addEventListener('click', download);
+  $('download-csv').addEventListener('click', download);
+  setUpUploads();
   $('viewer').addEventListener('click', (event) => { if (event.target === $('viewer')) $('viewer').close(); });
 
   // A link with #key=... pasted into this tab later (no reload) is taken too.

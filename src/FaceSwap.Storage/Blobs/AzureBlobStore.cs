@@ -8,7 +8,8 @@ namespace FaceSwap.Storage;
 
 /// <summary>
 /// A blob store over Azure Blob Storage (or Azurite). The container is the first path segment and is created on
-/// first write; metadata is blob metadata; manifests are append blobs.
+/// first write; metadata is blob metadata; manifests are append blobs. Failures the SDK reports come out as
+/// <see cref="BlobStoreException"/>, so callers never see an Azure type.
 /// </summary>
 /// <remarks>
 /// Transient failures are retried by the SDK with the retry options of the <see cref="BlobServiceClient"/>;
@@ -17,24 +18,23 @@ namespace FaceSwap.Storage;
 /// </remarks>
 public sealed partial class AzureBlobStore : IBlobStore
 {
-    private readonly BlobServiceClient _service;
+    private readonly BlobServiceClient service;
 
     /// <summary>Creates a store over <paramref name="serviceClient"/>.</summary>
     public AzureBlobStore(BlobServiceClient serviceClient)
     {
         ArgumentNullException.ThrowIfNull(serviceClient);
-        _service = serviceClient;
+        this.service = serviceClient;
     }
 
     /// <summary>The account's blob service client.</summary>
-    public BlobServiceClient ServiceClient => _service;
+    public BlobServiceClient ServiceClient => this.service;
 
-    /// <inheritdoc />
-    public async Task<BlobPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken = default)
+    private async Task<BlobPage> ListCoreAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken = default)
     {
         var parsed = ParsePrefix(prefix);
         BlobStoreRules.ValidatePageSize(pageSize);
-        var container = _service.GetBlobContainerClient(parsed.Container);
+        var container = this.service.GetBlobContainerClient(parsed.Container);
         try
         {
             var pages = container
@@ -63,8 +63,7 @@ public sealed partial class AzureBlobStore : IBlobStore
         return new BlobPage([], null);
     }
 
-    /// <inheritdoc />
-    public async Task<BlobItemInfo?> GetPropertiesAsync(string path, CancellationToken cancellationToken = default)
+    private async Task<BlobItemInfo?> GetPropertiesCoreAsync(string path, CancellationToken cancellationToken = default)
     {
         var (parsed, blob) = GetBlob(path);
         var properties = await TryGetPropertiesAsync(blob, cancellationToken).ConfigureAwait(false);
@@ -73,8 +72,7 @@ public sealed partial class AzureBlobStore : IBlobStore
             : new BlobItemInfo(parsed.ToString(), properties.ContentLength, NormalizeETag(properties.ETag), properties.LastModified);
     }
 
-    /// <inheritdoc />
-    public async Task<IReadOnlyDictionary<string, string>?> GetMetadataAsync(string path, CancellationToken cancellationToken = default)
+    private async Task<IReadOnlyDictionary<string, string>?> GetMetadataCoreAsync(string path, CancellationToken cancellationToken = default)
     {
         var (_, blob) = GetBlob(path);
         var properties = await TryGetPropertiesAsync(blob, cancellationToken).ConfigureAwait(false);
@@ -83,8 +81,16 @@ public sealed partial class AzureBlobStore : IBlobStore
             : new Dictionary<string, string>(properties.Metadata, StringComparer.OrdinalIgnoreCase);
     }
 
-    /// <inheritdoc />
-    public async Task<byte[]> ReadAllBytesAsync(string path, long maxBytes, CancellationToken cancellationToken = default)
+    private async Task<BlobStamp?> GetStampCoreAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var (_, blob) = GetBlob(path);
+        var properties = await TryGetPropertiesAsync(blob, cancellationToken).ConfigureAwait(false);
+        return properties is null
+            ? null
+            : new BlobStamp(NormalizeETag(properties.ETag), new Dictionary<string, string>(properties.Metadata, StringComparer.OrdinalIgnoreCase));
+    }
+
+    private async Task<byte[]> ReadAllBytesCoreAsync(string path, long maxBytes, CancellationToken cancellationToken = default)
     {
         var (parsed, blob) = GetBlob(path);
         BlobStoreRules.ValidateMaxBytes(maxBytes);
@@ -112,8 +118,7 @@ public sealed partial class AzureBlobStore : IBlobStore
         return buffer;
     }
 
-    /// <inheritdoc />
-    public async Task<byte[]> ReadRangeAsync(string path, long offset, int maxBytes, CancellationToken cancellationToken = default)
+    private async Task<byte[]> ReadRangeCoreAsync(string path, long offset, int maxBytes, CancellationToken cancellationToken = default)
     {
         var (_, blob) = GetBlob(path);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -130,8 +135,7 @@ public sealed partial class AzureBlobStore : IBlobStore
         }
     }
 
-    /// <inheritdoc />
-    public Task WriteAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken = default)
+    private Task WriteCoreAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken = default)
     {
         var (_, blob) = GetBlob(path);
         ArgumentNullException.ThrowIfNull(contentType);
@@ -144,8 +148,38 @@ public sealed partial class AzureBlobStore : IBlobStore
         return WithContainerAsync(blob.BlobContainerName, () => blob.UploadAsync(data, options, cancellationToken), cancellationToken);
     }
 
-    /// <inheritdoc />
-    public async Task AppendLinesAsync(string path, IEnumerable<string> lines, CancellationToken cancellationToken = default)
+    private async Task<bool> WriteIfCoreAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, WriteCondition condition, CancellationToken cancellationToken = default)
+    {
+        var (_, blob) = GetBlob(path);
+        ArgumentNullException.ThrowIfNull(contentType);
+        ArgumentNullException.ThrowIfNull(condition);
+        var options = new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+            Metadata = BlobStoreRules.ValidateMetadata(metadata),
+            Conditions = condition.ETag is null
+                ? new BlobRequestConditions { IfNoneMatch = ETag.All }
+                : new BlobRequestConditions { IfMatch = new ETag(condition.ETag) },
+        };
+        var data = BinaryData.FromBytes(content);
+        try
+        {
+            await WithContainerAsync(blob.BlobContainerName, () => blob.UploadAsync(data, options, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412 || ex.ErrorCode == BlobErrorCode.BlobAlreadyExists)
+        {
+            // 409 BlobAlreadyExists: If-None-Match * found a blob; 412 ConditionNotMet: If-Match found another ETag.
+            return false;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404 && condition.ETag is not null)
+        {
+            // The blob seen has been deleted since: not the state the writer expected.
+            return false;
+        }
+    }
+
+    private async Task AppendLinesCoreAsync(string path, IEnumerable<string> lines, CancellationToken cancellationToken = default)
     {
         var (parsed, _) = GetBlob(path);
         var bytes = BlobStoreRules.EncodeLines(lines);
@@ -154,7 +188,7 @@ public sealed partial class AzureBlobStore : IBlobStore
             return;
         }
 
-        var appendBlob = _service.GetBlobContainerClient(parsed.Container).GetAppendBlobClient(parsed.Name);
+        var appendBlob = this.service.GetBlobContainerClient(parsed.Container).GetAppendBlobClient(parsed.Name);
         var maxBlock = appendBlob.AppendBlobMaxAppendBlockBytes;
         var offset = 0;
         while (offset < bytes.Length)
@@ -165,16 +199,14 @@ public sealed partial class AzureBlobStore : IBlobStore
         }
     }
 
-    /// <inheritdoc />
-    public async Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default)
+    private async Task<bool> DeleteCoreAsync(string path, CancellationToken cancellationToken = default)
     {
         var (_, blob) = GetBlob(path);
         var response = await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.Value;
     }
 
-    /// <inheritdoc />
-    public async Task<bool> ExistsAsync(string path, CancellationToken cancellationToken = default)
+    private async Task<bool> ExistsCoreAsync(string path, CancellationToken cancellationToken = default)
     {
         var (_, blob) = GetBlob(path);
         var response = await blob.ExistsAsync(cancellationToken).ConfigureAwait(false);
@@ -243,7 +275,7 @@ public sealed partial class AzureBlobStore : IBlobStore
         }
         catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.ContainerNotFound)
         {
-            await _service.GetBlobContainerClient(containerName).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await this.service.GetBlobContainerClient(containerName).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             await operation().ConfigureAwait(false);
         }
     }
@@ -252,7 +284,7 @@ public sealed partial class AzureBlobStore : IBlobStore
     {
         var parsed = BlobPath.ParseBlob(path);
         ValidateContainerName(parsed.Container, path);
-        return (parsed, _service.GetBlobContainerClient(parsed.Container).GetBlobClient(parsed.Name));
+        return (parsed, this.service.GetBlobContainerClient(parsed.Container).GetBlobClient(parsed.Name));
     }
 
     private static BlobPath ParsePrefix(string prefix)

@@ -116,3 +116,29 @@ public static class StorageErrors
         return null;
     }
 }
+
+/// <summary>
+/// The storage service failed an operation (after its own retries): refused, throttled, unreachable or broken. Callers
+/// catch it as an <see cref="IOException"/> whatever the store; <see cref="Status"/> and <see cref="ErrorCode"/> say
+/// what the service answered.
+/// </summary>
+public sealed class BlobStoreException : IOException
+{
+    /// <summary>Creates the exception for a failed operation on <paramref name="path"/>.</summary>
+    public BlobStoreException(string path, int status, string? errorCode, Exception innerException)
+        : base($"Storage failed for '{path}': {(status == 0 ? "no answer" : $"status {status}")}{(errorCode is null ? "" : $" ({errorCode})")}. {innerException.Message}", innerException)
+    {
+        Path = path;
+        Status = status;
+        ErrorCode = errorCode;
+    }
+
+    /// <summary>The path or prefix of the operation.</summary>
+    public string Path { get; }
+
+    /// <summary>The HTTP status the service answered (0 when no answer came).</summary>
+    public int Status { get; }
+
+    /// <summary>The service's error code (for Azure, e.g. <c>AuthorizationFailure</c>), when it gave one.</summary>
+    public string? ErrorCode { get; }
+}

@@ -50,6 +50,14 @@ internal static class FileSystemHelpers
     /// system allows (255 bytes) can still be written.
     /// </remarks>
     public static async Task WriteAtomicallyAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        => await WriteAtomicallyAsync(path, content, replace: true, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Writes a file as <see cref="WriteAtomicallyAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/> does; with
+    /// <paramref name="replace"/> false only when no file is at <paramref name="path"/> (the rename does not replace,
+    /// which holds across processes). Returns false when a file was there.
+    /// </summary>
+    public static async Task<bool> WriteAtomicallyAsync(string path, ReadOnlyMemory<byte> content, bool replace, CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(directory);
@@ -70,7 +78,17 @@ internal static class FileSystemHelpers
                 stream.Flush(flushToDisk: true);
             }
 
-            File.Move(temp, path, overwrite: true);
+            try
+            {
+                File.Move(temp, path, overwrite: replace);
+            }
+            catch (IOException) when (!replace && File.Exists(path))
+            {
+                TryDelete(temp);
+                return false;
+            }
+
+            return true;
         }
         catch (IOException e) when (IsDiskFull(directory, content.Length))
         {
@@ -168,21 +186,21 @@ internal static class FileSystemHelpers
 /// <summary>A fixed set of async locks picked by a key's hash: bounded memory however many keys there are.</summary>
 internal sealed class StripedAsyncLock
 {
-    private readonly SemaphoreSlim[] _stripes;
+    private readonly SemaphoreSlim[] stripes;
 
     public StripedAsyncLock(int stripes = 64)
     {
-        _stripes = new SemaphoreSlim[stripes];
+        this.stripes = new SemaphoreSlim[stripes];
         for (var i = 0; i < stripes; i++)
         {
-            _stripes[i] = new SemaphoreSlim(1, 1);
+            this.stripes[i] = new SemaphoreSlim(1, 1);
         }
     }
 
     /// <summary>Takes the lock for <paramref name="key"/>; dispose the result to release it.</summary>
     public async Task<Releaser> AcquireAsync(string key, CancellationToken cancellationToken)
     {
-        var stripe = _stripes[(int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_stripes.Length)];
+        var stripe = this.stripes[(int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)this.stripes.Length)];
         await stripe.WaitAsync(cancellationToken).ConfigureAwait(false);
         return new Releaser(stripe);
     }

@@ -34,6 +34,12 @@ public interface IBlobStore
     /// <summary>Gets the metadata stored with a blob, or <see langword="null"/> when the blob does not exist.</summary>
     Task<IReadOnlyDictionary<string, string>?> GetMetadataAsync(string path, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Gets a blob's metadata and the ETag of its content in one look, or <see langword="null"/> when the blob does not
+    /// exist: what a later <see cref="WriteIfAsync"/> names as the state it expects.
+    /// </summary>
+    Task<BlobStamp?> GetStampAsync(string path, CancellationToken cancellationToken = default);
+
     /// <summary>Reads a whole blob into memory.</summary>
     /// <param name="path">The blob's path.</param>
     /// <param name="maxBytes">The largest blob accepted; the size is checked before the content is read.</param>
@@ -61,6 +67,20 @@ public interface IBlobStore
     /// </param>
     /// <param name="cancellationToken">Cancels the call.</param>
     Task WriteAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes a blob as <see cref="WriteAsync"/> does, but only if the blob at <paramref name="path"/> is still in the
+    /// state <paramref name="condition"/> names (absent, or at the ETag seen): of two writers that saw the same state,
+    /// one writes and the other gets <see langword="false"/>.
+    /// </summary>
+    /// <remarks>
+    /// Azure checks the condition on the service (<c>If-None-Match: *</c> / <c>If-Match</c>). The local store creates a
+    /// new file without replacing one (atomic across processes) and compares the ETag under a lock of its own process.
+    /// A write retried after a lost response may report <see langword="false"/> for its own first attempt: a caller
+    /// that gets <see langword="false"/> reads the blob's stamp to see who wrote it.
+    /// </remarks>
+    /// <returns>Whether the blob was written.</returns>
+    Task<bool> WriteIfAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, WriteCondition condition, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Appends lines (UTF-8, each terminated by <c>\n</c>) to an append-only blob such as a JSON-lines manifest,

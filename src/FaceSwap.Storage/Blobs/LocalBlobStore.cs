@@ -29,11 +29,12 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
     /// <summary>The longest file name, in UTF-8 bytes, that Linux and macOS file systems take.</summary>
     private const int MaxNameBytes = 255;
 
-    private readonly string _root;
-    private readonly string _realRoot;
-    private readonly bool _rootIsFileSystemRoot;
-    private readonly StripedAsyncLock _appendLocks = new();
-    private readonly TimeSpan _readTimeout;
+    private readonly string root;
+    private readonly string realRoot;
+    private readonly bool rootIsFileSystemRoot;
+    private readonly StripedAsyncLock appendLocks = new();
+    private readonly StripedAsyncLock writeLocks = new();
+    private readonly TimeSpan readTimeout;
 
     /// <summary>Creates a store whose containers are the folders under <paramref name="rootDirectory"/>.</summary>
     /// <param name="rootDirectory">The root folder; relative paths are resolved against the current directory.</param>
@@ -49,14 +50,14 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(rootDirectory);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(readTimeout, TimeSpan.Zero);
-        _readTimeout = readTimeout;
-        _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootDirectory));
-        _realRoot = Path.TrimEndingDirectorySeparator(FileSystemHelpers.RealPath(_root));
-        _rootIsFileSystemRoot = string.Equals(_realRoot, Path.GetPathRoot(_realRoot), StringComparison.Ordinal);
+        this.readTimeout = readTimeout;
+        this.root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootDirectory));
+        realRoot = Path.TrimEndingDirectorySeparator(FileSystemHelpers.RealPath(this.root));
+        rootIsFileSystemRoot = string.Equals(realRoot, Path.GetPathRoot(realRoot), StringComparison.Ordinal);
     }
 
     /// <summary>The full path of the root folder.</summary>
-    public string RootDirectory => _root;
+    public string RootDirectory => this.root;
 
     /// <inheritdoc />
     public Task<BlobPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken = default)
@@ -68,7 +69,7 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
         var lastSlash = parsed.Name.LastIndexOf('/');
         var folderKey = parsed.Name[..(lastSlash + 1)];
         var namePrefix = parsed.Name[(lastSlash + 1)..];
-        var containerDirectory = Path.Join(_root, parsed.Container);
+        var containerDirectory = Path.Join(this.root, parsed.Container);
         var startDirectory = Path.Join(containerDirectory, folderKey);
         EnsureInsideRoot(startDirectory, prefix);
 
@@ -116,6 +117,23 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
     }
 
     /// <inheritdoc />
+    public async Task<BlobStamp?> GetStampAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var (_, fullPath) = Resolve(path);
+        var info = new FileInfo(fullPath);
+        if (!info.Exists)
+        {
+            return null;
+        }
+
+        var etag = ETagOf(info);
+        var sidecar = await ReadSidecarAsync(fullPath, path, cancellationToken).ConfigureAwait(false);
+        return new BlobStamp(etag, sidecar is not null && string.Equals(sidecar.ContentETag, etag, StringComparison.Ordinal)
+            ? new Dictionary<string, string>(sidecar.Metadata, StringComparer.OrdinalIgnoreCase)
+            : new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase));
+    }
+
+    /// <inheritdoc />
     public Task<byte[]> ReadAllBytesAsync(string path, long maxBytes, CancellationToken cancellationToken = default)
     {
         var (parsed, fullPath) = Resolve(path);
@@ -151,14 +169,14 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
     internal async Task<T> WithReadTimeoutAsync<T>(string path, Func<CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_readTimeout);
+        timeout.CancelAfter(this.readTimeout);
         try
         {
-            return await Task.Run(() => read(timeout.Token), CancellationToken.None).WaitAsync(_readTimeout, cancellationToken).ConfigureAwait(false);
+            return await Task.Run(() => read(timeout.Token), CancellationToken.None).WaitAsync(this.readTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && (e is TimeoutException || (e is OperationCanceledException && timeout.IsCancellationRequested)))
         {
-            throw new BlobReadTimeoutException(path, _readTimeout);
+            throw new BlobReadTimeoutException(path, this.readTimeout);
         }
     }
 
@@ -247,6 +265,39 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
     }
 
     /// <inheritdoc />
+    public async Task<bool> WriteIfAsync(string path, ReadOnlyMemory<byte> content, string contentType, IReadOnlyDictionary<string, string>? metadata, WriteCondition condition, CancellationToken cancellationToken = default)
+    {
+        var (_, fullPath) = Resolve(path);
+        ArgumentNullException.ThrowIfNull(contentType);
+        ArgumentNullException.ThrowIfNull(condition);
+        var validMetadata = BlobStoreRules.ValidateMetadata(metadata);
+        EnsureSidecarIsOurs(SidecarPath(fullPath), path);
+
+        // Writers of one process take turns per path, so the ETag compared is the ETag replaced; creating a file never
+        // replaces one, which also holds against other processes.
+        using var held = await writeLocks.AcquireAsync(fullPath, cancellationToken).ConfigureAwait(false);
+        return await FileSystemHelpers.RetryOnSharingViolationAsync(
+            async () =>
+            {
+                var info = new FileInfo(fullPath);
+                if (condition.ETag is { } expected && (!info.Exists || !string.Equals(ETagOf(info), expected, StringComparison.Ordinal)))
+                {
+                    return false;
+                }
+
+                if (!await FileSystemHelpers.WriteAtomicallyAsync(fullPath, content, replace: condition.ETag is not null, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                var sidecar = new Sidecar(contentType, ETagOf(new FileInfo(fullPath)), validMetadata);
+                await FileSystemHelpers.WriteAtomicallyAsync(SidecarPath(fullPath), JsonSerializer.SerializeToUtf8Bytes(sidecar, SidecarJsonContext.Default.Sidecar), cancellationToken).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async Task AppendLinesAsync(string path, IEnumerable<string> lines, CancellationToken cancellationToken = default)
     {
         var (_, fullPath) = Resolve(path);
@@ -254,7 +305,7 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
 
         // Appending to a FIFO would wait for a reader forever.
         RejectSpecialFile(fullPath, path);
-        using var held = await _appendLocks.AcquireAsync(fullPath, cancellationToken).ConfigureAwait(false);
+        using var held = await appendLocks.AcquireAsync(fullPath, cancellationToken).ConfigureAwait(false);
         await FileSystemHelpers.RetryOnSharingViolationAsync(
             async () =>
             {
@@ -321,25 +372,25 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
             throw new InvalidBlobPathException(prefix, "a folder prefix ends with '/'.");
         }
 
-        var real = Path.TrimEndingDirectorySeparator(FileSystemHelpers.RealPath(Path.Join(_root, parsed.Container, parsed.Name)));
-        if (_rootIsFileSystemRoot)
+        var real = Path.TrimEndingDirectorySeparator(FileSystemHelpers.RealPath(Path.Join(this.root, parsed.Container, parsed.Name)));
+        if (rootIsFileSystemRoot)
         {
             var path = real.TrimStart(Path.DirectorySeparatorChar).Replace(Path.DirectorySeparatorChar, '/');
             return path.Length == 0 ? string.Empty : path + "/";
         }
 
-        if (!FileSystemHelpers.IsUnder(real, _realRoot))
+        if (!FileSystemHelpers.IsUnder(real, realRoot))
         {
             throw new InvalidBlobPathException(prefix, "it goes through a symbolic link that leads outside the store's root folder.");
         }
 
-        var relative = Path.GetRelativePath(_realRoot, real);
+        var relative = Path.GetRelativePath(realRoot, real);
         return relative == "." ? string.Empty : relative.Replace(Path.DirectorySeparatorChar, '/') + "/";
     }
 
     /// <summary>Whether a file reached through a symbolic link found by a listing stays inside the root.</summary>
     internal bool IsInsideRoot(string fullPath)
-        => _rootIsFileSystemRoot || FileSystemHelpers.IsUnder(FileSystemHelpers.RealPath(fullPath), _realRoot);
+        => rootIsFileSystemRoot || FileSystemHelpers.IsUnder(FileSystemHelpers.RealPath(fullPath), realRoot);
 
     internal static BlobItemInfo ToItem(string path, FileInfo info)
         => new(path, info.Length, ETagOf(info), new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero));
@@ -393,7 +444,7 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
     {
         var parsed = BlobPath.ParseBlob(path);
         RejectReservedSegments(parsed, path);
-        var fullPath = Path.Join(_root, parsed.Container, parsed.Name);
+        var fullPath = Path.Join(this.root, parsed.Container, parsed.Name);
         EnsureInsideRoot(fullPath, path);
         return (parsed, fullPath);
     }
@@ -424,19 +475,19 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
     /// <summary>Rejects a path when one of its existing parts is a symbolic link that leads outside the root.</summary>
     private void EnsureInsideRoot(string fullPath, string originalPath)
     {
-        if (_rootIsFileSystemRoot)
+        if (rootIsFileSystemRoot)
         {
             return;
         }
 
-        var current = _root;
-        foreach (var segment in fullPath[_root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        var current = this.root;
+        foreach (var segment in fullPath[this.root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
         {
             current = Path.Join(current, segment);
             var info = new FileInfo(current);
             if (info.LinkTarget is not null)
             {
-                if (!FileSystemHelpers.IsUnder(FileSystemHelpers.RealPath(current), _realRoot))
+                if (!FileSystemHelpers.IsUnder(FileSystemHelpers.RealPath(current), realRoot))
                 {
                     throw new InvalidBlobPathException(originalPath, "it goes through a symbolic link that leads outside the store's root folder.");
                 }

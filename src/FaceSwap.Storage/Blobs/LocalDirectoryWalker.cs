@@ -30,7 +30,7 @@ internal sealed class LocalDirectoryWalker(
 
     private static readonly IComparer<string> Descending = Comparer<string>.Create((a, b) => string.CompareOrdinal(b, a));
 
-    private readonly List<BlobItemInfo> _items = new(Math.Min(want, 1024));
+    private readonly List<BlobItemInfo> items = new(Math.Min(want, 1024));
 
     /// <summary>Walks from <paramref name="directory"/> (whose key is <paramref name="directoryKey"/>) until the page is full.</summary>
     /// <param name="directory">The full path of the folder to start from.</param>
@@ -39,7 +39,7 @@ internal sealed class LocalDirectoryWalker(
     public List<BlobItemInfo> Walk(string directory, string directoryKey, string namePrefix)
     {
         WalkDirectory(directory, directoryKey, namePrefix);
-        return _items;
+        return items;
     }
 
     /// <returns><see langword="true"/> when the page is full.</returns>
@@ -49,7 +49,7 @@ internal sealed class LocalDirectoryWalker(
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var need = want - _items.Count;
+            var need = want - items.Count;
             var batch = SelectSmallest(directory, directoryKey, namePrefix, afterSibling, need);
             foreach (var entry in batch)
             {
@@ -64,8 +64,8 @@ internal sealed class LocalDirectoryWalker(
                 }
                 else if (TryCreateItem(fullPath, entry, out var item))
                 {
-                    _items.Add(item);
-                    if (_items.Count == want)
+                    items.Add(item);
+                    if (items.Count == want)
                     {
                         return true;
                     }

@@ -25,12 +25,12 @@ public sealed partial class LocalFileGrainStorage : IGrainStorage
 {
     private const int MaxFileNameLength = 200;
 
-    private readonly string _name;
-    private readonly string _root;
-    private readonly IGrainStorageSerializer _serializer;
-    private readonly IActivatorProvider _activatorProvider;
-    private readonly ILogger<LocalFileGrainStorage> _logger;
-    private readonly StripedAsyncLock _locks = new(256);
+    private readonly string name;
+    private readonly string root;
+    private readonly IGrainStorageSerializer serializer;
+    private readonly IActivatorProvider activatorProvider;
+    private readonly ILogger<LocalFileGrainStorage> logger;
+    private readonly StripedAsyncLock locks = new(256);
 
     /// <summary>Creates the provider called <paramref name="name"/>.</summary>
     public LocalFileGrainStorage(
@@ -41,12 +41,12 @@ public sealed partial class LocalFileGrainStorage : IGrainStorage
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.RootDirectory);
-        _name = name;
-        _root = Path.GetFullPath(options.RootDirectory);
-        _serializer = options.GrainStorageSerializer
+        this.name = name;
+        this.root = Path.GetFullPath(options.RootDirectory);
+        serializer = options.GrainStorageSerializer
             ?? throw new ArgumentException($"{nameof(LocalFileGrainStorageOptions)}.{nameof(LocalFileGrainStorageOptions.GrainStorageSerializer)} is not set.", nameof(options));
-        _activatorProvider = activatorProvider;
-        _logger = logger;
+        this.activatorProvider = activatorProvider;
+        this.logger = logger;
     }
 
     /// <summary>Creates the provider called <paramref name="name"/> from the silo's services (used by the registration).</summary>
@@ -58,7 +58,7 @@ public sealed partial class LocalFileGrainStorage : IGrainStorage
 
     /// <summary>The full path of the file that holds a grain's state (whether or not it exists).</summary>
     public string GetFilePath(string stateName, GrainId grainId)
-        => Path.Join(_root, Escape(stateName), Escape(grainId.ToString()) + ".json");
+        => Path.Join(this.root, Escape(stateName), Escape(grainId.ToString()) + ".json");
 
     /// <inheritdoc />
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -77,13 +77,13 @@ public sealed partial class LocalFileGrainStorage : IGrainStorage
         T? state;
         try
         {
-            state = _serializer.Deserialize<T>(new BinaryData(bytes));
+            state = serializer.Deserialize<T>(new BinaryData(bytes));
         }
         catch (Exception ex)
         {
             LogCorruptedState(ex, stateName, grainId, path);
             throw new LocalFileGrainStorageException(
-                $"Grain storage '{_name}' cannot read the state '{stateName}' of grain {grainId}: the file '{path}' is not a valid {typeof(T).Name} ({ex.Message}). Repair or delete the file.",
+                $"Grain storage '{this.name}' cannot read the state '{stateName}' of grain {grainId}: the file '{path}' is not a valid {typeof(T).Name} ({ex.Message}). Repair or delete the file.",
                 path,
                 ex);
         }
@@ -98,9 +98,9 @@ public sealed partial class LocalFileGrainStorage : IGrainStorage
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = GetFilePath(stateName, grainId);
-        var bytes = _serializer.Serialize(grainState.State).ToMemory();
+        var bytes = serializer.Serialize(grainState.State).ToMemory();
         var newETag = HashOf(bytes.Span);
-        using (await _locks.AcquireAsync(path, CancellationToken.None).ConfigureAwait(false))
+        using (await locks.AcquireAsync(path, CancellationToken.None).ConfigureAwait(false))
         {
             await EnsureETagMatchesAsync(nameof(WriteStateAsync), stateName, grainId, grainState.ETag, path).ConfigureAwait(false);
             await FileSystemHelpers.RetryOnSharingViolationAsync(
@@ -121,7 +121,7 @@ public sealed partial class LocalFileGrainStorage : IGrainStorage
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = GetFilePath(stateName, grainId);
-        using (await _locks.AcquireAsync(path, CancellationToken.None).ConfigureAwait(false))
+        using (await locks.AcquireAsync(path, CancellationToken.None).ConfigureAwait(false))
         {
             await EnsureETagMatchesAsync(nameof(ClearStateAsync), stateName, grainId, grainState.ETag, path).ConfigureAwait(false);
             File.Delete(path);
@@ -142,7 +142,7 @@ public sealed partial class LocalFileGrainStorage : IGrainStorage
         {
             LogETagMismatch(operation, stateName, grainId, path, stored, current);
             throw new InconsistentStateException(
-                $"Version conflict ({operation}): grain storage '{_name}', state '{stateName}', grain {grainId}, file '{path}': " +
+                $"Version conflict ({operation}): grain storage '{this.name}', state '{stateName}', grain {grainId}, file '{path}': " +
                 $"stored ETag {stored ?? "(none: no file)"}, grain's ETag {current ?? "(none: expects no file)"}.",
                 stored,
                 current,
@@ -165,7 +165,7 @@ public sealed partial class LocalFileGrainStorage : IGrainStorage
             },
             CancellationToken.None);
 
-    private T CreateInstance<T>() => _activatorProvider.GetActivator<T>().Create();
+    private T CreateInstance<T>() => this.activatorProvider.GetActivator<T>().Create();
 
     private static string HashOf(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 

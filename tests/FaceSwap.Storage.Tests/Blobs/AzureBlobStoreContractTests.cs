@@ -41,4 +41,22 @@ public sealed class AzureBlobStoreContractTests(AzuriteStorageFixture fixture) :
             await fixture.CreateBlobServiceClient().GetBlobContainerClient(container).DeleteIfExistsAsync();
         }
     }
+
+    [Fact]
+    public async Task A_request_the_service_refuses_comes_out_as_a_store_neutral_io_error_with_the_status()
+    {
+        // Azurite checks the shared-key signature: a wrong key is refused with 403 on every operation.
+        var wrongKey = Convert.ToBase64String(new byte[64]);
+        var refused = new AzureBlobStore(BlobStoreFactory.CreateServiceClient(
+            fixture.Azurite.ConnectionString.Replace(AzuriteFixture.AccountKey, wrongKey, StringComparison.Ordinal)));
+
+        var write = await Assert.ThrowsAsync<BlobStoreException>(() => refused.WriteAsync($"{Container}/x.txt", "x"u8.ToArray(), "text/plain", null));
+        var list = await Assert.ThrowsAsync<BlobStoreException>(() => refused.ListAsync($"{Container}/", null, 10));
+
+        Assert.Equal(403, write.Status);
+        Assert.Equal(403, list.Status);
+        Assert.IsAssignableFrom<IOException>(write);
+        Assert.Equal($"{Container}/x.txt", write.Path);
+        Assert.False(await Store.ExistsAsync($"{Container}/x.txt"));
+    }
 }

@@ -44,6 +44,42 @@ public abstract class BlobStoreContractTests
     }
 
     [Fact]
+    public async Task A_create_only_write_writes_once_and_the_second_writer_finds_the_first_ones_content()
+    {
+        var path = P("out/once.jpg");
+        Assert.Null(await Store.GetStampAsync(path));
+
+        var first = await Store.WriteIfAsync(path, new byte[] { 1, 2, 3 }, "image/jpeg", new Dictionary<string, string> { ["writer"] = "first" }, WriteCondition.IfAbsent);
+        var second = await CreateStoreOverSameStorage().WriteIfAsync(path, new byte[] { 9, 9 }, "image/jpeg", new Dictionary<string, string> { ["writer"] = "second" }, WriteCondition.IfAbsent);
+
+        Assert.True(first);
+        Assert.False(second);
+        Assert.Equal(new byte[] { 1, 2, 3 }, await Store.ReadAllBytesAsync(path, 100));
+        var stamp = await Store.GetStampAsync(path);
+        Assert.NotNull(stamp);
+        Assert.Equal("first", stamp.Metadata["writer"]);
+        Assert.Equal((await Store.GetPropertiesAsync(path))!.ETag, stamp.ETag);
+    }
+
+    [Fact]
+    public async Task Two_writers_that_saw_the_same_etag_write_one_after_the_other_never_both()
+    {
+        var path = P("out/seen.jpg");
+        await Store.WriteAsync(path, new byte[] { 1 }, "image/jpeg", new Dictionary<string, string> { ["v"] = "0" });
+        var seen = await Store.GetStampAsync(path);
+        await Task.Delay(20);
+
+        var results = await Task.WhenAll(Enumerable.Range(1, 4).Select(i =>
+            Store.WriteIfAsync(path, new byte[] { (byte)i, (byte)i }, "image/jpeg", new Dictionary<string, string> { ["v"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) }, WriteCondition.Unchanged(seen))));
+
+        Assert.Equal(1, results.Count(written => written));
+        var winner = Array.IndexOf(results, true) + 1;
+        Assert.Equal(winner.ToString(System.Globalization.CultureInfo.InvariantCulture), (await Store.GetMetadataAsync(path))!["v"]);
+        Assert.False(await Store.WriteIfAsync(P("out/missing.jpg"), new byte[] { 1 }, "image/jpeg", null, WriteCondition.Unchanged(seen)));
+        Assert.False(await Store.ExistsAsync(P("out/missing.jpg")));
+    }
+
+    [Fact]
     public async Task Write_overwrites_content_and_replaces_metadata_and_etag()
     {
         await Store.WriteAsync(P("x.bin"), new byte[] { 1, 2, 3 }, "application/octet-stream", new Dictionary<string, string> { ["old"] = "1" });

@@ -1,0 +1,51 @@
+using FaceSwap.Engine.Detection;
+using FaceSwap.Engine.Imaging;
+using FaceSwap.Engine.Landmarks;
+using FaceSwap.Engine.Pipeline;
+using FaceSwap.Engine.Recognition;
+using OpenCvSharp;
+
+namespace FaceSwap.Engine.Quality;
+
+/// <summary>Measures swapped faces afresh on the written output, with the embedded detector, landmarker and embedder.</summary>
+internal sealed class SwapVerifier(FaceDetector detector, FaceLandmarker landmarker, FaceEmbedder embedder)
+{
+    /// <summary>
+    /// Similarity to the source and the realism figures (against <paramref name="original"/>, the frame before the
+    /// swap), measured on the encoded output with fresh detection and landmarks; a face that is not found again (null)
+    /// counts as a failed swap. Each face is looked for in a window around where it was, so small faces in large photos
+    /// are seen at a useful scale.
+    /// </summary>
+    public (float? Similarity, RealismFigures? Realism)[] Measure(byte[] output, Mat original, IReadOnlyList<DetectedFace> swapped, float[] identity, StageTimer timings)
+    {
+        using var scope = timings.Time("verify");
+        using var written = ImageCodec.Decode(output, long.MaxValue);
+        var matches = swapped.Select(face => detector.DetectAround(written, face.Box)
+                .Select(f => (Face: f, IoU: DetectedFace.IoU(f.Box, face.Box)))
+                .Where(x => x.IoU > 0.3f)
+                .OrderByDescending(x => x.IoU)
+                .Select(x => x.Face)
+                .FirstOrDefault())
+            .ToList();
+        var located = landmarker.LocateAll(written, matches.OfType<DetectedFace>().ToList());
+        var usable = located.Where(f => f.Landmarks.Length == 68).ToList();
+        var embeddings = embedder.EmbedAll(written, usable.Select(f => f.Landmarks).ToList());
+        var result = new (float?, RealismFigures?)[swapped.Count];
+        int next = 0, nextUsable = 0;
+        for (var i = 0; i < swapped.Count; i++)
+        {
+            if (matches[i] is null)
+            {
+                continue;
+            }
+
+            var face = located[next++];
+            if (face.Landmarks.Length == 68)
+            {
+                result[i] = (FaceEmbedder.Similarity(identity, embeddings[nextUsable++]), RealismMeter.Measure(original, written, face.Landmarks));
+            }
+        }
+
+        return result;
+    }
+}
