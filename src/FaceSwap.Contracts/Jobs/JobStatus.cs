@@ -109,7 +109,8 @@ public sealed record JobStatus
     /// <summary>
     /// The stable code of <see cref="Error"/>, to branch on: the class of failure of the source check that refused the
     /// job (<see cref="JobErrorCodes"/>: e.g. <c>no_face</c>, <c>poor_source</c>, <c>model_missing</c>,
-    /// <c>storage_error</c>); null when the job did not fail.
+    /// <c>storage_error</c>), or for a job whose start failed after it was answered <c>pending</c> the code a waiting
+    /// caller would have had (<c>unavailable</c>, <c>storage_error</c>, <c>server_error</c>); null when the job did not fail.
     /// </summary>
     public string? ErrorCode { get; init; }
 
