@@ -31,6 +31,24 @@ public static class ErrorCodes
     /// <summary>409: the job cannot retry its failed images now (it is still running, or failed before it started).</summary>
     public const string RetryNotPossible = "retry_not_possible";
 
+    /// <summary>409: the job's outputs cannot be downloaded yet (<c>outputs.zip</c> while it runs).</summary>
+    public const string JobNotFinished = "job_not_finished";
+
+    /// <summary>400: an upload id that breaks the rules of a job id.</summary>
+    public const string InvalidUploadId = "invalid_upload_id";
+
+    /// <summary>400: an upload's file path that is empty, absolute, has <c>..</c>/<c>.</c> segments, backslashes or too long a name.</summary>
+    public const string InvalidPath = "invalid_path";
+
+    /// <summary>400: an upload's body ended before the bytes its <c>Content-Length</c> announced.</summary>
+    public const string IncompleteBody = "incomplete_body";
+
+    /// <summary>411: an upload without <c>Content-Length</c>.</summary>
+    public const string LengthRequired = "length_required";
+
+    /// <summary>413: an uploaded file over the size limit (told from its <c>Content-Length</c>).</summary>
+    public const string FileTooLarge = "file_too_large";
+
     /// <summary>413: the request body is larger than the API reads.</summary>
     public const string BodyTooLarge = "body_too_large";
 
