@@ -63,7 +63,9 @@ public sealed class BlobDropTests(AzuriteApiHostFixture fixture)
         await host.PutBytesAsync($"{names.Inbox}/a/b/faceswap.json", manifest);
 
         var first = await WaitForStatusAsync(host, $"{names.Inbox}/a/b/_faceswap/status.json");
-        Assert.Equal((JobState.Completed, 3L, 3L), (first.State, first.Counters.Ok, first.Counters.Faces));
+        // One face per photo at most (the largest); demo photo 2's largest face is a full profile, out of the frontal
+        // source's reach, so it is left as it is and the photo still counts as done.
+        Assert.Equal((JobState.Completed, 3L, 2L), (first.State, first.Counters.Ok, first.Counters.Faces));
         Assert.Equal(FaceMode.Largest, first.Spec!.Options.Faces);
         foreach (var path in paths)
         {

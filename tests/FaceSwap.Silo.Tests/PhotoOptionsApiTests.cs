@@ -42,7 +42,7 @@ public sealed class PhotoOptionsApiTests(SafetyHostFixture fixture) : IClassFixt
         var request = new SubmitJobRequest
         {
             Source = $"faces/{id}/face.jpg", Input = $"inbox/photos-{id}/", Output = $"outbox/photos-{id}/", JobId = "photos-" + id, ConsentReference = "test",
-            Options = new JobOptions { Format = "webp", Quality = 80, StripGps = true, CopyUnswapped = true, Faces = FaceMode.Largest },
+            Options = new JobOptions { Format = "webp", Quality = 80, StripGps = true, CopyUnswapped = true },
         };
         using (var response = await http.PostAsJsonAsync("api/jobs", request, FaceSwapJson.Options))
         {

@@ -168,12 +168,17 @@ public static class AppearanceMatch
     {
         var random = new Random(seed);
         var values = new float[size.Width * size.Height];
-        for (var i = 0; i < values.Length; i++)
+        var scale = (float)spread;
+        for (var i = 0; i < values.Length; i += 2)
         {
-            // Box-Muller.
-            var u = 1.0 - random.NextDouble();
-            var v = random.NextDouble();
-            values[i] = (float)(spread * Math.Sqrt(-2 * Math.Log(u)) * Math.Cos(2 * Math.PI * v));
+            // Box-Muller, both of its values: grain for a large face is a million draws.
+            var radius = scale * MathF.Sqrt(-2 * MathF.Log(1 - random.NextSingle()));
+            var (sin, cos) = MathF.SinCos(2 * MathF.PI * random.NextSingle());
+            values[i] = radius * cos;
+            if (i + 1 < values.Length)
+            {
+                values[i + 1] = radius * sin;
+            }
         }
 
         var noise = new Mat(size, MatType.CV_32F);

@@ -6,7 +6,7 @@ namespace FaceSwap.Engine.Imaging;
 /// <summary>Output encodings the engine writes.</summary>
 public enum ImageFormat { Jpeg, Png, Webp, Bmp }
 
-/// <summary>Decoding and encoding through SkiaSharp; pixels are handed to OpenCV as 8-bit BGR.</summary>
+/// <summary>Decoding and encoding through SkiaSharp (JPEG pixels through <see cref="JpegCodec"/>); pixels are handed to OpenCV as 8-bit BGR.</summary>
 public static class ImageCodec
 {
     /// <summary>Default pixel limit: 64 megapixels.</summary>
@@ -83,6 +83,11 @@ public static class ImageCodec
         {
             throw new FaceSwapException(FaceSwapErrorKind.AnimatedImage,
                 $"the image is animated ({codec.FrameCount} frames): only still photos are swapped, the frames after the first would be lost");
+        }
+
+        if (format == "jpeg" && JpegCodec.TryDecode(data, info.Width, info.Height) is { } jpeg)
+        {
+            return (ApplyOrientation(jpeg, codec.EncodedOrigin), null);
         }
 
         var decodeInfo = new SKImageInfo(info.Width, info.Height, SKColorType.Bgra8888, SKAlphaType.Unpremul);
@@ -213,6 +218,11 @@ public static class ImageCodec
         {
             // Skia has no BMP encoder; OpenCV's is exact.
             return bgr.ImEncode(".bmp");
+        }
+
+        if (format == ImageFormat.Jpeg)
+        {
+            return JpegCodec.Encode(bgr, quality);
         }
 
         var withAlpha = alpha is not null && format is ImageFormat.Png or ImageFormat.Webp;

@@ -138,9 +138,7 @@ public static class RealismMeter
         {
             using var chroma = new Mat();
             Cv2.Magnitude(channels[1], channels[2], chroma);
-            using var light = new Mat();
-            Cv2.Absdiff(channels[0], Scalar.All(0), light);
-            return (Percentile95(chroma, mask), Percentile95(light, mask));
+            return (Percentile95(chroma, mask), Percentile95(channels[0], mask));
         }
         finally
         {
@@ -151,7 +149,7 @@ public static class RealismMeter
         }
     }
 
-    /// <summary>95th percentile of non-negative values under the mask, to 0.01 (a counting pass, no sort).</summary>
+    /// <summary>95th percentile of the magnitudes of the values under the mask, to 0.01 (a counting pass, no sort).</summary>
     private static float Percentile95(Mat values, Mat mask)
     {
         const float step = 0.01f;
@@ -164,7 +162,7 @@ public static class RealismMeter
         {
             if (m[i] != 0)
             {
-                counts[Math.Min(bins, (int)(v[i] / step))]++;
+                counts[Math.Min(bins, (int)(Math.Abs(v[i]) / step))]++;
                 total++;
             }
         }
