@@ -104,7 +104,7 @@ public sealed class RunPhotoTests : IDisposable
     }
 
     private string[] Arguments(string output) =>
-        ["run", "--models", TestAssets.Models.Path, "--source", TestAssets.Sample(3), "--input", Input, "--output", output, "--faces", "largest"];
+        ["run", "--models", TestAssets.Models.Path, "--source", TestAssets.Sample(3), "--input", Input, "--output", output];
 
     private void Write(string relative, byte[] bytes)
     {

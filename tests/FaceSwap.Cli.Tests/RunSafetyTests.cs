@@ -84,6 +84,39 @@ public sealed partial class RunSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_max_pixels_reaches_every_image_one_over_it_is_image_too_large_and_one_under_it_is_swapped()
+    {
+        // Item 5 from the real process: the job's limit, between the two photos' sizes, is the one applied.
+        var photos = BuildInput(count: 2);
+        var pixels = photos.ToDictionary(p => Path.GetRelativePath(Input, p).Replace('\\', '/'), p =>
+        {
+            var (width, height) = ImageCodec.ReadSize(File.ReadAllBytes(p));
+            return (long)width * height;
+        });
+        Assert.NotEqual(pixels.Values.Min(), pixels.Values.Max());
+        var limit = (pixels.Values.Min() + pixels.Values.Max()) / 2;
+
+        var run = await RunAsync("--output", Output, "--max-pixels", limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.True(run.ExitCode != ExitCodes.Usage, run.StdErr);
+        var outcomes = Outcomes(Output).ToDictionary(o => o.GetProperty("path").GetString()!);
+        foreach (var (path, size) in pixels)
+        {
+            var outcome = outcomes[path];
+            if (size > limit)
+            {
+                Assert.Equal("image_too_large", outcome.GetProperty("errorClass").GetString());
+                Assert.False(File.Exists(Path.Combine(Output, path)));
+            }
+            else
+            {
+                Assert.Equal("ok", outcome.GetProperty("status").GetString());
+                Assert.True(File.Exists(Path.Combine(Output, path)));
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_metadata_folder_link_planted_in_the_output_leads_no_write_outside_it()
     {
         // Item 4: out/set1/.faceswap-meta -> a folder elsewhere; the image there fails, nothing is written outside.

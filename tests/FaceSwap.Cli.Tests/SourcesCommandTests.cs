@@ -162,9 +162,14 @@ public sealed class SourcesCommandTests(EngineFixture fixture) : IClassFixture<E
 
         Assert.True(run.ExitCode == 0, run.StdErr);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
-        var used = json.RootElement.GetProperty("faces").EnumerateArray().Select(f => f.GetProperty("source").GetString()).ToList();
-        Assert.Equal(3, used.Count);
-        Assert.All(used, u => Assert.Matches(@"^(front|tilted)\.jpg( \(mirrored\))?$", u));
+        var faces = json.RootElement.GetProperty("faces").EnumerateArray().ToList();
+        Assert.Equal(3, faces.Count);
+
+        // Every swapped face names the photo it got; demo photo 2's full profile is out of both photos' reach.
+        var swapped = faces.Where(f => f.GetProperty("selected").GetBoolean()).ToList();
+        Assert.Equal(2, swapped.Count);
+        Assert.All(swapped, f => Assert.Matches(@"^(front|tilted)\.jpg( \(mirrored\))?$", f.GetProperty("source").GetString()));
+        Assert.Equal("pose_out_of_reach", Assert.Single(faces, f => !f.GetProperty("selected").GetBoolean()).GetProperty("reason").GetString());
         Assert.Contains(", from ", run.StdOut);
     }
 

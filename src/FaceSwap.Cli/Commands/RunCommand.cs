@@ -217,26 +217,33 @@ public static class RunCommand
 
         PrintSummary(status, watch.Elapsed, local, output, jobId);
         await ReviewReport.PrintAsync(store, spec, jobId, JobFolder(local, output, jobId) + "summary.json", cancellationToken);
-        if (status.Counters.Skipped > 0 && !spec.Options.Overwrite)
+        // One pass over the latest outcomes, a page at a time (a job of a million images costs no more memory here).
+        var index = await OutcomeIndex.OpenAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken: cancellationToken);
+        long notOurs = 0, facesSkipped = 0;
+        var reasons = new Dictionary<string, long>(StringComparer.Ordinal);
+        await foreach (var outcome in index.EachAsync(cancellationToken: cancellationToken))
         {
-            var notOurs = (await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken))
-                .Count(o => o.ErrorClass == FaceSwap.Grains.Inference.OutputMetadata.NotOurs);
-            if (notOurs > 0)
+            notOurs += outcome.ErrorClass == FaceSwap.Grains.Inference.OutputMetadata.NotOurs ? 1 : 0;
+            facesSkipped += outcome.FacesSkipped;
+            foreach (var (reason, count) in outcome.SkipReasons ?? new Dictionary<string, int>())
             {
-                Console.Error.WriteLine($"warning: {notOurs} files at output paths were not written by FaceSwap and were kept (skipped, not_ours); --overwrite replaces them");
+                reasons[reason] = reasons.GetValueOrDefault(reason) + count;
             }
+        }
+
+        if (notOurs > 0 && !spec.Options.Overwrite)
+        {
+            Console.Error.WriteLine($"warning: {notOurs} files at output paths were not written by FaceSwap and were kept (skipped, not_ours); --overwrite replaces them");
         }
 
         // Faces are left untouched by the face selection, and by the swap itself where the source cannot cover them
         // (pose_out_of_reach, source_too_small): say how many and why.
-        var outcomes = await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken);
-        if (outcomes.Any(o => o.FacesSkipped > 0))
+        if (facesSkipped > 0)
         {
-            var reasons = outcomes.SelectMany(o => o.SkipReasons ?? new Dictionary<string, int>()).GroupBy(kv => kv.Key).Select(g => $"{g.Sum(kv => kv.Value)} {g.Key}");
-            Console.WriteLine($"faces left untouched: {outcomes.Sum(o => o.FacesSkipped)} ({string.Join(", ", reasons)})");
+            Console.WriteLine($"faces left untouched: {facesSkipped} ({string.Join(", ", reasons.Select(kv => $"{kv.Value} {kv.Key}"))})");
         }
 
-        await SourceReport.PrintAsync(store, spec, jobId, status, cancellationToken);
+        await SourceReport.PrintAsync(spec, status, index, cancellationToken);
         Console.Write(StageTable.Format(await StageTable.ReadAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken)));
         return ExitCodes.Success;
     }

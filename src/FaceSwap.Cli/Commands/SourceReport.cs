@@ -8,7 +8,7 @@ namespace FaceSwap.Cli.Commands;
 public static class SourceReport
 {
     /// <summary>Prints the lines that apply to the job; nothing for a plain single-source job without repeats.</summary>
-    public static async Task PrintAsync(IBlobStore store, JobSpec spec, string jobId, JobStatus status, CancellationToken cancellationToken)
+    public static async Task PrintAsync(JobSpec spec, JobStatus status, OutcomeIndex index, CancellationToken cancellationToken)
     {
         if (status.Counters.CacheHits > 0)
         {
@@ -20,8 +20,7 @@ public static class SourceReport
             return;
         }
 
-        var outcomes = await JobOutcomes.ReadLatestAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken);
-        if (SourceMatrix.Table(spec, outcomes) is { } table)
+        if (await SourceMatrix.TableAsync(spec, index.EachAsync(cancellationToken: cancellationToken)) is { } table)
         {
             Console.WriteLine($"{"source",-24} {"images",7} {"swapped",8} {"no face",8} {"failed",7} {"skipped",8}");
             foreach (var (name, c) in table)
@@ -30,10 +29,21 @@ public static class SourceReport
             }
         }
 
-        var used = outcomes.SelectMany(o => o.SourcesUsed ?? []).Where(s => s.Length > 0).GroupBy(s => s).OrderByDescending(g => g.Count()).ToList();
+        var used = new Dictionary<string, long>(StringComparer.Ordinal);
+        await foreach (var outcome in index.EachAsync(cancellationToken: cancellationToken))
+        {
+            foreach (var photo in outcome.SourcesUsed ?? [])
+            {
+                if (photo.Length > 0)
+                {
+                    used[photo] = used.GetValueOrDefault(photo) + 1;
+                }
+            }
+        }
+
         if (used.Count > 0)
         {
-            Console.WriteLine("source photos used (closest head pose per face): " + string.Join(", ", used.Select(g => $"{g.Key} x{g.Count()}")));
+            Console.WriteLine("source photos used (closest head pose per face): " + string.Join(", ", used.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} x{kv.Value}")));
         }
     }
 }

@@ -160,7 +160,7 @@ public static class SwapCommand
             var candidate = sources.Candidates.FirstOrDefault(c => c.Name == group.Key) ?? sources.Candidates[0];
             var eyes = FaceSwap.Engine.Landmarks.FaceGeometry.EyeDistance(candidate.Face.Landmarks);
             var largest = group.Max(f => f.SourceScale!.Value) * eyes;
-            var name = group.Key is null ? "source face" : $"source face in {group.Key}";
+            var name = group.Key is null || !sources.HasSeveralPhotos ? "source face" : $"source face in {group.Key}";
             warnings.Add(Invariant($"{name} is {eyes:0} px between the eyes, faces here are up to {largest:0} px ({group.Count()} enlarged more than {FaceReport.SoftSourceScale:0.#}x): results will be soft; use a larger photo"));
         }
 

@@ -47,6 +47,9 @@ public sealed class SourceSet : IDisposable
     /// <summary>Whether the set has a choice to make (more than one candidate).</summary>
     public bool IsSet => Candidates.Count > 1;
 
+    /// <summary>Whether the user gave several photos (a single photo with its mirror image is one).</summary>
+    public bool HasSeveralPhotos => Candidates.Count(c => !c.Mirrored) > 1;
+
     /// <summary>One prepared source face as a set of one (not owned: disposing the set leaves it alone).</summary>
     public static SourceSet Of(SourceFace face, string name = "source") =>
         new([new SourceCandidate(name, face, HeadPose.Of(face.Face.Landmarks), Mirrored: false)], face.Embedding, owns: false);
