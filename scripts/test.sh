@@ -10,4 +10,4 @@ dotnet test FaceSwap.Orleans.sln -nologo "$@"
 # The client SDK's package (with its symbols package) and the wire contracts it depends on, packed from what the
 # tests just built (Debug): seconds. A broken package (an undocumented public member, a missing README) fails here.
 dotnet pack src/FaceSwap.Client -c Debug --no-build -nologo -o out/packages
-dotnet pack src/FaceSwap.Abstractions -c Debug --no-build -nologo -o out/packages
+dotnet pack src/FaceSwap.Contracts -c Debug --no-build -nologo -o out/packages

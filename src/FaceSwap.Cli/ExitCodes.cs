@@ -31,6 +31,11 @@ public static class ExitCodes
     /// <summary>The job was stopped by SIGTERM (128 + 15, as shells report it): stopped cleanly, its summary written.</summary>
     public const int Terminated = 143;
 
+    /// <summary>
+    /// The exit code for a job's (or a 422's) error code: that of the engine failure it names, else <see cref="Failure"/>.
+    /// </summary>
+    public static int ForCode(string? code) => FaceSwapException.FromCode(code) is { } kind ? For(kind) : Failure;
+
     /// <summary>The exit code for an engine failure.</summary>
     public static int For(FaceSwapErrorKind kind) => kind switch
     {

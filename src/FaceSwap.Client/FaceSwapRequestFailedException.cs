@@ -55,7 +55,7 @@ public class FaceSwapRequestFailedException : Exception
         Errors = errors ?? NoErrors;
         Extensions = extensions ?? NoExtensions;
         Type = type;
-        ErrorCode = CodeOf(Extensions);
+        (ErrorCode, ErrorField) = CodeOf(Extensions);
     }
 
     /// <summary>The HTTP status of the answer.</summary>
@@ -65,12 +65,19 @@ public class FaceSwapRequestFailedException : Exception
     public int Status => (int)StatusCode;
 
     /// <summary>
-    /// The service's stable code of the problem, to branch on instead of the message: the problem's <c>code</c> member
-    /// (e.g. <c>image_too_large</c> for a thumbnail), or for a refused job request the code of its first refused field
-    /// (its <c>codes</c> member, e.g. <c>output_overlaps_input</c>). Null when the server sent none: then <see cref="Status"/>
-    /// (and for 400 the fields in <see cref="Errors"/>) is what there is.
+    /// The service's stable code of the problem, to branch on instead of the message (the values are listed in
+    /// <c>FaceSwap.Abstractions.Api.ErrorCodes</c> and, for a 422, <c>JobErrorCodes</c>): for a job request the job
+    /// policy refused, the code of its first refused field (the <c>codes</c> member, e.g. <c>output_overlaps_input</c>);
+    /// otherwise the problem's <c>code</c> member (e.g. <c>job_not_found</c>, <c>poor_source</c>, <c>rate_limited</c>).
+    /// Null only when the server sent none (a proxy's answer, or a mocked client).
     /// </summary>
     public string? ErrorCode { get; }
+
+    /// <summary>
+    /// The request field the problem is about, where there is one: the problem's <c>field</c> member (a 422 names
+    /// <c>source</c>, <c>options.references</c> or a model option), or the first field the job policy refused. Null otherwise.
+    /// </summary>
+    public string? ErrorField { get; }
 
     /// <summary>The problem type URI, when the server sent one.</summary>
     public string? Type { get; }
@@ -114,26 +121,24 @@ public class FaceSwapRequestFailedException : Exception
         _ => new FaceSwapRequestFailedException(statusCode, title, detail, errors, extensions, type),
     };
 
-    private static string? CodeOf(IReadOnlyDictionary<string, JsonElement> extensions)
+    private static (string? Code, string? Field) CodeOf(IReadOnlyDictionary<string, JsonElement> extensions)
     {
-        if (extensions.TryGetValue("code", out var code) && code.ValueKind == JsonValueKind.String)
-        {
-            return code.GetString();
-        }
-
         if (extensions.TryGetValue("codes", out var codes) && codes.ValueKind == JsonValueKind.Object)
         {
             foreach (var field in codes.EnumerateObject())
             {
                 if (field.Value.ValueKind == JsonValueKind.String)
                 {
-                    return field.Value.GetString();
+                    return (field.Value.GetString(), field.Name);
                 }
             }
         }
 
-        return null;
+        return (StringMember(extensions, "code"), StringMember(extensions, "field"));
     }
+
+    private static string? StringMember(IReadOnlyDictionary<string, JsonElement> extensions, string name) =>
+        extensions.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>One line for people: "Title (status): detail; field: message".</summary>
     private static string Describe(HttpStatusCode statusCode, string? title, string? detail, IReadOnlyDictionary<string, string[]>? errors)

@@ -48,6 +48,10 @@ public sealed class FaceSwapException(FaceSwapErrorKind kind, string message, Ex
     /// <summary>The kind as the snake_case name used in reports and per-image outcomes.</summary>
     public string Code => ToCode(Kind);
 
+    /// <summary>The kind whose <see cref="Code"/> is <paramref name="code"/>; null for a code that names no kind (storage_error, ...).</summary>
+    public static FaceSwapErrorKind? FromCode(string? code) =>
+        Enum.GetValues<FaceSwapErrorKind>().Where(kind => ToCode(kind) == code).Select(kind => (FaceSwapErrorKind?)kind).FirstOrDefault();
+
     /// <summary>snake_case name of a failure kind (not_an_image, no_face, ...).</summary>
     public static string ToCode(FaceSwapErrorKind kind) =>
         string.Concat(kind.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));

@@ -1,6 +1,12 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text.Json;
 using FaceSwap.Abstractions.Api;
+using FaceSwap.Cli.Commands;
+using FaceSwap.Client;
+using FaceSwap.Engine;
+using FaceSwap.Engine.Imaging;
+using FaceSwap.Engine.Tests;
 using FaceSwap.Silo.Tests;
 using FaceSwap.Testing;
 
@@ -211,6 +217,42 @@ public sealed class RemoteCommandTests(LocalServerFixture server) : IClassFixtur
             Assert.StartsWith("error: ", line);
             Assert.Empty(run.StdOut);
         }
+    }
+
+    [Fact]
+    public async Task A_refused_source_exits_with_the_exit_code_of_its_error_code()
+    {
+        var (_, input, output) = await NewBatchAsync();
+        await server.Host.PutBytesAsync(input + "photo.jpg", TestPhotos.Small(1));
+        var id = Guid.NewGuid().ToString("N")[..8];
+        using var gradient = new OpenCvSharp.Mat(400, 400, OpenCvSharp.MatType.CV_8UC3, new OpenCvSharp.Scalar(90, 140, 200));
+        await server.Host.PutBytesAsync($"inbox/blank-{id}/face.jpg", ImageCodec.Encode(gradient, ImageFormat.Jpeg));
+        using (var engine = new EngineFixture())
+        {
+            // The leftmost face of demo photo 2 is turned to profile.
+            await server.Host.PutBytesAsync($"inbox/profile-{id}/face.jpg", engine.CropFace(2, 0));
+        }
+
+        var blank = await RunAsync(["submit", "--source", $"inbox/blank-{id}/face.jpg", "--input", input, "--output", output], ApiHost.SubmitKey);
+        var profile = await RunAsync(["submit", "--source", $"inbox/profile-{id}/face.jpg", "--input", input, "--output", output + "p/"], ApiHost.SubmitKey);
+
+        Assert.Equal(ExitCodes.For(FaceSwapErrorKind.NoFace), blank.ExitCode);
+        Assert.Equal(ExitCodes.For(FaceSwapErrorKind.PoorSource), profile.ExitCode);
+        Assert.Contains("(422)", profile.StdErr);
+    }
+
+    [Fact]
+    public void The_exit_code_of_an_api_error_follows_its_code_whatever_its_text_says()
+    {
+        static FaceSwapValidationException Refused(string? code, string detail) => new(HttpStatusCode.UnprocessableEntity, "The source face cannot be used", detail,
+            extensions: code is null ? null : new Dictionary<string, JsonElement> { ["code"] = JsonSerializer.SerializeToElement(code) });
+
+        Assert.Equal(ExitCodes.For(FaceSwapErrorKind.PoorSource), RemoteConnection.ExitCodeFor(Refused("poor_source", "no face found in the source image")));
+        Assert.Equal(ExitCodes.For(FaceSwapErrorKind.NoFace), RemoteConnection.ExitCodeFor(Refused("no_face", "the source face is turned to profile")));
+        Assert.Equal(ExitCodes.For(FaceSwapErrorKind.ModelMissing), RemoteConnection.ExitCodeFor(Refused("model_missing", "")));
+        Assert.Equal(ExitCodes.Failure, RemoteConnection.ExitCodeFor(Refused("storage_error", "source face 'x': occluded.jpg is missing")));
+        Assert.Equal(ExitCodes.Failure, RemoteConnection.ExitCodeFor(Refused(null, "the source face looks occluded")));
+        Assert.Equal(ExitCodes.NotFound, RemoteConnection.ExitCodeFor(new FaceSwapNotFoundException("No such job", "there is no job 'x'")));
     }
 
     private async Task<(string Source, string Input, string Output)> NewBatchAsync()

@@ -236,13 +236,14 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         Assert.Contains(invalid.Errors["source"], m => m.Contains("not a URL", StringComparison.Ordinal));
         Assert.Contains(invalid.Errors["options.batchSize"], m => m.Contains("between 1 and 64", StringComparison.Ordinal));
         Assert.Contains("source: ", invalid.Message);
+        Assert.Equal(ErrorCodes.InvalidRequest, invalid.ErrorCode);
 
         var noKey = await Assert.ThrowsAsync<FaceSwapAuthenticationException>(() => CollectAsync(anonymous.GetJobsAsync()));
-        Assert.Equal(401, noKey.Status);
+        Assert.Equal((401, ErrorCodes.Unauthenticated), (noKey.Status, noKey.ErrorCode));
         await Assert.ThrowsAsync<FaceSwapAuthenticationException>(() => wrongKey.WhoAmIAsync());
 
         var forbidden = await Assert.ThrowsAsync<FaceSwapForbiddenException>(() => reader.SubmitJobAsync(Request(batch)));
-        Assert.Equal(403, forbidden.Status);
+        Assert.Equal((403, ErrorCodes.Forbidden), (forbidden.Status, forbidden.ErrorCode));
         await Assert.ThrowsAsync<FaceSwapForbiddenException>(() => reader.CancelJobAsync("some-job"));
 
         var missing = await Assert.ThrowsAsync<FaceSwapNotFoundException>(() => reader.GetJobAsync("no-such-job"));
@@ -261,7 +262,8 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         var overlap = await Assert.ThrowsAsync<FaceSwapValidationException>(() => submitter.SubmitJobAsync(Request(batch) with { Output = batch.Input + "out/" }));
         Assert.Equal((400, JobRefusalCodes.OutputOverlapsInput), (overlap.Status, overlap.ErrorCode));
         Assert.True(overlap.Errors.ContainsKey("output"));
-        Assert.Null(missing.ErrorCode);
+        Assert.Equal("output", overlap.ErrorField);
+        Assert.Equal(ErrorCodes.JobNotFound, missing.ErrorCode);
 
         // A source image without a face: 422 naming the source and the job it created.
         using var gradient = new OpenCvSharp.Mat(400, 400, OpenCvSharp.MatType.CV_8UC3, new OpenCvSharp.Scalar(90, 140, 200));
@@ -270,8 +272,10 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
         var unusable = await Assert.ThrowsAsync<FaceSwapValidationException>(() => submitter.SubmitJobAsync(Request(batch)));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, unusable.StatusCode);
         Assert.True(unusable.Errors.ContainsKey("source"));
+        Assert.Equal((JobErrorCodes.NoFace, JobErrorFields.Source), (unusable.ErrorCode, unusable.ErrorField));
         Assert.NotNull(unusable.JobId);
-        Assert.Equal(JobState.Failed, (await reader.GetJobAsync(unusable.JobId!)).State);
+        var failed = await reader.GetJobAsync(unusable.JobId!);
+        Assert.Equal((JobState.Failed, JobErrorCodes.NoFace, JobErrorFields.Source), (failed.State, failed.ErrorCode, failed.ErrorField));
     }
 
     [Fact]

@@ -108,9 +108,24 @@ public sealed class ModelOptionsTests
             Assert.False(check.Usable);
             Assert.Equal("model_missing", check.ErrorClass);
             Assert.Contains("simswap_256.onnx is missing", check.Error, StringComparison.Ordinal);
-            Assert.Equal("options.swapper", NeuralJobs.FieldOf(check.Error));
-            Assert.Null(NeuralJobs.FieldOf("no face found in the source image"));
+            Assert.Equal("options.swapper", check.Field);
             Assert.Null(NeuralJobs.Check(loader, new JobOptions()));
+
+            // Each option's missing model is named by its field, whatever the error says.
+            foreach (var (options, field) in new[]
+            {
+                (new JobOptions { Enhancer = "gfpgan_1.4" }, "options.enhancer"),
+                (new JobOptions { Detector = "scrfd_2.5g" }, "options.detector"),
+                (new JobOptions { Landmarker = "2dfan4" }, "options.landmarker"),
+                (new JobOptions { Swapper = "inswapper_128", Enhancer = "gfpgan_1.4" }, "options.swapper"),
+            })
+            {
+                var refused = NeuralJobs.Check(loader, options);
+                Assert.Equal(("model_missing", field), (refused?.ErrorClass, refused?.Field));
+            }
+
+            var unknown = NeuralJobs.Check(loader, new JobOptions { Detector = "retinaface" });
+            Assert.Equal(("invalid_options", "options.detector"), (unknown?.ErrorClass, unknown?.Field));
         }
         finally
         {
@@ -127,6 +142,7 @@ public sealed class ModelOptionsTests
 
         Assert.NotNull(check);
         Assert.Equal(NeuralJobs.ProviderUnavailable, check.ErrorClass);
+        Assert.Equal("options.enhancer", check.Field);
         Assert.Contains("-p:OnnxRuntimeFlavor=Gpu", check.Error, StringComparison.Ordinal);
     }
 }

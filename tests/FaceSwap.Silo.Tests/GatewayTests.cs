@@ -4,6 +4,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Abstractions.Serialization;
 using FaceSwap.Engine.Tests;
 using FaceSwap.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -135,7 +136,7 @@ public sealed class GatewayClient : IDisposable
     public static async Task<GatewayClient> ConnectAsync(int gatewayPort, string serviceId, string clusterId)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.UseOrleansClient(client => client.UseLocalhostClustering(gatewayPort, serviceId, clusterId));
+        builder.UseOrleansClient(client => client.UseLocalhostClustering(gatewayPort, serviceId, clusterId).Services.AddFaceSwapContracts());
         var host = builder.Build();
         await host.StartAsync();
         return new GatewayClient(host);

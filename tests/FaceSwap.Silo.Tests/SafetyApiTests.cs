@@ -259,6 +259,7 @@ public sealed class SafetyApiTests(SafetyHostFixture fixture, ITestOutputHelper 
             {
                 retryAfter ??= response.Headers.RetryAfter?.ToString();
                 Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                Assert.Equal(ErrorCodes.RateLimited, (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["code"]);
             }
         }
 
@@ -451,6 +452,7 @@ public sealed class SafetyApiTests(SafetyHostFixture fixture, ITestOutputHelper 
         using var response = await http.PostAsync("api/jobs", content);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(ErrorCodes.BodyTooLarge, (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["code"]);
     }
 
     [Fact]

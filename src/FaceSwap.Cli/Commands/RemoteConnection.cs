@@ -105,16 +105,10 @@ public sealed class RemoteConnection
     {
         FaceSwapAuthenticationException or FaceSwapForbiddenException => ExitCodes.Auth,
         FaceSwapNotFoundException => ExitCodes.NotFound,
-        FaceSwapValidationException { Status: 422 } => ExitCodes.For(SourceErrorKind(e.Detail)),
+        FaceSwapValidationException { Status: 422 } => ExitCodes.ForCode(e.ErrorCode),
         FaceSwapValidationException => ExitCodes.Usage,
         _ => ExitCodes.Failure,
     };
-
-    /// <summary>The kind of a source-face failure, read from its message the way `faceswap run` does.</summary>
-    public static FaceSwapErrorKind SourceErrorKind(string? error) =>
-        error?.Contains("profile", StringComparison.Ordinal) == true || error?.Contains("occluded", StringComparison.Ordinal) == true
-            ? FaceSwapErrorKind.PoorSource
-            : FaceSwapErrorKind.NoFace;
 
     /// <summary>One line for people: the problem's title, detail and each field error, plus a hint for key problems.</summary>
     private static string Describe(FaceSwapRequestFailedException e) => e switch
@@ -217,7 +211,7 @@ public static class RemoteDisplay
                 return ExitCodes.Cancelled;
             case JobState.Failed:
                 Console.Error.WriteLine($"error: job {status.JobId} could not run: {status.Error}");
-                return ExitCodes.For(RemoteConnection.SourceErrorKind(status.Error));
+                return ExitCodes.ForCode(status.ErrorCode);
             default:
                 return ExitCodes.Success;
         }

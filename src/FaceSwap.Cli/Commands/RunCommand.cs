@@ -212,10 +212,7 @@ public static class RunCommand
 
         if (status.State == JobState.Failed)
         {
-            var kind = status.Error?.Contains("profile", StringComparison.Ordinal) == true || status.Error?.Contains("occluded", StringComparison.Ordinal) == true
-                || status.Error?.Contains("laughing", StringComparison.Ordinal) == true
-                ? FaceSwapErrorKind.PoorSource : FaceSwapErrorKind.NoFace;
-            throw new FaceSwapException(kind, $"job {jobId} could not run: {status.Error}");
+            throw new CliException($"job {jobId} could not run: {status.Error}", ExitCodes.ForCode(status.ErrorCode));
         }
 
         PrintSummary(status, watch.Elapsed, local, output, jobId);

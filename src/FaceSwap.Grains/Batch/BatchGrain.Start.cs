@@ -1,3 +1,4 @@
+using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Safety;
@@ -67,8 +68,12 @@ public sealed partial class BatchGrain
         return TimeSpan.FromTicks(Math.Min(LongestAnswer.Ticks, timeout.Ticks / 2));
     }
 
-    /// <summary>A job whose start failed after its caller was answered: failed, with the reason, so a poller sees why.</summary>
-    private async Task RecordStartFailureAsync(JobSpec spec, string reason)
+    /// <summary>
+    /// A job whose start failed after its caller was answered: failed, with the reason and its code (the code a caller
+    /// waiting for the start would have had from the API: unavailable for no inference silo or no audit log), so a
+    /// poller sees why without reading the text.
+    /// </summary>
+    private async Task RecordStartFailureAsync(JobSpec spec, Exception failure)
     {
         if (state.State.Spec is not null)
         {
@@ -77,7 +82,13 @@ public sealed partial class BatchGrain
 
         state.State.Spec = spec;
         state.State.Created = checkingSince;
-        state.State.Error = $"the job could not start: {reason}";
+        state.State.Error = $"the job could not start: {failure.Message}";
+        state.State.ErrorCode = failure switch
+        {
+            IOException => JobErrorCodes.StorageError,
+            InvalidOperationException or OrleansException or TimeoutException => ErrorCodes.Unavailable,
+            _ => ErrorCodes.ServerError,
+        };
         await GrainFactory.GetGrain<IJobIndexGrain>(0).AddAsync(JobId, checkingSince);
         await PersistEndAsync(JobState.Failed);
     }
@@ -99,7 +110,7 @@ public sealed partial class BatchGrain
         {
             // No caller waits for the answer any more: the job records why it could not start instead.
             LogStartFailed(e, JobId);
-            await RecordStartFailureAsync(spec, e.Message);
+            await RecordStartFailureAsync(spec, e);
         }
         finally
         {
@@ -144,7 +155,7 @@ public sealed partial class BatchGrain
         state.State.State = JobState.Pending;
         if (!check.Usable)
         {
-            state.State.Error = check.Error;
+            (state.State.Error, state.State.ErrorCode, state.State.ErrorField) = (check.Error, check.ErrorClass, check.Field);
             await PersistEndAsync(JobState.Failed);
             return;
         }

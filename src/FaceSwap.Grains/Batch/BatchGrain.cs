@@ -463,7 +463,7 @@ public sealed partial class BatchGrain(
             ListingComplete = state.State.ListingComplete || ledger.LastPageListed,
             Created = state.State.Spec is null && checking is not null ? checkingSince : state.State.Created,
             Finished = state.State.Finished,
-            Error = state.State.Error,
+            Error = state.State.Error, ErrorCode = state.State.ErrorCode, ErrorField = state.State.ErrorField,
             Spec = state.State.Spec ?? checking,
             Notice = state.State.Spec is null && checking is not null ? CheckingNotice
                 : state.State.State == JobState.Running ? notice

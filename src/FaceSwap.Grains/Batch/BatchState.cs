@@ -47,4 +47,10 @@ public sealed class BatchState
     /// then a line number in it. Null in the first round, whose listing is the input prefix.
     /// </summary>
     [Id(11)] public string? RetryList { get; set; }
+
+    /// <summary>The code of <see cref="Error"/> (<see cref="JobStatus.ErrorCode"/>).</summary>
+    [Id(12)] public string? ErrorCode { get; set; }
+
+    /// <summary>The request field <see cref="Error"/> is about (<see cref="JobStatus.ErrorField"/>).</summary>
+    [Id(13)] public string? ErrorField { get; set; }
 }

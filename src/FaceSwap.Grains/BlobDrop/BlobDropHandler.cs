@@ -86,11 +86,11 @@ public sealed partial class BlobDropHandler(IGrainFactory grains, IBlobStore sto
         }
         catch (FormatException e)
         {
-            return await RejectAsync(manifestPath, jobId, e.Message, cancellationToken);
+            return await RejectAsync(manifestPath, jobId, e.Message, JobErrorCodes.InvalidManifest, null, cancellationToken);
         }
         catch (BlobTooLargeException)
         {
-            return await RejectAsync(manifestPath, jobId, $"the manifest is larger than {DropManifest.MaxBytes / 1024} KB", cancellationToken);
+            return await RejectAsync(manifestPath, jobId, $"the manifest is larger than {DropManifest.MaxBytes / 1024} KB", JobErrorCodes.ManifestTooLarge, null, cancellationToken);
         }
         catch (BlobNotFoundException)
         {
@@ -109,10 +109,12 @@ public sealed partial class BlobDropHandler(IGrainFactory grains, IBlobStore sto
                 : manifest.Options,
             ConsentReference = manifest.ConsentReference,
         };
-        var (spec, errors, _) = await JobRequestValidation.ValidateAsync(request, "blob-drop", store, JobPolicy.Of(options.Value), cancellationToken);
+        var (spec, errors, codes) = await JobRequestValidation.ValidateAsync(request, "blob-drop", store, JobPolicy.Of(options.Value), cancellationToken);
         if (spec is null)
         {
-            return await RejectAsync(manifestPath, jobId, string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(", ", e.Value)}")), cancellationToken);
+            var field = errors.Keys.First();
+            return await RejectAsync(manifestPath, jobId, string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(", ", e.Value)}")),
+                codes.GetValueOrDefault(field) ?? ErrorCodes.InvalidRequest, field, cancellationToken);
         }
 
         JobStatus status;
@@ -122,14 +124,14 @@ public sealed partial class BlobDropHandler(IGrainFactory grains, IBlobStore sto
         }
         catch (JobRefusedException e)
         {
-            return await RejectAsync(manifestPath, jobId, $"{e.Field} {e.Message}", cancellationToken);
+            return await RejectAsync(manifestPath, jobId, $"{e.Field} {e.Message}", e.Code, e.Field, cancellationToken);
         }
 
         LogStarted(jobId, manifestPath, status.State);
         return new DropOutcome(DropResult.Started, jobId, status.Error);
     }
 
-    private async Task<DropOutcome> RejectAsync(string manifestPath, string jobId, string reason, CancellationToken cancellationToken)
+    private async Task<DropOutcome> RejectAsync(string manifestPath, string jobId, string reason, string code, string? field, CancellationToken cancellationToken)
     {
         var status = new JobStatus
         {
@@ -138,6 +140,8 @@ public sealed partial class BlobDropHandler(IGrainFactory grains, IBlobStore sto
             Created = DateTimeOffset.UtcNow,
             Finished = DateTimeOffset.UtcNow,
             Error = $"{manifestPath}: {reason}",
+            ErrorCode = code,
+            ErrorField = field,
         };
         await store.WriteAsync(StatusPathFor(manifestPath), JsonSerializer.SerializeToUtf8Bytes(status, new JsonSerializerOptions(FaceSwapJson.Options) { WriteIndented = true }), "application/json", null, cancellationToken);
         LogRejected(manifestPath, reason);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Jobs;
+using FaceSwap.Grains.Batch;
 
 namespace FaceSwap.Grains.BlobDrop;
 
@@ -47,7 +48,7 @@ public sealed record DropManifest
         catch (JsonException e)
         {
             var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" at '{e.Path.TrimStart('$', '.')}'";
-            var what = e.Message.Contains("could not be mapped", StringComparison.Ordinal)
+            var what = UnknownMembers.At(Strict, typeof(DropManifest), e.Path)
                 ? "an unknown member"
                 : e.Path is null or "$" ? $"invalid JSON (line {e.LineNumber + 1})" : "a value of the wrong type";
             throw new FormatException($"the manifest has {what}{where}", e);

@@ -1,6 +1,7 @@
 using System.Net;
 using Azure.Data.Tables;
 using Azure.Identity;
+using FaceSwap.Abstractions.Serialization;
 using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.BlobDrop;
 using FaceSwap.Grains.Inference;
@@ -39,6 +40,10 @@ public static class FaceSwapSiloBuilderExtensions
         var role = SiloRoles.TryParse(options.Role, out var parsed) ? parsed : null;
         var services = silo.Services;
         services.AddFaceSwapSiloOptions(configure);
+
+        // The wire contracts (JobSpec, JobStatus, ImageOutcome, ...) have no Orleans attributes: Orleans carries them
+        // with System.Text.Json in their REST form.
+        services.AddFaceSwapContracts();
         services.TryAddSingleton(sp => StorageSetting.Parse(sp.GetRequiredService<IOptions<FaceSwapSiloOptions>>().Value.Storage));
         services.TryAddSingleton(sp => BlobStoreFactory.Create(sp.GetRequiredService<StorageSetting>()));
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = role ?? "" });

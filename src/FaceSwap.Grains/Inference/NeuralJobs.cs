@@ -11,26 +11,10 @@ namespace FaceSwap.Grains.Inference;
 public static class NeuralJobs
 {
     /// <summary>The error class of a job refused because its execution provider is not in this build.</summary>
-    public const string ProviderUnavailable = "execution_provider_unavailable";
+    public const string ProviderUnavailable = JobErrorCodes.ExecutionProviderUnavailable;
 
-    /// <summary>How the error of a job refused for its models starts (the API turns it into a 422 naming the option).</summary>
+    /// <summary>How the error of a job refused for its models starts.</summary>
     public const string ErrorPrefix = "model options: ";
-
-    /// <summary>The request field a refusal names: options.swapper, .enhancer, .detector or .landmarker; null if not a model refusal.</summary>
-    public static string? FieldOf(string? error)
-    {
-        if (error is null || !error.StartsWith(ErrorPrefix, StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        bool Names(params string[] models) => models.Any(m => error.Contains(m, StringComparison.Ordinal));
-        return Names(PublicModels.Inswapper128, PublicModels.SimSwap256, PublicModels.ArcFace) ? "options.swapper"
-            : Names(PublicModels.Gfpgan14) ? "options.enhancer"
-            : Names(PublicModels.Scrfd, PublicModels.YoloFace) ? "options.detector"
-            : Names(PublicModels.Fan68) ? "options.landmarker"
-            : "options";
-    }
 
     /// <summary>A job's model selection.</summary>
     public static ModelSelection SelectionOf(JobOptions options) => new()
@@ -53,7 +37,10 @@ public static class NeuralJobs
         ?? throw new ExecutionProviderUnavailableException(ExecutionProvider.Cpu,
             $"unknown execution provider '{options.ExecutionProvider}': use {string.Join(", ", ExecutionProviders.Names)}");
 
-    /// <summary>Loads and checks the models a job needs; null when they are usable, else why not.</summary>
+    /// <summary>
+    /// Loads and checks the models a job needs; null when they are usable, else why not, naming the option at fault
+    /// (<c>options.landmarker</c>, <c>.swapper</c>, <c>.enhancer</c>, <c>.detector</c>).
+    /// </summary>
     public static SourceCheck? Check(Lazy<NeuralModels> loader, JobOptions options)
     {
         var selection = SelectionOf(options);
@@ -62,23 +49,48 @@ public static class NeuralJobs
             return null;
         }
 
+        if (selection.Validate() is { } problem)
+        {
+            return new SourceCheck(false, ErrorPrefix + problem.Message, JobErrorCodes.InvalidOptions) { Field = JobErrorFields.Option(problem.Field) };
+        }
+
+        // The models are resolved one option at a time, in the order the loader needs them, so the option whose model
+        // fails is known without reading the error (loaded models are cached, so the last step costs nothing more).
+        var field = JobErrorFields.Options;
         try
         {
-            loader.Value.Resolve(selection);
+            foreach (var (option, step) in Steps(selection))
+            {
+                field = JobErrorFields.Option(option);
+                loader.Value.Resolve(step);
+            }
+
             return null;
         }
         catch (FaceSwapException e)
         {
-            return new SourceCheck(false, ErrorPrefix + e.Message, e.Code);
+            return new SourceCheck(false, ErrorPrefix + e.Message, e.Code) { Field = field };
         }
         catch (ExecutionProviderUnavailableException e)
         {
-            return new SourceCheck(false, ErrorPrefix + e.Message, ProviderUnavailable);
+            return new SourceCheck(false, ErrorPrefix + e.Message, ProviderUnavailable) { Field = field };
         }
         catch (ArgumentException e)
         {
-            return new SourceCheck(false, ErrorPrefix + e.Message, "invalid_options");
+            return new SourceCheck(false, ErrorPrefix + e.Message, JobErrorCodes.InvalidOptions) { Field = field };
         }
+    }
+
+    /// <summary>The selection built up one option at a time: landmarker, swapper (with its paste-back), enhancer, detector.</summary>
+    private static IEnumerable<(string Option, ModelSelection Step)> Steps(ModelSelection full)
+    {
+        var step = new ModelSelection { Landmarker = full.Landmarker };
+        yield return ("landmarker", step);
+        step = step with { Swapper = full.Swapper, Paste = full.Paste, PixelBoost = full.PixelBoost };
+        yield return ("swapper", step);
+        step = step with { Enhancer = full.Enhancer };
+        yield return ("enhancer", step);
+        yield return ("detector", full);
     }
 
     /// <summary>The swapper and enhancer of a job (both null for the defaults).</summary>

@@ -51,7 +51,7 @@ public sealed class SourceChecker(IBlobStore store, EngineModels models, SourceC
         {
             // This silo's engine does not load on the provider it was told to use (its readiness says so): the job is
             // refused with the code, as a public model on an unavailable provider is, and never runs on another provider.
-            return await WithSourceHashesAsync(new SourceCheck(false, NeuralJobs.ErrorPrefix + e.Message, NeuralJobs.ProviderUnavailable), spec, sources);
+            return await WithSourceHashesAsync(new SourceCheck(false, NeuralJobs.ErrorPrefix + e.Message, NeuralJobs.ProviderUnavailable) { Field = JobErrorFields.Options }, spec, sources);
         }
     }
 
@@ -94,8 +94,8 @@ public sealed class SourceChecker(IBlobStore store, EngineModels models, SourceC
     }
 
     /// <summary>
-    /// Reference mode: every reference must show a usable face. The error names the reference and starts with
-    /// "reference face", which the API turns into a 422 naming options.references.
+    /// Reference mode: every reference must show a usable face. The error names the reference; the check's field is
+    /// options.references (the API's 422 and the job's status name it).
     /// </summary>
     private async Task<SourceCheck?> CheckReferencesAsync(JobSpec spec)
     {
@@ -113,11 +113,11 @@ public sealed class SourceChecker(IBlobStore store, EngineModels models, SourceC
             }
             catch (FaceSwapException e)
             {
-                return new SourceCheck(false, $"{ReferenceErrorPrefix} '{path}': {e.Message}", e.Code);
+                return new SourceCheck(false, $"{ReferenceErrorPrefix} '{path}': {e.Message}", e.Code) { Field = JobErrorFields.References };
             }
             catch (Exception e) when (e is IOException or InvalidBlobPathException or BlobNotFoundException or BlobTooLargeException)
             {
-                return new SourceCheck(false, $"{ReferenceErrorPrefix} '{path}': {e.Message}", EngineService.Classify(e));
+                return new SourceCheck(false, $"{ReferenceErrorPrefix} '{path}': {e.Message}", EngineService.Classify(e)) { Field = JobErrorFields.References };
             }
         }
 

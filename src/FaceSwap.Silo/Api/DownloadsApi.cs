@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
+using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Silo.Api.Security;
@@ -57,7 +58,7 @@ public static class DownloadsApi
                 Status = StatusCodes.Status409Conflict,
                 Title = "The job is still running",
                 Detail = $"job '{id}' is {JsonNamingPolicy.SnakeCaseLower.ConvertName(job.State.ToString())}: its outputs can be downloaded once it has finished",
-                Extensions = { ["code"] = "job_not_finished" },
+                Extensions = { ["code"] = ErrorCodes.JobNotFinished },
             });
         }
 

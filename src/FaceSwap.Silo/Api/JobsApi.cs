@@ -101,7 +101,8 @@ public static class JobsApi
 
     /// <summary>A 404 problem for a job id.</summary>
     public static ProblemHttpResult JobNotFound(string id) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such job", detail: $"there is no job '{id}'");
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such job", detail: $"there is no job '{id}'",
+            extensions: Code(ErrorCodes.JobNotFound));
 
     /// <summary>The largest body <c>POST /api/jobs</c> reads: a job request is a few hundred bytes, a large source list a few KB.</summary>
     public const long MaxSubmitBodyBytes = 1024 * 1024;
@@ -121,17 +122,17 @@ public static class JobsApi
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return TypedResults.Problem(statusCode: e.StatusCode, title: "Request body too large",
-                detail: $"a job request is at most {MaxSubmitBodyBytes / 1024} KB");
+                detail: $"a job request is at most {MaxSubmitBodyBytes / 1024} KB", extensions: Code(ErrorCodes.BodyTooLarge));
         }
         catch (JsonException e)
         {
             var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [JsonProblem(e)] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [JsonProblem(e)] }, extensions: Code(ErrorCodes.InvalidRequest));
         }
 
         if (request is null)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["a JSON object is required"] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["a JSON object is required"] }, extensions: Code(ErrorCodes.InvalidRequest));
         }
 
         var (spec, errors, codes) = await JobRequestValidation.ValidateAsync(request, http.User.Identity?.Name ?? "unknown", store, JobPolicy.Of(silo.Value), cancellationToken);
@@ -146,7 +147,8 @@ public static class JobsApi
         {
             if (!SameJob(existing.Spec!, spec))
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Job id in use", detail: $"job '{jobId}' exists with another spec");
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Job id in use", detail: $"job '{jobId}' exists with another spec",
+                    extensions: Code(ErrorCodes.JobIdInUse));
             }
 
             // A retried POST gets the answer the first one got: 422 again for a job whose source face was refused.
@@ -165,27 +167,50 @@ public static class JobsApi
         }
         catch (InvalidOperationException e)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Cannot start the job now", detail: e.Message);
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Cannot start the job now", detail: e.Message,
+                extensions: Code(ErrorCodes.Unavailable));
         }
 
         status = paths.Redact(status);
         return status.State == JobState.Failed ? SourceRefused(jobId, status) : TypedResults.Accepted($"/api/jobs/{jobId}", status);
     }
 
-    /// <summary>A 400 naming each field at fault; <c>codes</c> gives the job policy's code of each field it refused.</summary>
-    private static ValidationProblem Invalid(Dictionary<string, string[]> errors, Dictionary<string, string> codes) =>
-        TypedResults.ValidationProblem(errors, extensions: codes.Count == 0 ? null : new Dictionary<string, object?> { ["codes"] = codes });
+    /// <summary>A problem's <c>code</c> member (<see cref="ErrorCodes"/>).</summary>
+    private static Dictionary<string, object?> Code(string code) => new() { ["code"] = code };
 
+    /// <summary>A 400 naming each field at fault; <c>codes</c> gives the job policy's code of each field it refused.</summary>
+    private static ValidationProblem Invalid(Dictionary<string, string[]> errors, Dictionary<string, string> codes)
+    {
+        var extensions = Code(ErrorCodes.InvalidRequest);
+        if (codes.Count > 0)
+        {
+            extensions["codes"] = codes;
+        }
+
+        return TypedResults.ValidationProblem(errors, extensions: extensions);
+    }
+
+    /// <summary>
+    /// The 422 of a job refused by its source check: <c>code</c> is the job's error code, <c>field</c> (and the one entry
+    /// of <c>errors</c>) the request field at fault.
+    /// </summary>
     private static ProblemHttpResult SourceRefused(string jobId, JobStatus status)
     {
-        var reference = status.Error?.StartsWith(FaceSwap.Grains.Inference.EngineService.ReferenceErrorPrefix, StringComparison.Ordinal) == true;
-        var model = FaceSwap.Grains.Inference.NeuralJobs.FieldOf(status.Error);
+        var field = status.ErrorField ?? JobErrorFields.Source;
         return TypedResults.Problem(new ProblemDetails
         {
             Status = StatusCodes.Status422UnprocessableEntity,
-            Title = model is not null ? "A selected model cannot be used" : reference ? "A reference face cannot be used" : "The source face cannot be used",
+            Title = field == JobErrorFields.Source ? "The source face cannot be used"
+                : field == JobErrorFields.References ? "A reference face cannot be used"
+                : "A selected model cannot be used",
             Detail = status.Error,
-            Extensions = { ["jobId"] = jobId, ["errors"] = new Dictionary<string, string[]> { [model ?? (reference ? "options.references" : "source")] = [status.Error ?? "unusable"] } },
+            Extensions =
+            {
+                ["code"] = status.ErrorCode ?? ErrorCodes.ForStatus(StatusCodes.Status422UnprocessableEntity),
+                ["field"] = field,
+                ["jobId"] = jobId,
+                ["errors"] = new Dictionary<string, string[]> { [field] = [status.Error ?? "unusable"] },
+            },
         });
     }
 
@@ -217,7 +242,8 @@ public static class JobsApi
         }
         catch (InvalidOperationException e)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Cannot retry now", detail: e.Message);
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Cannot retry now", detail: e.Message,
+                extensions: Code(ErrorCodes.RetryNotPossible));
         }
     }
 
@@ -239,7 +265,8 @@ public static class JobsApi
         {
             if (!TryParseStatus(status, out var parsed))
             {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["must be ok, no_face, failed or skipped"] });
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["must be ok, no_face, failed or skipped"] },
+                    extensions: Code(ErrorCodes.InvalidRequest));
             }
 
             filter = parsed;
@@ -248,7 +275,8 @@ public static class JobsApi
         var start = 0;
         if (!string.IsNullOrEmpty(cursor) && (!int.TryParse(cursor, out start) || start < 0))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["cursor"] = ["is not a cursor this API gave out"] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["cursor"] = ["is not a cursor this API gave out"] },
+                extensions: Code(ErrorCodes.InvalidRequest));
         }
 
         // A page is read through the outcomes' index: its cost does not grow with the job.
@@ -316,7 +344,7 @@ public static class JobsApi
         && (a.Sources ?? []).SequenceEqual(b.Sources ?? []);
 
     private static string JsonProblem(JsonException e) =>
-        e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "is not a known member" : "has a value of the wrong type or is not valid JSON";
+        UnknownMembers.At(RequestJson, typeof(SubmitJobRequest), e.Path) ? "is not a known member" : "has a value of the wrong type or is not valid JSON";
 
     /// <summary>Requests are read strictly: unknown members are errors, so a typo does not silently fall back to a default.</summary>
     private static readonly JsonSerializerOptions RequestJson = new(FaceSwapJson.Options)

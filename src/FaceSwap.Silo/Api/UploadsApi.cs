@@ -74,12 +74,12 @@ public static class UploadsApi
         var limit = MaxFileBytes(configuration);
         if (http.Request.ContentLength is not { } length)
         {
-            return Problem(StatusCodes.Status411LengthRequired, "Length required", "length_required", "send the file's size in Content-Length");
+            return Problem(StatusCodes.Status411LengthRequired, "Length required", ErrorCodes.LengthRequired, "send the file's size in Content-Length");
         }
 
         if (length > limit)
         {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "File too large", "file_too_large", $"the file is {length} bytes, over the limit of {limit} bytes");
+            return Problem(StatusCodes.Status413PayloadTooLarge, "File too large", ErrorCodes.FileTooLarge, $"the file is {length} bytes, over the limit of {limit} bytes");
         }
 
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
@@ -95,7 +95,7 @@ public static class UploadsApi
         }
         catch (EndOfStreamException)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Incomplete file", "incomplete_body", $"the body ended before the {length} bytes Content-Length announced");
+            return Problem(StatusCodes.Status400BadRequest, "Incomplete file", ErrorCodes.IncompleteBody, $"the body ended before the {length} bytes Content-Length announced");
         }
 
         if (UploadedImageCheck.Check(path!, content, silo.Value.MaxPixels) is { } refusal)
@@ -146,7 +146,7 @@ public static class UploadsApi
         {
             return TypedResults.ValidationProblem(
                 new Dictionary<string, string[]> { ["uploadId"] = ["must be 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit"] },
-                extensions: new Dictionary<string, object?> { ["code"] = "invalid_upload_id" });
+                extensions: new Dictionary<string, object?> { ["code"] = ErrorCodes.InvalidUploadId });
         }
 
         var problem = path is null ? null : path.Length == 0 ? "is required" : BlobPathRules.Problem(BlobPathOf(silo, uploadId, path), isPrefix: false);
@@ -154,7 +154,7 @@ public static class UploadsApi
         {
             return TypedResults.ValidationProblem(
                 new Dictionary<string, string[]> { ["path"] = [$"{problem} (a relative path inside the upload, such as photos/2024/a.jpg)"] },
-                extensions: new Dictionary<string, object?> { ["code"] = "invalid_path" });
+                extensions: new Dictionary<string, object?> { ["code"] = ErrorCodes.InvalidPath });
         }
 
         return null;

@@ -126,6 +126,7 @@ public static class FaceSwapHost
         var configuration = builder.Configuration;
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
+            ProblemCodes.AddMissingCode(context);
             // An unexpected error names its kind (the log has the rest), so a client's report can be matched to it.
             if (context.Exception is { } exception)
             {

@@ -124,7 +124,7 @@ public static class OpenApiDocumentation
         }
     }
 
-    /// <summary>The members problems carry to be matched on: <c>code</c> on a problem, <c>codes</c> per field on a 400.</summary>
+    /// <summary>The members problems carry to be matched on: <c>code</c> (and <c>field</c>) on a problem, <c>codes</c> per field on a 400.</summary>
     private static void DescribeCodes(OpenApiSchema schema, Type type)
     {
         if (type == typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))
@@ -143,7 +143,13 @@ public static class OpenApiDocumentation
             schema.Properties["code"] = new OpenApiSchema
             {
                 Type = JsonSchemaType.String,
-                Description = "A stable code to match on, where the problem has one (e.g. auth_throttled, too_many_streams, image_too_large).",
+                Description = "A stable code to match on, never the title or detail: every 4xx problem has one (e.g. job_not_found, "
+                    + "rate_limited, auth_throttled; for a refused job the code of its error, e.g. no_face, poor_source, model_missing).",
+            };
+            schema.Properties["field"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                Description = "The request field a 422 is about: source, options.references or a model option (options.swapper, ...).",
             };
         }
     }

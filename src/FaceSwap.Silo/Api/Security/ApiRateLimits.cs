@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using FaceSwap.Abstractions.Api;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace FaceSwap.Silo.Api.Security;
@@ -36,7 +37,8 @@ public static class ApiRateLimits
                 var response = context.HttpContext.Response;
                 response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-                        detail: $"this key may make {permits} API requests a minute: retry in {seconds} s")
+                        detail: $"this key may make {permits} API requests a minute: retry in {seconds} s",
+                        extensions: new Dictionary<string, object?> { ["code"] = ErrorCodes.RateLimited })
                     .ExecuteAsync(context.HttpContext);
             };
             o.AddPolicy(Policy, http =>

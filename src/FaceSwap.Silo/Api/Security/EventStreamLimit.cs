@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
+using FaceSwap.Abstractions.Api;
 using Microsoft.Extensions.Options;
 
 namespace FaceSwap.Silo.Api.Security;
@@ -23,7 +24,7 @@ public sealed class EventStreamOptions
 public sealed class EventStreamLimit : IDisposable
 {
     /// <summary>The problem-details code of a refused stream.</summary>
-    public const string Code = "too_many_streams";
+    public const string Code = ErrorCodes.TooManyStreams;
 
     private readonly PartitionedRateLimiter<string>? limiter;
 

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
+using FaceSwap.Abstractions.Api;
 using Microsoft.Extensions.Options;
 
 namespace FaceSwap.Silo.Api.Security;
@@ -27,7 +28,7 @@ public sealed class FailedAuthOptions
 public sealed class FailedAuthThrottle : IDisposable
 {
     /// <summary>The problem-details code of a throttled request.</summary>
-    public const string Code = "auth_throttled";
+    public const string Code = ErrorCodes.AuthThrottled;
 
     private readonly PartitionedRateLimiter<IPAddress>? limiter;
     private readonly int permits;

@@ -12,96 +12,95 @@ public enum FaceMode
 }
 
 /// <summary>Options of a job that change its outputs or how fast it runs.</summary>
-[GenerateSerializer, Immutable, Alias("FaceSwap.JobOptions")]
 public sealed record JobOptions
 {
     /// <summary>Which faces to swap.</summary>
-    [Id(0)] public FaceMode Faces { get; init; } = FaceMode.All;
+    public FaceMode Faces { get; init; } = FaceMode.All;
 
     /// <summary>Images per inference call.</summary>
-    [Id(1)] public int BatchSize { get; init; } = 4;
+    public int BatchSize { get; init; } = 4;
 
     /// <summary>Images listed ahead and in flight at most (the bounded window of the job).</summary>
-    [Id(2)] public int Prefetch { get; init; } = 16;
+    public int Prefetch { get; init; } = 16;
 
     /// <summary>JPEG/WebP quality of outputs.</summary>
-    [Id(3)] public int Quality { get; init; } = 92;
+    public int Quality { get; init; } = 92;
 
     /// <summary>Images with more pixels are refused.</summary>
-    [Id(4)] public long MaxPixels { get; init; } = DefaultMaxPixels;
+    public long MaxPixels { get; init; } = DefaultMaxPixels;
 
     /// <summary>Largest input file accepted, in bytes.</summary>
-    [Id(5)] public long MaxFileBytes { get; init; } = 200L * 1024 * 1024;
+    public long MaxFileBytes { get; init; } = 200L * 1024 * 1024;
 
     /// <summary>Embed the invisible watermark carrying the job id in every output (on unless turned off).</summary>
-    [Id(6)] public bool Watermark { get; init; } = true;
+    public bool Watermark { get; init; } = true;
 
     /// <summary>
     /// Reference mode (<see cref="FaceMode.Reference"/>): storage paths of photos of the people whose faces are swapped
     /// (one face each). A reference without a usable face fails the job at start.
     /// </summary>
-    [Id(7)] public IReadOnlyList<string>? References { get; init; }
+    public IReadOnlyList<string>? References { get; init; }
 
     /// <summary>
     /// Reference mode: a face is swapped when its cosine distance (1 - cosine similarity of identity embeddings) to
     /// some reference is at most this; in (0, 2]. The default 0.3 is measured in docs/face-selection.md.
     /// </summary>
-    [Id(8)] public float ReferenceDistance { get; init; } = DefaultReferenceDistance;
+    public float ReferenceDistance { get; init; } = DefaultReferenceDistance;
 
     /// <summary>Faces whose box's shorter side is under this many pixels are left untouched (every mode); 0: none.</summary>
-    [Id(9)] public int MinFace { get; init; }
+    public int MinFace { get; init; }
 
     /// <summary>What a job does with several <see cref="JobSpec.Sources"/>: one person's set (default), or each one against every target.</summary>
-    [Id(30)] public SourcesMode SourcesMode { get; init; } = SourcesMode.Set;
+    public SourcesMode SourcesMode { get; init; } = SourcesMode.Set;
     /// <summary>The face swapper: morph (the embedded default), inswapper_128 or simswap_256 (user-supplied models, docs/models.md).</summary>
-    [Id(20)] public string Swapper { get; init; } = "morph";
+    public string Swapper { get; init; } = "morph";
 
     /// <summary>The face enhancer run on swapped faces: none or gfpgan_1.4.</summary>
-    [Id(21)] public string Enhancer { get; init; } = "none";
+    public string Enhancer { get; init; } = "none";
 
     /// <summary>The face detector: default (embedded), scrfd_2.5g or yoloface_8n.</summary>
-    [Id(22)] public string Detector { get; init; } = "default";
+    public string Detector { get; init; } = "default";
 
     /// <summary>Neural swappers: share of the generated face where it is pasted back, 0 to 1 (default 1, as FaceFusion).</summary>
-    [Id(23)] public float BlendRatio { get; init; } = 1f;
+    public float BlendRatio { get; init; } = 1f;
 
     /// <summary>Neural swappers: paste back with Poisson blending instead of the feathered alpha blend.</summary>
-    [Id(24)] public bool Poisson { get; init; }
+    public bool Poisson { get; init; }
 
     /// <summary>The 68-point landmarker: default (embedded) or 2dfan4 (falls back to the default where not confident).</summary>
-    [Id(25)] public string Landmarker { get; init; } = "default";
+    public string Landmarker { get; init; } = "default";
 
     /// <summary>Neural swappers: the size a face is swapped at, 128, 256, 384 or 512 (tiling the model); 0 chooses by face size.</summary>
-    [Id(50)] public int PixelBoost { get; init; }
+    public int PixelBoost { get; init; }
 
     /// <summary>
     /// Neural swappers: percent of the swapped crop kept out of the mask, as FaceFusion reads it: one value (all sides),
     /// two (top and bottom, left and right) or four (top, right, bottom, left); null: none.
     /// </summary>
-    [Id(51)] public IReadOnlyList<int>? MaskPadding { get; init; }
+    public IReadOnlyList<int>? MaskPadding { get; init; }
 
     /// <summary>
     /// Replace existing output files that FaceSwap did not write (files without FaceSwap's metadata: someone's own
     /// photos, or outputs edited since). Off by default: such a file is left as it is and its image is recorded as
     /// skipped with the code <c>not_ours</c>.
     /// </summary>
-    [Id(40)] public bool Overwrite { get; init; }
+    public bool Overwrite { get; init; }
 
     /// <summary>
     /// The outputs' encoding: <c>keep</c> (each output in its input's format; HEIC/HEIF and AVIF, which the engine
     /// reads but does not write, as JPEG), <c>jpg</c>, <c>png</c> or <c>webp</c>. An output of another format than its
     /// input takes that format's extension in place of the input's.
     /// </summary>
-    [Id(53)] public string Format { get; init; } = "keep";
+    public string Format { get; init; } = "keep";
 
     /// <summary>Leave the GPS position out of the EXIF copied from each input to its output.</summary>
-    [Id(54)] public bool StripGps { get; init; }
+    public bool StripGps { get; init; }
 
     /// <summary>
     /// Copy images with no face, or no face the selection takes, to the output as they are (byte for byte, no AI
     /// mark), so the output tree has no holes; their outcomes say <see cref="ImageOutcome.Untouched"/>.
     /// </summary>
-    [Id(55)] public bool CopyUnswapped { get; init; }
+    public bool CopyUnswapped { get; init; }
 
     /// <summary>The values of <see cref="Format"/>.</summary>
     public static readonly IReadOnlyList<string> Formats = ["keep", "jpg", "png", "webp"];
@@ -132,34 +131,33 @@ public sealed record JobOptions
 /// What a job does: the source face, the input prefix whose images are swapped and the output prefix that mirrors it.
 /// Paths are blob-store paths, "container/some/prefix/".
 /// </summary>
-[GenerateSerializer, Immutable, Alias("FaceSwap.JobSpec")]
 public sealed record JobSpec
 {
     /// <summary>Path of the image holding the source face.</summary>
-    [Id(0)] public required string Source { get; init; }
+    public required string Source { get; init; }
 
     /// <summary>Input prefix (a folder), listed recursively.</summary>
-    [Id(1)] public required string Input { get; init; }
+    public required string Input { get; init; }
 
     /// <summary>Output prefix; each output keeps its input's relative path.</summary>
-    [Id(2)] public required string Output { get; init; }
+    public required string Output { get; init; }
 
     /// <summary>Options.</summary>
-    [Id(3)] public JobOptions Options { get; init; } = new();
+    public JobOptions Options { get; init; } = new();
 
     /// <summary>Who submitted the job (API key name, user, "cli").</summary>
-    [Id(4)] public string? SubmittedBy { get; init; }
+    public string? SubmittedBy { get; init; }
 
     /// <summary>A reference to the consent on record for the source face.</summary>
-    [Id(5)] public string? ConsentReference { get; init; }
+    public string? ConsentReference { get; init; }
 
     /// <summary>Where the job mirrors its status as JSON (a blob-drop job's <c>_faceswap/status.json</c>); null for none.</summary>
-    [Id(6)] public string? StatusPath { get; init; }
+    public string? StatusPath { get; init; }
 
     /// <summary>
     /// Several sources, when the job has more than <see cref="Source"/> (which is then the first image among them):
     /// image paths and folder prefixes (ending in '/'). With <see cref="SourcesMode.Set"/> they are photos of one
     /// person; with <see cref="SourcesMode.Each"/> each entry is one identity (a folder: a set of one person).
     /// </summary>
-    [Id(30)] public IReadOnlyList<string>? Sources { get; init; }
+    public IReadOnlyList<string>? Sources { get; init; }
 }

@@ -16,35 +16,34 @@ public enum JobState
 }
 
 /// <summary>Counts of a job's images by outcome.</summary>
-[GenerateSerializer, Immutable, Alias("FaceSwap.JobCounters")]
 public sealed record JobCounters
 {
     /// <summary>Images found so far.</summary>
-    [Id(0)] public long Discovered { get; init; }
+    public long Discovered { get; init; }
 
     /// <summary>Swapped and written.</summary>
-    [Id(1)] public long Ok { get; init; }
+    public long Ok { get; init; }
 
     /// <summary>No face found; not written.</summary>
-    [Id(2)] public long NoFace { get; init; }
+    public long NoFace { get; init; }
 
     /// <summary>Failed (decode, too large, model, storage).</summary>
-    [Id(3)] public long Failed { get; init; }
+    public long Failed { get; init; }
 
     /// <summary>Output already matched input and spec; not processed again.</summary>
-    [Id(4)] public long Skipped { get; init; }
+    public long Skipped { get; init; }
 
     /// <summary>Faces swapped.</summary>
-    [Id(5)] public long Faces { get; init; }
+    public long Faces { get; init; }
 
     /// <summary>Images whose decoding and analysis came from the repeat-image cache (same content seen before on that silo).</summary>
-    [Id(30)] public long CacheHits { get; init; }
+    public long CacheHits { get; init; }
 
     /// <summary>Swapped faces not found again on the output: failed swaps (part of <see cref="Faces"/>).</summary>
-    [Id(40)] public long FacesLost { get; init; }
+    public long FacesLost { get; init; }
 
     /// <summary>Swapped faces that need a look: the job's summary.json lists them (part of <see cref="Faces"/>).</summary>
-    [Id(41)] public long FacesToReview { get; init; }
+    public long FacesToReview { get; init; }
 
     /// <summary>Images with an outcome.</summary>
     public long Finished => Ok + NoFace + Failed + Skipped;
@@ -81,38 +80,51 @@ public sealed record JobCounters
 }
 
 /// <summary>A job as its owner sees it.</summary>
-[GenerateSerializer, Immutable, Alias("FaceSwap.JobStatus")]
 public sealed record JobStatus
 {
     /// <summary>The job id.</summary>
-    [Id(0)] public required string JobId { get; init; }
+    public required string JobId { get; init; }
 
     /// <summary>State.</summary>
-    [Id(1)] public JobState State { get; init; }
+    public JobState State { get; init; }
 
     /// <summary>Counts.</summary>
-    [Id(2)] public JobCounters Counters { get; init; } = new();
+    public JobCounters Counters { get; init; } = new();
 
     /// <summary>Images being processed now.</summary>
-    [Id(3)] public int InFlight { get; init; }
+    public int InFlight { get; init; }
 
     /// <summary>Whether the whole input has been listed.</summary>
-    [Id(4)] public bool ListingComplete { get; init; }
+    public bool ListingComplete { get; init; }
 
     /// <summary>When the job was created.</summary>
-    [Id(5)] public DateTimeOffset Created { get; init; }
+    public DateTimeOffset Created { get; init; }
 
     /// <summary>When it finished, if it has.</summary>
-    [Id(6)] public DateTimeOffset? Finished { get; init; }
+    public DateTimeOffset? Finished { get; init; }
 
-    /// <summary>Why the job failed, if it did.</summary>
-    [Id(7)] public string? Error { get; init; }
+    /// <summary>Why the job failed, if it did: for people (match on <see cref="ErrorCode"/>, never on this text).</summary>
+    public string? Error { get; init; }
+
+    /// <summary>
+    /// The stable code of <see cref="Error"/>, to branch on: the class of failure of the source check that refused the
+    /// job (<see cref="JobErrorCodes"/>: e.g. <c>no_face</c>, <c>poor_source</c>, <c>model_missing</c>,
+    /// <c>storage_error</c>), or for a job whose start failed after it was answered <c>pending</c> the code a waiting
+    /// caller would have had (<c>unavailable</c>, <c>storage_error</c>, <c>server_error</c>); null when the job did not fail.
+    /// </summary>
+    public string? ErrorCode { get; init; }
+
+    /// <summary>
+    /// The request field the failure is about (<c>source</c>, <c>options.references</c>, <c>options.swapper</c>,
+    /// <c>options.enhancer</c>, <c>options.detector</c>, <c>options.landmarker</c>, <c>options</c>); null when none is.
+    /// </summary>
+    public string? ErrorField { get; init; }
 
     /// <summary>The spec (null before the job was started).</summary>
-    [Id(8)] public JobSpec? Spec { get; init; }
+    public JobSpec? Spec { get; init; }
 
     /// <summary>Why a running job is not making progress right now (e.g. it is waiting for an inference silo).</summary>
-    [Id(9)] public string? Notice { get; init; }
+    public string? Notice { get; init; }
 
     /// <summary>Whether the job will not change any more.</summary>
     public bool IsTerminal => State is JobState.Completed or JobState.Failed or JobState.Cancelled;

@@ -33,36 +33,35 @@ public static class ReviewReasons
 /// the output is a failed swap: its <see cref="Similarity"/> is null (written as <c>null</c>, never left out) and its
 /// review reasons start with <c>lost</c>.
 /// </summary>
-[GenerateSerializer, Immutable, Alias("FaceSwap.FaceOutcome")]
 public sealed record FaceOutcome
 {
     /// <summary>The face's box in the input image: x, y, width, height in pixels.</summary>
-    [Id(0)] public required IReadOnlyList<int> Box { get; init; }
+    public required IReadOnlyList<int> Box { get; init; }
 
     /// <summary>Identity similarity of the target's face to the source before the swap (cosine of embeddings).</summary>
-    [Id(1)] public float SimilarityBefore { get; init; }
+    public float SimilarityBefore { get; init; }
 
     /// <summary>Identity similarity to the source measured on the written output; null when the face was not found again (lost).</summary>
-    [Id(2), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public float? Similarity { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public float? Similarity { get; init; }
 
     /// <summary>How far the face's low-frequency colour moved from the target's (Lab a*b*, 95th percentile over the skin); null when not measured.</summary>
-    [Id(3)] public float? Tint { get; init; }
+    public float? Tint { get; init; }
 
     /// <summary>How far the face's low-frequency light moved from the target's (Lab L, 0-100, 95th percentile over the skin); null when not measured.</summary>
-    [Id(4)] public float? Shade { get; init; }
+    public float? Shade { get; init; }
 
     /// <summary>The face's fine texture, output over input (1 = same); null when not measured.</summary>
-    [Id(5)] public float? Detail { get; init; }
+    public float? Detail { get; init; }
 
     /// <summary>How much the source face was enlarged to fit this face (target eye distance over the source's).</summary>
-    [Id(6)] public float? SourceScale { get; init; }
+    public float? SourceScale { get; init; }
 
     /// <summary>Whether the face needs a look (see <see cref="Review"/> for why).</summary>
-    [Id(7)] public bool NeedsReview { get; init; }
+    public bool NeedsReview { get; init; }
 
     /// <summary>Why the face needs a look (<see cref="ReviewReasons"/>); null when it does not.</summary>
-    [Id(8)] public IReadOnlyList<string>? Review { get; init; }
+    public IReadOnlyList<string>? Review { get; init; }
 
     /// <summary>Source sets: the photo of the set put into this face; null for a single source.</summary>
-    [Id(9)] public string? Source { get; init; }
+    public string? Source { get; init; }
 }
