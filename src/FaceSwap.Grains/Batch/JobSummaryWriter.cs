@@ -46,6 +46,8 @@ public sealed class JobSummaryWriter(IBlobStore store)
             jobId,
             state = status.State,
             error = status.Error,
+            errorCode = status.ErrorCode,
+            errorField = status.ErrorField,
             counts = status.Counters,
             created = status.Created,
             started = state.Started,
