@@ -444,33 +444,10 @@ public sealed partial class BatchGrain(
         await summaries.WriteSummaryAsync(JobId, Snapshot(), state.State);
     }
 
-    /// <summary>
-    /// The status as callers see it: a job turns terminal for them only once its summary and status blob are written,
-    /// so whoever sees "completed" finds them.
-    /// </summary>
-    private JobStatus Status() => publishing ? Snapshot() with { State = JobState.Running, Finished = null } : Snapshot();
+    /// <summary>The status as callers see it (<see cref="JobStatusView.Published"/>): terminal once the summary is written.</summary>
+    private JobStatus Status() => JobStatusView.Published(Snapshot(), publishing);
 
-    private JobStatus Snapshot()
-    {
-        return new JobStatus
-        {
-            JobId = JobId,
-            State = state.State.State,
-            Counters = ledger.Current(state.State.Counters),
-
-            // A cancelled job reads inFlight 1 or more until the images in flight at the cancel are recorded.
-            InFlight = draining ? Math.Max(1, inFlight) : inFlight,
-            ListingComplete = state.State.ListingComplete || ledger.LastPageListed,
-            Created = state.State.Spec is null && checking is not null ? checkingSince : state.State.Created,
-            Finished = state.State.Finished,
-            Error = state.State.Error, ErrorCode = state.State.ErrorCode, ErrorField = state.State.ErrorField,
-            Spec = state.State.Spec ?? checking,
-            Notice = state.State.Spec is null && checking is not null ? CheckingNotice
-                : state.State.State == JobState.Running ? notice
-                : draining ? $"cancelled: {inFlight} images that were in flight are finishing; the counts and summary are final when inFlight is 0"
-                : null,
-        };
-    }
+    private JobStatus Snapshot() => JobStatusView.Snapshot(JobId, state.State, ledger, inFlight, draining, notice, pendingCheck);
 
     private void Wake() => wake.TrySetResult();
 
