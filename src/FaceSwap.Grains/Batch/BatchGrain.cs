@@ -156,48 +156,18 @@ public sealed partial class BatchGrain(
     /// <inheritdoc />
     public async Task<JobStatus> RetryFailedAsync()
     {
-        var spec = state.State.Spec ?? throw new InvalidOperationException("the job does not exist");
-        if (!Snapshot().IsTerminal)
-        {
-            throw new InvalidOperationException("the job is still running; cancel it or wait for it to finish first");
-        }
-
-        if (draining)
-        {
-            throw new InvalidOperationException("the job was cancelled and the images that were in flight are still finishing; wait until its inFlight is 0");
-        }
-
-        if (state.State.SpecHash is null)
-        {
-            throw new InvalidOperationException($"the job failed before it started ({state.State.Error}); submit a new job");
-        }
-
-        var index = await OutcomeIndex.OpenAsync(store, JobFiles.Outcomes(spec, JobId));
-        var failed = index.Count(ImageStatus.Failed);
+        RetryRound.EnsureAllowed(state.State, Snapshot().IsTerminal, draining);
+        var failed = await RetryRound.OpenAsync(store, JobId, state.State);
         if (failed == 0)
         {
             return Status();
         }
 
-        var round = state.State.Round + 1;
-        var list = JobFiles.RetryList(spec, JobId, round);
-        await RetryList.WriteAsync(store, list, index);
-
-        // The failed images leave the counters and come back as the round lists them again.
-        var counters = state.State.Counters;
-        state.State.Counters = counters with { Failed = counters.Failed - failed, Discovered = counters.Discovered - failed };
-        state.State.Round = round;
-        state.State.RetryList = list;
-        state.State.ResumeToken = null;
-        state.State.ListingComplete = false;
-        state.State.State = JobState.Running;
-        state.State.Finished = null;
-        state.State.Started = DateTimeOffset.UtcNow;
         work = null;
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await MarkInIndexAsync(unfinished: true);
-        LogRetryRound(JobId, round, failed);
+        LogRetryRound(JobId, state.State.Round, failed);
         EnsurePump();
         return Status();
     }
