@@ -38,7 +38,7 @@ public sealed partial class BatchGrain
         var pageSize = PartitionPages.PageSize(options);
         var window = PartitionPages.Window(options, ActiveSilos());
         var listed = false;
-        LogPartitioned(JobId, state.State.Counters.Discovered + ledger.Listed, pageSize, window);
+        logger.LogPartitioned(JobId, state.State.Counters.Discovered + ledger.Listed, pageSize, window);
 
         // Keeps the window of pages on partitions full while the listing lasts.
         async Task<bool> FillAsync()
@@ -90,7 +90,7 @@ public sealed partial class BatchGrain
                 (attempt, e) =>
                 {
                     notice = InferenceDispatcher.IsNoInferenceSilo(e) ? "waiting for an inference silo to run a partition" : notice;
-                    LogPartitionRetry(JobId, attempt, e.Message);
+                    logger.LogPartitionRetry(JobId, attempt, e.Message);
                 });
             if (result is not null)
             {
@@ -109,10 +109,4 @@ public sealed partial class BatchGrain
 
     private int ActiveSilos() =>
         ServiceProvider.GetService<Orleans.Runtime.ISiloStatusOracle>()?.GetApproximateSiloStatuses(onlyActive: true).Count ?? 1;
-
-    [LoggerMessage(10, LogLevel.Information, "Job {JobId}: {Listed} images listed; the rest goes to partition grains, {PageSize} names a page, {Window} pages in flight")]
-    private partial void LogPartitioned(string jobId, long listed, int pageSize, int window);
-
-    [LoggerMessage(11, LogLevel.Warning, "Job {JobId}: partition attempt {Attempt} failed, running the page again: {Message}")]
-    private partial void LogPartitionRetry(string jobId, int attempt, string message);
 }

@@ -47,7 +47,7 @@ public sealed partial class BatchGrain
     /// </summary>
     private async Task RecordStartFailureAsync(JobSpec spec, Exception failure)
     {
-        LogStartFailed(failure, JobId);
+        logger.LogStartFailed(failure, JobId);
         if (state.State.Spec is not null)
         {
             return;
@@ -60,9 +60,6 @@ public sealed partial class BatchGrain
         await GrainFactory.GetGrain<IJobIndexGrain>(0).AddAsync(JobId, pendingCheck.Since);
         await PersistEndAsync(JobState.Failed);
     }
-
-    [LoggerMessage(14, LogLevel.Error, "Job {JobId}: its start failed after the caller was told it is pending")]
-    private partial void LogStartFailed(Exception exception, string jobId);
 
     /// <summary>Checks the job's sources on an inference silo, writes the audit line and persists the job, running or failed.</summary>
     private async Task CheckAndStartAsync(JobSpec spec)
@@ -111,7 +108,7 @@ public sealed partial class BatchGrain
         state.State.Started = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        LogStarted(JobId, spec.Input, spec.Output);
+        logger.LogStarted(JobId, spec.Input, spec.Output);
         await WriteStatusBlobAsync(force: true);
         EnsurePump();
     }
