@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Hosting;
@@ -37,12 +35,10 @@ public sealed partial class BatchGrain
     private async Task PartitionPumpAsync(JobSpec spec, string? nextToken)
     {
         var options = Partitions;
-        var pageSize = Math.Clamp(options.PageSize, 1, 5000);
-
-        // Enough pages for every silo that can run one, twice over, so no inference silo waits for work.
-        var window = Math.Max(Math.Max(1, options.PagesInFlight), 2 * ActiveSilos());
+        var pageSize = PartitionPages.PageSize(options);
+        var window = PartitionPages.Window(options, ActiveSilos());
         var listed = false;
-        LogPartitioned(JobId, state.State.Counters.Discovered + ledger.Listed, pageSize, window);
+        logger.LogPartitioned(JobId, state.State.Counters.Discovered + ledger.Listed, pageSize, window);
 
         // Keeps the window of pages on partitions full while the listing lasts.
         async Task<bool> FillAsync()
@@ -61,7 +57,7 @@ public sealed partial class BatchGrain
                     continue;
                 }
 
-                var partition = GrainFactory.GetGrain<IPartitionGrain>(PartitionKey(page.StartToken));
+                var partition = GrainFactory.GetGrain<IPartitionGrain>(PartitionPages.Key(JobId, state.State.Round, page.StartToken));
                 partitionsInFlight[page] = partition;
                 inFlight += items.Count;
                 _ = RunPartitionAsync(spec, page, partition, items, options);
@@ -80,49 +76,26 @@ public sealed partial class BatchGrain
         }
     }
 
-    /// <summary>
-    /// Runs one page on its partition until it answers. A lost partition (its silo died) or a failed call is simply
-    /// asked again: the page's key is the same, so a partition still running it is joined, and a new one skips the
-    /// outputs the lost one wrote.
-    /// </summary>
+    /// <summary>Runs one page on its partition until it answers (<see cref="PartitionPages.RunAsync"/>) and records its counters.</summary>
     private async Task RunPartitionAsync(JobSpec spec, LedgerPage page, IPartitionGrain partition, List<WorkItem> items, PartitionOptions options)
     {
-        var request = new PartitionPage
-        {
-            JobId = JobId,
-            Spec = spec,
-            SpecHash = state.State.SpecHash!,
-            Items = items,
-            BatchSize = Math.Max(Math.Max(1, options.BatchSize), spec.Options.BatchSize),
-            BatchesInFlight = Math.Max(1, options.BatchesInFlight),
-        };
+        var request = PartitionPages.Request(JobId, spec, state.State.SpecHash!, items, options);
         try
         {
-            for (var attempt = 1; ; attempt++)
-            {
-                if (deactivated || state.State.State != JobState.Running)
-                {
-                    return;
-                }
-
-                try
-                {
-                    var result = await partition.RunPageAsync(request);
-                    if (deactivated)
-                    {
-                        return;
-                    }
-
-                    page.Complete(result.Counters, result.Cancelled);
-                    notice = null;
-                    return;
-                }
-                catch (Exception e) when (!deactivated && state.State.State == JobState.Running)
+            var result = await PartitionPages.RunAsync(
+                partition,
+                request,
+                () => deactivated,
+                () => state.State.State == JobState.Running,
+                (attempt, e) =>
                 {
                     notice = InferenceDispatcher.IsNoInferenceSilo(e) ? "waiting for an inference silo to run a partition" : notice;
-                    LogPartitionRetry(JobId, attempt, e.Message);
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 500 * attempt)));
-                }
+                    logger.LogPartitionRetry(JobId, attempt, e.Message);
+                });
+            if (result is not null)
+            {
+                page.Complete(result.Counters, result.Cancelled);
+                notice = null;
             }
         }
         finally
@@ -134,16 +107,6 @@ public sealed partial class BatchGrain
         }
     }
 
-    /// <summary>A page's partition: the job, the round and where the page starts in the listing.</summary>
-    private string PartitionKey(string? startToken) =>
-        $"{JobId}/{state.State.Round}/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(startToken ?? "")))[..16]}";
-
     private int ActiveSilos() =>
         ServiceProvider.GetService<Orleans.Runtime.ISiloStatusOracle>()?.GetApproximateSiloStatuses(onlyActive: true).Count ?? 1;
-
-    [LoggerMessage(10, LogLevel.Information, "Job {JobId}: {Listed} images listed; the rest goes to partition grains, {PageSize} names a page, {Window} pages in flight")]
-    private partial void LogPartitioned(string jobId, long listed, int pageSize, int window);
-
-    [LoggerMessage(11, LogLevel.Warning, "Job {JobId}: partition attempt {Attempt} failed, running the page again: {Message}")]
-    private partial void LogPartitionRetry(string jobId, int attempt, string message);
 }

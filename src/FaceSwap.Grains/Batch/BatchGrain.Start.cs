@@ -10,28 +10,18 @@ using Microsoft.Extensions.Options;
 namespace FaceSwap.Grains.Batch;
 
 /// <summary>
-/// Starting a job: its sources are checked on an inference silo before anything is persisted, which for a matrix of many
-/// source photos can outlast a grain call. The check runs beside the call: a caller gets the job's answer when the
-/// check ends within half the call timeout, and otherwise the job as "pending" with a notice, while the check carries
-/// on and the job then runs or fails by itself.
+/// Starting a job: its sources are checked on an inference silo before anything is persisted. The check runs beside
+/// the call (<see cref="PendingSourceCheck"/>): a caller gets the job's answer when the check ends within half the call
+/// timeout, and otherwise the job as "pending" with a notice, while the check carries on and the job then runs or fails
+/// by itself.
 /// </summary>
 public sealed partial class BatchGrain
 {
     /// <summary>What a job's status says while its sources are checked.</summary>
-    public const string CheckingNotice = "checking the source faces; the job starts when they pass";
+    public const string CheckingNotice = PendingSourceCheck.Notice;
 
-    private static readonly TimeSpan LongestAnswer = TimeSpan.FromSeconds(20);
-
-    /// <summary>The check and start in progress, if any; a second StartAsync meanwhile joins it.</summary>
-    private Task? starting;
-
-    /// <summary>The spec whose sources are being checked (not persisted yet).</summary>
-    private JobSpec? checking;
-
-    private DateTimeOffset checkingSince;
-
-    /// <summary>A caller was answered "pending" for the check in progress: nobody is left to hear how it ends.</summary>
-    private bool answeredPending;
+    /// <summary>The check and start in progress, if any: a second StartAsync meanwhile joins it.</summary>
+    private readonly PendingSourceCheck pendingCheck = new();
 
     /// <inheritdoc />
     public async Task<JobStatus> StartAsync(JobSpec spec)
@@ -47,81 +37,34 @@ public sealed partial class BatchGrain
             return Status();
         }
 
-        var run = starting ??= StartInBackgroundAsync(spec);
-        if (await Task.WhenAny(run, Task.Delay(AnswerWithin())) == run)
-        {
-            // Finished in time: the caller gets the outcome itself, a refusal or an error included.
-            await run;
-        }
-        else
-        {
-            answeredPending = true;
-        }
-
+        await pendingCheck.RunAsync(spec, PendingSourceCheck.AnswerWithin(ServiceProvider), CheckAndStartAsync, RecordStartFailureAsync);
         return Status();
     }
 
-    /// <summary>Half the silo's grain call timeout, at most <see cref="LongestAnswer"/>: the caller's call never times out.</summary>
-    private TimeSpan AnswerWithin()
-    {
-        var timeout = ServiceProvider.GetService<IOptions<Orleans.Configuration.SiloMessagingOptions>>()?.Value.ResponseTimeout ?? LongestAnswer;
-        return TimeSpan.FromTicks(Math.Min(LongestAnswer.Ticks, timeout.Ticks / 2));
-    }
-
     /// <summary>
-    /// A job whose start failed after its caller was answered: failed, with the reason and its code (the code a caller
-    /// waiting for the start would have had from the API: unavailable for no inference silo or no audit log), so a
-    /// poller sees why without reading the text.
+    /// A job whose start failed after its caller was answered: failed, with the reason and its code
+    /// (<see cref="PendingSourceCheck.FailureCode"/>), so a poller sees why without reading the text.
     /// </summary>
     private async Task RecordStartFailureAsync(JobSpec spec, Exception failure)
     {
+        logger.LogStartFailed(failure, JobId);
         if (state.State.Spec is not null)
         {
             return;
         }
 
         state.State.Spec = spec;
-        state.State.Created = checkingSince;
+        state.State.Created = pendingCheck.Since;
         state.State.Error = $"the job could not start: {failure.Message}";
-        state.State.ErrorCode = failure switch
-        {
-            IOException => JobErrorCodes.StorageError,
-            InvalidOperationException or OrleansException or TimeoutException => ErrorCodes.Unavailable,
-            _ => ErrorCodes.ServerError,
-        };
-        await GrainFactory.GetGrain<IJobIndexGrain>(0).AddAsync(JobId, checkingSince);
+        state.State.ErrorCode = PendingSourceCheck.FailureCode(failure);
+        await GrainFactory.GetGrain<IJobIndexGrain>(0).AddAsync(JobId, pendingCheck.Since);
         await PersistEndAsync(JobState.Failed);
-    }
-
-    [LoggerMessage(14, LogLevel.Error, "Job {JobId}: its start failed after the caller was told it is pending")]
-    private partial void LogStartFailed(Exception exception, string jobId);
-
-    private async Task StartInBackgroundAsync(JobSpec spec)
-    {
-        checking = spec;
-        checkingSince = DateTimeOffset.UtcNow;
-        answeredPending = false;
-        this.DelayDeactivation(TimeSpan.FromMinutes(15));
-        try
-        {
-            await CheckAndStartAsync(spec);
-        }
-        catch (Exception e) when (answeredPending && e is not OutOfMemoryException)
-        {
-            // No caller waits for the answer any more: the job records why it could not start instead.
-            LogStartFailed(e, JobId);
-            await RecordStartFailureAsync(spec, e);
-        }
-        finally
-        {
-            checking = null;
-            starting = null;
-        }
     }
 
     /// <summary>Checks the job's sources on an inference silo, writes the audit line and persists the job, running or failed.</summary>
     private async Task CheckAndStartAsync(JobSpec spec)
     {
+        this.DelayDeactivation(TimeSpan.FromMinutes(15));
         SourceCheck check;
         try
         {
@@ -165,9 +108,8 @@ public sealed partial class BatchGrain
         state.State.Started = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        LogStarted(JobId, spec.Input, spec.Output);
+        logger.LogStarted(JobId, spec.Input, spec.Output);
         await WriteStatusBlobAsync(force: true);
         EnsurePump();
     }
-
 }

@@ -74,7 +74,7 @@ public sealed partial class BatchGrain(
     {
         if (state.State.State == JobState.Running)
         {
-            LogResuming(JobId, state.State.Counters.Finished);
+            logger.LogResuming(JobId, state.State.Counters.Finished);
             EnsurePump();
 
             // A job from before the index recorded unfinished jobs records itself, so the next start wakes it too.
@@ -145,7 +145,7 @@ public sealed partial class BatchGrain(
         }
         catch (Exception e)
         {
-            LogSettleFailed(e, JobId);
+            logger.LogSettleFailed(e, JobId);
         }
         finally
         {
@@ -156,48 +156,18 @@ public sealed partial class BatchGrain(
     /// <inheritdoc />
     public async Task<JobStatus> RetryFailedAsync()
     {
-        var spec = state.State.Spec ?? throw new InvalidOperationException("the job does not exist");
-        if (!Snapshot().IsTerminal)
-        {
-            throw new InvalidOperationException("the job is still running; cancel it or wait for it to finish first");
-        }
-
-        if (draining)
-        {
-            throw new InvalidOperationException("the job was cancelled and the images that were in flight are still finishing; wait until its inFlight is 0");
-        }
-
-        if (state.State.SpecHash is null)
-        {
-            throw new InvalidOperationException($"the job failed before it started ({state.State.Error}); submit a new job");
-        }
-
-        var index = await OutcomeIndex.OpenAsync(store, JobFiles.Outcomes(spec, JobId));
-        var failed = index.Count(ImageStatus.Failed);
+        RetryRound.EnsureAllowed(state.State, Snapshot().IsTerminal, draining);
+        var failed = await RetryRound.OpenAsync(store, JobId, state.State);
         if (failed == 0)
         {
             return Status();
         }
 
-        var round = state.State.Round + 1;
-        var list = JobFiles.RetryList(spec, JobId, round);
-        await RetryList.WriteAsync(store, list, index);
-
-        // The failed images leave the counters and come back as the round lists them again.
-        var counters = state.State.Counters;
-        state.State.Counters = counters with { Failed = counters.Failed - failed, Discovered = counters.Discovered - failed };
-        state.State.Round = round;
-        state.State.RetryList = list;
-        state.State.ResumeToken = null;
-        state.State.ListingComplete = false;
-        state.State.State = JobState.Running;
-        state.State.Finished = null;
-        state.State.Started = DateTimeOffset.UtcNow;
         work = null;
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await MarkInIndexAsync(unfinished: true);
-        LogRetryRound(JobId, round, failed);
+        logger.LogRetryRound(JobId, state.State.Round, failed);
         EnsurePump();
         return Status();
     }
@@ -287,7 +257,7 @@ public sealed partial class BatchGrain(
         catch (Exception e)
         {
             // Listing or state storage failed for good (retries are inside the store): the reminder tries again.
-            LogPumpFailed(e, JobId);
+            logger.LogPumpFailed(e, JobId);
         }
     }
 
@@ -350,7 +320,7 @@ public sealed partial class BatchGrain(
         }
         catch (Exception e)
         {
-            LogManifestFailed(e, JobId);
+            logger.LogManifestFailed(e, JobId);
         }
 
         for (var i = 0; i < batch.Count; i++)
@@ -383,7 +353,7 @@ public sealed partial class BatchGrain(
             await this.UnregisterReminder(reminder);
         }
 
-        LogCompleted(JobId, state.State.Counters.Ok, state.State.Counters.Failed, state.State.Counters.Skipped);
+        logger.LogCompleted(JobId, state.State.Counters.Ok, state.State.Counters.Failed, state.State.Counters.Skipped);
     }
 
     /// <summary>
@@ -421,7 +391,7 @@ public sealed partial class BatchGrain(
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            LogIndexFailed(e, JobId);
+            logger.LogIndexFailed(e, JobId);
         }
     }
 
@@ -434,7 +404,7 @@ public sealed partial class BatchGrain(
         }
         catch (IOException e)
         {
-            LogStatusFailed(e, JobId, state.State.Spec?.StatusPath ?? "");
+            logger.LogStatusFailed(e, JobId, state.State.Spec?.StatusPath ?? "");
         }
     }
 
@@ -444,33 +414,10 @@ public sealed partial class BatchGrain(
         await summaries.WriteSummaryAsync(JobId, Snapshot(), state.State);
     }
 
-    /// <summary>
-    /// The status as callers see it: a job turns terminal for them only once its summary and status blob are written,
-    /// so whoever sees "completed" finds them.
-    /// </summary>
-    private JobStatus Status() => publishing ? Snapshot() with { State = JobState.Running, Finished = null } : Snapshot();
+    /// <summary>The status as callers see it (<see cref="JobStatusView.Published"/>): terminal once the summary is written.</summary>
+    private JobStatus Status() => JobStatusView.Published(Snapshot(), publishing);
 
-    private JobStatus Snapshot()
-    {
-        return new JobStatus
-        {
-            JobId = JobId,
-            State = state.State.State,
-            Counters = ledger.Current(state.State.Counters),
-
-            // A cancelled job reads inFlight 1 or more until the images in flight at the cancel are recorded.
-            InFlight = draining ? Math.Max(1, inFlight) : inFlight,
-            ListingComplete = state.State.ListingComplete || ledger.LastPageListed,
-            Created = state.State.Spec is null && checking is not null ? checkingSince : state.State.Created,
-            Finished = state.State.Finished,
-            Error = state.State.Error, ErrorCode = state.State.ErrorCode, ErrorField = state.State.ErrorField,
-            Spec = state.State.Spec ?? checking,
-            Notice = state.State.Spec is null && checking is not null ? CheckingNotice
-                : state.State.State == JobState.Running ? notice
-                : draining ? $"cancelled: {inFlight} images that were in flight are finishing; the counts and summary are final when inFlight is 0"
-                : null,
-        };
-    }
+    private JobStatus Snapshot() => JobStatusView.Snapshot(JobId, state.State, ledger, inFlight, draining, notice, pendingCheck);
 
     private void Wake() => wake.TrySetResult();
 
@@ -485,14 +432,14 @@ public sealed partial class BatchGrain(
         {
             if (notice is null)
             {
-                LogWaiting(JobId);
+                logger.LogWaiting(JobId);
             }
 
             notice = e is SiloUnavailableException
                 ? "waiting for an inference silo: the one running a batch was lost"
                 : "waiting for an inference silo: none is in the cluster";
         },
-        OnRetry = (attempt, e) => LogRetry(JobId, attempt, e.Message),
+        OnRetry = (attempt, e) => logger.LogRetry(JobId, attempt, e.Message),
     });
 
     private static void Validate(JobSpec spec)
@@ -513,37 +460,4 @@ public sealed partial class BatchGrain(
             throw new ArgumentException($"options.batchSize must be 1 to {JobOptions.MaxBatchSize} and options.prefetch 1 to {JobOptions.MaxPrefetch}");
         }
     }
-
-    [LoggerMessage(1, LogLevel.Information, "Job {JobId} started: {Input} -> {Output}")]
-    private partial void LogStarted(string jobId, string input, string output);
-
-    [LoggerMessage(2, LogLevel.Information, "Job {JobId} resuming after {Finished} images")]
-    private partial void LogResuming(string jobId, long finished);
-
-    [LoggerMessage(3, LogLevel.Warning, "Job {JobId}: batch attempt {Attempt} failed, retrying: {Message}")]
-    private partial void LogRetry(string jobId, int attempt, string message);
-
-    [LoggerMessage(4, LogLevel.Error, "Job {JobId}: dispatch loop stopped; the reminder will resume it")]
-    private partial void LogPumpFailed(Exception exception, string jobId);
-
-    [LoggerMessage(5, LogLevel.Error, "Job {JobId}: could not append to the outcomes manifest")]
-    private partial void LogManifestFailed(Exception exception, string jobId);
-
-    [LoggerMessage(6, LogLevel.Information, "Job {JobId} completed: {Ok} ok, {Failed} failed, {Skipped} skipped")]
-    private partial void LogCompleted(string jobId, long ok, long failed, long skipped);
-
-    [LoggerMessage(9, LogLevel.Warning, "Job {JobId}: no inference silo is in the cluster; waiting for one")]
-    private partial void LogWaiting(string jobId);
-
-    [LoggerMessage(8, LogLevel.Warning, "Job {JobId}: could not write its status to {Path}")]
-    private partial void LogStatusFailed(Exception exception, string jobId, string path);
-
-    [LoggerMessage(13, LogLevel.Warning, "Job {JobId}: could not record in the job index whether it is unfinished")]
-    private partial void LogIndexFailed(Exception exception, string jobId);
-
-    [LoggerMessage(12, LogLevel.Error, "Job {JobId}: the outcomes of images that finished after the cancel could not be recorded")]
-    private partial void LogSettleFailed(Exception exception, string jobId);
-
-    [LoggerMessage(7, LogLevel.Information, "Job {JobId}: retry round {Round} runs {Count} failed images again")]
-    private partial void LogRetryRound(string jobId, int round, long count);
 }
