@@ -67,6 +67,31 @@ public static class CommonOptions
         return option;
     }
 
+    /// <summary>
+    /// <c>--preview N</c>: swap only N images chosen across the input's folders, write them and a contact sheet, and stop.
+    /// Out of 1 to <see cref="FaceSwap.Abstractions.Jobs.JobOptions.MaxPreview"/> it is refused when the command line is
+    /// parsed, with the code the API gives (<c>preview_out_of_range</c>).
+    /// </summary>
+    public static Option<int?> Preview()
+    {
+        var option = new Option<int?>("--preview")
+        {
+            Description = $"Swap only N images chosen across the input's folders (1-{FaceSwap.Abstractions.Jobs.JobOptions.MaxPreview}), write them and a contact sheet "
+                + "of their faces (input | output with each face's figures), then stop; the full run afterwards skips them",
+        };
+        option.Validators.Add(result =>
+        {
+            // A token that is not a number: the parser reports it itself, in one line too.
+            if (result.Tokens.Count > 0
+                && int.TryParse(result.Tokens[^1].Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value)
+                && value is < 1 or > FaceSwap.Abstractions.Jobs.JobOptions.MaxPreview)
+            {
+                result.AddError($"--preview must be 1 to {FaceSwap.Abstractions.Jobs.JobOptions.MaxPreview} images, not {value} ({FaceSwap.Abstractions.Jobs.JobRefusalCodes.PreviewOutOfRange})");
+            }
+        });
+        return option;
+    }
+
     /// <summary>Refuses a value under <paramref name="min"/> when the command line is parsed (see <see cref="Within(Option{int}, int, int)"/>).</summary>
     public static Option<long> AtLeast(this Option<long> option, long min)
     {

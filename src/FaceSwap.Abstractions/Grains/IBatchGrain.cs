@@ -82,4 +82,13 @@ public interface IInferenceGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("Thumbnail")]
     Task<ThumbnailResult> ThumbnailAsync(string path, int longest, long maxPixels, long maxBytes);
+
+    /// <summary>
+    /// Draws the contact sheet of a preview job (<see cref="JobOptions.Preview"/>) from its outcomes: a row per swapped
+    /// face, input crop beside output crop with the face's figures, written as a PNG beside the job's summary. Returns
+    /// how many faces it shows. Inference silos decode full-size images anyway; api silos never do.
+    /// </summary>
+    [Alias("ContactSheet")]
+    [ResponseTimeout("00:10:00")]
+    Task<int> ContactSheetAsync(string jobId, JobSpec spec);
 }

@@ -37,9 +37,10 @@ public static class RemoteCommands
         var jobId = new Option<string>("--job-id") { Description = "Your own job id (a-z 0-9 - _); submitting it again with the same values returns the same job" };
         var wait = new Option<bool>("--wait") { Description = "Follow the job until it ends; the exit code tells how it ended" };
         var noWatermark = new Option<bool>("--no-watermark") { Description = "Do not embed the invisible watermark (outputs are still marked AI-generated in their metadata)" };
+        var preview = CommonOptions.Preview();
         var command = new Command("submit", "Submit a job to a FaceSwap server; prints the job id")
         {
-            source, sourcesMode, input, output, faces, references, referenceDistance, minFace, batchSize, prefetch, quality, overwrite, consent, jobId, wait, noWatermark,
+            source, sourcesMode, input, output, faces, references, referenceDistance, minFace, batchSize, prefetch, quality, overwrite, consent, jobId, wait, noWatermark, preview,
         };
         remote.AddTo(command);
         command.SetAction((parse, ct) => remote.RunAsync(parse, ct, async (client, token) =>
@@ -70,6 +71,7 @@ public static class RemoteCommands
                     Quality = parse.GetValue(quality),
                     Watermark = !parse.GetValue(noWatermark),
                     Overwrite = parse.GetValue(overwrite),
+                    Preview = parse.GetValue(preview),
                 },
             };
             var status = (await client.SubmitJobAsync(request, token)).LatestStatus!;

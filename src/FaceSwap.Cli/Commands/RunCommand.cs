@@ -50,6 +50,7 @@ public static class RunCommand
         DefaultValueFactory = _ => "keep",
     }.AcceptOnlyFromAmong([.. JobOptions.Formats]);
     private static readonly Option<bool> StripGps = new("--strip-gps") { Description = "Leave the GPS position out of the EXIF copied to the outputs" };
+    private static readonly Option<int?> Preview = CommonOptions.Preview();
     private static readonly Option<bool> CopyUnswapped = new("--copy-unswapped")
     {
         Description = "Copy images with no face (or no selected face) to the output as they are, marked untouched in the outcomes",
@@ -61,7 +62,7 @@ public static class RunCommand
         var command = new Command("run", "Swap the source face into every face of every image under the input; the output mirrors the input")
         {
             Source, SourcesMode, Input, Output, Storage, BatchSize, Prefetch, Concurrency, Faces, References, ReferenceDistance, MinFace, MaxPixels, NoWatermark, Overwrite,
-            Quality, Format, StripGps, CopyUnswapped,
+            Quality, Format, StripGps, CopyUnswapped, Preview,
         };
         foreach (var option in Neural.All)
         {
@@ -154,6 +155,7 @@ public static class RunCommand
                 Format = parse.GetValue(Format)!,
                 StripGps = parse.GetValue(StripGps),
                 CopyUnswapped = parse.GetValue(CopyUnswapped),
+                Preview = parse.GetValue(Preview),
                 MaxPixels = maxPixels,
                 Watermark = !parse.GetValue(NoWatermark),
                 Swapper = selection.Swapper,
@@ -216,6 +218,11 @@ public static class RunCommand
         }
 
         PrintSummary(status, watch.Elapsed, local, output, jobId);
+        if (spec.Options.Preview is not null)
+        {
+            await PrintPreviewAsync(store, spec, jobId, status, local);
+        }
+
         await ReviewReport.PrintAsync(store, spec, jobId, JobFolder(local, output, jobId) + "summary.json", cancellationToken);
         // One pass over the latest outcomes, a page at a time (a job of a million images costs no more memory here).
         var index = await OutcomeIndex.OpenAsync(store, JobFiles.Outcomes(spec, jobId), cancellationToken: cancellationToken);
@@ -277,6 +284,39 @@ public static class RunCommand
 
         Console.Error.WriteLine($"stopped by {Termination.Name}; run the same command again to finish the rest (outputs already written are skipped)");
         return Termination.ExitCode;
+    }
+
+    /// <summary>
+    /// A preview's result: how many of the input's images it did, where its contact sheet is, and that the full run
+    /// skips what it wrote. From the summary's <c>preview</c> section.
+    /// </summary>
+    private static async Task PrintPreviewAsync(IBlobStore store, JobSpec spec, string jobId, JobStatus status, bool local)
+    {
+        JsonElement preview;
+        try
+        {
+            var json = await store.ReadAllBytesAsync(JobFiles.Summary(spec, jobId), 16 * 1024 * 1024, CancellationToken.None);
+            using var summary = JsonDocument.Parse(json);
+            preview = summary.RootElement.GetProperty("preview").Clone();
+        }
+        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException)
+        {
+            return;
+        }
+
+        var of = preview.TryGetProperty("inputImages", out var all) ? $" of {all.GetInt64()}" : "";
+        Console.WriteLine($"preview: {status.Counters.Discovered}{of} images, chosen across the input's folders ({spec.Options.Preview} asked for)");
+        if (preview.TryGetProperty("contactSheet", out var sheet))
+        {
+            var faces = preview.TryGetProperty("contactSheetFaces", out var shown) ? shown.GetInt32() : 0;
+            Console.WriteLine($"contact sheet: {(local ? "/" : "")}{sheet.GetString()} ({faces} faces: input | output, with each face's figures)");
+        }
+        else if (preview.TryGetProperty("contactSheetError", out var error))
+        {
+            Console.Error.WriteLine($"warning: the contact sheet could not be drawn: {error.GetString()}");
+        }
+
+        Console.WriteLine("run the same command without --preview for the whole input: the images done here are skipped, not swapped again");
     }
 
     /// <summary>The counts in the job's summary.json, or null when it cannot be read.</summary>

@@ -26,4 +26,7 @@ public static class JobRefusalCodes
 
     /// <summary>The spec's output lies in the host's state area (the container of the audit log and job state).</summary>
     public const string OutputInStateArea = "output_in_state_area";
+
+    /// <summary>The spec's <c>options.preview</c> is not 1 to <see cref="JobOptions.MaxPreview"/> images.</summary>
+    public const string PreviewOutOfRange = "preview_out_of_range";
 }

@@ -102,6 +102,17 @@ public sealed record JobOptions
     /// </summary>
     public bool CopyUnswapped { get; init; }
 
+    /// <summary>
+    /// A preview: swap only this many images, chosen across the input's folders (spread over them, the same ones every
+    /// time for the same input), write their outputs as the full job would, draw one contact sheet of their faces
+    /// (<c>_faceswap/&lt;jobId&gt;/contact-sheet.png</c> beside the summary) and stop. 1 to <see cref="MaxPreview"/>; null:
+    /// the whole input. It does not change the outputs, so the full job run afterwards skips the previewed images.
+    /// </summary>
+    public int? Preview { get; init; }
+
+    /// <summary>The largest <see cref="Preview"/>: a preview is a look before a job, not a job.</summary>
+    public const int MaxPreview = 100;
+
     /// <summary>The values of <see cref="Format"/>.</summary>
     public static readonly IReadOnlyList<string> Formats = ["keep", "jpg", "png", "webp"];
 

@@ -346,6 +346,11 @@ public sealed partial class BatchGrain(
 
     private async Task FinishAsync()
     {
+        if (state.State.Spec!.Options.Preview is not null)
+        {
+            await RecordPreviewAsync();
+        }
+
         await PersistEndAsync(JobState.Completed);
         await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Completed, Status().Counters);
         if (await this.GetReminder(ReminderName) is { } reminder)
@@ -452,6 +457,11 @@ public sealed partial class BatchGrain(
         if (!spec.Input.EndsWith('/') || !spec.Output.EndsWith('/'))
         {
             throw new ArgumentException("input and output prefixes must end with '/'");
+        }
+
+        if (spec.Options.Preview is < 1 or > JobOptions.MaxPreview)
+        {
+            throw new JobRefusedException(JobRefusalCodes.PreviewOutOfRange, "options.preview", PreviewRange);
         }
 
         // The window and the batch are held in memory as given: a value out of range is refused, not clamped.

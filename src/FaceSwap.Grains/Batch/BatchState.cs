@@ -53,4 +53,24 @@ public sealed class BatchState
 
     /// <summary>The request field <see cref="Error"/> is about (<see cref="JobStatus.ErrorField"/>).</summary>
     [Id(13)] public string? ErrorField { get; set; }
+
+    /// <summary>A preview job's result once it is known: what it chose from, and its contact sheet; null otherwise.</summary>
+    [Id(14)] public PreviewResult? Preview { get; set; }
+}
+
+/// <summary>What a preview job (<see cref="JobOptions.Preview"/>) recorded at its end, for its summary.</summary>
+[GenerateSerializer, Immutable, Alias("FaceSwap.PreviewResult")]
+public sealed record PreviewResult
+{
+    /// <summary>The input images the preview chose from; null when this activation did not list them.</summary>
+    [Id(0)] public long? InputImages { get; init; }
+
+    /// <summary>The contact sheet's path; null when it could not be drawn (see <see cref="Error"/>).</summary>
+    [Id(1)] public string? ContactSheet { get; init; }
+
+    /// <summary>The faces the contact sheet shows.</summary>
+    [Id(2)] public int Faces { get; init; }
+
+    /// <summary>Why the contact sheet could not be drawn.</summary>
+    [Id(3)] public string? Error { get; init; }
 }

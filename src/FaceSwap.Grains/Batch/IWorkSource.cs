@@ -21,9 +21,14 @@ public interface IWorkSource
 /// <summary>The work sources of a job's rounds.</summary>
 public static class WorkSources
 {
-    /// <summary>The input prefix in the first round; the retry list in a retry round (<paramref name="retryList"/> set).</summary>
+    /// <summary>
+    /// The input prefix in the first round (a preview's chosen images of it, for a preview job); the retry list in a
+    /// retry round (<paramref name="retryList"/> set).
+    /// </summary>
     public static IWorkSource For(IBlobStore store, JobSpec spec, string? retryList) =>
-        retryList is null ? new PrefixWorkSource(store, spec) : new RetryWorkSource(store, spec, retryList);
+        retryList is not null ? new RetryWorkSource(store, spec, retryList)
+        : spec.Options.Preview is int preview ? new PreviewWorkSource(store, spec, preview)
+        : new PrefixWorkSource(store, spec);
 
     /// <summary>The work items of the listed blobs that are input images.</summary>
     internal static WorkPage Page(JobSpec spec, IEnumerable<BlobItemInfo> blobs, string? nextToken, bool retryRound) =>

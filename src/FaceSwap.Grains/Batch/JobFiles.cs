@@ -15,6 +15,9 @@ public static class JobFiles
     /// <summary>OUT/_faceswap/&lt;jobId&gt;/outcomes.jsonl: one JSON line per image.</summary>
     public static string Outcomes(JobSpec spec, string jobId) => $"{spec.Output}{Folder}/{jobId}/outcomes.jsonl";
 
+    /// <summary>OUT/_faceswap/&lt;jobId&gt;/contact-sheet.png: a preview job's faces, input beside output, with their figures.</summary>
+    public static string ContactSheet(JobSpec spec, string jobId) => $"{spec.Output}{Folder}/{jobId}/contact-sheet.png";
+
     /// <summary>OUT/_faceswap/&lt;jobId&gt;/retry-&lt;round&gt;.txt: the paths a retry-failed round runs again.</summary>
     public static string RetryList(JobSpec spec, string jobId, int round) => $"{spec.Output}{Folder}/{jobId}/retry-{round}.txt";
 

@@ -113,6 +113,12 @@ public static class JobRequestValidation
             Add("options.referenceDistance", "must be a cosine distance in (0, 2]");
         }
 
+        if (options.Preview is < 1 or > JobOptions.MaxPreview)
+        {
+            Add("options.preview", BatchGrain.PreviewRange);
+            codes["options.preview"] = JobRefusalCodes.PreviewOutOfRange;
+        }
+
         if (options.MinFace < 0)
         {
             Add("options.minFace", "must be 0 or more (pixels)");

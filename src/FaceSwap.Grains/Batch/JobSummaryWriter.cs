@@ -59,6 +59,17 @@ public sealed class JobSummaryWriter(IBlobStore store)
             stages = await StageTable.ReadAsync(store, manifest),
             quality = faces.Quality,
             review = faces.Review,
+            preview = spec.Options.Preview is { } requested
+                ? new
+                {
+                    requested,
+                    images = status.Counters.Discovered,
+                    inputImages = state.Preview?.InputImages,
+                    contactSheet = state.Preview?.ContactSheet,
+                    contactSheetFaces = state.Preview?.ContactSheet is null ? (int?)null : state.Preview.Faces,
+                    contactSheetError = state.Preview?.Error,
+                }
+                : null,
             sources = SourceMatrix.IsMatrix(spec)
                 ? await SourceMatrix.TableAsync(spec, (await OutcomeIndex.OpenAsync(store, manifest)).EachAsync())
                 : null,

@@ -56,6 +56,7 @@ public static class FaceSwapSiloBuilderExtensions
             services.AddSingleton<EngineService>();
             services.AddSingleton<IInferenceEngine>(provider => provider.GetRequiredService<EngineService>());
             services.AddSingleton<WholeImageThumbnails>();
+            services.AddSingleton<ContactSheets>();
         }
         else
         {

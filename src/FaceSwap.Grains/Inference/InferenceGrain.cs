@@ -14,7 +14,7 @@ namespace FaceSwap.Grains.Inference;
 /// </summary>
 [StatelessWorker]
 [InferenceSiloPlacement]
-public sealed class InferenceGrain(IInferenceEngine engine, WholeImageThumbnails thumbnails) : Grain, IInferenceGrain
+public sealed class InferenceGrain(IInferenceEngine engine, WholeImageThumbnails thumbnails, ContactSheets sheets) : Grain, IInferenceGrain
 {
     /// <inheritdoc />
     public Task<SourceCheck> CheckSourceAsync(JobSpec spec) => engine.CheckSourceAsync(spec);
@@ -29,4 +29,7 @@ public sealed class InferenceGrain(IInferenceEngine engine, WholeImageThumbnails
     /// <inheritdoc />
     public Task<ThumbnailResult> ThumbnailAsync(string path, int longest, long maxPixels, long maxBytes) =>
         thumbnails.ThumbnailAsync(path, longest, maxPixels, maxBytes);
+
+    /// <inheritdoc />
+    public Task<int> ContactSheetAsync(string jobId, JobSpec spec) => sheets.DrawAsync(jobId, spec);
 }

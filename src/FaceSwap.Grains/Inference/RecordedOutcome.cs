@@ -31,6 +31,27 @@ public static class RecordedOutcome
     }
 
     /// <summary>
+    /// The figures recorded with an output by whichever job wrote it (its faces, for a preview's contact sheet when the
+    /// image was done before), or null when none were recorded or they cannot be read.
+    /// </summary>
+    public static ImageOutcome? Figures(IReadOnlyDictionary<string, string>? metadata)
+    {
+        if (metadata is null || !metadata.TryGetValue(OutputMetadata.Outcome, out var recorded))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<ImageOutcome>(recorded, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// The ok outcome this job recorded with an output that matches the work item (same input version and spec), or
     /// null when the output is another job's, was made before outcomes were recorded, or does not match.
     /// </summary>
