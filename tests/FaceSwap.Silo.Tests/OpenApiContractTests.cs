@@ -79,7 +79,7 @@ public sealed class OpenApiContractTests(OpenApiHostFixture fixture, ITestOutput
         Assert.NotNull(document["info"]!["license"]);
 
         var operations = Operations(document).ToList();
-        Assert.Equal(14, operations.Count);
+        Assert.Equal(15, operations.Count);
         Assert.Equal(operations.Count, operations.Select(o => (string?)o.Operation["operationId"]).Distinct().Count());
         foreach (var (name, operation) in operations)
         {

@@ -40,8 +40,51 @@ public static class DownloadsApi
                 + "message (RFC 4180: quoted where needed, UTF-8), streamed. 404: no such job.")
             .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        results.MapGet("/{id}/contact-sheet.png", ContactSheetAsync).RequireAuthorization(ApiRoles.Read)
+            .WithName("GetJobContactSheet").WithSummary("Get a preview job's contact sheet")
+            .WithDescription("The PNG a preview job (`options.preview`) draws when its images are done: one row per swapped face, "
+                + "the input's crop beside the output's with that face's similarity, tint, shade, detail and review reasons. "
+                + "404: no such job, `not_a_preview` for a job without options.preview, `no_contact_sheet` when it could not be "
+                + "drawn (the summary says why); 409 `job_not_finished` while the job runs.")
+            .Produces<byte[]>(StatusCodes.Status200OK, "image/png")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
+
+    /// <summary>The largest contact sheet read: a full sheet of 150 faces is a few tens of MB at most.</summary>
+    private const long MaxContactSheetBytes = 256L * 1024 * 1024;
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> ContactSheetAsync(HttpContext http, IGrainFactory grains, IBlobStore store,
+        [Description(JobsApi.JobIdDescription)] string id)
+    {
+        if (await JobsApi.FindAsync(grains, id) is not { } job)
+        {
+            return JobsApi.JobNotFound(id);
+        }
+
+        if (job.Spec!.Options.Preview is null)
+        {
+            return Problem(StatusCodes.Status404NotFound, "Not a preview", $"job '{id}' is not a preview (options.preview): it draws no contact sheet", "not_a_preview");
+        }
+
+        if (!job.IsTerminal)
+        {
+            return Problem(StatusCodes.Status409Conflict, "The job is still running", $"job '{id}' draws its contact sheet once its images are done", "job_not_finished");
+        }
+
+        try
+        {
+            var png = await store.ReadAllBytesAsync(FaceSwap.Grains.Batch.JobFiles.ContactSheet(job.Spec, id), MaxContactSheetBytes, http.RequestAborted);
+            return TypedResults.File(png, "image/png", $"{id}-contact-sheet.png");
+        }
+        catch (BlobNotFoundException)
+        {
+            return Problem(StatusCodes.Status404NotFound, "No contact sheet", $"job '{id}' has no contact sheet: it was cancelled, or the sheet could not be drawn (see its summary.json)", "no_contact_sheet");
+        }
+    }
+
+    private static ProblemHttpResult Problem(int status, string title, string detail, string code) =>
+        TypedResults.Problem(new ProblemDetails { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } });
 
     private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> OutputsZipAsync(HttpContext http, IGrainFactory grains, IBlobStore store,
         [Description(JobsApi.JobIdDescription)] string id)

@@ -360,6 +360,7 @@ const FIELD_IDS = {
   'options.referencedistance': 'reference-distance',
   sources: 'sources',
   'options.sourcesmode': 'sources-mode',
+  'options.preview': 'preview',
   consentreference: 'consent',
 };
 
@@ -409,6 +410,8 @@ function formBody() {
   }
   const sources = lines('sources');
   if ($('sources-mode').value === 'each') options.sourcesMode = 'each';
+  // A preview sends what was typed, even a bad value: the server's answer names the field and says why.
+  if ($('preview-on').checked) options.preview = Number($('preview').value.trim() || NaN);
   return {
     source: text('source'),
     sources: sources.length ? sources : undefined,
@@ -737,6 +740,41 @@ function renderDownloads(status) {
   $('downloads').hidden = zip.hidden && csv.hidden;
 }
 
+/** A preview job's contact sheet: a note while it runs, the picture (fetched once with the key) when it is done. */
+function renderContactSheet(status) {
+  const block = $('contact-sheet-block');
+  const preview = status.spec?.options?.preview;
+  block.hidden = !preview;
+  if (!preview) return;
+  const link = $('contact-sheet-link');
+  const note = $('contact-sheet-note');
+  if (!status.isTerminal) {
+    link.hidden = true;
+    note.textContent = status.notice ?? `A preview of ${preview} images: the contact sheet is drawn when they are done.`;
+    return;
+  }
+  if (status.state !== 'completed') {
+    link.hidden = true;
+    note.textContent = 'No contact sheet: the preview did not complete.';
+    return;
+  }
+  const url = apiUrl(`api/jobs/${encodeURIComponent(status.jobId)}/contact-sheet.png`);
+  note.textContent = `Each swapped face of the ${fmt(status.counters?.discovered ?? 0)} previewed images, input beside output, with its figures. `
+    + 'Start the same job without preview to do the rest: these images are skipped.';
+  if (link.dataset.url === url) return;
+  link.dataset.url = url;
+  thumbnail(url).then((objectUrl) => {
+    if (link.dataset.url !== url) return;
+    $('contact-sheet').src = objectUrl;
+    link.href = objectUrl;
+    link.hidden = false;
+  }, () => {
+    if (link.dataset.url !== url) return;
+    link.hidden = true;
+    note.textContent = 'The contact sheet cannot be loaded (see the job\'s summary.json for why).';
+  });
+}
+
 async function download(event) {
   event.preventDefault();
   const link = event.currentTarget;
@@ -806,6 +844,9 @@ async function selectJob(id, { reveal = false } = {}) {
   showMessage($('job-error'), '');
   showMessage($('download-error'), '');
   $('downloads').hidden = true;
+  $('contact-sheet-block').hidden = true;
+  $('contact-sheet-link').hidden = true;
+  $('contact-sheet-link').dataset.url = '';
   $('live').textContent = '';
 
   let status;
@@ -846,6 +887,7 @@ function renderFacts(status) {
     : options.faces === 'reference' ? `people in ${options.references?.length ?? 0} reference photo(s), distance ${options.referenceDistance ?? 0.3}` : 'all');
   add('Sources', spec.sources?.length ? `${spec.sources.join(', ')} (${options.sourcesMode === 'each' ? 'each against every photo' : 'one person'})` : undefined, 'mono');
   add('Batch size', options.batchSize);
+  add('Preview', options.preview ? `${options.preview} images chosen across the input's folders` : undefined);
   add('Submitted by', spec.submittedBy);
   add('Consent', spec.consentReference);
   add('Created', formatDate(status.created));
@@ -892,6 +934,7 @@ function renderStatus(status) {
   showMessage($('job-notice'), !status.isTerminal && status.notice ? status.notice : '', 'info');
 
   renderDownloads(status);
+  renderContactSheet(status);
   const canAct = roleAtLeast('submit') && !!status.spec;
   $('job-actions').hidden = !canAct;
   $('cancel').disabled = status.isTerminal !== false;
@@ -1396,6 +1439,10 @@ function start() {
   $('submit-form').addEventListener('submit', submitJob);
   const showReferenceFields = () => { $('reference-fields').hidden = $('faces').value !== 'reference'; };
   $('faces').addEventListener('change', showReferenceFields);
+  $('preview-on').addEventListener('change', () => {
+    $('preview').disabled = !$('preview-on').checked;
+    if ($('preview-on').checked) $('preview').focus();
+  });
   showReferenceFields();
   $('jobs-more').addEventListener('click', () => loadJobs({ reset: false }));
   $('jobs-refresh').addEventListener('click', () => loadJobs({ reset: true }));
