@@ -39,8 +39,8 @@ public sealed class ContactSheet : IDisposable
     /// <summary>The height of one face's row.</summary>
     public const int RowHeight = Crop + 12;
 
-    /// <summary>The height of the header: title, up to three lines, the column heads.</summary>
-    public const int HeaderHeight = 128;
+    /// <summary>The height of the header: title, up to four lines, the column heads.</summary>
+    public const int HeaderHeight = 146;
 
     /// <summary>The height of the footer line, when there is one.</summary>
     public const int FooterHeight = 32;
@@ -68,7 +68,7 @@ public sealed class ContactSheet : IDisposable
 
     /// <summary>A blank sheet for <paramref name="rows"/> rows, its header drawn; <paramref name="footer"/> (if any) along its foot.</summary>
     /// <param name="title">The first line, bold.</param>
-    /// <param name="header">Up to three lines under the title.</param>
+    /// <param name="header">Up to four lines under the title.</param>
     /// <param name="rows">How many rows <see cref="AddRow"/> will draw.</param>
     /// <param name="footer">A last line (e.g. how many faces are not shown), or null.</param>
     /// <param name="beforeLabel">The head of the first crop column.</param>
@@ -83,14 +83,18 @@ public sealed class ContactSheet : IDisposable
         canvas.Clear(Paper);
 
         DrawLine([new ContactSheetSpan(title, ContactSheetTone.Strong)], Margin, Margin + 20, Width - 2 * Margin, 20);
-        for (var i = 0; i < Math.Min(3, header.Count); i++)
+        for (var i = 0; i < Math.Min(4, header.Count); i++)
         {
             DrawLine(header[i], Margin, Margin + 46 + i * 19, Width - 2 * Margin, 14);
         }
 
-        var heads = HeaderHeight - 8;
-        DrawCentred(beforeLabel, Margin + Crop / 2f, heads);
-        DrawCentred(afterLabel, Margin + Crop + Gap + Crop / 2f, heads);
+        if (rows > 0)
+        {
+            var heads = HeaderHeight - 8;
+            DrawCentred(beforeLabel, Margin + Crop / 2f, heads);
+            DrawCentred(afterLabel, Margin + Crop + Gap + Crop / 2f, heads);
+        }
+
         using var rule = new SKPaint { Color = Frame, StrokeWidth = 1 };
         canvas.DrawLine(Margin, HeaderHeight - 1, Width - Margin, HeaderHeight - 1, rule);
 

@@ -66,18 +66,24 @@ public sealed class ContactSheets(IBlobStore store, IOptions<FaceSwapSiloOptions
         var noFace = outcomes.Count(o => o.Status == ImageStatus.NoFace);
         var failed = outcomes.Count(o => o.Status == ImageStatus.Failed);
         var toReview = images.Sum(i => i.Faces.Count(f => f.NeedsReview));
+        var untouched = outcomes.Where(o => o.FacesSkipped > 0).SelectMany(o => o.SkipReasons ?? new Dictionary<string, int>())
+            .GroupBy(r => r.Key).Select(g => (Reason: g.Key, Count: g.Sum(r => r.Value))).OrderByDescending(r => r.Count).ToList();
         var title = $"Preview {jobId}: {Plural(outcomes.Count, "image")}, {Plural(total, "face")} swapped";
         List<IReadOnlyList<ContactSheetSpan>> header =
         [
             [
                 Muted("source "), new(Path.GetFileName(spec.Source)),
-                Muted("   input "), new(spec.Input),
+                Muted("   input "), new(Shown(spec.Input)),
             ],
             [
                 new($"{images.Count} with faces, {noFace} without, {failed} failed"),
                 Muted("   ·   "),
-                toReview == 0 ? new("every face within the thresholds", ContactSheetTone.Good) : new($"{Plural(toReview, "face")} to review", ContactSheetTone.Bad),
+                total == 0 ? new("no face was swapped", ContactSheetTone.Bad)
+                    : toReview == 0 ? new("every face within the thresholds", ContactSheetTone.Good)
+                    : new($"{Plural(toReview, "face")} to review", ContactSheetTone.Bad),
             ],
+            .. untouched.Count == 0 ? Array.Empty<IReadOnlyList<ContactSheetSpan>>()
+                : [[new($"{Plural(untouched.Sum(r => r.Count), "face")} left untouched, not on this sheet: " + string.Join(", ", untouched.Select(r => $"{r.Count} {r.Reason}")))]],
             [
                 Muted(FormattableString.Invariant(
                     $"similarity: before → after the swap;  thresholds: tint ≤ {RealismFigures.MaxTint:0}, shade ≤ {RealismFigures.MaxShade:0}, detail {RealismFigures.MinDetail:0.00}–{RealismFigures.MaxDetail:0.00}, source ≤ {FaceReport.SoftSourceScale:0.0}x")),
@@ -141,6 +147,13 @@ public sealed class ContactSheets(IBlobStore store, IOptions<FaceSwapSiloOptions
         return shown;
     }
 
+    /// <summary>
+    /// A store path as its user names it: plain local storage is rooted at the file system's root, so its paths are
+    /// absolute paths without their leading '/'.
+    /// </summary>
+    private string Shown(string path) =>
+        StorageSetting.TryParse(options.Value.Storage, out var storage, out _) && storage is { IsLocal: true, NamesFolder: false } ? "/" + path : path;
+
     /// <summary>The faces recorded with the output of an image an earlier job did, or null.</summary>
     private async Task<IReadOnlyList<FaceOutcome>?> DoneBeforeAsync(JobSpec spec, ImageOutcome outcome, CancellationToken cancellationToken)
     {
@@ -178,10 +191,15 @@ public sealed class ContactSheets(IBlobStore store, IOptions<FaceSwapSiloOptions
             },
         };
         var source = new List<ContactSheetSpan> { Muted("source enlarged "), Figure(face.SourceScale, "0.0", v => v > FaceReport.SoftSourceScale, "x") };
-        // A single source is named "source" ("source (mirrored)" when its mirror image fitted better); a set names its photo.
-        if (face.Source is { } photo && photo != "source")
+        // A single source is named "source", a set's photo by its path; " (mirrored)" follows when its mirror image fitted better.
+        if (face.Source is { } photo)
         {
-            source.Add(Muted($"  from {Path.GetFileName(photo)}"));
+            var mirrored = photo.EndsWith(Mirrored, StringComparison.Ordinal);
+            var name = Path.GetFileName(mirrored ? photo[..^Mirrored.Length] : photo);
+            if (name != "source" || mirrored)
+            {
+                source.Add(Muted(name == "source" ? "  (mirrored source)" : $"  from {name}{(mirrored ? ", mirrored" : "")}"));
+            }
         }
 
         lines.Add(source);
@@ -190,6 +208,8 @@ public sealed class ContactSheets(IBlobStore store, IOptions<FaceSwapSiloOptions
             : [new("within the thresholds", ContactSheetTone.Good)]);
         return lines;
     }
+
+    private const string Mirrored = " (mirrored)";
 
     private static ContactSheetSpan Figure(float? value, string format, Func<float, bool> outside, string unit = "") =>
         value is { } v ? new(Number(v, format) + unit, outside(v) ? ContactSheetTone.Bad : ContactSheetTone.Normal) : Muted("–");
