@@ -236,6 +236,8 @@ async function signIn(key, { fromUser = false } = {}) {
   const canSubmit = roleAtLeast('submit');
   $('submit-readonly').hidden = canSubmit;
   for (const control of $('submit-form').elements) control.disabled = !canSubmit;
+  // The preview's size is typed only once the preview is ticked.
+  $('preview').disabled = !canSubmit || !$('preview-on').checked;
 
   await loadJobs({ reset: true });
   const wanted = readFragment().get('job');
