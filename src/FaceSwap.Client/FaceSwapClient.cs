@@ -231,6 +231,25 @@ public class FaceSwapClient : IDisposable
         return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The contact sheet of a finished preview job (<see cref="JobOptions.Preview"/>; <c>GET /api/jobs/{id}/contact-sheet.png</c>):
+    /// a PNG with a row per swapped face, input beside output, with that face's figures.
+    /// </summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The PNG.</returns>
+    /// <exception cref="FaceSwapRequestFailedException">
+    /// There is none; <see cref="FaceSwapRequestFailedException.ErrorCode"/> says why: <c>not_a_preview</c>,
+    /// <c>job_not_finished</c>, <c>no_contact_sheet</c> (no such job: <see cref="FaceSwapNotFoundException"/>).
+    /// </exception>
+    public virtual async Task<byte[]> GetContactSheetAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        using var request = NewRequest(HttpMethod.Get, JobPath(jobId) + "/contact-sheet.png", "image/png");
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Who the API key belongs to and its role (<c>GET /api/whoami</c>).</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The caller.</returns>

@@ -149,6 +149,28 @@ public sealed class FaceSwapClientTests(ClientHostFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_preview_completes_with_n_images_and_its_contact_sheet_and_the_full_job_skips_them()
+    {
+        var batch = await fixture.NewBatchAsync();
+        var paths = await TestPhotos.UploadAsync(Host, batch.Input, 5);
+        using var client = fixture.Client(ApiHost.SubmitKey);
+        using var timeout = new CancellationTokenSource(JobTimeout);
+
+        var preview = await client.SubmitJobAsync(Request(batch) with { Options = new JobOptions { Preview = 2 } }, timeout.Token);
+        var done = await preview.WaitForCompletionAsync(timeout.Token);
+
+        Assert.Equal((JobState.Completed, 2, 2L, 2L), (done.State, done.Spec!.Options.Preview, done.Counters.Discovered, done.Counters.Ok));
+        var png = await client.GetContactSheetAsync(preview.Id, timeout.Token);
+        Assert.Equal(ContactSheet.HeightFor((int)done.Counters.Faces, footer: false), ImageCodec.ReadSize(png).Height);
+
+        var full = await client.SubmitJobAsync(Request(batch), timeout.Token);
+        var all = await full.WaitForCompletionAsync(timeout.Token);
+        Assert.Equal((paths.Count, 2L, paths.Count - 2L), ((int)all.Counters.Discovered, all.Counters.Skipped, all.Counters.Ok));
+        var none = await Assert.ThrowsAsync<FaceSwapNotFoundException>(() => client.GetContactSheetAsync(full.Id, timeout.Token));
+        Assert.Equal("not_a_preview", none.ErrorCode);
+    }
+
+    [Fact]
     public async Task Cancelling_mid_job_ends_it_cancelled_with_images_left_undone()
     {
         var batch = await fixture.NewBatchAsync();
