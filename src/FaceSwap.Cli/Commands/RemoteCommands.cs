@@ -122,6 +122,11 @@ public static class RemoteCommands
                 Console.WriteLine($"  source:    {spec.Source}");
                 Console.WriteLine($"  input:     {spec.Input} -> {spec.Output}");
                 Console.WriteLine($"  options:   faces {RemoteDisplay.Wire(spec.Options.Faces)}, batch size {spec.Options.BatchSize}, prefetch {spec.Options.Prefetch}, quality {spec.Options.Quality}");
+                if (spec.Options.Preview is { } preview)
+                {
+                    Console.WriteLine($"  preview:   {preview} images chosen across the input's folders; contact sheet: GET /api/jobs/{status.JobId}/contact-sheet.png once it has finished");
+                }
+
                 Console.WriteLine($"  submitted: {status.Created.ToString("u", CultureInfo.InvariantCulture)} by {spec.SubmittedBy}{(spec.ConsentReference is { } consent ? $" (consent: {consent})" : "")}");
             }
 
