@@ -31,8 +31,14 @@ public static class ErrorCodes
     /// <summary>409: the job cannot retry its failed images now (it is still running, or failed before it started).</summary>
     public const string RetryNotPossible = "retry_not_possible";
 
-    /// <summary>409: the job's outputs cannot be downloaded yet (<c>outputs.zip</c> while it runs).</summary>
+    /// <summary>409: the job's outputs cannot be downloaded yet (<c>outputs.zip</c>, a preview's contact sheet, while it runs).</summary>
     public const string JobNotFinished = "job_not_finished";
+
+    /// <summary>404: the job is not a preview (no <c>options.preview</c>), so it has no contact sheet.</summary>
+    public const string NotAPreview = "not_a_preview";
+
+    /// <summary>404: the preview job has no contact sheet: it was cancelled, or the sheet could not be drawn (its summary says why).</summary>
+    public const string NoContactSheet = "no_contact_sheet";
 
     /// <summary>400: an upload id that breaks the rules of a job id.</summary>
     public const string InvalidUploadId = "invalid_upload_id";

@@ -64,12 +64,12 @@ public static class DownloadsApi
 
         if (job.Spec!.Options.Preview is null)
         {
-            return Problem(StatusCodes.Status404NotFound, "Not a preview", $"job '{id}' is not a preview (options.preview): it draws no contact sheet", "not_a_preview");
+            return Problem(StatusCodes.Status404NotFound, "Not a preview", $"job '{id}' is not a preview (options.preview): it draws no contact sheet", ErrorCodes.NotAPreview);
         }
 
         if (!job.IsTerminal)
         {
-            return Problem(StatusCodes.Status409Conflict, "The job is still running", $"job '{id}' draws its contact sheet once its images are done", "job_not_finished");
+            return Problem(StatusCodes.Status409Conflict, "The job is still running", $"job '{id}' draws its contact sheet once its images are done", ErrorCodes.JobNotFinished);
         }
 
         try
@@ -79,7 +79,7 @@ public static class DownloadsApi
         }
         catch (BlobNotFoundException)
         {
-            return Problem(StatusCodes.Status404NotFound, "No contact sheet", $"job '{id}' has no contact sheet: it was cancelled, or the sheet could not be drawn (see its summary.json)", "no_contact_sheet");
+            return Problem(StatusCodes.Status404NotFound, "No contact sheet", $"job '{id}' has no contact sheet: it was cancelled, or the sheet could not be drawn (see its summary.json)", ErrorCodes.NoContactSheet);
         }
     }
 
