@@ -1,5 +1,4 @@
 using FaceSwap.Abstractions.Jobs;
-using Microsoft.Extensions.Logging;
 
 namespace FaceSwap.Grains.Batch;
 
@@ -30,7 +29,7 @@ public sealed partial class BatchGrain
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The outputs are written and recorded: the job completes, and its summary says why there is no sheet.
-            LogContactSheetFailed(e, JobId);
+            logger.LogContactSheetFailed(e, JobId);
             state.State.Preview = new PreviewResult { InputImages = inputImages, Error = e.Message };
         }
         finally
@@ -38,7 +37,4 @@ public sealed partial class BatchGrain
             notice = null;
         }
     }
-
-    [LoggerMessage(15, LogLevel.Error, "Job {JobId}: the preview's contact sheet could not be drawn")]
-    private partial void LogContactSheetFailed(Exception exception, string jobId);
 }

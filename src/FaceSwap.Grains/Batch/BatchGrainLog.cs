@@ -46,4 +46,7 @@ internal static partial class BatchGrainLog
 
     [LoggerMessage(14, LogLevel.Error, "Job {JobId}: its start failed after the caller was told it is pending")]
     public static partial void LogStartFailed(this ILogger logger, Exception exception, string jobId);
+
+    [LoggerMessage(15, LogLevel.Error, "Job {JobId}: the preview's contact sheet could not be drawn")]
+    public static partial void LogContactSheetFailed(this ILogger logger, Exception exception, string jobId);
 }
