@@ -373,14 +373,7 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
         Cv2.FillConvexPoly(zone, Cv2.ConvexHull(points), Scalar.All(255));
         var eyes = new[] { p[36..42].Select(q => new Point((int)q.X, (int)q.Y)).ToArray(), p[42..48].Select(q => new Point((int)q.X, (int)q.Y)).ToArray() };
         Cv2.FillPoly(zone, eyes, Scalar.All(0));
-        using var lightBefore = Lightness(before);
-        using var lightAfter = Lightness(after);
-        using var darkened = new Mat();
-        Cv2.Subtract(lightBefore, lightAfter, darkened);
-        using var dark = new Mat();
-        Cv2.Threshold(darkened, dark, 20 * 255 / 100.0, 255, ThresholdTypes.Binary);
-        Cv2.BitwiseAnd(dark, zone, dark);
-        return Cv2.CountNonZero(dark) / (double)Math.Max(1, Cv2.CountNonZero(zone));
+        return Darkened(before, after, zone);
     }
 
     private static Mat Lightness(Mat bgr)
