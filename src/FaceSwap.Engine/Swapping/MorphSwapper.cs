@@ -207,7 +207,7 @@ public sealed class MorphSwapper : IFaceSwapper
         var triangles = (int[][])source.SwapperCache.GetOrAdd(Name + ":triangles", _ => Triangulate(srcPoints, source.Crop.Size()));
         var scale = targetEye / Math.Max(1f, FaceGeometry.EyeDistance(source.Landmarks));
         using var resampled = new Mat();
-        var crop = WithoutEyewear(source);
+        var crop = CleanedSource(source);
         var full = crop;
         if (scale < 0.9f)
         {
@@ -242,7 +242,7 @@ public sealed class MorphSwapper : IFaceSwapper
     /// painted out, once per source: frames or face paint warped onto a face without them look painted on. The crop
     /// itself when the source has neither.
     /// </summary>
-    private Mat WithoutEyewear(SourceFace source) => (Mat)source.SwapperCache.GetOrAdd(Name + ":crop", _ =>
+    private Mat CleanedSource(SourceFace source) => (Mat)source.SwapperCache.GetOrAdd(Name + ":crop", _ =>
     {
         using var sample = RealismMeter.SkinMask(source.Crop.Size(), source.Landmarks);
         var clean = source.Crop;
