@@ -82,7 +82,9 @@ public sealed class SourceSetTests(EngineFixture fixture, ITestOutputHelper outp
 
         output.WriteLine($"set of {images.Count} photos + mirrors: median similarityAfter {setMedian:0.000}; photos used: {string.Join(", ", used.GroupBy(u => u).Select(g => $"{g.Key} x{g.Count()}"))}");
         var best = singles.MaxBy(s => s.Median);
-        Assert.True(setMedian >= best.Median, $"set {setMedian:0.000} < best single ({best.Name}) {best.Median:0.000}");
+        // The same swap measures up to 0.005 apart from run to run (which faces share a batched model call changes the
+        // float sums): the set's median, often the very face the best photo gives, is held to that photo's within 0.01.
+        Assert.True(setMedian >= best.Median - 0.01f, $"set {setMedian:0.000} < best single ({best.Name}) {best.Median:0.000}");
         Assert.True(used.Distinct().Count() > 1, "the set used only one photo: pose matching made no choice");
     }
 
