@@ -1,3 +1,4 @@
+using FaceSwap.Engine.Blending;
 using FaceSwap.Engine.Detection;
 using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Landmarks;
@@ -299,6 +300,59 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
     }
 
     [Fact]
+    public void A_smiling_source_gives_no_teeth_to_closed_mouths()
+    {
+        // Demo photo 3's best face smiles with its teeth between lips that part only a little (its landmarks measure the
+        // mouth 0.077 open, under the 0.08 that counts as open); demo photo 2's two frontal faces have closed mouths.
+        using var smiling = fixture.Engine.PrepareSource(File.ReadAllBytes(TestAssets.Sample(3)));
+        var bytes = File.ReadAllBytes(TestAssets.Sample(2));
+        using var input = ImageCodec.Decode(bytes);
+        var result = fixture.Engine.Swap(bytes, smiling, new SwapRequest { OutputFormat = ImageFormat.Png });
+        using var output = ImageCodec.Decode(result.Output);
+        var closed = fixture.Engine.FindFaces(input, new StageTimer()).Where(f => f.Box.X > 800).ToList();
+        Assert.Equal(2, closed.Count);
+        Assert.All(closed, face => Assert.True(result.Faces.Single(f => DetectedFace.IoU(ToRect(f.Box), face.Box) > 0.5f).Swapped));
+
+        // Teeth seen by look (light, pale pixels between the lips, wider than a lip's gloss): the swapped mouths may show
+        // no more of them than the target's own. Before the source's teeth were painted out, the right face's mouth
+        // showed 12 % teeth against 2 % of gloss in the photo.
+        using var inputLab = ToLab(input);
+        using var outputLab = ToLab(output);
+        var teeth = closed.Select(face => (X: face.Box.X, Before: Teeth.Share(inputLab, face.Landmarks), After: Teeth.Share(outputLab, face.Landmarks))).ToList();
+        Assert.True(teeth.All(t => t.After <= t.Before + 0.02), "share of the mouth showing teeth, photo -> swapped: " + string.Join(", ", teeth.Select(t => $"face at {t.X:0}: {t.Before:P1} -> {t.After:P1}")));
+    }
+
+    [Fact]
+    public void A_source_lit_in_two_colours_gives_its_lids_no_eye_shadow_of_that_light()
+    {
+        // Demo photo 3's best face is lit orange from one side and blue from the other, its lids too; demo photo 2's
+        // right face is evenly lit.
+        using var source = fixture.Engine.PrepareSource(File.ReadAllBytes(TestAssets.Sample(3)));
+        var bytes = File.ReadAllBytes(TestAssets.Sample(2));
+        using var input = ImageCodec.Decode(bytes);
+        var result = fixture.Engine.Swap(bytes, source, new SwapRequest { OutputFormat = ImageFormat.Png });
+        using var output = ImageCodec.Decode(result.Output);
+        var target = fixture.Engine.FindFaces(input, new StageTimer()).OrderBy(f => f.Box.X).Last();
+        Assert.True(result.Faces.Single(f => DetectedFace.IoU(ToRect(f.Box), target.Box) > 0.5f).Swapped);
+
+        // The lids: a band around each eye, the eye itself left out (an iris keeps the source's colour).
+        var p = target.Landmarks;
+        var eye = FaceGeometry.EyeDistance(p);
+        using var lids = new Mat(input.Size(), MatType.CV_8UC1, Scalar.All(0));
+        foreach (var first in new[] { 36, 42 })
+        {
+            var outline = p[first..(first + 6)].Select(q => new Point((int)q.X, (int)q.Y)).ToArray();
+            Cv2.Polylines(lids, [outline], true, Scalar.All(255), (int)(0.24f * eye));
+            Cv2.FillPoly(lids, [outline], Scalar.All(0));
+        }
+
+        using var inputLab = ToLab(input);
+        using var outputLab = ToLab(output);
+        var shift = ChromaShift(inputLab, outputLab, lids);
+        Assert.True(shift < 8, $"the lids' colour moved by {shift:0.0} (Lab a*b*, 90th percentile); the source's orange and blue lids moved it by 13.5 before");
+    }
+
+    [Fact]
     public void A_targets_own_glasses_stay_on_top_of_the_swapped_face()
     {
         using var source = fixture.Engine.PrepareSource(fixture.CropFace(3, 0));
@@ -353,7 +407,7 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
         return mask;
     }
 
-    /// <summary>Share of the skin around a face's eyes (brows to cheekbones, eyes and brows left out) darker by 20 L or more after the swap.</summary>
+    /// <summary>Share of <paramref name="zone"/> darker by 20 L or more after the swap.</summary>
     private static double Darkened(Mat before, Mat after, Mat zone)
     {
         using var lightBefore = Lightness(before);
@@ -366,6 +420,7 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
         return Cv2.CountNonZero(dark) / (double)Math.Max(1, Cv2.CountNonZero(zone));
     }
 
+    /// <summary>Share of the skin around a face's eyes (brows to cheekbones, eyes and brows left out) darker by 20 L or more after the swap.</summary>
     private static double DarkenedAroundEyes(Mat before, Mat after, Point2f[] p)
     {
         using var zone = new Mat(before.Size(), MatType.CV_8UC1, Scalar.All(0));
@@ -374,6 +429,35 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
         var eyes = new[] { p[36..42].Select(q => new Point((int)q.X, (int)q.Y)).ToArray(), p[42..48].Select(q => new Point((int)q.X, (int)q.Y)).ToArray() };
         Cv2.FillPoly(zone, eyes, Scalar.All(0));
         return Darkened(before, after, zone);
+    }
+
+    /// <summary>The 90th percentile, over <paramref name="zone"/>, of how far each pixel's colour (a*, b*) moved.</summary>
+    private static double ChromaShift(Mat beforeLab, Mat afterLab, Mat zone)
+    {
+        beforeLab.GetArray(out Vec3f[] before);
+        afterLab.GetArray(out Vec3f[] after);
+        zone.GetArray(out byte[] inside);
+        var shifts = new List<double>();
+        for (var i = 0; i < inside.Length; i++)
+        {
+            if (inside[i] != 0)
+            {
+                shifts.Add(Math.Sqrt(Math.Pow(after[i].Item1 - before[i].Item1, 2) + Math.Pow(after[i].Item2 - before[i].Item2, 2)));
+            }
+        }
+
+        shifts.Sort();
+        return shifts[(int)(0.9 * (shifts.Count - 1))];
+    }
+
+    /// <summary>Float Lab (L 0-100), as the engine's look measures take it.</summary>
+    private static Mat ToLab(Mat bgr)
+    {
+        using var f = new Mat();
+        bgr.ConvertTo(f, MatType.CV_32FC3, 1.0 / 255);
+        var lab = new Mat();
+        Cv2.CvtColor(f, lab, ColorConversionCodes.BGR2Lab);
+        return lab;
     }
 
     private static Mat Lightness(Mat bgr)

@@ -1,3 +1,4 @@
+using FaceSwap.Engine.Imaging;
 using OpenCvSharp;
 
 namespace FaceSwap.Engine.Blending;
@@ -92,65 +93,15 @@ public static class SkinModel
                 values[k] = c == 0 ? p.Item0 : c == 1 ? p.Item1 : p.Item2;
             }
 
-            median[c] = KthSmallest(values, values.Length / 2);
+            median[c] = Quantile.KthSmallest(values, values.Length / 2);
             for (var k = 0; k < values.Length; k++)
             {
                 values[k] = Math.Abs(values[k] - median[c]);
             }
 
-            spread[c] = Math.Max(c == 0 ? MinLightSpread : MinChromaSpread, 1.4826f * KthSmallest(values, values.Length / 2));
+            spread[c] = Math.Max(c == 0 ? MinLightSpread : MinChromaSpread, 1.4826f * Quantile.KthSmallest(values, values.Length / 2));
         }
 
         return (median, spread);
     }
-
-    /// <summary>
-    /// The value that would sit at <paramref name="k"/> if <paramref name="values"/> were sorted (Hoare's selection:
-    /// linear on average, where sorting a large face's samples six times was a sixth of the swap's time); reorders them.
-    /// </summary>
-    private static float KthSmallest(float[] values, int k)
-    {
-        int low = 0, high = values.Length - 1;
-        while (low < high)
-        {
-            var pivot = MedianOfThree(values[low], values[low + (high - low) / 2], values[high]);
-            int i = low, j = high;
-            while (i <= j)
-            {
-                while (values[i] < pivot)
-                {
-                    i++;
-                }
-
-                while (values[j] > pivot)
-                {
-                    j--;
-                }
-
-                if (i <= j)
-                {
-                    (values[i], values[j]) = (values[j], values[i]);
-                    i++;
-                    j--;
-                }
-            }
-
-            if (k <= j)
-            {
-                high = j;
-            }
-            else if (k >= i)
-            {
-                low = i;
-            }
-            else
-            {
-                return values[k];
-            }
-        }
-
-        return values[k];
-    }
-
-    private static float MedianOfThree(float a, float b, float c) => Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
 }

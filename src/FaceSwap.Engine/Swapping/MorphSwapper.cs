@@ -34,6 +34,9 @@ public sealed class MorphSwapper : IFaceSwapper
     /// <summary>Inner-lip gap (relative to mouth width) above which the target's mouth interior is kept.</summary>
     private const float OpenMouth = 0.08f;
 
+    /// <summary>Inner-lip gap (relative to mouth width) under which lips are closed: no teeth show between them.</summary>
+    private const float PartedLips = 0.045f;
+
     /// <summary>A target mouth open wider than this (laughing) keeps its own lips as well as its teeth.</summary>
     private const float LaughingMouth = 0.15f;
 
@@ -134,7 +137,7 @@ public sealed class MorphSwapper : IFaceSwapper
             using var featureWeight = new Mat();
             features.ConvertTo(featureWeight, MatType.CV_32F, 1.0 / 255);
             Cv2.GaussianBlur(featureWeight, featureWeight, new Size(0, 0), Math.Max(1.0, 0.05 * eye));
-            using var colourFeatures = FaceRegions.Features(roi.Size, landmarks, nose: false);
+            using var colourFeatures = FaceRegions.ColouredFeatures(roi.Size, landmarks);
             using var colourWeight = new Mat();
             colourFeatures.ConvertTo(colourWeight, MatType.CV_32F, 1.0 / 255);
             Cv2.GaussianBlur(colourWeight, colourWeight, new Size(0, 0), Math.Max(1.0, 0.05 * eye));
@@ -266,6 +269,19 @@ public sealed class MorphSwapper : IFaceSwapper
             {
                 clean = clean == source.Crop ? clean.Clone() : clean;
                 SkinMarks.PaintOut(clean, marks, source.Landmarks);
+            }
+        }
+
+        // Teeth between lips that part only a little (a smile): warped onto a closed mouth they made a grin. Lips that
+        // do not part show none (what looks like them there is a lip's gloss).
+        if (FaceGeometry.MouthOpen(source.Landmarks) is > PartedLips and <= OpenMouth)
+        {
+            using var lab = ToLab(clean);
+            using var teeth = Teeth.Find(lab, source.Landmarks);
+            if (teeth is not null)
+            {
+                clean = clean == source.Crop ? clean.Clone() : clean;
+                Teeth.PaintOut(clean, teeth, source.Landmarks);
             }
         }
 
