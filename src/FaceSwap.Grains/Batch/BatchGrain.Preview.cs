@@ -13,7 +13,7 @@ public sealed partial class BatchGrain
     public const string DrawingNotice = "drawing the preview's contact sheet";
 
     /// <summary>The message of a preview size out of range (code <see cref="JobRefusalCodes.PreviewOutOfRange"/>).</summary>
-    public static readonly string PreviewRange = $"must be 1 to {JobOptions.MaxPreview} images (leave it out for the whole input)";
+    public static readonly string PreviewRange = JobRequestValidation.PreviewRange;
 
     /// <summary>Draws the contact sheet on an inference silo and records it (or why it could not be drawn) for the summary.</summary>
     private async Task RecordPreviewAsync()

@@ -27,7 +27,7 @@ public sealed partial class BatchGrain
     public async Task<JobStatus> StartAsync(JobSpec spec)
     {
         // The job policy holds for every caller, the REST API's checks or not (a cluster client on the gateway too).
-        Validate(spec);
+        JobRequestValidation.EnsureValid(spec);
         JobPolicy.Of(options.Value).Enforce(spec);
 
         // Never onto the originals or into the state area, symbolic links resolved: whoever calls (run, a cluster client).

@@ -446,28 +446,4 @@ public sealed partial class BatchGrain(
         },
         OnRetry = (attempt, e) => logger.LogRetry(JobId, attempt, e.Message),
     });
-
-    private static void Validate(JobSpec spec)
-    {
-        if (string.IsNullOrWhiteSpace(spec.Source) || string.IsNullOrWhiteSpace(spec.Input) || string.IsNullOrWhiteSpace(spec.Output))
-        {
-            throw new ArgumentException("a job needs a source, an input prefix and an output prefix");
-        }
-
-        if (!spec.Input.EndsWith('/') || !spec.Output.EndsWith('/'))
-        {
-            throw new ArgumentException("input and output prefixes must end with '/'");
-        }
-
-        if (spec.Options.Preview is < 1 or > JobOptions.MaxPreview)
-        {
-            throw new JobRefusedException(JobRefusalCodes.PreviewOutOfRange, "options.preview", PreviewRange);
-        }
-
-        // The window and the batch are held in memory as given: a value out of range is refused, not clamped.
-        if (spec.Options.BatchSize is < 1 or > JobOptions.MaxBatchSize || spec.Options.Prefetch is < 1 or > JobOptions.MaxPrefetch)
-        {
-            throw new ArgumentException($"options.batchSize must be 1 to {JobOptions.MaxBatchSize} and options.prefetch 1 to {JobOptions.MaxPrefetch}");
-        }
-    }
 }
