@@ -89,13 +89,13 @@ public sealed partial class BatchGrain
                 () => state.State.State == JobState.Running,
                 (attempt, e) =>
                 {
-                    notice = InferenceDispatcher.IsNoInferenceSilo(e) ? "waiting for an inference silo to run a partition" : notice;
+                    notice.PartitionFailed(e);
                     logger.LogPartitionRetry(JobId, attempt, e.Message);
                 });
             if (result is not null)
             {
                 page.Complete(result.Counters, result.Cancelled);
-                notice = null;
+                notice.Clear();
             }
         }
         finally

@@ -10,7 +10,7 @@ namespace FaceSwap.Grains.Batch;
 public sealed partial class BatchGrain
 {
     /// <summary>What a running preview's status says while its contact sheet is drawn.</summary>
-    public const string DrawingNotice = "drawing the preview's contact sheet";
+    public const string DrawingNotice = JobNotice.Drawing;
 
     /// <summary>The message of a preview size out of range (code <see cref="JobRefusalCodes.PreviewOutOfRange"/>).</summary>
     public static readonly string PreviewRange = JobRequestValidation.PreviewRange;
@@ -20,7 +20,7 @@ public sealed partial class BatchGrain
     {
         var spec = state.State.Spec!;
         var inputImages = (work as PreviewWorkSource)?.InputImages ?? state.State.Preview?.InputImages;
-        notice = DrawingNotice;
+        notice.DrawingSheet();
         try
         {
             var faces = await Dispatcher.Next().ContactSheetAsync(JobId, spec);
@@ -34,7 +34,7 @@ public sealed partial class BatchGrain
         }
         finally
         {
-            notice = null;
+            notice.Clear();
         }
     }
 }

@@ -36,7 +36,7 @@ public sealed partial class BatchGrain(
     private readonly JobSummaryWriter summaries = new(store);
     private Task? pump;
     private int inFlight;
-    private string? notice;
+    private readonly JobNotice notice = new();
     private bool deactivated;
     private bool publishing;
 
@@ -298,7 +298,7 @@ public sealed partial class BatchGrain(
         try
         {
             outcomes = await Dispatcher.ProcessAsync(request, stopping.Token);
-            notice = null;
+            notice.Clear();
         }
         catch (OperationCanceledException) when (deactivated)
         {
@@ -422,7 +422,7 @@ public sealed partial class BatchGrain(
     /// <summary>The status as callers see it (<see cref="JobStatusView.Published"/>): terminal once the summary is written.</summary>
     private JobStatus Status() => JobStatusView.Published(Snapshot(), publishing);
 
-    private JobStatus Snapshot() => JobStatusView.Snapshot(JobId, state.State, ledger, inFlight, draining, notice, pendingCheck);
+    private JobStatus Snapshot() => JobStatusView.Snapshot(JobId, state.State, ledger, inFlight, draining, notice.Current, pendingCheck);
 
     private void Wake() => wake.TrySetResult();
 
@@ -435,14 +435,10 @@ public sealed partial class BatchGrain(
         KeepWaiting = () => state.State.State == JobState.Running && !deactivated,
         OnWaiting = e =>
         {
-            if (notice is null)
+            if (notice.Waiting(e))
             {
                 logger.LogWaiting(JobId);
             }
-
-            notice = e is SiloUnavailableException
-                ? "waiting for an inference silo: the one running a batch was lost"
-                : "waiting for an inference silo: none is in the cluster";
         },
         OnRetry = (attempt, e) => logger.LogRetry(JobId, attempt, e.Message),
     });
