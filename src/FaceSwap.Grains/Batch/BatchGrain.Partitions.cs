@@ -53,7 +53,7 @@ public sealed partial class BatchGrain
                 listed = nextToken is null;
                 if (items.Count == 0)
                 {
-                    await FoldFinishedPagesAsync(force: false);
+                    await Progress.FoldFinishedAsync(force: false);
                     continue;
                 }
 

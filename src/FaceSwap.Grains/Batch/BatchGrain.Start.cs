@@ -58,7 +58,7 @@ public sealed partial class BatchGrain
         state.State.Error = $"the job could not start: {failure.Message}";
         state.State.ErrorCode = PendingSourceCheck.FailureCode(failure);
         await GrainFactory.GetGrain<IJobIndexGrain>(0).AddAsync(JobId, pendingCheck.Since);
-        await PersistEndAsync(JobState.Failed);
+        await Progress.PersistEndAsync(JobState.Failed);
     }
 
     /// <summary>Checks the job's sources on an inference silo, writes the audit line and persists the job, running or failed.</summary>
@@ -99,7 +99,7 @@ public sealed partial class BatchGrain
         if (!check.Usable)
         {
             (state.State.Error, state.State.ErrorCode, state.State.ErrorField) = (check.Error, check.ErrorClass, check.Field);
-            await PersistEndAsync(JobState.Failed);
+            await Progress.PersistEndAsync(JobState.Failed);
             return;
         }
 
@@ -109,7 +109,7 @@ public sealed partial class BatchGrain
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         logger.LogStarted(JobId, spec.Input, spec.Output);
-        await WriteStatusBlobAsync(force: true);
+        await Progress.WriteStatusBlobAsync(force: true);
         EnsurePump();
     }
 }

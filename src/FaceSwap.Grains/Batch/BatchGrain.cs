@@ -30,29 +30,22 @@ public sealed partial class BatchGrain(
     public const string StorageName = "jobs";
 
     private const string ReminderName = "resume";
-    private static readonly TimeSpan PersistInterval = TimeSpan.FromSeconds(2);
 
     private readonly PageLedger ledger = new();
-    private readonly JobSummaryWriter summaries = new(store);
     private Task? pump;
     private int inFlight;
     private readonly JobNotice notice = new();
     private bool deactivated;
-    private bool publishing;
 
     /// <summary>The current round's work: the input prefix, or in a retry round its list of failed images.</summary>
     private IWorkSource Work => work ??= WorkSources.For(store, state.State.Spec!, state.State.RetryList);
 
     private IWorkSource? work;
 
-    /// <summary>The cancel's own writes (terminal state, summary, audit line), once a cancel has started them.</summary>
-    private Task? cancelRecorded;
+    /// <summary>A cancel's images still in flight: they finish, and the summary and audit log get their outcomes too.</summary>
+    private CancelDrain Drain => drain ??= new(SettleAsync);
 
-    /// <summary>Recording the outcomes of the images that were in flight at a cancel, once they have all finished.</summary>
-    private Task? settle;
-
-    /// <summary>A cancel left images in flight: they finish, and the summary and audit log get their outcomes too.</summary>
-    private bool draining;
+    private CancelDrain? drain;
     private InferenceDispatcher? dispatcher;
 
     /// <summary>Cancelled when the activation goes: its inference calls stop before their next attempt.</summary>
@@ -60,7 +53,6 @@ public sealed partial class BatchGrain(
 
     /// <summary>This activation's run: batches carry it, and inference silos drop the work of a run that is no longer current.</summary>
     private readonly Guid run = Guid.NewGuid();
-    private DateTimeOffset lastPersist;
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private string JobId => this.GetPrimaryKeyString();
@@ -68,6 +60,11 @@ public sealed partial class BatchGrain(
     private AuditLog Audit => audit ??= AuditLog.For(ServiceProvider);
 
     private AuditLog? audit;
+
+    /// <summary>Folding, persisting and publishing the job's progress.</summary>
+    private JobProgress Progress => progress ??= new(state, ledger, store, JobId, Snapshot, () => GrainFactory.GetGrain<IJobIndexGrain>(0), logger);
+
+    private JobProgress? progress;
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -78,7 +75,7 @@ public sealed partial class BatchGrain(
             EnsurePump();
 
             // A job from before the index recorded unfinished jobs records itself, so the next start wakes it too.
-            _ = MarkInIndexAsync(unfinished: true);
+            _ = Progress.MarkInIndexAsync(unfinished: true);
         }
 
         return Task.CompletedTask;
@@ -109,14 +106,7 @@ public sealed partial class BatchGrain(
             // Nothing new is dispatched; images already in flight on inference silos still finish (their outputs are
             // written), so they are recorded too: the job stays "cancelled" with inFlight above 0 until the last of
             // them is in the outcomes, the counters, the summary and the audit log.
-            draining = inFlight > 0;
-            if (!draining)
-            {
-                ledger.FoldAll(state.State);
-            }
-
-            cancelRecorded = RecordCancelAsync();
-            await cancelRecorded;
+            await Drain.CancelAsync(inFlight, () => ledger.FoldAll(state.State), RecordCancelAsync);
             await SettleIfDrainedAsync();
         }
 
@@ -125,38 +115,31 @@ public sealed partial class BatchGrain(
 
     private async Task RecordCancelAsync()
     {
-        await PersistEndAsync(JobState.Cancelled);
+        await Progress.PersistEndAsync(JobState.Cancelled);
         await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Cancelled, Status().Counters, inFlight);
         Wake();
     }
 
     /// <summary>After a cancel, once the last image that was in flight has its outcome: the final counters, summary and audit line.</summary>
-    private Task SettleIfDrainedAsync() =>
-        draining && inFlight == 0 && cancelRecorded is { IsCompleted: true } ? settle ??= SettleAsync() : Task.CompletedTask;
+    private Task SettleIfDrainedAsync() => Drain.SettleIfDrainedAsync(inFlight);
 
     private async Task SettleAsync()
     {
         try
         {
-            ledger.FoldAll(state.State);
-            await state.WriteStateAsync();
-            await WriteSummaryAsync();
+            await Progress.FoldAllAsync();
             await Audit.CancelFinishedAsync(JobId, state.State.Spec!, state.State.Counters);
         }
         catch (Exception e)
         {
             logger.LogSettleFailed(e, JobId);
         }
-        finally
-        {
-            draining = false;
-        }
     }
 
     /// <inheritdoc />
     public async Task<JobStatus> RetryFailedAsync()
     {
-        RetryRound.EnsureAllowed(state.State, Snapshot().IsTerminal, draining);
+        RetryRound.EnsureAllowed(state.State, Snapshot().IsTerminal, Drain.Draining);
         var failed = await RetryRound.OpenAsync(store, JobId, state.State);
         if (failed == 0)
         {
@@ -166,7 +149,7 @@ public sealed partial class BatchGrain(
         work = null;
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await MarkInIndexAsync(unfinished: true);
+        await Progress.MarkInIndexAsync(unfinished: true);
         logger.LogRetryRound(JobId, state.State.Round, failed);
         EnsurePump();
         return Status();
@@ -228,7 +211,7 @@ public sealed partial class BatchGrain(
                     listed = nextToken is null;
                     if (tracked.Listed == 0)
                     {
-                        await FoldFinishedPagesAsync(force: false);
+                        await Progress.FoldFinishedAsync(force: false);
                     }
 
                     continue;
@@ -278,14 +261,14 @@ public sealed partial class BatchGrain(
 
             if (drained())
             {
-                await FoldFinishedPagesAsync(force: true);
+                await Progress.FoldFinishedAsync(force: true);
                 await FinishAsync();
                 return false;
             }
 
             await wake.Task;
             wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await FoldFinishedPagesAsync(force: false);
+            await Progress.FoldFinishedAsync(force: false);
         }
 
         return false;
@@ -333,17 +316,6 @@ public sealed partial class BatchGrain(
         _ = SettleIfDrainedAsync();
     }
 
-    /// <summary>Folds finished leading pages into the persisted counters and cursor; persists at most every few seconds.</summary>
-    private async Task FoldFinishedPagesAsync(bool force)
-    {
-        if (ledger.FoldFinished(state.State) && (force || DateTimeOffset.UtcNow - lastPersist > PersistInterval))
-        {
-            await state.WriteStateAsync();
-            lastPersist = DateTimeOffset.UtcNow;
-            await WriteStatusBlobAsync(force: false);
-        }
-    }
-
     private async Task FinishAsync()
     {
         if (state.State.Spec!.Options.Preview is not null)
@@ -351,7 +323,7 @@ public sealed partial class BatchGrain(
             await RecordPreviewAsync();
         }
 
-        await PersistEndAsync(JobState.Completed);
+        await Progress.PersistEndAsync(JobState.Completed);
         await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Completed, Status().Counters);
         if (await this.GetReminder(ReminderName) is { } reminder)
         {
@@ -361,68 +333,10 @@ public sealed partial class BatchGrain(
         logger.LogCompleted(JobId, state.State.Counters.Ok, state.State.Counters.Failed, state.State.Counters.Skipped);
     }
 
-    /// <summary>
-    /// Persists the terminal state and writes the summary; until both are written the status still reads Running, so
-    /// no one who sees the end finds the summary missing.
-    /// </summary>
-    private async Task PersistEndAsync(JobState end)
-    {
-        publishing = true;
-        state.State.State = end;
-        state.State.Finished = DateTimeOffset.UtcNow;
-        try
-        {
-            await state.WriteStateAsync();
-            await WriteSummaryAsync();
-        }
-        finally
-        {
-            publishing = false;
-        }
-
-        await MarkInIndexAsync(unfinished: false);
-    }
-
-    /// <summary>
-    /// Records in the job index whether this job is unfinished, so that a host's start wakes every unfinished job
-    /// (reminders do that in a cluster, but the embedded host keeps them in memory). A failure is logged: the job's
-    /// own state is what counts, and its reminder or a status read still wakes it.
-    /// </summary>
-    private async Task MarkInIndexAsync(bool unfinished)
-    {
-        try
-        {
-            await GrainFactory.GetGrain<IJobIndexGrain>(0).MarkAsync(JobId, unfinished);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            logger.LogIndexFailed(e, JobId);
-        }
-    }
-
-    /// <summary>Mirrors the status to the spec's status blob, if it has one (blob-drop jobs); at most every few seconds unless forced.</summary>
-    private async Task WriteStatusBlobAsync(bool force)
-    {
-        try
-        {
-            await summaries.WriteStatusAsync(state.State.Spec?.StatusPath, Snapshot(), force);
-        }
-        catch (IOException e)
-        {
-            logger.LogStatusFailed(e, JobId, state.State.Spec?.StatusPath ?? "");
-        }
-    }
-
-    private async Task WriteSummaryAsync()
-    {
-        await WriteStatusBlobAsync(force: true);
-        await summaries.WriteSummaryAsync(JobId, Snapshot(), state.State);
-    }
-
     /// <summary>The status as callers see it (<see cref="JobStatusView.Published"/>): terminal once the summary is written.</summary>
-    private JobStatus Status() => JobStatusView.Published(Snapshot(), publishing);
+    private JobStatus Status() => JobStatusView.Published(Snapshot(), Progress.Publishing);
 
-    private JobStatus Snapshot() => JobStatusView.Snapshot(JobId, state.State, ledger, inFlight, draining, notice.Current, pendingCheck);
+    private JobStatus Snapshot() => JobStatusView.Snapshot(JobId, state.State, ledger, inFlight, Drain.Draining, notice.Current, pendingCheck);
 
     private void Wake() => wake.TrySetResult();
 
