@@ -1,3 +1,4 @@
+using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Grains;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Diagnostics;
@@ -6,6 +7,7 @@ using FaceSwap.Grains.Inference;
 using FaceSwap.Grains.Placement;
 using FaceSwap.Grains.Safety;
 using FaceSwap.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -13,14 +15,15 @@ using Orleans.Concurrency;
 namespace FaceSwap.Grains.Batch;
 
 /// <summary>
-/// Owns one job. Lists the input lazily page by page, keeps a bounded window of images in flight on inference
-/// grains, appends outcomes to a JSON-lines manifest and persists progress in batches. Reentrant so that status
-/// calls interleave with the dispatch loop; all state changes happen on the grain's single thread.
-/// A reminder wakes the job up again after its silo is lost.
+/// Owns one job and orchestrates it (lifecycle, calls, reminder); its parts do the work: <see cref="JobStarter"/> checks
+/// and persists a new job, the pumps list the input lazily and keep a bounded window of images (<see cref="ItemPump"/>)
+/// or, for a large job, pages (<see cref="PartitionPump"/>) in flight, <see cref="JobProgress"/> persists progress in
+/// batches and publishes the end, <see cref="CancelDrain"/> settles a cancel. Reentrant so that status calls interleave
+/// with the pumps; all state changes happen on the grain's single thread. A reminder wakes the job after a silo loss.
 /// </summary>
 [Reentrant]
 [ApiSiloPlacement]
-public sealed partial class BatchGrain(
+public sealed class BatchGrain(
     [PersistentState("job", BatchGrain.StorageName)] IPersistentState<BatchState> state,
     IBlobStore store,
     IOptions<FaceSwapSiloOptions> options,
@@ -29,45 +32,65 @@ public sealed partial class BatchGrain(
     /// <summary>Name of the grain storage provider for job state.</summary>
     public const string StorageName = "jobs";
 
+    /// <summary>What a job's status says while its sources are checked.</summary>
+    public const string CheckingNotice = PendingSourceCheck.Notice;
+
+    /// <summary>What a running preview's status says while its contact sheet is drawn.</summary>
+    public const string DrawingNotice = JobNotice.Drawing;
+
+    /// <summary>The message of a preview size out of range (code <see cref="JobRefusalCodes.PreviewOutOfRange"/>).</summary>
+    public static readonly string PreviewRange = JobRequestValidation.PreviewRange;
+
     private const string ReminderName = "resume";
-    private static readonly TimeSpan PersistInterval = TimeSpan.FromSeconds(2);
 
     private readonly PageLedger ledger = new();
-    private readonly JobSummaryWriter summaries = new(store);
+    private readonly JobActivity activity = new();
+    private readonly JobNotice notice = new();
+
+    /// <summary>The check and start in progress, if any: a second StartAsync meanwhile joins it.</summary>
+    private readonly PendingSourceCheck pendingCheck = new();
     private Task? pump;
-    private int inFlight;
-    private string? notice;
-    private bool deactivated;
-    private bool publishing;
+    private ItemPump? items;
+    private PartitionPump? pages;
+    private IWorkSource? work;
+    private CancelDrain? drain;
+    private JobProgress? progress;
+    private InferenceDispatcher? dispatcher;
+    private AuditLog? audit;
+    private JobStarter? starter;
+
+    private string JobId => this.GetPrimaryKeyString();
 
     /// <summary>The current round's work: the input prefix, or in a retry round its list of failed images.</summary>
     private IWorkSource Work => work ??= WorkSources.For(store, state.State.Spec!, state.State.RetryList);
 
-    private IWorkSource? work;
+    /// <summary>A cancel's images still in flight: they finish, and the summary and audit log get their outcomes too.</summary>
+    private CancelDrain Drain => drain ??= new(SettleAsync);
 
-    /// <summary>The cancel's own writes (terminal state, summary, audit line), once a cancel has started them.</summary>
-    private Task? cancelRecorded;
-
-    /// <summary>Recording the outcomes of the images that were in flight at a cancel, once they have all finished.</summary>
-    private Task? settle;
-
-    /// <summary>A cancel left images in flight: they finish, and the summary and audit log get their outcomes too.</summary>
-    private bool draining;
-    private InferenceDispatcher? dispatcher;
-
-    /// <summary>Cancelled when the activation goes: its inference calls stop before their next attempt.</summary>
-    private readonly CancellationTokenSource stopping = new();
-
-    /// <summary>This activation's run: batches carry it, and inference silos drop the work of a run that is no longer current.</summary>
-    private readonly Guid run = Guid.NewGuid();
-    private DateTimeOffset lastPersist;
-    private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private string JobId => this.GetPrimaryKeyString();
+    /// <summary>Folding, persisting and publishing the job's progress.</summary>
+    private JobProgress Progress => progress ??= new(state, ledger, store, JobId, Snapshot, () => GrainFactory.GetGrain<IJobIndexGrain>(0), logger);
 
     private AuditLog Audit => audit ??= AuditLog.For(ServiceProvider);
 
-    private AuditLog? audit;
+    private JobStarter Starter => starter ??=
+        new(state, JobId, store, Progress, pendingCheck, Dispatcher.Next, () => Audit, () => GrainFactory.GetGrain<IJobIndexGrain>(0), logger);
+
+    /// <summary>
+    /// Inference calls of this activation: a job that no inference silo can serve waits while it runs (its status says
+    /// why, <see cref="JobNotice"/>), and a batch that keeps failing fails its images.
+    /// </summary>
+    private InferenceDispatcher Dispatcher => dispatcher ??= new InferenceDispatcher(GrainFactory, new DispatchRules
+    {
+        KeepWaiting = () => state.State.State == JobState.Running && !activity.Deactivated,
+        OnWaiting = e =>
+        {
+            if (notice.Waiting(e))
+            {
+                logger.LogWaiting(JobId);
+            }
+        },
+        OnRetry = (attempt, e) => logger.LogRetry(JobId, attempt, e.Message),
+    });
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -78,7 +101,7 @@ public sealed partial class BatchGrain(
             EnsurePump();
 
             // A job from before the index recorded unfinished jobs records itself, so the next start wakes it too.
-            _ = MarkInIndexAsync(unfinished: true);
+            _ = Progress.MarkInIndexAsync(unfinished: true);
         }
 
         return Task.CompletedTask;
@@ -89,17 +112,50 @@ public sealed partial class BatchGrain(
     {
         // Loops of this activation stop; a new activation resumes from the persisted cursor (outputs already written
         // are skipped), so nothing is lost or written twice.
-        deactivated = true;
-        stopping.Cancel();
-        Wake();
+        activity.Deactivate();
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Starts the job: its sources are checked on an inference silo before anything is persisted (<see cref="JobStarter"/>).
+    /// The check runs beside the call (<see cref="PendingSourceCheck"/>): a caller gets the job's answer when the check
+    /// ends within half the call timeout, and otherwise the job as "pending" with a notice, while the check carries on
+    /// and the job then runs or fails by itself.
+    /// </summary>
+    public async Task<JobStatus> StartAsync(JobSpec spec)
+    {
+        // The job policy holds for every caller, the REST API's checks or not (a cluster client on the gateway too).
+        JobRequestValidation.EnsureValid(spec);
+        JobPolicy.Of(options.Value).Enforce(spec);
+
+        // Never onto the originals or into the state area, symbolic links resolved: whoever calls (run, a cluster client).
+        OutputPlacement.Enforce(store, spec, options.Value.Safety.AuditPrefix);
+        if (state.State.Spec is not null)
+        {
+            return Status();
+        }
+
+        await pendingCheck.RunAsync(spec, PendingSourceCheck.AnswerWithin(ServiceProvider), CheckAndStartAsync, Starter.RecordFailureAsync);
+        return Status();
+    }
+
+    private async Task CheckAndStartAsync(JobSpec spec)
+    {
+        this.DelayDeactivation(TimeSpan.FromMinutes(15));
+        if (await Starter.CheckAndStartAsync(spec))
+        {
+            await RegisterReminderAsync();
+            logger.LogStarted(JobId, spec.Input, spec.Output);
+            await Progress.WriteStatusBlobAsync(force: true);
+            EnsurePump();
+        }
     }
 
     /// <inheritdoc />
     public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
 
     /// <inheritdoc />
-    public Task<bool> IsCurrentRunAsync(Guid run) => Task.FromResult(run == this.run && !deactivated);
+    public Task<bool> IsCurrentRunAsync(Guid run) => Task.FromResult(run == activity.Run && !activity.Deactivated);
 
     /// <inheritdoc />
     public async Task<JobStatus> CancelAsync()
@@ -109,14 +165,7 @@ public sealed partial class BatchGrain(
             // Nothing new is dispatched; images already in flight on inference silos still finish (their outputs are
             // written), so they are recorded too: the job stays "cancelled" with inFlight above 0 until the last of
             // them is in the outcomes, the counters, the summary and the audit log.
-            draining = inFlight > 0;
-            if (!draining)
-            {
-                ledger.FoldAll(state.State);
-            }
-
-            cancelRecorded = RecordCancelAsync();
-            await cancelRecorded;
+            await Drain.CancelAsync(activity.InFlight, () => ledger.FoldAll(state.State), RecordCancelAsync);
             await SettleIfDrainedAsync();
         }
 
@@ -125,38 +174,31 @@ public sealed partial class BatchGrain(
 
     private async Task RecordCancelAsync()
     {
-        await PersistEndAsync(JobState.Cancelled);
-        await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Cancelled, Status().Counters, inFlight);
-        Wake();
+        await Progress.PersistEndAsync(JobState.Cancelled);
+        await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Cancelled, Status().Counters, activity.InFlight);
+        activity.Wake();
     }
 
     /// <summary>After a cancel, once the last image that was in flight has its outcome: the final counters, summary and audit line.</summary>
-    private Task SettleIfDrainedAsync() =>
-        draining && inFlight == 0 && cancelRecorded is { IsCompleted: true } ? settle ??= SettleAsync() : Task.CompletedTask;
+    private Task SettleIfDrainedAsync() => Drain.SettleIfDrainedAsync(activity.InFlight);
 
     private async Task SettleAsync()
     {
         try
         {
-            ledger.FoldAll(state.State);
-            await state.WriteStateAsync();
-            await WriteSummaryAsync();
+            await Progress.FoldAllAsync();
             await Audit.CancelFinishedAsync(JobId, state.State.Spec!, state.State.Counters);
         }
         catch (Exception e)
         {
             logger.LogSettleFailed(e, JobId);
         }
-        finally
-        {
-            draining = false;
-        }
     }
 
     /// <inheritdoc />
     public async Task<JobStatus> RetryFailedAsync()
     {
-        RetryRound.EnsureAllowed(state.State, Snapshot().IsTerminal, draining);
+        RetryRound.EnsureAllowed(state.State, Snapshot().IsTerminal, Drain.Draining);
         var failed = await RetryRound.OpenAsync(store, JobId, state.State);
         if (failed == 0)
         {
@@ -165,8 +207,8 @@ public sealed partial class BatchGrain(
 
         work = null;
         await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await MarkInIndexAsync(unfinished: true);
+        await RegisterReminderAsync();
+        await Progress.MarkInIndexAsync(unfinished: true);
         logger.LogRetryRound(JobId, state.State.Round, failed);
         EnsurePump();
         return Status();
@@ -185,6 +227,8 @@ public sealed partial class BatchGrain(
         }
     }
 
+    private Task RegisterReminderAsync() => this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+
     private void EnsurePump()
     {
         if (pump is null || pump.IsCompleted)
@@ -193,65 +237,28 @@ public sealed partial class BatchGrain(
         }
     }
 
+    /// <summary>Runs the round: images on inference grains, then, once they pay, the rest of it in pages on partitions.</summary>
     private async Task PumpAsync()
     {
-        var spec = state.State.Spec!;
-        var window = Math.Max(1, spec.Options.Prefetch);
-        var batchSize = Math.Clamp(spec.Options.BatchSize, 1, window);
-        var pageSize = Math.Max(window * 2, 32);
-        var nextToken = state.State.ResumeToken;
-        var listed = state.State.ListingComplete;
-        var buffer = new Queue<(WorkItem Item, LedgerPage Page)>();
-
-        // Fills the window of images in flight; true once the rest of the round goes to partitions instead.
-        async Task<bool> FillAsync()
+        if (items is null || pages is null)
         {
-            while (inFlight < window && (buffer.Count > 0 || !listed))
+            var host = new PumpHost
             {
-                if (buffer.Count == 0 && PartitionsPay())
-                {
-                    // A large job: the classic window drains, then the rest goes to partition grains.
-                    return inFlight == 0;
-                }
-
-                if (buffer.Count == 0)
-                {
-                    var page = await Work.PageAsync(nextToken, pageSize);
-                    var tracked = ledger.Open(nextToken, page.NextToken);
-                    foreach (var item in page.Items)
-                    {
-                        buffer.Enqueue((item, tracked));
-                        tracked.Listed++;
-                    }
-
-                    nextToken = page.NextToken;
-                    listed = nextToken is null;
-                    if (tracked.Listed == 0)
-                    {
-                        await FoldFinishedPagesAsync(force: false);
-                    }
-
-                    continue;
-                }
-
-                var batch = new List<(WorkItem Item, LedgerPage Page)>();
-                while (batch.Count < batchSize && buffer.Count > 0 && inFlight + batch.Count < window)
-                {
-                    batch.Add(buffer.Dequeue());
-                }
-
-                inFlight += batch.Count;
-                _ = DispatchAsync(spec, batch);
-            }
-
-            return false;
+                JobId = JobId, State = () => state.State, Ledger = ledger, Work = () => Work, Activity = activity, Notice = notice, Logger = logger,
+                KeepAlive = () => this.DelayDeactivation(TimeSpan.FromMinutes(10)),
+                FoldAsync = Progress.FoldFinishedAsync,
+                FinishAsync = FinishAsync,
+                Returned = Returned,
+            };
+            pages = new PartitionPump(host, options.Value.Partitions, key => GrainFactory.GetGrain<IPartitionGrain>(key), ActiveSilos);
+            items = new ItemPump(host, Dispatcher, store, pages.Pays);
         }
 
         try
         {
-            if (await RunWindowAsync(FillAsync, () => inFlight == 0 && buffer.Count == 0 && listed))
+            if (await items.RunAsync() is (true, var nextToken))
             {
-                await PartitionPumpAsync(spec, nextToken);
+                await pages.RunAsync(nextToken);
             }
         }
         catch (Exception e)
@@ -261,97 +268,22 @@ public sealed partial class BatchGrain(
         }
     }
 
-    /// <summary>
-    /// The loop both pumps share: fill the window, end the job once everything is listed and nothing is in flight
-    /// (<paramref name="drained"/>), else wait for an outcome and fold the pages it finished. True when
-    /// <paramref name="fillAsync"/> handed the rest of the round over; false when the job ended, stopped or deactivated.
-    /// </summary>
-    private async Task<bool> RunWindowAsync(Func<Task<bool>> fillAsync, Func<bool> drained)
+    /// <summary>A batch or page came back: out of flight, the pump woken, and a cancel that waited for it settled.</summary>
+    private void Returned(int images)
     {
-        while (state.State.State == JobState.Running && !deactivated)
-        {
-            this.DelayDeactivation(TimeSpan.FromMinutes(10));
-            if (await fillAsync())
-            {
-                return true;
-            }
-
-            if (drained())
-            {
-                await FoldFinishedPagesAsync(force: true);
-                await FinishAsync();
-                return false;
-            }
-
-            await wake.Task;
-            wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await FoldFinishedPagesAsync(force: false);
-        }
-
-        return false;
-    }
-
-    private async Task DispatchAsync(JobSpec spec, List<(WorkItem Item, LedgerPage Page)> batch)
-    {
-        IReadOnlyList<ImageOutcome> outcomes;
-        var request = new WorkBatch { JobId = JobId, Spec = spec, SpecHash = state.State.SpecHash!, Items = batch.Select(b => b.Item).ToList(), Run = run };
-        try
-        {
-            outcomes = await Dispatcher.ProcessAsync(request, stopping.Token);
-            notice = null;
-        }
-        catch (OperationCanceledException) when (deactivated)
-        {
-            return;
-        }
-        catch (Exception e)
-        {
-            outcomes = InferenceDispatcher.Failed(spec, batch.Select(b => b.Item), e);
-        }
-
-        if (deactivated)
-        {
-            return;
-        }
-
-        try
-        {
-            await store.AppendLinesAsync(JobFiles.Outcomes(spec, JobId), outcomes.Select(JobOutcomes.ToLine));
-        }
-        catch (Exception e)
-        {
-            logger.LogManifestFailed(e, JobId);
-        }
-
-        for (var i = 0; i < batch.Count; i++)
-        {
-            batch[i].Page.Record(outcomes[i]);
-        }
-
-        inFlight -= batch.Count;
-        Wake();
+        activity.InFlight -= images;
+        activity.Wake();
         _ = SettleIfDrainedAsync();
-    }
-
-    /// <summary>Folds finished leading pages into the persisted counters and cursor; persists at most every few seconds.</summary>
-    private async Task FoldFinishedPagesAsync(bool force)
-    {
-        if (ledger.FoldFinished(state.State) && (force || DateTimeOffset.UtcNow - lastPersist > PersistInterval))
-        {
-            await state.WriteStateAsync();
-            lastPersist = DateTimeOffset.UtcNow;
-            await WriteStatusBlobAsync(force: false);
-        }
     }
 
     private async Task FinishAsync()
     {
         if (state.State.Spec!.Options.Preview is not null)
         {
-            await RecordPreviewAsync();
+            await PreviewSheet.RecordAsync(JobId, state.State, work, Dispatcher, notice, logger);
         }
 
-        await PersistEndAsync(JobState.Completed);
+        await Progress.PersistEndAsync(JobState.Completed);
         await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Completed, Status().Counters);
         if (await this.GetReminder(ReminderName) is { } reminder)
         {
@@ -361,113 +293,12 @@ public sealed partial class BatchGrain(
         logger.LogCompleted(JobId, state.State.Counters.Ok, state.State.Counters.Failed, state.State.Counters.Skipped);
     }
 
-    /// <summary>
-    /// Persists the terminal state and writes the summary; until both are written the status still reads Running, so
-    /// no one who sees the end finds the summary missing.
-    /// </summary>
-    private async Task PersistEndAsync(JobState end)
-    {
-        publishing = true;
-        state.State.State = end;
-        state.State.Finished = DateTimeOffset.UtcNow;
-        try
-        {
-            await state.WriteStateAsync();
-            await WriteSummaryAsync();
-        }
-        finally
-        {
-            publishing = false;
-        }
-
-        await MarkInIndexAsync(unfinished: false);
-    }
-
-    /// <summary>
-    /// Records in the job index whether this job is unfinished, so that a host's start wakes every unfinished job
-    /// (reminders do that in a cluster, but the embedded host keeps them in memory). A failure is logged: the job's
-    /// own state is what counts, and its reminder or a status read still wakes it.
-    /// </summary>
-    private async Task MarkInIndexAsync(bool unfinished)
-    {
-        try
-        {
-            await GrainFactory.GetGrain<IJobIndexGrain>(0).MarkAsync(JobId, unfinished);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            logger.LogIndexFailed(e, JobId);
-        }
-    }
-
-    /// <summary>Mirrors the status to the spec's status blob, if it has one (blob-drop jobs); at most every few seconds unless forced.</summary>
-    private async Task WriteStatusBlobAsync(bool force)
-    {
-        try
-        {
-            await summaries.WriteStatusAsync(state.State.Spec?.StatusPath, Snapshot(), force);
-        }
-        catch (IOException e)
-        {
-            logger.LogStatusFailed(e, JobId, state.State.Spec?.StatusPath ?? "");
-        }
-    }
-
-    private async Task WriteSummaryAsync()
-    {
-        await WriteStatusBlobAsync(force: true);
-        await summaries.WriteSummaryAsync(JobId, Snapshot(), state.State);
-    }
+    private int ActiveSilos() =>
+        ServiceProvider.GetService<Orleans.Runtime.ISiloStatusOracle>()?.GetApproximateSiloStatuses(onlyActive: true).Count ?? 1;
 
     /// <summary>The status as callers see it (<see cref="JobStatusView.Published"/>): terminal once the summary is written.</summary>
-    private JobStatus Status() => JobStatusView.Published(Snapshot(), publishing);
+    private JobStatus Status() => JobStatusView.Published(Snapshot(), Progress.Publishing);
 
-    private JobStatus Snapshot() => JobStatusView.Snapshot(JobId, state.State, ledger, inFlight, draining, notice, pendingCheck);
-
-    private void Wake() => wake.TrySetResult();
-
-    /// <summary>
-    /// Inference calls of this activation: a job that no inference silo can serve waits while it runs (its status says
-    /// why), and a batch that keeps failing fails its images.
-    /// </summary>
-    private InferenceDispatcher Dispatcher => dispatcher ??= new InferenceDispatcher(GrainFactory, new DispatchRules
-    {
-        KeepWaiting = () => state.State.State == JobState.Running && !deactivated,
-        OnWaiting = e =>
-        {
-            if (notice is null)
-            {
-                logger.LogWaiting(JobId);
-            }
-
-            notice = e is SiloUnavailableException
-                ? "waiting for an inference silo: the one running a batch was lost"
-                : "waiting for an inference silo: none is in the cluster";
-        },
-        OnRetry = (attempt, e) => logger.LogRetry(JobId, attempt, e.Message),
-    });
-
-    private static void Validate(JobSpec spec)
-    {
-        if (string.IsNullOrWhiteSpace(spec.Source) || string.IsNullOrWhiteSpace(spec.Input) || string.IsNullOrWhiteSpace(spec.Output))
-        {
-            throw new ArgumentException("a job needs a source, an input prefix and an output prefix");
-        }
-
-        if (!spec.Input.EndsWith('/') || !spec.Output.EndsWith('/'))
-        {
-            throw new ArgumentException("input and output prefixes must end with '/'");
-        }
-
-        if (spec.Options.Preview is < 1 or > JobOptions.MaxPreview)
-        {
-            throw new JobRefusedException(JobRefusalCodes.PreviewOutOfRange, "options.preview", PreviewRange);
-        }
-
-        // The window and the batch are held in memory as given: a value out of range is refused, not clamped.
-        if (spec.Options.BatchSize is < 1 or > JobOptions.MaxBatchSize || spec.Options.Prefetch is < 1 or > JobOptions.MaxPrefetch)
-        {
-            throw new ArgumentException($"options.batchSize must be 1 to {JobOptions.MaxBatchSize} and options.prefetch 1 to {JobOptions.MaxPrefetch}");
-        }
-    }
+    private JobStatus Snapshot() =>
+        JobStatusView.Snapshot(JobId, state.State, ledger, activity.InFlight, Drain.Draining, notice.Current, pendingCheck);
 }

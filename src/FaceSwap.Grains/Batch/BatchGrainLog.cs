@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FaceSwap.Grains.Batch;
 
-/// <summary>The BatchGrain's log lines (event ids 1 to 14), written to its own category (<c>ILogger&lt;BatchGrain&gt;</c>).</summary>
+/// <summary>The log lines of the BatchGrain and its parts (event ids 1 to 15), written to its own category (<c>ILogger&lt;BatchGrain&gt;</c>).</summary>
 internal static partial class BatchGrainLog
 {
     [LoggerMessage(1, LogLevel.Information, "Job {JobId} started: {Input} -> {Output}")]

@@ -8,6 +8,9 @@ namespace FaceSwap.Grains.Batch;
 /// <summary>Turns a job request (from the API or a blob-drop manifest) into a job spec, or into the list of what is wrong with it, field by field.</summary>
 public static class JobRequestValidation
 {
+    /// <summary>The message of a preview size out of range (code <see cref="JobRefusalCodes.PreviewOutOfRange"/>).</summary>
+    public static readonly string PreviewRange = $"must be 1 to {JobOptions.MaxPreview} images (leave it out for the whole input)";
+
     /// <summary>
     /// Checks the request's shape, the host's job <paramref name="policy"/> and, against the store, that the source
     /// exists and the input has files. Errors are by field; <c>Codes</c> gives the policy's code of a field it refused
@@ -115,7 +118,7 @@ public static class JobRequestValidation
 
         if (options.Preview is < 1 or > JobOptions.MaxPreview)
         {
-            Add("options.preview", BatchGrain.PreviewRange);
+            Add("options.preview", PreviewRange);
             codes["options.preview"] = JobRefusalCodes.PreviewOutOfRange;
         }
 
@@ -185,6 +188,36 @@ public static class JobRequestValidation
             SubmittedBy = submittedBy,
             ConsentReference = request.ConsentReference,
         }, errors, codes);
+    }
+
+    /// <summary>
+    /// The shape every spec must have when it reaches the BatchGrain, whichever door it came through (the REST API's
+    /// checks or not): a source, input and output prefixes ending with '/', and a preview size, batch and window in range.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spec lacks a prefix or the source, or its batch or window is out of range.</exception>
+    /// <exception cref="JobRefusedException">Its preview size is out of range (<see cref="JobRefusalCodes.PreviewOutOfRange"/>).</exception>
+    public static void EnsureValid(JobSpec spec)
+    {
+        if (string.IsNullOrWhiteSpace(spec.Source) || string.IsNullOrWhiteSpace(spec.Input) || string.IsNullOrWhiteSpace(spec.Output))
+        {
+            throw new ArgumentException("a job needs a source, an input prefix and an output prefix");
+        }
+
+        if (!spec.Input.EndsWith('/') || !spec.Output.EndsWith('/'))
+        {
+            throw new ArgumentException("input and output prefixes must end with '/'");
+        }
+
+        if (spec.Options.Preview is < 1 or > JobOptions.MaxPreview)
+        {
+            throw new JobRefusedException(JobRefusalCodes.PreviewOutOfRange, "options.preview", PreviewRange);
+        }
+
+        // The window and the batch are held in memory as given: a value out of range is refused, not clamped.
+        if (spec.Options.BatchSize is < 1 or > JobOptions.MaxBatchSize || spec.Options.Prefetch is < 1 or > JobOptions.MaxPrefetch)
+        {
+            throw new ArgumentException($"options.batchSize must be 1 to {JobOptions.MaxBatchSize} and options.prefetch 1 to {JobOptions.MaxPrefetch}");
+        }
     }
 
     /// <summary>Runs a store check of one field; a path the store refuses becomes that field's error.</summary>
