@@ -7,10 +7,10 @@ using FaceSwap.Grains.Inference;
 using FaceSwap.Grains.Placement;
 using FaceSwap.Grains.Safety;
 using FaceSwap.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Configuration;
 
 namespace FaceSwap.Grains.Batch;
 
@@ -27,6 +27,9 @@ public sealed class BatchGrain(
     [PersistentState("job", BatchGrain.StorageName)] IPersistentState<BatchState> state,
     IBlobStore store,
     IOptions<FaceSwapSiloOptions> options,
+    IOptions<SiloMessagingOptions> messaging,
+    AuditLog audit,
+    ISiloStatusOracle silos,
     ILogger<BatchGrain> logger) : Grain, IBatchGrain, IRemindable
 {
     /// <summary>Name of the grain storage provider for job state.</summary>
@@ -56,7 +59,6 @@ public sealed class BatchGrain(
     private CancelDrain? drain;
     private JobProgress? progress;
     private InferenceDispatcher? dispatcher;
-    private AuditLog? audit;
     private JobStarter? starter;
 
     private string JobId => this.GetPrimaryKeyString();
@@ -70,10 +72,8 @@ public sealed class BatchGrain(
     /// <summary>Folding, persisting and publishing the job's progress.</summary>
     private JobProgress Progress => progress ??= new(state, ledger, store, JobId, Snapshot, () => GrainFactory.GetGrain<IJobIndexGrain>(0), logger);
 
-    private AuditLog Audit => audit ??= AuditLog.For(ServiceProvider);
-
     private JobStarter Starter => starter ??=
-        new(state, JobId, store, Progress, pendingCheck, Dispatcher.Next, () => Audit, () => GrainFactory.GetGrain<IJobIndexGrain>(0), logger);
+        new(state, JobId, store, Progress, pendingCheck, Dispatcher.Next, () => audit, () => GrainFactory.GetGrain<IJobIndexGrain>(0), logger);
 
     /// <summary>
     /// Inference calls of this activation: a job that no inference silo can serve waits while it runs (its status says
@@ -135,7 +135,7 @@ public sealed class BatchGrain(
             return Status();
         }
 
-        await pendingCheck.RunAsync(spec, PendingSourceCheck.AnswerWithin(ServiceProvider), CheckAndStartAsync, Starter.RecordFailureAsync);
+        await pendingCheck.RunAsync(spec, PendingSourceCheck.AnswerWithin(messaging.Value.ResponseTimeout), CheckAndStartAsync, Starter.RecordFailureAsync);
         return Status();
     }
 
@@ -175,7 +175,7 @@ public sealed class BatchGrain(
     private async Task RecordCancelAsync()
     {
         await Progress.PersistEndAsync(JobState.Cancelled);
-        await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Cancelled, Status().Counters, activity.InFlight);
+        await audit.FinishedAsync(JobId, state.State.Spec!, JobState.Cancelled, Status().Counters, activity.InFlight);
         activity.Wake();
     }
 
@@ -187,7 +187,7 @@ public sealed class BatchGrain(
         try
         {
             await Progress.FoldAllAsync();
-            await Audit.CancelFinishedAsync(JobId, state.State.Spec!, state.State.Counters);
+            await audit.CancelFinishedAsync(JobId, state.State.Spec!, state.State.Counters);
         }
         catch (Exception e)
         {
@@ -284,7 +284,7 @@ public sealed class BatchGrain(
         }
 
         await Progress.PersistEndAsync(JobState.Completed);
-        await Audit.FinishedAsync(JobId, state.State.Spec!, JobState.Completed, Status().Counters);
+        await audit.FinishedAsync(JobId, state.State.Spec!, JobState.Completed, Status().Counters);
         if (await this.GetReminder(ReminderName) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
@@ -293,8 +293,7 @@ public sealed class BatchGrain(
         logger.LogCompleted(JobId, state.State.Counters.Ok, state.State.Counters.Failed, state.State.Counters.Skipped);
     }
 
-    private int ActiveSilos() =>
-        ServiceProvider.GetService<Orleans.Runtime.ISiloStatusOracle>()?.GetApproximateSiloStatuses(onlyActive: true).Count ?? 1;
+    private int ActiveSilos() => silos.GetApproximateSiloStatuses(onlyActive: true).Count;
 
     /// <summary>The status as callers see it (<see cref="JobStatusView.Published"/>): terminal once the summary is written.</summary>
     private JobStatus Status() => JobStatusView.Published(Snapshot(), Progress.Publishing);

@@ -1,7 +1,5 @@
 using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Jobs;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace FaceSwap.Grains.Batch;
 
@@ -31,11 +29,7 @@ public sealed class PendingSourceCheck
     public DateTimeOffset Since { get; private set; }
 
     /// <summary>Half the silo's grain call timeout, at most <see cref="LongestAnswer"/>: the caller's call never times out.</summary>
-    public static TimeSpan AnswerWithin(IServiceProvider services)
-    {
-        var timeout = services.GetService<IOptions<Orleans.Configuration.SiloMessagingOptions>>()?.Value.ResponseTimeout ?? LongestAnswer;
-        return TimeSpan.FromTicks(Math.Min(LongestAnswer.Ticks, timeout.Ticks / 2));
-    }
+    public static TimeSpan AnswerWithin(TimeSpan callTimeout) => TimeSpan.FromTicks(Math.Min(LongestAnswer.Ticks, callTimeout.Ticks / 2));
 
     /// <summary>
     /// The code of a start that failed after its caller was answered: the code a caller waiting for the start would have

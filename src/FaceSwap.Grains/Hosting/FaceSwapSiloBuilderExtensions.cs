@@ -6,6 +6,7 @@ using FaceSwap.Grains.Batch;
 using FaceSwap.Grains.BlobDrop;
 using FaceSwap.Grains.Inference;
 using FaceSwap.Grains.Placement;
+using FaceSwap.Grains.Safety;
 using FaceSwap.Grains.Thumbnails;
 using FaceSwap.Storage;
 using FaceSwap.Storage.Queues;
@@ -46,6 +47,7 @@ public static class FaceSwapSiloBuilderExtensions
         services.AddFaceSwapContracts();
         services.TryAddSingleton(sp => StorageSetting.Parse(sp.GetRequiredService<IOptions<FaceSwapSiloOptions>>().Value.Storage));
         services.TryAddSingleton(sp => BlobStoreFactory.Create(sp.GetRequiredService<StorageSetting>()));
+        services.TryAddSingleton<AuditLog>();
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = role ?? "" });
         services.AddPlacementFilter<InferenceSiloPlacementFilterStrategy, InferenceSiloPlacementFilterDirector>(ServiceLifetime.Singleton);
         services.AddPlacementFilter<ApiSiloPlacementFilterStrategy, ApiSiloPlacementFilterDirector>(ServiceLifetime.Singleton);

@@ -3,7 +3,6 @@ using FaceSwap.Abstractions.Api;
 using FaceSwap.Abstractions.Jobs;
 using FaceSwap.Grains.Hosting;
 using FaceSwap.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -21,11 +20,9 @@ public sealed partial class AuditLog(IBlobStore store, string? prefix, ILogger l
     public const string DefaultPrefix = "state/audit/";
 
     /// <summary>The audit log as configured for a silo (FaceSwap:Safety:AuditPrefix).</summary>
-    public static AuditLog For(IServiceProvider services)
+    public AuditLog(IBlobStore store, IOptions<FaceSwapSiloOptions> options, ILogger<AuditLog> logger)
+        : this(store, options.Value.Safety.AuditPrefix, logger)
     {
-        var options = services.GetService<IOptions<FaceSwapSiloOptions>>()?.Value.Safety ?? new SafetyOptions();
-        return new AuditLog(services.GetRequiredService<IBlobStore>(), options.AuditPrefix,
-            services.GetRequiredService<ILoggerFactory>().CreateLogger<AuditLog>());
     }
 
     /// <summary>Whether the log is on.</summary>
