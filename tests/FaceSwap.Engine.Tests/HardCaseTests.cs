@@ -208,6 +208,21 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
     }
 
     [Fact]
+    public void Downcast_eyes_stay_downcast_under_a_source_with_open_eyes()
+    {
+        // The README demo: sample2's right face looks down with made-up, half-closed lids (landmarks read them 0.18 open,
+        // the look test sees eye shadow, not skin); the source, photo 3's best face, has open eyes (0.33).
+        using var swap = ReadmeDemoSwapOfPhoto2();
+        var target = swap.Swapped.OrderBy(f => f.Box.X).Last();
+        foreach (var first in new[] { 36, 42 })
+        {
+            var eye = Cv2.BoundingRect(target.Landmarks[first..(first + 6)].Select(p => new Point((int)p.X, (int)p.Y)));
+            var changed = MeanDifference(swap.Input, swap.Output, eye);
+            Assert.True(changed < 8, $"eye {first} changed by {changed:0.0} (35 before: the source's open eyes were drawn in)");
+        }
+    }
+
+    [Fact]
     public void A_source_much_smaller_than_a_face_is_not_enlarged_past_the_limit_and_a_set_uses_its_sharp_photo()
     {
         var full = fixture.CropFace(3, 0);

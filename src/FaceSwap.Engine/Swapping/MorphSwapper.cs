@@ -58,6 +58,15 @@ public sealed class MorphSwapper : IFaceSwapper
     /// <summary>Source eyes open less than this fraction of the target's (the pair together) leave the target its own eyes.</summary>
     private const float NarrowedEye = 0.65f;
 
+    /// <summary>
+    /// A target face pitched down more than this (<see cref="HeadPose.Pitch"/>) with eyes open less than
+    /// <see cref="DowncastEye"/> has downcast eyes.
+    /// </summary>
+    private const float DowncastPitch = 0.3f;
+
+    /// <summary>See <see cref="DowncastPitch"/>.</summary>
+    private const float DowncastEye = 0.2f;
+
     /// <summary>A target triangle smaller than this fraction of its source triangle (at the same scale) is folded away.</summary>
     private const float MinTriangleArea = 0.12f;
 
@@ -323,11 +332,17 @@ public sealed class MorphSwapper : IFaceSwapper
         // The reverse, a narrowed or closing source eye drawn into an open one, changes the target's expression and
         // shows the source's lashes twice: the target keeps its open eyes.
         var narrowed = EyeOpen(source, 36) + EyeOpen(source, 42) < NarrowedEye * (EyeOpen(target, 36) + EyeOpen(target, 42));
+
+        // A face looking down with lids much lower than the source's: its eyes are downcast, half closed (make-up on the
+        // lids fools the look test), and the source's open eyes drawn in change where it looks.
+        var downcast = HeadPose.Of(target).Pitch > DowncastPitch && FaceGeometry.EyeOpen(target) < DowncastEye
+            && EyeOpen(target, 36) + EyeOpen(target, 42) < NarrowedEye * (EyeOpen(source, 36) + EyeOpen(source, 42));
+
         // A laughing mouth by its landmarks, or an open one showing a row of teeth: the landmarks of a laugh often put
         // the inner lips on the teeth's edges and read the mouth less open than it is (sample1's right face: 0.14).
         var open = FaceGeometry.MouthOpen(target);
         var laughing = open > LaughingMouth || (open > OpenMouth && Teeth.Share(targetLab, target) > LaughingTeeth);
-        return new TargetParts(Closed(36) || narrowed, Closed(42) || narrowed, open > OpenMouth, laughing, FaceGeometry.MouthOpen(source) > OpenMouth);
+        return new TargetParts(Closed(36) || narrowed || downcast, Closed(42) || narrowed || downcast, open > OpenMouth, laughing, FaceGeometry.MouthOpen(source) > OpenMouth);
     }
 
     /// <summary>Parts of the target face kept as they are.</summary>
