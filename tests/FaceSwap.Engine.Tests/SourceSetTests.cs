@@ -69,7 +69,9 @@ public sealed class SourceSetTests(EngineFixture fixture, ITestOutputHelper outp
         var singles = new List<(string Name, float Median)>();
         foreach (var candidate in set.Candidates.Where(c => !c.Mirrored))
         {
-            using var single = new SourceSet([candidate], set.Identity, owns: false);
+            // One photo as the product uses it: with its mirror image, for the faces turned the other way.
+            var mirror = set.Candidates.Where(c => c.Mirrored && c.Name == candidate.Name + " (mirrored)");
+            using var single = new SourceSet([candidate, .. mirror], set.Identity, owns: false);
             var (median, _) = Run(single, candidate.Name, keep);
             singles.Add((candidate.Name, median));
         }

@@ -40,6 +40,9 @@ public sealed class MorphSwapper : IFaceSwapper
     /// <summary>A target mouth open wider than this (laughing) keeps its own lips as well as its teeth.</summary>
     private const float LaughingMouth = 0.15f;
 
+    /// <summary>An open target mouth with more than this share of teeth (by look, <see cref="Teeth"/>) is laughing.</summary>
+    private const double LaughingTeeth = 0.1;
+
     /// <summary>An eye whose height is under this fraction of its width is closed: the target's own is kept.</summary>
     private const float ClosedEye = 0.14f;
 
@@ -97,7 +100,7 @@ public sealed class MorphSwapper : IFaceSwapper
         using var targetLab = ToLab(region);
         var own = target.Landmarks.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray();
         using var targetSkin = Classify(targetLab, roi.Size, own);
-        var keep = TargetKeeps(own, source.Landmarks, targetSkin);
+        var keep = TargetKeeps(own, source.Landmarks, targetSkin, targetLab);
         using var targetFrames = Eyewear.Find(targetLab, targetSkin, own);
 
         var local = Extend(Shape(target.Landmarks, source.Landmarks, keep)).Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray();
@@ -320,7 +323,7 @@ public sealed class MorphSwapper : IFaceSwapper
     /// What stays the target's inside the face: an open mouth's interior (and where an open source mouth's teeth would
     /// land), and eyes closed in the target but open in the source.
     /// </summary>
-    private static TargetParts TargetKeeps(Point2f[] target, Point2f[] source, Mat targetSkin)
+    private static TargetParts TargetKeeps(Point2f[] target, Point2f[] source, Mat targetSkin, Mat targetLab)
     {
         // Eyes close together (a wink is rare; hair over one eye is not): judged by look, they close as a pair.
         var closedByLook = (SkinShare(target, 36, targetSkin) + SkinShare(target, 42, targetSkin)) / 2 > ClosedEyeSkin;
@@ -334,7 +337,12 @@ public sealed class MorphSwapper : IFaceSwapper
         // lids fools the look test), and the source's open eyes drawn in change where it looks.
         var downcast = HeadPose.Of(target).Pitch > DowncastPitch && FaceGeometry.EyeOpen(target) < DowncastEye
             && EyeOpen(target, 36) + EyeOpen(target, 42) < NarrowedEye * (EyeOpen(source, 36) + EyeOpen(source, 42));
-        return new TargetParts(Closed(36) || narrowed || downcast, Closed(42) || narrowed || downcast, FaceGeometry.MouthOpen(target) > OpenMouth, FaceGeometry.MouthOpen(target) > LaughingMouth, FaceGeometry.MouthOpen(source) > OpenMouth);
+
+        // A laughing mouth by its landmarks, or an open one showing a row of teeth: the landmarks of a laugh often put
+        // the inner lips on the teeth's edges and read the mouth less open than it is (sample1's right face: 0.14).
+        var open = FaceGeometry.MouthOpen(target);
+        var laughing = open > LaughingMouth || (open > OpenMouth && Teeth.Share(targetLab, target) > LaughingTeeth);
+        return new TargetParts(Closed(36) || narrowed || downcast, Closed(42) || narrowed || downcast, open > OpenMouth, laughing, FaceGeometry.MouthOpen(source) > OpenMouth);
     }
 
     /// <summary>Parts of the target face kept as they are.</summary>

@@ -149,8 +149,17 @@ public sealed class SourceSet : IDisposable
         var eye = FaceGeometry.EyeDistance(targetLandmarks);
         var sharp = Candidates.Where(c => eye / Math.Max(1f, FaceGeometry.EyeDistance(c.Face.Landmarks)) <= FaceReport.MaxSourceScale).ToList();
         var pose = HeadPose.Of(targetLandmarks);
-        return (sharp.Count > 0 ? sharp : Candidates).MinBy(c => c.Pose.DistanceTo(pose) + (c.Mirrored ? MirrorPenalty : 0))!;
+        return (sharp.Count > 0 ? sharp : Candidates).MinBy(c => Distance(c.Pose, pose) + (c.Mirrored ? MirrorPenalty : 0))!;
     }
+
+    /// <summary>
+    /// How far a photo's pose is from a face's: yaw most, pitch half as much (<see cref="HeadPose.DistanceTo"/>), and the
+    /// photo's own tilt, not the difference of tilts. The warp turns a tilted photo upright onto any face, but a tilted
+    /// photo's landmarks are the less sure and it is resampled once more: on the demo targets a photo turned 12 degrees
+    /// kept less identity than the same photo upright (0.557-0.571 against 0.607).
+    /// </summary>
+    private static float Distance(HeadPose photo, HeadPose face) =>
+        MathF.Abs(photo.Yaw - face.Yaw) + 0.5f * MathF.Abs(photo.Pitch - face.Pitch) + 0.25f * MathF.Abs(photo.Roll);
 
     /// <summary>The normalised mean of embeddings.</summary>
     public static float[] MeanEmbedding(IReadOnlyList<float[]> embeddings)
