@@ -95,13 +95,8 @@ public sealed class RunCommandTests : IDisposable
         var paths = new List<string>();
         for (var i = 0; i < count; i++)
         {
-            using var image = ImageCodec.Decode(File.ReadAllBytes(TestAssets.Sample(i % 4 + 1)));
-            using var small = new Mat();
-            Cv2.Resize(image, small, new Size(image.Width / 2, image.Height / 2), interpolation: InterpolationFlags.Area);
             var path = Path.Combine(Input, $"set{i % 3}", i % 2 == 0 ? "deep" : string.Empty, $"photo{i}.jpg");
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllBytes(path, ImageCodec.Encode(small, ImageFormat.Jpeg));
-            paths.Add(path);
+            paths.Add(DemoPhotos.Write(path, DemoPhotos.HalfSize(i % 4 + 1)));
         }
 
         return paths;

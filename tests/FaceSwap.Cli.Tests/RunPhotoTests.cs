@@ -22,7 +22,7 @@ public sealed class RunPhotoTests : IDisposable
     [Fact]
     public async Task Every_photo_like_file_is_in_the_outcomes_heic_and_avif_are_swapped_and_the_others_have_their_own_code()
     {
-        var small = Small(2);
+        var small = DemoPhotos.HalfSize(2);
         Write("group.jpg", small);
         Write("phone/IMG_0001.heic", File.ReadAllBytes(Fixtures.HeicPhoto));
         Write("phone/IMG_0002.avif", Fixtures.Avif(small));
@@ -111,14 +111,6 @@ public sealed class RunPhotoTests : IDisposable
         var path = Path.Combine(Input, relative);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, bytes);
-    }
-
-    private static byte[] Small(int sample)
-    {
-        using var image = ImageCodec.Decode(File.ReadAllBytes(TestAssets.Sample(sample)));
-        using var small = new Mat();
-        Cv2.Resize(image, small, new Size(image.Width / 2, image.Height / 2), interpolation: InterpolationFlags.Area);
-        return ImageCodec.Encode(small, ImageFormat.Jpeg);
     }
 
     private static byte[] Convert(byte[] image, MagickFormat format)

@@ -134,15 +134,7 @@ public sealed class RunPreviewTests : IDisposable
         }
     }
 
-    private void WritePhoto(string relative, int sample)
-    {
-        using var image = ImageCodec.Decode(File.ReadAllBytes(TestAssets.Sample(sample)));
-        using var small = new Mat();
-        Cv2.Resize(image, small, new Size(image.Width / 2, image.Height / 2), interpolation: InterpolationFlags.Area);
-        var path = Path.Combine(Input, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, ImageCodec.Encode(small, ImageFormat.Jpeg));
-    }
+    private void WritePhoto(string relative, int sample) => DemoPhotos.Write(Path.Combine(Input, relative), DemoPhotos.HalfSize(sample));
 
     private List<string> Outputs() => Directory.Exists(Output)
         ? Directory.EnumerateFiles(Output, "*.jpg", SearchOption.AllDirectories).Where(p => !p.Contains("_faceswap", StringComparison.Ordinal)).ToList()

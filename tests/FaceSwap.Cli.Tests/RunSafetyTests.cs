@@ -275,17 +275,10 @@ public sealed partial class RunSafetyTests : IDisposable
         var paths = new List<string>();
         for (var i = 0; i < count; i++)
         {
-            using var image = ImageCodec.Decode(File.ReadAllBytes(TestAssets.Sample(i % 4 + 1)));
-            using var small = new Mat();
-            Cv2.Resize(image, small, new Size(image.Width / 2, image.Height / 2), interpolation: InterpolationFlags.Area);
-
             // A mark in a corner makes every photo's content its own, so none comes from the repeat-image cache and a
             // run takes long enough to be stopped mid-way.
-            Cv2.Rectangle(small, new Rect(0, 0, 6, 6), new Scalar(i * 15 % 256, i * 40 % 256, i * 90 % 256), -1);
             var path = Path.Combine(Input, $"set{i % 3}", i % 2 == 0 ? "deep" : string.Empty, $"photo{i}.jpg");
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllBytes(path, ImageCodec.Encode(small, ImageFormat.Jpeg));
-            paths.Add(path);
+            paths.Add(DemoPhotos.Write(path, DemoPhotos.HalfSize(i % 4 + 1, mark: i)));
         }
 
         return paths;

@@ -129,14 +129,7 @@ public sealed class ServeResumeTests : IDisposable
     }
 
     /// <summary>Demo photo <c>i % 4 + 1</c> at half size with a mark of its own: no photo comes from the repeat-image cache.</summary>
-    private static byte[] Distinct(int i)
-    {
-        using var image = ImageCodec.Decode(File.ReadAllBytes(TestAssets.Sample(i % 4 + 1)));
-        using var small = new Mat();
-        Cv2.Resize(image, small, new Size(image.Width / 2, image.Height / 2), interpolation: InterpolationFlags.Area);
-        Cv2.Rectangle(small, new Rect(0, 0, 6, 6), new Scalar(i * 15 % 256, i * 40 % 256, i * 90 % 256), -1);
-        return ImageCodec.Encode(small, ImageFormat.Jpeg);
-    }
+    private static byte[] Distinct(int i) => DemoPhotos.HalfSize(i % 4 + 1, mark: i);
 
     public void Dispose()
     {
