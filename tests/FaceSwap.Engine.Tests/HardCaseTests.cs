@@ -327,8 +327,8 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
         // Teeth seen by look (light, pale pixels between the lips, wider than a lip's gloss): the swapped mouths may show
         // no more of them than the target's own. Before the source's teeth were painted out, the right face's mouth
         // showed 12 % teeth against 2 % of gloss in the photo.
-        using var inputLab = ToLab(input);
-        using var outputLab = ToLab(output);
+        using var inputLab = LabImage.FromBgr(input);
+        using var outputLab = LabImage.FromBgr(output);
         var teeth = closed.Select(face => (X: face.Box.X, Before: Teeth.Share(inputLab, face.Landmarks), After: Teeth.Share(outputLab, face.Landmarks))).ToList();
         Assert.True(teeth.All(t => t.After <= t.Before + 0.02), "share of the mouth showing teeth, photo -> swapped: " + string.Join(", ", teeth.Select(t => $"face at {t.X:0}: {t.Before:P1} -> {t.After:P1}")));
     }
@@ -353,8 +353,8 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
             Cv2.FillPoly(lids, [outline], Scalar.All(0));
         }
 
-        using var inputLab = ToLab(input);
-        using var outputLab = ToLab(output);
+        using var inputLab = LabImage.FromBgr(input);
+        using var outputLab = LabImage.FromBgr(output);
         var shift = ChromaShift(inputLab, outputLab, lids);
         Assert.True(shift < 8, $"the lids' colour moved by {shift:0.0} (Lab a*b*, 90th percentile); the source's orange and blue lids moved it by 13.5 before");
     }
@@ -479,16 +479,6 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
 
         shifts.Sort();
         return shifts[(int)(0.9 * (shifts.Count - 1))];
-    }
-
-    /// <summary>Float Lab (L 0-100), as the engine's look measures take it.</summary>
-    private static Mat ToLab(Mat bgr)
-    {
-        using var f = new Mat();
-        bgr.ConvertTo(f, MatType.CV_32FC3, 1.0 / 255);
-        var lab = new Mat();
-        Cv2.CvtColor(f, lab, ColorConversionCodes.BGR2Lab);
-        return lab;
     }
 
     private static Mat Lightness(Mat bgr)

@@ -8,9 +8,9 @@ public static class FaceRegions
 {
     /// <summary>
     /// The inner features (eyes, brows, nose, mouth, a little grown): what carries identity, swapped even where
-    /// their colour is not skin-like.
+    /// their colour is not skin-like. Without <paramref name="lids"/>, the eyes end at their outline.
     /// </summary>
-    public static Mat Features(Size size, Point2f[] p, bool nose = true)
+    public static Mat Features(Size size, Point2f[] p, bool nose = true, bool lids = true)
     {
         var eye = Math.Max(1f, FaceGeometry.EyeDistance(p));
         var mask = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
@@ -21,22 +21,11 @@ public static class FaceRegions
             Cv2.Polylines(mask, [Polygon(p, 27, 36)], true, Scalar.All(255), Thickness(0.1f * eye));
         }
 
-        Cv2.Polylines(mask, [Polygon(p, 36, 42), Polygon(p, 42, 48)], true, Scalar.All(255), Thickness(0.24f * eye));
-        Cv2.Polylines(mask, [Polygon(p, 48, 60)], true, Scalar.All(255), Thickness(0.16f * eye));
-        Cv2.Polylines(mask, [Polygon(p, 17, 22), Polygon(p, 22, 27)], false, Scalar.All(255), Thickness(0.22f * eye));
-        return mask;
-    }
+        if (lids)
+        {
+            Cv2.Polylines(mask, [Polygon(p, 36, 42), Polygon(p, 42, 48)], true, Scalar.All(255), Thickness(0.24f * eye));
+        }
 
-    /// <summary>
-    /// Where a swapped face keeps the source's own colour: the eyes inside their outline, the brows and the lips. Not
-    /// the lids around the eyes: their colour is the light's (a source lit orange on one side and blue on the other
-    /// gave its lids to the target as orange and blue eye shadow).
-    /// </summary>
-    public static Mat ColouredFeatures(Size size, Point2f[] p)
-    {
-        var eye = Math.Max(1f, FaceGeometry.EyeDistance(p));
-        var mask = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
-        Cv2.FillPoly(mask, [Polygon(p, 36, 42), Polygon(p, 42, 48), Polygon(p, 48, 60)], Scalar.All(255));
         Cv2.Polylines(mask, [Polygon(p, 48, 60)], true, Scalar.All(255), Thickness(0.16f * eye));
         Cv2.Polylines(mask, [Polygon(p, 17, 22), Polygon(p, 22, 27)], false, Scalar.All(255), Thickness(0.22f * eye));
         return mask;

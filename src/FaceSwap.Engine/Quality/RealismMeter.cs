@@ -1,4 +1,5 @@
 using FaceSwap.Engine.Blending;
+using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Landmarks;
 using OpenCvSharp;
 
@@ -120,10 +121,7 @@ public static class RealismMeter
     /// <summary>Lab (L 0-100, a*, b*) of the region, blurred inside the mask only (normalised convolution).</summary>
     private static Mat LowFrequencyLab(Mat bgr, Mat mask, float sigma)
     {
-        using var f = new Mat();
-        bgr.ConvertTo(f, MatType.CV_32FC3, 1.0 / 255);
-        using var lab = new Mat();
-        Cv2.CvtColor(f, lab, ColorConversionCodes.BGR2Lab);
+        using var lab = LabImage.FromBgr(bgr);
         using var weight = new Mat();
         mask.ConvertTo(weight, MatType.CV_32F, 1.0 / 255);
         return MaskedBlur.Apply(lab, weight, sigma);

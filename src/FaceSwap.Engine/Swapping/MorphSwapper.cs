@@ -1,5 +1,6 @@
 using FaceSwap.Engine.Blending;
 using FaceSwap.Engine.Detection;
+using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Landmarks;
 using FaceSwap.Engine.Pipeline;
 using FaceSwap.Engine.Quality;
@@ -97,7 +98,7 @@ public sealed class MorphSwapper : IFaceSwapper
         }
 
         using var region = new Mat(frame, roi);
-        using var targetLab = ToLab(region);
+        using var targetLab = LabImage.FromBgr(region);
         var own = target.Landmarks.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray();
         using var targetSkin = Classify(targetLab, roi.Size, own);
         var keep = TargetKeeps(own, source.Landmarks, targetSkin, targetLab);
@@ -117,7 +118,7 @@ public sealed class MorphSwapper : IFaceSwapper
         using (covered)
         using (timings.Time("blend"))
         {
-            using var sourceLab = ToLab(warped);
+            using var sourceLab = LabImage.FromBgr(warped);
             using var inner = Inner(covered, local, eye);
             if (Cv2.CountNonZero(inner) < 16)
             {
@@ -149,7 +150,9 @@ public sealed class MorphSwapper : IFaceSwapper
             using var featureWeight = new Mat();
             features.ConvertTo(featureWeight, MatType.CV_32F, 1.0 / 255);
             Cv2.GaussianBlur(featureWeight, featureWeight, new Size(0, 0), Math.Max(1.0, 0.05 * eye));
-            using var colourFeatures = FaceRegions.ColouredFeatures(roi.Size, landmarks);
+            // The source keeps its own colour in its eyes, brows and lips, not in the lids around its eyes: their colour is the
+            // light's (a source lit orange on one side and blue on the other gave its lids to the target as eye shadow).
+            using var colourFeatures = FaceRegions.Features(roi.Size, landmarks, nose: false, lids: false);
             using var colourWeight = new Mat();
             colourFeatures.ConvertTo(colourWeight, MatType.CV_32F, 1.0 / 255);
             Cv2.GaussianBlur(colourWeight, colourWeight, new Size(0, 0), Math.Max(1.0, 0.05 * eye));
@@ -261,7 +264,7 @@ public sealed class MorphSwapper : IFaceSwapper
     {
         using var sample = RealismMeter.SkinMask(source.Crop.Size(), source.Landmarks);
         var clean = source.Crop;
-        using (var lab = ToLab(clean))
+        using (var lab = LabImage.FromBgr(clean))
         using (var skin = SkinModel.Classify(lab, sample))
         using (var frames = Eyewear.Find(lab, skin, source.Landmarks))
         {
@@ -273,7 +276,7 @@ public sealed class MorphSwapper : IFaceSwapper
         }
 
         // Marks are looked for once the frames are gone, on the skin the face then shows.
-        using (var lab = ToLab(clean))
+        using (var lab = LabImage.FromBgr(clean))
         using (var skin = SkinModel.Classify(lab, sample))
         using (var marks = SkinMarks.Find(skin, source.Landmarks))
         {
@@ -288,7 +291,7 @@ public sealed class MorphSwapper : IFaceSwapper
         // do not part show none (what looks like them there is a lip's gloss).
         if (FaceGeometry.MouthOpen(source.Landmarks) is > PartedLips and <= OpenMouth)
         {
-            using var lab = ToLab(clean);
+            using var lab = LabImage.FromBgr(clean);
             using var teeth = Teeth.Find(lab, source.Landmarks);
             if (teeth is not null)
             {
@@ -480,14 +483,6 @@ public sealed class MorphSwapper : IFaceSwapper
 
     private static float SignedArea(Point2f[] t) => ((t[1].X - t[0].X) * (t[2].Y - t[0].Y) - (t[2].X - t[0].X) * (t[1].Y - t[0].Y)) / 2;
 
-    private static Mat ToLab(Mat bgr8)
-    {
-        using var f = new Mat();
-        bgr8.ConvertTo(f, MatType.CV_32FC3, 1.0 / 255);
-        var lab = new Mat();
-        Cv2.CvtColor(f, lab, ColorConversionCodes.BGR2Lab);
-        return lab;
-    }
 
     /// <summary>
     /// The target's landmarks with the inner features (brows, eyes, nose, mouth) moved <see cref="ShapeTransfer"/> of the
