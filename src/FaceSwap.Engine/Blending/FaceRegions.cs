@@ -31,6 +31,22 @@ public static class FaceRegions
         return mask;
     }
 
+    /// <summary>
+    /// Each eye with its lid up to the brow: the hull of the brow's and the eye's points. Make-up there (liner, dark
+    /// shadow in the crease) is not skin-coloured, but it belongs to the eye.
+    /// </summary>
+    public static Mat EyeZones(Size size, Point2f[] p)
+    {
+        var mask = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        foreach (var (brow, eye) in new[] { (17, 36), (22, 42) })
+        {
+            var points = Polygon(p, brow, brow + 5).Concat(Polygon(p, eye, eye + 6)).ToArray();
+            Cv2.FillConvexPoly(mask, Cv2.ConvexHull(points), Scalar.All(255));
+        }
+
+        return mask;
+    }
+
     /// <summary>One eye (36 for the image's left, 42 for its right), grown by a fifth of the eye distance.</summary>
     public static void FillEye(Mat mask, Point2f[] p, int first)
     {

@@ -74,6 +74,9 @@ public sealed class MorphSwapper : IFaceSwapper
     /// <summary>A target whose colour (Lab chroma, 95th percentile) stays under this is black-and-white.</summary>
     private const float GreyChroma = 3f;
 
+    /// <summary>Share of a patch of non-skin that must lie between an eye and its brow for it to count as the eye's make-up.</summary>
+    private const double MakeUpInsideEyeZone = 0.8;
+
     /// <inheritdoc />
     public string Name => "morph";
 
@@ -134,6 +137,12 @@ public sealed class MorphSwapper : IFaceSwapper
             using var swapped = new Mat();
             Cv2.BitwiseAnd(targetSkin, sourceSkin, swapped);
             Cv2.BitwiseOr(swapped, features, swapped);
+
+            using (var makeUp = EyeMakeUp(targetSkin, inner, landmarks))
+            {
+                Cv2.BitwiseOr(swapped, makeUp, swapped);
+            }
+
             using var kept = keep.Mask(roi.Size, own);
             if (targetFrames is not null)
             {
@@ -302,6 +311,45 @@ public sealed class MorphSwapper : IFaceSwapper
 
         return clean;
     });
+
+    /// <summary>
+    /// The target's make-up around its eyes: patches that are not skin (liner, dark shadow in the crease) lying almost
+    /// wholly between an eye and its brow. Left as occluders, they drew a second lash line over the source's eye
+    /// wherever the two eyes do not sit exactly on each other (the features move to the source's proportions): a
+    /// doubled, ghostly eye. Patches that reach well beyond (painted wings, face paint, hair, frames) stay the target's.
+    /// </summary>
+    private static Mat EyeMakeUp(Mat targetSkin, Mat inner, Point2f[] landmarks)
+    {
+        using var zones = FaceRegions.EyeZones(targetSkin.Size(), landmarks);
+        using var notSkin = new Mat();
+        Cv2.BitwiseNot(targetSkin, notSkin);
+        Cv2.BitwiseAnd(notSkin, inner, notSkin);
+        using var labels = new Mat();
+        var count = Cv2.ConnectedComponents(notSkin, labels, PixelConnectivity.Connectivity8, MatType.CV_32S);
+        var total = new int[count];
+        var inside = new int[count];
+        labels.GetArray(out int[] label);
+        zones.GetArray(out byte[] zone);
+        for (var i = 0; i < label.Length; i++)
+        {
+            total[label[i]]++;
+            if (zone[i] != 0)
+            {
+                inside[label[i]]++;
+            }
+        }
+
+        var makeUp = new Mat(targetSkin.Size(), MatType.CV_8UC1, Scalar.All(0));
+        var pixels = new byte[label.Length];
+        for (var i = 0; i < label.Length; i++)
+        {
+            var l = label[i];
+            pixels[i] = (byte)(l != 0 && inside[l] > 0 && inside[l] >= MakeUpInsideEyeZone * total[l] ? 255 : 0);
+        }
+
+        makeUp.SetArray(pixels);
+        return makeUp;
+    }
 
     /// <summary>The region that may be swapped: the hull of the target's points, inside what the warp covered, pulled in.</summary>
     private static Mat Inner(Mat covered, Point2f[] local, float eye)
