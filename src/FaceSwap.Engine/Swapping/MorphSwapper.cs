@@ -138,7 +138,7 @@ public sealed class MorphSwapper : IFaceSwapper
             Cv2.BitwiseAnd(targetSkin, sourceSkin, swapped);
             Cv2.BitwiseOr(swapped, features, swapped);
 
-            using (var makeUp = EyeMakeUp(targetSkin, inner, landmarks))
+            using (var makeUp = EyeMakeUp(targetSkin, landmarks))
             {
                 Cv2.BitwiseOr(swapped, makeUp, swapped);
             }
@@ -316,14 +316,14 @@ public sealed class MorphSwapper : IFaceSwapper
     /// The target's make-up around its eyes: patches that are not skin (liner, dark shadow in the crease) lying almost
     /// wholly between an eye and its brow. Left as occluders, they drew a second lash line over the source's eye
     /// wherever the two eyes do not sit exactly on each other (the features move to the source's proportions): a
-    /// doubled, ghostly eye. Patches that reach well beyond (painted wings, face paint, hair, frames) stay the target's.
+    /// doubled, ghostly eye. Patches that reach well beyond (painted wings, face paint, hair, frames) stay the target's:
+    /// patches are taken over the whole region, so a lock of hair over an eye is part of the hair it hangs from.
     /// </summary>
-    private static Mat EyeMakeUp(Mat targetSkin, Mat inner, Point2f[] landmarks)
+    private static Mat EyeMakeUp(Mat targetSkin, Point2f[] landmarks)
     {
         using var zones = FaceRegions.EyeZones(targetSkin.Size(), landmarks);
         using var notSkin = new Mat();
         Cv2.BitwiseNot(targetSkin, notSkin);
-        Cv2.BitwiseAnd(notSkin, inner, notSkin);
         using var labels = new Mat();
         var count = Cv2.ConnectedComponents(notSkin, labels, PixelConnectivity.Connectivity8, MatType.CV_32S);
         var total = new int[count];
