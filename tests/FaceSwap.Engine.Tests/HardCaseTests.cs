@@ -360,6 +360,28 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
     }
 
     [Fact]
+    public void A_source_lit_in_two_colours_leaves_the_targets_lips_their_own_colour()
+    {
+        // The README demo's source, photo 3's best face, lit blue and orange: its lips read lilac above and orange below.
+        // Sample1's left face wears red lipstick.
+        using var source = fixture.Engine.PrepareSource(File.ReadAllBytes(TestAssets.Sample(3)));
+        var bytes = File.ReadAllBytes(TestAssets.Sample(1));
+        using var input = ImageCodec.Decode(bytes);
+        var result = fixture.Engine.Swap(bytes, source, new SwapRequest { OutputFormat = ImageFormat.Png });
+        using var output = ImageCodec.Decode(result.Output);
+        var before = fixture.Engine.FindFaces(input, new StageTimer()).OrderBy(f => f.Box.X).First();
+        var after = fixture.Engine.FindFaces(output, new StageTimer()).OrderBy(f => f.Box.X).First();
+        Assert.True(result.Faces.Single(f => DetectedFace.IoU(ToRect(f.Box), before.Box) > 0.5f).Swapped);
+
+        using var inputLab = LabImage.FromBgr(input);
+        using var outputLab = LabImage.FromBgr(output);
+        var own = LipColour(inputLab, before.Landmarks);
+        var swapped = LipColour(outputLab, after.Landmarks);
+        var moved = Math.Sqrt(Math.Pow(swapped.A - own.A, 2) + Math.Pow(swapped.B - own.B, 2));
+        Assert.True(moved < 9, $"the lips' colour moved by {moved:0.0} a*b* (11.6 when the source's lips kept their colour)");
+    }
+
+    [Fact]
     public void A_targets_own_glasses_stay_on_top_of_the_swapped_face()
     {
         using var source = fixture.Engine.PrepareSource(fixture.CropFace(3, 0));
@@ -436,6 +458,16 @@ public sealed class HardCaseTests(EngineFixture fixture) : IClassFixture<EngineF
         var eyes = new[] { p[36..42].Select(q => new Point((int)q.X, (int)q.Y)).ToArray(), p[42..48].Select(q => new Point((int)q.X, (int)q.Y)).ToArray() };
         Cv2.FillPoly(zone, eyes, Scalar.All(0));
         return Darkened(before, after, zone);
+    }
+
+    /// <summary>The mean colour (a*, b*) of a face's lips, their opening left out.</summary>
+    private static (double A, double B) LipColour(Mat lab, Point2f[] p)
+    {
+        using var lips = new Mat(lab.Size(), MatType.CV_8UC1, Scalar.All(0));
+        Cv2.FillPoly(lips, [p[48..60].Select(q => new Point((int)q.X, (int)q.Y))], Scalar.All(255));
+        Cv2.FillPoly(lips, [p[60..68].Select(q => new Point((int)q.X, (int)q.Y))], Scalar.All(0));
+        var mean = Cv2.Mean(lab, lips);
+        return (mean.Val1, mean.Val2);
     }
 
     /// <summary>

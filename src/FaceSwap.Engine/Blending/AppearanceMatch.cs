@@ -15,6 +15,12 @@ public static class AppearanceMatch
     /// <summary>Sigma of the target's skin colour, in eye distances (wide enough to fill its lips and eyes from around them).</summary>
     private const float SkinToneScale = 0.06f;
 
+    /// <summary>Sigma of the lips' colour taken from the target's lips, in eye distances.</summary>
+    private const float LipColourScale = 0.1f;
+
+    /// <summary>How much of the source lips' own colour variation (finer than <see cref="LipColourScale"/>) is kept.</summary>
+    private const double LipColourDetail = 0.3;
+
     /// <summary>Blur sigmas tried, in pixels, when the source is sharper than the target.</summary>
     private static readonly double[] Blurs = [0.5, 0.7, 0.9, 1.2, 1.6, 2.1, 2.8];
 
@@ -89,6 +95,39 @@ public static class AppearanceMatch
     }
 
     /// <summary>
+    /// Gives the source's lips (<paramref name="source"/>, float Lab, changed in place) the colour of the target's lips at
+    /// low frequency (<see cref="LipColourScale"/>), keeping their lightness and finer colour: a lipstick and the light on
+    /// the lips are the target's, as its skin tone is. The source's lip colour is its light's as much as its own: demo
+    /// photo 3's best face is lit orange on one side and blue on the other, and gave the README demo's red-lipped face
+    /// lips lilac above and orange below. <paramref name="sourceLips"/> and <paramref name="targetLips"/> (8-bit) are the
+    /// lips of each, their openings left out; <paramref name="where"/> (CV_32F 0-1) how much of the change applies.
+    /// </summary>
+    public static void MatchLipColour(Mat source, Mat target, Mat sourceLips, Mat targetLips, Mat where, float eyeDistance)
+    {
+        var sigma = Math.Max(1.0, LipColourScale * eyeDistance);
+        using var sourceWeight = new Mat();
+        sourceLips.ConvertTo(sourceWeight, MatType.CV_32F, 1.0 / 255);
+        using var targetWeight = new Mat();
+        targetLips.ConvertTo(targetWeight, MatType.CV_32F, 1.0 / 255);
+        using var sourceLow = MaskedBlur.Apply(source, sourceWeight, sigma);
+        using var targetLow = MaskedBlur.Apply(target, targetWeight, sigma);
+        for (var c = 1; c < 3; c++)
+        {
+            // lips = target's lips + LipColourDetail * (source - source's lips), blended in by where.
+            using var chroma = source.ExtractChannel(c);
+            using var own = sourceLow.ExtractChannel(c);
+            using var wanted = targetLow.ExtractChannel(c);
+            using var lips = new Mat();
+            Cv2.Subtract(chroma, own, lips);
+            Cv2.AddWeighted(wanted, 1, lips, LipColourDetail, 0, lips);
+            Cv2.Subtract(lips, chroma, lips);
+            Cv2.Multiply(lips, where, lips);
+            Cv2.Add(chroma, lips, chroma);
+            Cv2.InsertChannel(chroma, source, c);
+        }
+    }
+
+    /// <summary>
     /// The target's skin colour (Lab, smooth), with its own features (<paramref name="ownFeatures"/>, 8-bit) filled in
     /// from the skin around them: what a swapped face's skin is coloured with.
     /// </summary>
@@ -103,11 +142,14 @@ public static class AppearanceMatch
         return MaskedBlur.Apply(target, weight, Math.Max(1.0, SkinToneScale * eyeDistance));
     }
 
-    private static Mat LowFrequencyDelta(Mat source, Mat target, Mat weight, double sigma)
+    private static Mat LowFrequencyDelta(Mat source, Mat target, Mat weight, double sigma) =>
+        LowFrequencyDelta(source, target, weight, weight, sigma);
+
+    private static Mat LowFrequencyDelta(Mat source, Mat target, Mat sourceWeight, Mat targetWeight, double sigma)
     {
         sigma = Math.Max(1.0, sigma);
-        using var sourceLow = MaskedBlur.Apply(source, weight, sigma);
-        using var targetLow = MaskedBlur.Apply(target, weight, sigma);
+        using var sourceLow = MaskedBlur.Apply(source, sourceWeight, sigma);
+        using var targetLow = MaskedBlur.Apply(target, targetWeight, sigma);
         var delta = new Mat();
         Cv2.Subtract(targetLow, sourceLow, delta);
         return delta;

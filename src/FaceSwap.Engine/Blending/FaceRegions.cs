@@ -10,7 +10,7 @@ public static class FaceRegions
     /// The inner features (eyes, brows, nose, mouth, a little grown): what carries identity, swapped even where
     /// their colour is not skin-like. Without <paramref name="lids"/>, the eyes end at their outline.
     /// </summary>
-    public static Mat Features(Size size, Point2f[] p, bool nose = true, bool lids = true)
+    public static Mat Features(Size size, Point2f[] p, bool nose = true, bool lids = true, bool brows = true)
     {
         var eye = Math.Max(1f, FaceGeometry.EyeDistance(p));
         var mask = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
@@ -27,9 +27,24 @@ public static class FaceRegions
         }
 
         Cv2.Polylines(mask, [Polygon(p, 48, 60)], true, Scalar.All(255), Thickness(0.16f * eye));
-        Cv2.Polylines(mask, [Polygon(p, 17, 22), Polygon(p, 22, 27)], false, Scalar.All(255), Thickness(0.22f * eye));
+        if (brows)
+        {
+            DrawBrows(mask, p, eye);
+        }
+
         return mask;
     }
+
+    /// <summary>The brows as <see cref="Features"/> draws them: bands along their points, a little past their ends.</summary>
+    public static Mat Brows(Size size, Point2f[] p)
+    {
+        var mask = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        DrawBrows(mask, p, Math.Max(1f, FaceGeometry.EyeDistance(p)));
+        return mask;
+    }
+
+    private static void DrawBrows(Mat mask, Point2f[] p, float eye) =>
+        Cv2.Polylines(mask, [Polygon(p, 17, 22), Polygon(p, 22, 27)], false, Scalar.All(255), Thickness(0.22f * eye));
 
     /// <summary>
     /// Each eye with its lid up to the brow: the hull of the brow's and the eye's points. Make-up there (liner, dark

@@ -74,6 +74,9 @@ public sealed class MorphSwapper : IFaceSwapper
     /// <summary>A target whose colour (Lab chroma, 95th percentile) stays under this is black-and-white.</summary>
     private const float GreyChroma = 3f;
 
+    /// <summary>Lightness (Lab L) by which a brow is darker than the skin around it at least.</summary>
+    private const double BrowDarkening = 4;
+
     /// <summary>Share of a patch of non-skin that must lie between an eye and its brow for it to count as the eye's make-up.</summary>
     private const double MakeUpInsideEyeZone = 0.8;
 
@@ -138,6 +141,13 @@ public sealed class MorphSwapper : IFaceSwapper
             Cv2.BitwiseAnd(targetSkin, sourceSkin, swapped);
             Cv2.BitwiseOr(swapped, features, swapped);
 
+            // The target's own features too, where they lie outside the source's (moved to its proportions): its red lower
+            // lip is not skin, and kept like an occluder it showed as a second mouth under the source's.
+            using (var targetFeatures = FaceRegions.Features(roi.Size, own))
+            {
+                Cv2.BitwiseOr(swapped, targetFeatures, swapped);
+            }
+
             using (var makeUp = EyeMakeUp(targetSkin, landmarks))
             {
                 Cv2.BitwiseOr(swapped, makeUp, swapped);
@@ -159,9 +169,15 @@ public sealed class MorphSwapper : IFaceSwapper
             using var featureWeight = new Mat();
             features.ConvertTo(featureWeight, MatType.CV_32F, 1.0 / 255);
             Cv2.GaussianBlur(featureWeight, featureWeight, new Size(0, 0), Math.Max(1.0, 0.05 * eye));
-            // The source keeps its own colour in its eyes, brows and lips, not in the lids around its eyes: their colour is the
-            // light's (a source lit orange on one side and blue on the other gave its lids to the target as eye shadow).
-            using var colourFeatures = FaceRegions.Features(roi.Size, landmarks, nose: false, lids: false);
+            // The source keeps its own colour in its eyes, brows and lips (the lips' then brought to the target's lips' colour
+            // at low frequency), not in the lids around its eyes: their colour is the light's (a source lit orange on one side
+            // and blue on the other gave its lids to the target as eye shadow).
+            using var colourFeatures = FaceRegions.Features(roi.Size, landmarks, nose: false, lids: false, brows: false);
+            using (var brows = SourceBrows(sourceLab, sourceSkin, landmarks))
+            {
+                Cv2.BitwiseOr(colourFeatures, brows, colourFeatures);
+            }
+
             using var colourWeight = new Mat();
             colourFeatures.ConvertTo(colourWeight, MatType.CV_32F, 1.0 / 255);
             Cv2.GaussianBlur(colourWeight, colourWeight, new Size(0, 0), Math.Max(1.0, 0.05 * eye));
@@ -171,6 +187,11 @@ public sealed class MorphSwapper : IFaceSwapper
             var grey = IsGrey(targetLab);
             using var ownFeatures = FaceRegions.Features(roi.Size, own, nose: false);
             using var skinTone = AppearanceMatch.SkinTone(targetLab, targetSkin, ownFeatures, eye);
+            using var sourceLips = Lips(roi.Size, landmarks);
+            using var targetLips = Lips(roi.Size, own);
+            using var lipWeight = new Mat();
+            sourceLips.ConvertTo(lipWeight, MatType.CV_32F, 1.0 / 255);
+            Cv2.GaussianBlur(lipWeight, lipWeight, new Size(0, 0), Math.Max(1.0, 0.03 * eye));
             var seed = HashCode.Combine(roi.X, roi.Y, roi.Width);
             // Render, measure the figures users will see, and correct the look where a face falls outside them.
             Mat? best = null;
@@ -180,6 +201,11 @@ public sealed class MorphSwapper : IFaceSwapper
             {
                 using var candidate = sourceLab.Clone();
                 AppearanceMatch.TransferLight(candidate, targetLab, skinTone, weight, featureWeight, colourWeight, eye, grey, look);
+                if (!grey)
+                {
+                    AppearanceMatch.MatchLipColour(candidate, targetLab, sourceLips, targetLips, lipWeight, eye);
+                }
+
                 AppearanceMatch.MatchDetail(candidate, targetLab, detailSkin, seed, look.DetailAim);
                 var composed = region.Clone();
                 Compose(composed, candidate, alpha, look.Presence);
@@ -349,6 +375,34 @@ public sealed class MorphSwapper : IFaceSwapper
 
         makeUp.SetArray(pixels);
         return makeUp;
+    }
+
+    /// <summary>
+    /// The source's brows: the pixels of the brows' bands darker than its skin. The bands reach past the brows' ends,
+    /// where a lock of light hair at the temple keeps its own colour as a brow does: a yellow streak across a brow.
+    /// </summary>
+    private static Mat SourceBrows(Mat sourceLab, Mat sourceSkin, Point2f[] landmarks)
+    {
+        var brows = FaceRegions.Brows(sourceLab.Size(), landmarks);
+        using var lightness = sourceLab.ExtractChannel(0);
+        var skin = Cv2.Mean(lightness, sourceSkin).Val0;
+        using var dark = new Mat();
+        Cv2.Threshold(lightness, dark, skin - BrowDarkening, 255, ThresholdTypes.BinaryInv);
+        using var dark8 = new Mat();
+        dark.ConvertTo(dark8, MatType.CV_8U);
+        Cv2.BitwiseAnd(brows, dark8, brows);
+        return brows;
+    }
+
+    /// <summary>The lips (inside the outer lip line, the opening between them left out).</summary>
+    private static Mat Lips(Size size, Point2f[] landmarks)
+    {
+        var lips = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        FaceRegions.FillMouth(lips, landmarks, 0);
+        using var opening = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        FaceRegions.FillMouthInterior(opening, landmarks);
+        Cv2.Subtract(lips, opening, lips);
+        return lips;
     }
 
     /// <summary>The region that may be swapped: the hull of the target's points, inside what the warp covered, pulled in.</summary>
