@@ -77,8 +77,11 @@ public sealed class MorphSwapper : IFaceSwapper
     /// <summary>Lightness (Lab L) by which a brow is darker than the skin around it at least.</summary>
     private const double BrowDarkening = 4;
 
-    /// <summary>Share of a patch of non-skin that must lie between an eye and its brow for it to count as the eye's make-up.</summary>
-    private const double MakeUpInsideEyeZone = 0.8;
+    /// <summary>
+    /// Share of a patch of non-skin that must lie inside a face's features and eye zones for it to count as theirs (make-up,
+    /// a brow), not as hair or paint reaching in from beyond.
+    /// </summary>
+    private const double PatchInsideZone = 0.8;
 
     /// <inheritdoc />
     public string Name => "morph";
@@ -151,6 +154,11 @@ public sealed class MorphSwapper : IFaceSwapper
             using (var makeUp = EyeMakeUp(targetSkin, landmarks))
             {
                 Cv2.BitwiseOr(swapped, makeUp, swapped);
+            }
+
+            using (var sourceHair = SourceHair(sourceSkin, features, landmarks))
+            {
+                Cv2.Subtract(swapped, sourceHair, swapped);
             }
 
             using var kept = keep.Mask(roi.Size, own);
@@ -350,31 +358,63 @@ public sealed class MorphSwapper : IFaceSwapper
         using var zones = FaceRegions.EyeZones(targetSkin.Size(), landmarks);
         using var notSkin = new Mat();
         Cv2.BitwiseNot(targetSkin, notSkin);
+        return MostlyInside(notSkin, zones);
+    }
+
+    /// <summary>
+    /// The source's hair where the brows' bands would swap it in: patches of the source that are not skin and reach well
+    /// beyond its features (the hair at a turned face's temple), inside a brow's band past the brow's end (outside the
+    /// eyes' zones). Swapped in, it left a dark blob beside the target's brow.
+    /// </summary>
+    private static Mat SourceHair(Mat sourceSkin, Mat features, Point2f[] landmarks)
+    {
+        using var zones = FaceRegions.EyeZones(sourceSkin.Size(), landmarks);
+        using var own = new Mat();
+        Cv2.BitwiseOr(features, zones, own);
+        var hair = new Mat();
+        Cv2.BitwiseNot(sourceSkin, hair);
+        using (var inside = MostlyInside(hair, own))
+        {
+            Cv2.Subtract(hair, inside, hair);
+        }
+
+        using (var brows = FaceRegions.Brows(sourceSkin.Size(), landmarks))
+        {
+            Cv2.BitwiseAnd(hair, brows, hair);
+        }
+
+        Cv2.Subtract(hair, zones, hair);
+        return hair;
+    }
+
+    /// <summary>The patches (8-connected) of <paramref name="mask"/> that lie at least <see cref="PatchInsideZone"/> inside <paramref name="zone"/>.</summary>
+    private static Mat MostlyInside(Mat mask, Mat zone)
+    {
         using var labels = new Mat();
-        var count = Cv2.ConnectedComponents(notSkin, labels, PixelConnectivity.Connectivity8, MatType.CV_32S);
+        var count = Cv2.ConnectedComponents(mask, labels, PixelConnectivity.Connectivity8, MatType.CV_32S);
         var total = new int[count];
         var inside = new int[count];
         labels.GetArray(out int[] label);
-        zones.GetArray(out byte[] zone);
+        zone.GetArray(out byte[] inZone);
         for (var i = 0; i < label.Length; i++)
         {
             total[label[i]]++;
-            if (zone[i] != 0)
+            if (inZone[i] != 0)
             {
                 inside[label[i]]++;
             }
         }
 
-        var makeUp = new Mat(targetSkin.Size(), MatType.CV_8UC1, Scalar.All(0));
         var pixels = new byte[label.Length];
         for (var i = 0; i < label.Length; i++)
         {
             var l = label[i];
-            pixels[i] = (byte)(l != 0 && inside[l] > 0 && inside[l] >= MakeUpInsideEyeZone * total[l] ? 255 : 0);
+            pixels[i] = (byte)(l != 0 && inside[l] > 0 && inside[l] >= PatchInsideZone * total[l] ? 255 : 0);
         }
 
-        makeUp.SetArray(pixels);
-        return makeUp;
+        var patches = new Mat(mask.Size(), MatType.CV_8UC1, Scalar.All(0));
+        patches.SetArray(pixels);
+        return patches;
     }
 
     /// <summary>
