@@ -195,11 +195,20 @@ public sealed class MorphSwapper : IFaceSwapper
             var grey = IsGrey(targetLab);
             using var ownFeatures = FaceRegions.Features(roi.Size, own, nose: false);
             using var skinTone = AppearanceMatch.SkinTone(targetLab, targetSkin, ownFeatures, eye);
-            using var sourceLips = Lips(roi.Size, landmarks);
-            using var targetLips = Lips(roi.Size, own);
+            // The lips' colour is matched around the mouth only: blurs over the whole face cost more than the rest of a rendering.
+            var mouth = MouthArea(landmarks, own, eye, roi.Size);
+            var matchLips = !grey && mouth.Width > 2 && mouth.Height > 2;
+            if (!matchLips)
+            {
+                mouth = new Rect(0, 0, 1, 1);
+            }
+
+            using var sourceLips = Lips(mouth.Size, landmarks, mouth.Location);
+            using var targetLips = Lips(mouth.Size, own, mouth.Location);
             using var lipWeight = new Mat();
             sourceLips.ConvertTo(lipWeight, MatType.CV_32F, 1.0 / 255);
             Cv2.GaussianBlur(lipWeight, lipWeight, new Size(0, 0), Math.Max(1.0, 0.03 * eye));
+            using var targetMouth = new Mat(targetLab, mouth);
             var seed = HashCode.Combine(roi.X, roi.Y, roi.Width);
             // Render, measure the figures users will see, and correct the look where a face falls outside them.
             Mat? best = null;
@@ -209,9 +218,10 @@ public sealed class MorphSwapper : IFaceSwapper
             {
                 using var candidate = sourceLab.Clone();
                 AppearanceMatch.TransferLight(candidate, targetLab, skinTone, weight, featureWeight, colourWeight, eye, grey, look);
-                if (!grey)
+                if (matchLips)
                 {
-                    AppearanceMatch.MatchLipColour(candidate, targetLab, sourceLips, targetLips, lipWeight, eye);
+                    using var candidateMouth = new Mat(candidate, mouth);
+                    AppearanceMatch.MatchLipColour(candidateMouth, targetMouth, sourceLips, targetLips, lipWeight, eye);
                 }
 
                 AppearanceMatch.MatchDetail(candidate, targetLab, detailSkin, seed, look.DetailAim);
@@ -434,15 +444,24 @@ public sealed class MorphSwapper : IFaceSwapper
         return brows;
     }
 
-    /// <summary>The lips (inside the outer lip line, the opening between them left out).</summary>
-    private static Mat Lips(Size size, Point2f[] landmarks)
+    /// <summary>The lips (inside the outer lip line, the opening between them left out) in a frame starting at <paramref name="origin"/>.</summary>
+    private static Mat Lips(Size size, Point2f[] landmarks, Point origin)
     {
+        var local = landmarks.Select(p => new Point2f(p.X - origin.X, p.Y - origin.Y)).ToArray();
         var lips = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
-        FaceRegions.FillMouth(lips, landmarks, 0);
+        FaceRegions.FillMouth(lips, local, 0);
         using var opening = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
-        FaceRegions.FillMouthInterior(opening, landmarks);
+        FaceRegions.FillMouthInterior(opening, local);
         Cv2.Subtract(lips, opening, lips);
         return lips;
+    }
+
+    /// <summary>Both mouths' box, grown by half an eye distance (past the reach of the lip colour's blur), inside the region.</summary>
+    private static Rect MouthArea(Point2f[] source, Point2f[] target, float eye, Size size)
+    {
+        var box = Cv2.BoundingRect(source[48..60].Concat(target[48..60]).Select(p => new Point((int)p.X, (int)p.Y)));
+        var grow = (int)Math.Ceiling(0.5 * eye);
+        return new Rect(box.X - grow, box.Y - grow, box.Width + 2 * grow, box.Height + 2 * grow).Intersect(new Rect(0, 0, size.Width, size.Height));
     }
 
     /// <summary>The region that may be swapped: the hull of the target's points, inside what the warp covered, pulled in.</summary>
