@@ -66,12 +66,18 @@ public sealed class FaceDetector(OnnxModel model) : IFaceDetector
     /// </summary>
     public IReadOnlyList<DetectedFace> DetectAround(Mat bgr, Rect2f box)
     {
+        var window = WindowAround(box, bgr.Size());
+        return window.Width < 8 || window.Height < 8 ? [] : Detect(bgr, [window]);
+    }
+
+    /// <summary>The window <see cref="DetectAround"/> searches for <paramref name="box"/> in an image of <paramref name="size"/>.</summary>
+    public static Rect WindowAround(Rect2f box, Size size)
+    {
         var width = Math.Max(3 * box.Width, 3 * box.Height * InputWidth / InputHeight);
         var height = width * InputHeight / InputWidth;
         var cx = box.X + box.Width / 2;
         var cy = box.Y + box.Height / 2;
-        var window = new Rect((int)(cx - width / 2), (int)(cy - height / 2), (int)width, (int)height).Intersect(new Rect(0, 0, bgr.Width, bgr.Height));
-        return window.Width < 8 || window.Height < 8 ? [] : Detect(bgr, [window]);
+        return new Rect((int)(cx - width / 2), (int)(cy - height / 2), (int)width, (int)height).Intersect(new Rect(0, 0, size.Width, size.Height));
     }
 
     private List<DetectedFace> Detect(Mat bgr, IReadOnlyList<Rect> windows)

@@ -253,7 +253,8 @@ public sealed class FaceEngine : IDisposable
             var stages = StagesFor(request);
             for (var i = 0; i < selected.Count; i++)
             {
-                stages.Swapper.Swap(frame, selected[i], used[i].Face, new OutputEncoding(request.OutputFormat, request.Quality, (image, face) => Landmarker.Locate(image, face).Landmarks), timings);
+                var again = new FoundAgain(frame, selected[i]);
+                stages.Swapper.Swap(frame, selected[i], used[i].Face, new OutputEncoding(request.OutputFormat, request.Quality, (region, local) => FindAgain(again, region, local)), timings);
                 stages.Enhancer.Enhance(frame, selected[i], timings);
             }
 
@@ -338,6 +339,65 @@ public sealed class FaceEngine : IDisposable
         }
 
         return FaceEmbedder.Similarity(embedding, Embedder.Embed(mirrored, twin.Landmarks));
+    }
+
+    /// <summary>
+    /// The 68 landmarks of a swapped face in a rendering of its region (<paramref name="region"/>, where the face is
+    /// <paramref name="local"/>), found the way the written output will be measured: the region put back into the frame,
+    /// the face detected afresh in the window around it (on the first rendering; later renderings of the same face keep
+    /// that box), then located. Located from the old box instead, a ghostly face read 1.3 less shade and 0.1 more detail
+    /// than on the output, and renderings were accepted that the output failed. Empty when the face is not found again.
+    /// </summary>
+    private Point2f[] FindAgain(FoundAgain again, Mat region, DetectedFace local)
+    {
+        var target = again.Target;
+        var origin = new Point((int)Math.Round(target.Box.X - local.Box.X), (int)Math.Round(target.Box.Y - local.Box.Y));
+        var window = FaceDetector.WindowAround(target.Box, again.Frame.Size());
+        var placed = new Rect(origin.X, origin.Y, region.Width, region.Height).Intersect(window);
+        if (window.Width < 8 || window.Height < 8 || placed.Width <= 0 || placed.Height <= 0)
+        {
+            return [];
+        }
+
+        using var view = new Mat(again.Frame, window).Clone();
+        using (var from = new Mat(region, new Rect(placed.X - origin.X, placed.Y - origin.Y, placed.Width, placed.Height)))
+        using (var to = new Mat(view, new Rect(placed.X - window.X, placed.Y - window.Y, placed.Width, placed.Height)))
+        {
+            from.CopyTo(to);
+        }
+
+        if (!again.Searched)
+        {
+            var box = new Rect2f(target.Box.X - window.X, target.Box.Y - window.Y, target.Box.Width, target.Box.Height);
+            again.Face = Detector.DetectAround(view, box)
+                .Select(f => (Face: f, IoU: DetectedFace.IoU(f.Box, box)))
+                .Where(x => x.IoU > 0.3f)
+                .OrderByDescending(x => x.IoU)
+                .Select(x => x.Face)
+                .FirstOrDefault();
+            again.Searched = true;
+        }
+
+        if (again.Face is null)
+        {
+            return [];
+        }
+
+        var landmarks = Landmarker.Locate(view, again.Face).Landmarks;
+        return landmarks.Select(p => new Point2f(p.X + window.X - origin.X, p.Y + window.Y - origin.Y)).ToArray();
+    }
+
+    /// <summary>A face being swapped in <see cref="Frame"/>, and where it was found again on its first rendering.</summary>
+    private sealed class FoundAgain(Mat frame, DetectedFace target)
+    {
+        public Mat Frame { get; } = frame;
+
+        public DetectedFace Target { get; } = target;
+
+        public bool Searched { get; set; }
+
+        /// <summary>The face as detected on the first rendering, in the window's coordinates (null: not found).</summary>
+        public DetectedFace? Face { get; set; }
     }
 
     private static SourceQuality Assess(DetectedFace face, float largestWidth, float consistency)
