@@ -142,14 +142,11 @@ public static class AppearanceMatch
         return MaskedBlur.Apply(target, weight, Math.Max(1.0, SkinToneScale * eyeDistance));
     }
 
-    private static Mat LowFrequencyDelta(Mat source, Mat target, Mat weight, double sigma) =>
-        LowFrequencyDelta(source, target, weight, weight, sigma);
-
-    private static Mat LowFrequencyDelta(Mat source, Mat target, Mat sourceWeight, Mat targetWeight, double sigma)
+    private static Mat LowFrequencyDelta(Mat source, Mat target, Mat weight, double sigma)
     {
         sigma = Math.Max(1.0, sigma);
-        using var sourceLow = MaskedBlur.Apply(source, sourceWeight, sigma);
-        using var targetLow = MaskedBlur.Apply(target, targetWeight, sigma);
+        using var sourceLow = MaskedBlur.Apply(source, weight, sigma);
+        using var targetLow = MaskedBlur.Apply(target, weight, sigma);
         var delta = new Mat();
         Cv2.Subtract(targetLow, sourceLow, delta);
         return delta;

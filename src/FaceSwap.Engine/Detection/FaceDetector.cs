@@ -70,6 +70,17 @@ public sealed class FaceDetector(OnnxModel model) : IFaceDetector
         return window.Width < 8 || window.Height < 8 ? [] : Detect(bgr, [window]);
     }
 
+    /// <summary>
+    /// The face found again around <paramref name="box"/> (<see cref="DetectAround"/>): the one overlapping it most, by more
+    /// than 0.3 IoU, or null.
+    /// </summary>
+    public DetectedFace? DetectAgain(Mat bgr, Rect2f box) => DetectAround(bgr, box)
+        .Select(f => (Face: f, IoU: DetectedFace.IoU(f.Box, box)))
+        .Where(x => x.IoU > 0.3f)
+        .OrderByDescending(x => x.IoU)
+        .Select(x => x.Face)
+        .FirstOrDefault();
+
     /// <summary>The window <see cref="DetectAround"/> searches for <paramref name="box"/> in an image of <paramref name="size"/>.</summary>
     public static Rect WindowAround(Rect2f box, Size size)
     {

@@ -369,12 +369,7 @@ public sealed class FaceEngine : IDisposable
         if (!again.Searched)
         {
             var box = new Rect2f(target.Box.X - window.X, target.Box.Y - window.Y, target.Box.Width, target.Box.Height);
-            again.Face = Detector.DetectAround(view, box)
-                .Select(f => (Face: f, IoU: DetectedFace.IoU(f.Box, box)))
-                .Where(x => x.IoU > 0.3f)
-                .OrderByDescending(x => x.IoU)
-                .Select(x => x.Face)
-                .FirstOrDefault();
+            again.Face = Detector.DetectAgain(view, box);
             again.Searched = true;
         }
 

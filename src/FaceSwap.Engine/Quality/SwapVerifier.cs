@@ -20,13 +20,7 @@ internal sealed class SwapVerifier(FaceDetector detector, FaceLandmarker landmar
     {
         using var scope = timings.Time("verify");
         using var written = ImageCodec.Decode(output, long.MaxValue);
-        var matches = swapped.Select(face => detector.DetectAround(written, face.Box)
-                .Select(f => (Face: f, IoU: DetectedFace.IoU(f.Box, face.Box)))
-                .Where(x => x.IoU > 0.3f)
-                .OrderByDescending(x => x.IoU)
-                .Select(x => x.Face)
-                .FirstOrDefault())
-            .ToList();
+        var matches = swapped.Select(face => detector.DetectAgain(written, face.Box)).ToList();
         var located = landmarker.LocateAll(written, matches.OfType<DetectedFace>().ToList());
         var usable = located.Where(f => f.Landmarks.Length == 68).ToList();
         var embeddings = embedder.EmbedAll(written, usable.Select(f => f.Landmarks).ToList());

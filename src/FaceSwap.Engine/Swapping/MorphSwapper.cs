@@ -151,12 +151,14 @@ public sealed class MorphSwapper : IFaceSwapper
                 Cv2.BitwiseOr(swapped, targetFeatures, swapped);
             }
 
-            using (var makeUp = EyeMakeUp(targetSkin, landmarks))
+            using var eyeZones = FaceRegions.EyeZones(roi.Size, landmarks);
+            using var brows = FaceRegions.Brows(roi.Size, landmarks);
+            using (var makeUp = EyeMakeUp(targetSkin, eyeZones))
             {
                 Cv2.BitwiseOr(swapped, makeUp, swapped);
             }
 
-            using (var sourceHair = SourceHair(sourceSkin, features, landmarks))
+            using (var sourceHair = SourceHair(sourceSkin, features, eyeZones, brows))
             {
                 Cv2.Subtract(swapped, sourceHair, swapped);
             }
@@ -181,9 +183,9 @@ public sealed class MorphSwapper : IFaceSwapper
             // at low frequency), not in the lids around its eyes: their colour is the light's (a source lit orange on one side
             // and blue on the other gave its lids to the target as eye shadow).
             using var colourFeatures = FaceRegions.Features(roi.Size, landmarks, nose: false, lids: false, brows: false);
-            using (var brows = SourceBrows(sourceLab, sourceSkin, landmarks))
+            using (var sourceBrows = SourceBrows(sourceLab, sourceSkin, brows))
             {
-                Cv2.BitwiseOr(colourFeatures, brows, colourFeatures);
+                Cv2.BitwiseOr(colourFeatures, sourceBrows, colourFeatures);
             }
 
             using var colourWeight = new Mat();
@@ -363,12 +365,11 @@ public sealed class MorphSwapper : IFaceSwapper
     /// doubled, ghostly eye. Patches that reach well beyond (painted wings, face paint, hair, frames) stay the target's:
     /// patches are taken over the whole region, so a lock of hair over an eye is part of the hair it hangs from.
     /// </summary>
-    private static Mat EyeMakeUp(Mat targetSkin, Point2f[] landmarks)
+    private static Mat EyeMakeUp(Mat targetSkin, Mat eyeZones)
     {
-        using var zones = FaceRegions.EyeZones(targetSkin.Size(), landmarks);
         using var notSkin = new Mat();
         Cv2.BitwiseNot(targetSkin, notSkin);
-        return MostlyInside(notSkin, zones);
+        return MostlyInside(notSkin, eyeZones);
     }
 
     /// <summary>
@@ -376,11 +377,10 @@ public sealed class MorphSwapper : IFaceSwapper
     /// beyond its features (the hair at a turned face's temple), inside a brow's band past the brow's end (outside the
     /// eyes' zones). Swapped in, it left a dark blob beside the target's brow.
     /// </summary>
-    private static Mat SourceHair(Mat sourceSkin, Mat features, Point2f[] landmarks)
+    private static Mat SourceHair(Mat sourceSkin, Mat features, Mat eyeZones, Mat brows)
     {
-        using var zones = FaceRegions.EyeZones(sourceSkin.Size(), landmarks);
         using var own = new Mat();
-        Cv2.BitwiseOr(features, zones, own);
+        Cv2.BitwiseOr(features, eyeZones, own);
         var hair = new Mat();
         Cv2.BitwiseNot(sourceSkin, hair);
         using (var inside = MostlyInside(hair, own))
@@ -388,12 +388,8 @@ public sealed class MorphSwapper : IFaceSwapper
             Cv2.Subtract(hair, inside, hair);
         }
 
-        using (var brows = FaceRegions.Brows(sourceSkin.Size(), landmarks))
-        {
-            Cv2.BitwiseAnd(hair, brows, hair);
-        }
-
-        Cv2.Subtract(hair, zones, hair);
+        Cv2.BitwiseAnd(hair, brows, hair);
+        Cv2.Subtract(hair, eyeZones, hair);
         return hair;
     }
 
@@ -431,9 +427,9 @@ public sealed class MorphSwapper : IFaceSwapper
     /// The source's brows: the pixels of the brows' bands darker than its skin. The bands reach past the brows' ends,
     /// where a lock of light hair at the temple keeps its own colour as a brow does: a yellow streak across a brow.
     /// </summary>
-    private static Mat SourceBrows(Mat sourceLab, Mat sourceSkin, Point2f[] landmarks)
+    private static Mat SourceBrows(Mat sourceLab, Mat sourceSkin, Mat browBands)
     {
-        var brows = FaceRegions.Brows(sourceLab.Size(), landmarks);
+        var brows = browBands.Clone();
         using var lightness = sourceLab.ExtractChannel(0);
         var skin = Cv2.Mean(lightness, sourceSkin).Val0;
         using var dark = new Mat();
@@ -643,7 +639,6 @@ public sealed class MorphSwapper : IFaceSwapper
         (FaceGeometry.Distance(p[s + 1], p[s + 5]) + FaceGeometry.Distance(p[s + 2], p[s + 4])) / (2 * Math.Max(1e-3f, FaceGeometry.Distance(p[s], p[s + 3])));
 
     private static float SignedArea(Point2f[] t) => ((t[1].X - t[0].X) * (t[2].Y - t[0].Y) - (t[2].X - t[0].X) * (t[1].Y - t[0].Y)) / 2;
-
 
     /// <summary>
     /// The target's landmarks with the inner features (brows, eyes, nose, mouth) moved <see cref="ShapeTransfer"/> of the
