@@ -60,7 +60,8 @@ public static class SkinModel
         return skin;
     }
 
-    private static (float[] Median, float[] Spread)? Learn(Mat lab, Mat sample)
+    /// <summary>The skin's median Lab colour and robust spread per channel under <paramref name="sample"/>; null when too few pixels.</summary>
+    public static (float[] Median, float[] Spread)? Learn(Mat lab, Mat sample)
     {
         using var continuous = lab.Clone();
         using var mask = sample.Clone();
