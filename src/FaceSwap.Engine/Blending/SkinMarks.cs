@@ -40,7 +40,7 @@ public static class SkinMarks
         using var marks = new Mat();
         Cv2.BitwiseNot(skin, marks);
         Cv2.BitwiseAnd(marks, sample, marks);
-        using (var shine = Shine(lab, skin, sample))
+        using (var shine = Shine(lab, skin, sample, sample))
         {
             Cv2.Subtract(marks, shine, marks);
         }
@@ -60,12 +60,13 @@ public static class SkinMarks
     }
 
     /// <summary>
-    /// Shine on the skin under <paramref name="sample"/> (8-bit): not skin by the skin model, lighter than the skin and no
-    /// more saturated (white light on skin). Painted out like a mark, a highlight was filled from its own bright halo:
-    /// flat, pale patches with hard edges on a source's temple and nose tip, which the swap then carried onto the target
-    /// (seen at 100 % with held-out sample5's third face as the source).
+    /// Shine inside <paramref name="area"/> (8-bit): not skin by the skin model (<paramref name="skin"/>), lighter than
+    /// the skin learnt under <paramref name="sample"/> and no more saturated (white light on skin). Painted out like a
+    /// mark, a source's highlight was filled from its own bright halo: flat, pale patches with hard edges on its temple
+    /// and nose tip, which the swap then carried onto the target (seen at 100 % with held-out sample5's third face as the
+    /// source).
     /// </summary>
-    public static Mat Shine(Mat lab, Mat skin, Mat sample)
+    public static Mat Shine(Mat lab, Mat skin, Mat sample, Mat area)
     {
         var shine = new Mat(skin.Size(), MatType.CV_8UC1, Scalar.All(0));
         if (SkinModel.Learn(lab, sample) is not { } stats)
@@ -98,7 +99,7 @@ public static class SkinMarks
         using var notSkin = new Mat();
         Cv2.BitwiseNot(skin, notSkin);
         Cv2.BitwiseAnd(shine, notSkin, shine);
-        Cv2.BitwiseAnd(shine, sample, shine);
+        Cv2.BitwiseAnd(shine, area, shine);
         return shine;
     }
 

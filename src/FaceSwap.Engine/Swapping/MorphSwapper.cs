@@ -341,7 +341,7 @@ public sealed class MorphSwapper : IFaceSwapper
         using (var lab = LabImage.FromBgr(clean))
         using (var skin = SkinModel.Classify(lab, sample))
         {
-            using (var shine = SkinMarks.Shine(lab, skin, sample))
+            using (var shine = SkinMarks.Shine(lab, skin, sample, sample))
             {
                 if (Cv2.CountNonZero(shine) > 0)
                 {
@@ -492,7 +492,24 @@ public sealed class MorphSwapper : IFaceSwapper
     private static Mat Classify(Mat targetLab, Size size, Point2f[] own)
     {
         using var sample = RealismMeter.SkinMask(size, own);
-        return SkinModel.Classify(targetLab, sample);
+        var skin = SkinModel.Classify(targetLab, sample);
+
+        // The target's shine is skin, over the whole face (its nose bridge and round its eyes too): kept like an occluder,
+        // it stayed as white strokes with hard edges on the new face (a cheek on demo photo 4, a nose bridge on its
+        // laughing face, an overexposed cheek held out).
+        using var face = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        Cv2.FillConvexPoly(face, Cv2.ConvexHull(own.Select(p => new Point((int)p.X, (int)p.Y))), Scalar.All(255));
+        var grow = Math.Max(1, (int)Math.Round(0.1f * Math.Max(1f, FaceGeometry.EyeDistance(own))));
+        using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * grow + 1, 2 * grow + 1)))
+        {
+            Cv2.Dilate(face, face, kernel);
+        }
+
+        // Not inside the eyes: a catchlight is not skin, and the eyes' skin share tells closed eyes from open ones.
+        Cv2.FillPoly(face, [FaceRegions.Polygon(own, 36, 42), FaceRegions.Polygon(own, 42, 48)], Scalar.All(0));
+        using var shine = SkinMarks.Shine(targetLab, skin, sample, face);
+        Cv2.BitwiseOr(skin, shine, skin);
+        return skin;
     }
 
     /// <summary>
