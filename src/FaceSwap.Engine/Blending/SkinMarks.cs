@@ -1,4 +1,3 @@
-using FaceSwap.Engine.Imaging;
 using FaceSwap.Engine.Landmarks;
 using FaceSwap.Engine.Quality;
 using OpenCvSharp;
@@ -30,20 +29,17 @@ public static class SkinMarks
 
     /// <summary>
     /// The marks on the skin of a face (8-bit mask over <paramref name="skin"/>'s frame, grown to take their soft edges),
-    /// or null when there are none, or too many to be marks. <paramref name="skin"/> is the face's skin model (255 = skin),
-    /// <paramref name="lab"/> the face (float Lab). Shine (see <see cref="Shine"/>) is not a mark.
+    /// or null when there are none, or too many to be marks. <paramref name="skin"/> is the face's skin model (255 = skin);
+    /// <paramref name="shine"/> (see <see cref="Shine"/>) is not a mark.
     /// </summary>
-    public static Mat? Find(Mat lab, Mat skin, Point2f[] landmarks)
+    public static Mat? Find(Mat skin, Mat shine, Point2f[] landmarks)
     {
         using var sample = RealismMeter.SkinMask(skin.Size(), landmarks);
         var area = Cv2.CountNonZero(sample);
         using var marks = new Mat();
         Cv2.BitwiseNot(skin, marks);
         Cv2.BitwiseAnd(marks, sample, marks);
-        using (var shine = Shine(lab, skin, sample, sample))
-        {
-            Cv2.Subtract(marks, shine, marks);
-        }
+        Cv2.Subtract(marks, shine, marks);
 
         var count = Cv2.CountNonZero(marks);
         if (count == 0 || count > MaxShare * area)
@@ -61,20 +57,20 @@ public static class SkinMarks
 
     /// <summary>
     /// Shine inside <paramref name="area"/> (8-bit): not skin by the skin model (<paramref name="skin"/>), lighter than
-    /// the skin learnt under <paramref name="sample"/> and no more saturated (white light on skin). Painted out like a
+    /// the skin (<paramref name="stats"/>, <see cref="SkinModel.Learn"/>) and no more saturated (white light on skin). Painted out like a
     /// mark, a source's highlight was filled from its own bright halo: flat, pale patches with hard edges on its temple
     /// and nose tip, which the swap then carried onto the target (seen at 100 % with held-out sample5's third face as the
     /// source).
     /// </summary>
-    public static Mat Shine(Mat lab, Mat skin, Mat sample, Mat area)
+    public static Mat Shine(Mat lab, Mat skin, (float[] Median, float[] Spread)? stats, Mat area)
     {
         var shine = new Mat(skin.Size(), MatType.CV_8UC1, Scalar.All(0));
-        if (SkinModel.Learn(lab, sample) is not { } stats)
+        if (stats is not { } learnt)
         {
             return shine;
         }
 
-        var (median, spread) = stats;
+        var (median, spread) = learnt;
         var chroma = MathF.Sqrt(median[1] * median[1] + median[2] * median[2]) + ShineChroma * MathF.Max(spread[1], spread[2]);
         var channels = lab.Split();
         using var light = new Mat();
@@ -104,14 +100,13 @@ public static class SkinMarks
     }
 
     /// <summary>
-    /// Softens <paramref name="shine"/> in <paramref name="bgr"/> (changed in place): its light and colour are brought
-    /// towards the skin's around it (a masked blur of the skin), keeping a little of its own brightness, with a feathered
-    /// edge, so no outline is left where the highlight was.
+    /// Softens <paramref name="shine"/> in <paramref name="bgr"/> (changed in place; <paramref name="lab"/> is the same
+    /// image in Lab): its light and colour are brought towards the skin's around it (a masked blur of the skin), keeping a
+    /// little of its own brightness, with a feathered edge, so no outline is left where the highlight was.
     /// </summary>
-    public static void Soften(Mat bgr, Mat shine, Mat skin, Point2f[] landmarks)
+    public static void Soften(Mat bgr, Mat lab, Mat shine, Mat skin, Point2f[] landmarks)
     {
         var eye = Math.Max(1f, FaceGeometry.EyeDistance(landmarks));
-        using var lab = LabImage.FromBgr(bgr);
         using var weight = new Mat();
         skin.ConvertTo(weight, MatType.CV_32F, 1.0 / 255);
         using var around = MaskedBlur.Apply(lab, weight, Math.Max(1.0, ShineScale * eye));
@@ -137,9 +132,9 @@ public static class SkinMarks
         using var alpha3 = new Mat();
         Cv2.Merge([alpha, alpha, alpha], alpha3);
         Cv2.Multiply(difference, alpha3, difference);
-        Cv2.Add(lab, difference, lab);
+        Cv2.Add(lab, difference, difference);
         using var softened = new Mat();
-        Cv2.CvtColor(lab, softened, ColorConversionCodes.Lab2BGR);
+        Cv2.CvtColor(difference, softened, ColorConversionCodes.Lab2BGR);
         softened.ConvertTo(bgr, MatType.CV_8UC3, 255);
     }
 
@@ -150,4 +145,3 @@ public static class SkinMarks
         Cv2.Inpaint(bgr, marks, bgr, Math.Max(3, 0.06 * eye), InpaintTypes.Telea);
     }
 }
-

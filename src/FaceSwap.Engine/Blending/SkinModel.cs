@@ -20,10 +20,12 @@ public static class SkinModel
     /// 255 where <paramref name="lab"/> (float Lab, L 0-100) looks like the skin sampled under <paramref name="sample"/>
     /// (8-bit mask), 0 elsewhere; speckles (pores, highlights) are closed. All 255 when the sample is too small to learn from.
     /// </summary>
-    public static Mat Classify(Mat lab, Mat sample)
+    public static Mat Classify(Mat lab, Mat sample) => Classify(lab, Learn(lab, sample));
+
+    /// <summary>As <see cref="Classify(Mat, Mat)"/>, with the skin already learnt (<see cref="Learn"/>).</summary>
+    public static Mat Classify(Mat lab, (float[] Median, float[] Spread)? stats)
     {
         var skin = new Mat(lab.Size(), MatType.CV_8UC1, Scalar.All(255));
-        var stats = Learn(lab, sample);
         if (stats is null)
         {
             return skin;

@@ -339,18 +339,17 @@ public sealed class MorphSwapper : IFaceSwapper
 
         // Marks are looked for once the frames are gone, on the skin the face then shows; shine is softened, not painted out.
         using (var lab = LabImage.FromBgr(clean))
-        using (var skin = SkinModel.Classify(lab, sample))
         {
-            using (var shine = SkinMarks.Shine(lab, skin, sample, sample))
+            var stats = SkinModel.Learn(lab, sample);
+            using var skin = SkinModel.Classify(lab, stats);
+            using var shine = SkinMarks.Shine(lab, skin, stats, sample);
+            if (Cv2.CountNonZero(shine) > 0)
             {
-                if (Cv2.CountNonZero(shine) > 0)
-                {
-                    clean = clean == source.Crop ? clean.Clone() : clean;
-                    SkinMarks.Soften(clean, shine, skin, source.Landmarks);
-                }
+                clean = clean == source.Crop ? clean.Clone() : clean;
+                SkinMarks.Soften(clean, lab, shine, skin, source.Landmarks);
             }
 
-            using var marks = SkinMarks.Find(lab, skin, source.Landmarks);
+            using var marks = SkinMarks.Find(skin, shine, source.Landmarks);
             if (marks is not null)
             {
                 clean = clean == source.Crop ? clean.Clone() : clean;
@@ -492,7 +491,8 @@ public sealed class MorphSwapper : IFaceSwapper
     private static Mat Classify(Mat targetLab, Size size, Point2f[] own)
     {
         using var sample = RealismMeter.SkinMask(size, own);
-        var skin = SkinModel.Classify(targetLab, sample);
+        var stats = SkinModel.Learn(targetLab, sample);
+        var skin = SkinModel.Classify(targetLab, stats);
 
         // The target's shine is skin, over the whole face (its nose bridge and round its eyes too): kept like an occluder,
         // it stayed as white strokes with hard edges on the new face (a cheek on demo photo 4, a nose bridge on its
@@ -507,7 +507,7 @@ public sealed class MorphSwapper : IFaceSwapper
 
         // Not inside the eyes: a catchlight is not skin, and the eyes' skin share tells closed eyes from open ones.
         Cv2.FillPoly(face, [FaceRegions.Polygon(own, 36, 42), FaceRegions.Polygon(own, 42, 48)], Scalar.All(0));
-        using var shine = SkinMarks.Shine(targetLab, skin, sample, face);
+        using var shine = SkinMarks.Shine(targetLab, skin, stats, face);
         Cv2.BitwiseOr(skin, shine, skin);
         return skin;
     }
