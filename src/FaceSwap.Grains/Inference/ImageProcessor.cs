@@ -173,7 +173,7 @@ public sealed class ImageProcessor(IBlobStore store, string siloName)
 
     /// <summary>
     /// Whether a file without FaceSwap's stored metadata still is a FaceSwap output: its XMP names a job. That is an
-    /// output whose metadata was lost (a crash between writing the image and its sidecar, a copy that changed its
+    /// output whose metadata was lost (a crash between a rewrite's sidecar and its content, a copy that changed its
     /// time), which a job redoes rather than keeps. The XMP sits at the start of every format the engine writes.
     /// </summary>
     private async Task<bool> CarriesJobMarkAsync(string path, CancellationToken cancellationToken)

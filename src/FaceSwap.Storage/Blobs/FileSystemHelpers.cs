@@ -55,9 +55,11 @@ internal static class FileSystemHelpers
     /// <summary>
     /// Writes a file as <see cref="WriteAtomicallyAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/> does; with
     /// <paramref name="replace"/> false only when no file is at <paramref name="path"/> (the rename does not replace,
-    /// which holds across processes). Returns false when a file was there.
+    /// which holds across processes). Returns false when a file was there. <paramref name="beforeRename"/> runs on the
+    /// flushed temporary file just before it is renamed into place; the rename keeps its size and write time.
     /// </summary>
-    public static async Task<bool> WriteAtomicallyAsync(string path, ReadOnlyMemory<byte> content, bool replace, CancellationToken cancellationToken)
+    public static async Task<bool> WriteAtomicallyAsync(string path, ReadOnlyMemory<byte> content, bool replace, CancellationToken cancellationToken,
+        Func<FileInfo, Task>? beforeRename = null)
     {
         var directory = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(directory);
@@ -76,6 +78,11 @@ internal static class FileSystemHelpers
             {
                 await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
+            }
+
+            if (beforeRename is not null)
+            {
+                await beforeRename(new FileInfo(temp)).ConfigureAwait(false);
             }
 
             try

@@ -253,13 +253,7 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
         return FileSystemHelpers.RetryOnSharingViolationAsync(
             async () =>
             {
-                // Content first, then the sidecar: a crash in between leaves new content with stale metadata,
-                // which makes an idempotent writer redo the work rather than wrongly skip it.
-                await FileSystemHelpers.WriteAtomicallyAsync(fullPath, content, cancellationToken).ConfigureAwait(false);
-                var sidecar = new Sidecar(contentType, ETagOf(new FileInfo(fullPath)), validMetadata);
-                var json = JsonSerializer.SerializeToUtf8Bytes(sidecar, SidecarJsonContext.Default.Sidecar);
-                await FileSystemHelpers.WriteAtomicallyAsync(SidecarPath(fullPath), json, cancellationToken).ConfigureAwait(false);
-                return true;
+                return await WriteWithSidecarAsync(fullPath, content, contentType, validMetadata, replace: true, cancellationToken).ConfigureAwait(false);
             },
             cancellationToken);
     }
@@ -285,14 +279,12 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
                     return false;
                 }
 
-                if (!await FileSystemHelpers.WriteAtomicallyAsync(fullPath, content, replace: condition.ETag is not null, cancellationToken).ConfigureAwait(false))
+                if (condition.ETag is null && info.Exists)
                 {
-                    return false;
+                    return false; // before the sidecar is written, so the file that is there keeps its metadata
                 }
 
-                var sidecar = new Sidecar(contentType, ETagOf(new FileInfo(fullPath)), validMetadata);
-                await FileSystemHelpers.WriteAtomicallyAsync(SidecarPath(fullPath), JsonSerializer.SerializeToUtf8Bytes(sidecar, SidecarJsonContext.Default.Sidecar), cancellationToken).ConfigureAwait(false);
-                return true;
+                return await WriteWithSidecarAsync(fullPath, content, contentType, validMetadata, replace: condition.ETag is not null, cancellationToken).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -394,6 +386,20 @@ public sealed partial class LocalBlobStore : IBlobStore, IResolvesLinks
 
     internal static BlobItemInfo ToItem(string path, FileInfo info)
         => new(path, info.Length, ETagOf(info), new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero));
+
+    /// <summary>
+    /// The content and its sidecar, the sidecar first: it is written for the flushed temporary file (the rename keeps
+    /// the size and write time its ETag is made of), so content in place always has its metadata. A crash between the
+    /// two leaves the old content with a sidecar for other content, which says nothing: an idempotent writer redoes
+    /// the work rather than wrongly skips it. Content first would leave a window where a finished output has no
+    /// metadata, and a resumed job would write it a second time.
+    /// </summary>
+    private static Task<bool> WriteWithSidecarAsync(string fullPath, ReadOnlyMemory<byte> content, string contentType, Dictionary<string, string> metadata, bool replace, CancellationToken cancellationToken)
+        => FileSystemHelpers.WriteAtomicallyAsync(fullPath, content, replace, cancellationToken, async written =>
+        {
+            var sidecar = new Sidecar(contentType, ETagOf(written), metadata);
+            await FileSystemHelpers.WriteAtomicallyAsync(SidecarPath(fullPath), JsonSerializer.SerializeToUtf8Bytes(sidecar, SidecarJsonContext.Default.Sidecar), cancellationToken).ConfigureAwait(false);
+        });
 
     private static string ETagOf(FileInfo info)
         => $"\"{info.Length:x}-{info.LastWriteTimeUtc.Ticks:x}\"";

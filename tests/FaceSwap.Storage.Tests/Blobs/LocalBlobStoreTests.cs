@@ -138,6 +138,45 @@ public sealed class LocalBlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_is_never_seen_in_place_without_its_metadata_so_a_job_killed_after_a_write_does_not_write_it_again()
+    {
+        // A second store on the same folder stands for the resumed process: it waits at each path, and looks at the
+        // metadata the moment the file appears. The writer moves on only once it has looked, so every look is at the
+        // first instant the file can be seen (where a kill -9 may land).
+        var watcher = new LocalBlobStore(this.root);
+        var looked = new SemaphoreSlim(0);
+        var seenWithout = new List<int>();
+        const int files = 40;
+        var watching = Task.Run(async () =>
+        {
+            for (var i = 0; i < files; i++)
+            {
+                var path = Path.Join(this.root, "out", $"photo{i}.jpg");
+                while (!File.Exists(path))
+                {
+                    Thread.SpinWait(50);
+                }
+
+                if ((await watcher.GetMetadataAsync($"out/photo{i}.jpg"))?.ContainsKey("jobId") != true)
+                {
+                    seenWithout.Add(i);
+                }
+
+                looked.Release();
+            }
+        });
+
+        for (var i = 0; i < files; i++)
+        {
+            Assert.True(await this.store.WriteIfAsync($"out/photo{i}.jpg", new byte[4096], "image/jpeg", new Dictionary<string, string> { ["jobId"] = "j1" }, WriteCondition.IfAbsent));
+            Assert.True(await looked.WaitAsync(TimeSpan.FromSeconds(10)), $"the watcher never saw photo{i}");
+        }
+
+        await watching;
+        Assert.Empty(seenWithout);
+    }
+
+    [Fact]
     public async Task Metadata_written_for_earlier_content_is_not_reported_after_the_file_is_replaced_by_another_program()
     {
         await this.store.WriteAsync("data/m.jpg", "old"u8.ToArray(), "image/jpeg", new Dictionary<string, string> { ["inputETag"] = "1" });
