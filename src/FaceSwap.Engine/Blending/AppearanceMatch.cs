@@ -158,9 +158,11 @@ public static class AppearanceMatch
     /// lightness: a sharper source is blurred, a softer one gets the missing spread as fine noise (the grain of the
     /// target's photo) from a generator seeded by <paramref name="seed"/>, so the same swap gives the same pixels.
     /// <paramref name="aim"/> scales the target's spread (a correction when the blend's edges add or take detail).
+    /// A blur leaves out <paramref name="sharp"/> (CV_32F 0-1, soft; the eyes, brows and lips): a target's smooth skin
+    /// says nothing of how sharp its eyes are, and blurred with the skin they made a ghostly face.
     /// Returns the source-over-target detail ratio before matching.
     /// </summary>
-    public static double MatchDetail(Mat source, Mat target, Mat skin, int seed, double aim = 1.0)
+    public static double MatchDetail(Mat source, Mat target, Mat skin, Mat? sharp, int seed, double aim = 1.0)
     {
         if (Cv2.CountNonZero(skin) < 50)
         {
@@ -185,7 +187,7 @@ public static class AppearanceMatch
                 Cv2.GaussianBlur(light, blurred, new Size(0, 0), sigma);
                 if (Spread(blurred, skin) / wanted <= 1.0 || sigma == Blurs[^1])
                 {
-                    Cv2.GaussianBlur(source, source, new Size(0, 0), sigma);
+                    BlurOutside(source, sharp, sigma);
                     break;
                 }
             }
@@ -201,6 +203,24 @@ public static class AppearanceMatch
         }
 
         return ratio;
+    }
+
+    private static void BlurOutside(Mat source, Mat? sharp, double sigma)
+    {
+        if (sharp is null)
+        {
+            Cv2.GaussianBlur(source, source, new Size(0, 0), sigma);
+            return;
+        }
+
+        // source = blurred + sharp * (source - blurred)
+        using var blurred = new Mat();
+        Cv2.GaussianBlur(source, blurred, new Size(0, 0), sigma);
+        using var sharp3 = new Mat();
+        Cv2.Merge([sharp, sharp, sharp], sharp3);
+        Cv2.Subtract(source, blurred, source);
+        Cv2.Multiply(source, sharp3, source);
+        Cv2.Add(source, blurred, source);
     }
 
     private static Mat Noise(Size size, double spread, int seed)

@@ -198,6 +198,13 @@ public sealed class MorphSwapper : IFaceSwapper
             using var colourWeight = new Mat();
             colourFeatures.ConvertTo(colourWeight, MatType.CV_32F, 1.0 / 255);
             Cv2.GaussianBlur(colourWeight, colourWeight, new Size(0, 0), Math.Max(1.0, 0.05 * eye));
+            using var sharpWeight = new Mat();
+            using (var sharp = FaceRegions.Features(roi.Size, landmarks, nose: false))
+            {
+                sharp.ConvertTo(sharpWeight, MatType.CV_32F, 1.0 / 255);
+            }
+
+            Cv2.GaussianBlur(sharpWeight, sharpWeight, new Size(0, 0), Math.Max(1.0, 0.05 * eye));
             using var detailSkin = new Mat();
             Cv2.BitwiseAnd(skinSample, swapped, detailSkin);
             using var alpha = Alpha(inner, swapped, kept, targetSkin, eye);
@@ -233,7 +240,7 @@ public sealed class MorphSwapper : IFaceSwapper
                     AppearanceMatch.MatchLipColour(candidateMouth, targetMouth, sourceLips, targetLips, lipWeight, eye);
                 }
 
-                AppearanceMatch.MatchDetail(candidate, targetLab, detailSkin, seed, look.DetailAim);
+                AppearanceMatch.MatchDetail(candidate, targetLab, detailSkin, sharpWeight, seed, look.DetailAim);
                 var composed = region.Clone();
                 Compose(composed, candidate, alpha, look.Presence);
                 var figures = Judge(region, composed, localFace, landmarks, encoding);
