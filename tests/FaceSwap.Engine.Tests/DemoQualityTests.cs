@@ -115,10 +115,10 @@ public sealed class DemoQualityTests(EngineFixture fixture, ITestOutputHelper ou
 
     private void Report(List<Row> rows, Dictionary<(int, string), byte[]> outputs, string name)
     {
-        var table = new StringBuilder("| target | face | source | similarity before | after | tint | shade | detail |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        var table = new StringBuilder("| target | face | source | similarity before | after | tint | shade | detail | sharp |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         foreach (var r in rows)
         {
-            table.AppendLine(CultureInfo.InvariantCulture, $"| sample{r.Target} | {r.Face} | {r.Source} | {r.Before:0.000} | {r.After:0.000} | {r.Realism?.Tint:0.0} | {r.Realism?.Shade:0.0} | {r.Realism?.Detail:0.00} |");
+            table.AppendLine(CultureInfo.InvariantCulture, $"| sample{r.Target} | {r.Face} | {r.Source} | {r.Before:0.000} | {r.After:0.000} | {r.Realism?.Tint:0.0} | {r.Realism?.Shade:0.0} | {r.Realism?.Detail:0.00} | {r.Realism?.Sharpness:0.00} |");
         }
 
         output.WriteLine(table.ToString());

@@ -14,6 +14,12 @@ namespace FaceSwap.Engine.Quality;
 /// <param name="Detail">Standard deviation of the Laplacian of grey over the skin, output over input (1 = same).</param>
 public sealed record RealismFigures(float Tint, float Shade, float Detail)
 {
+    /// <summary>
+    /// Standard deviation of the Laplacian of grey over the eyes and mouth, output over input (1 = as sharp as the
+    /// target's own); null when not measured.
+    /// </summary>
+    public float? Sharpness { get; init; }
+
     /// <summary>Largest tint a face may have without being listed for review.</summary>
     public const float MaxTint = 5f;
 
@@ -73,7 +79,9 @@ public static class RealismMeter
         using var labAfter = LowFrequencyLab(after, skin, sigma);
         var (tint, shade) = Distances(labBefore, labAfter, skin);
         var detail = LaplacianSpread(after, skin) / Math.Max(1e-3, LaplacianSpread(before, skin));
-        return new RealismFigures(MathF.Round(tint, 2), MathF.Round(shade, 2), MathF.Round((float)detail, 3));
+        using var features = FeatureMask(roi.Size, landmarks.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray());
+        var sharpness = LaplacianSpread(after, features) / Math.Max(1e-3, LaplacianSpread(before, features));
+        return new RealismFigures(MathF.Round(tint, 2), MathF.Round(shade, 2), MathF.Round((float)detail, 3)) { Sharpness = MathF.Round((float)sharpness, 3) };
     }
 
     /// <summary>
@@ -98,6 +106,17 @@ public static class RealismMeter
         Cv2.FillPoly(mask, [p[36..42].Select(Round).ToArray(), p[42..48].Select(Round).ToArray(), p[48..60].Select(Round).ToArray()], Scalar.All(0));
         Cv2.Polylines(mask, [p[36..42].Select(Round).ToArray(), p[42..48].Select(Round).ToArray(), p[48..60].Select(Round).ToArray()], true, Scalar.All(0), grow);
         Cv2.Polylines(mask, [p[17..22].Select(Round).ToArray(), p[22..27].Select(Round).ToArray()], false, Scalar.All(0), grow);
+        return mask;
+    }
+
+    /// <summary>The eyes and the mouth, grown by <see cref="Shrink"/> eye distances: where a face's sharpness shows.</summary>
+    public static Mat FeatureMask(Size size, Point2f[] p)
+    {
+        var eye = Math.Max(1f, FaceGeometry.EyeDistance(p));
+        var mask = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        Point[][] parts = [p[36..42].Select(Round).ToArray(), p[42..48].Select(Round).ToArray(), p[48..60].Select(Round).ToArray()];
+        Cv2.FillPoly(mask, parts, Scalar.All(255));
+        Cv2.Polylines(mask, parts, true, Scalar.All(255), Math.Max(1, (int)Math.Round(2 * Shrink * eye)));
         return mask;
     }
 

@@ -205,6 +205,12 @@ public sealed class MorphSwapper : IFaceSwapper
             }
 
             Cv2.GaussianBlur(sharpWeight, sharpWeight, new Size(0, 0), Math.Max(1.0, 0.05 * eye));
+            using (var sourceEyesAndMouth = RealismMeter.FeatureMask(roi.Size, landmarks))
+            using (var targetEyesAndMouth = RealismMeter.FeatureMask(roi.Size, own))
+            {
+                AppearanceMatch.MatchFeatureSharpness(sourceLab, targetLab, sourceEyesAndMouth, targetEyesAndMouth, sharpWeight);
+            }
+
             using var detailSkin = new Mat();
             Cv2.BitwiseAnd(skinSample, swapped, detailSkin);
             using var alpha = Alpha(inner, swapped, kept, targetSkin, eye);
