@@ -32,8 +32,9 @@ public sealed partial class FaceReviewCliTests(EngineFixture fixture) : IClassFi
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
         var root = json.RootElement;
         var thresholds = root.GetProperty("thresholds");
-        Assert.Equal((5, 7, 0.75, 1.35, 1.5), (thresholds.GetProperty("maxTint").GetDouble(), thresholds.GetProperty("maxShade").GetDouble(),
-            thresholds.GetProperty("minDetail").GetDouble(), thresholds.GetProperty("maxDetail").GetDouble(), thresholds.GetProperty("maxSourceScale").GetDouble()));
+        Assert.Equal((5, 7, 0.75, 1.35, 0.6, 1.5), (thresholds.GetProperty("maxTint").GetDouble(), thresholds.GetProperty("maxShade").GetDouble(),
+            thresholds.GetProperty("minDetail").GetDouble(), thresholds.GetProperty("maxDetail").GetDouble(),
+            Math.Round(thresholds.GetProperty("minSharpness").GetDouble(), 3), thresholds.GetProperty("maxSourceScale").GetDouble()));
         var faces = root.GetProperty("faces").EnumerateArray().ToList();
         Assert.Equal(3, faces.Count);
         var lines = run.StdOut.Split('\n').Where(l => l.StartsWith("face at [", StringComparison.Ordinal)).ToList();
@@ -41,23 +42,25 @@ public sealed partial class FaceReviewCliTests(EngineFixture fixture) : IClassFi
         for (var i = 0; i < faces.Count; i++)
         {
             var face = faces[i];
-            var (tint, shade, detail, scale) = (face.GetProperty("tint").GetDouble(), face.GetProperty("shade").GetDouble(),
-                face.GetProperty("detail").GetDouble(), face.GetProperty("sourceScale").GetDouble());
+            var (tint, shade, detail, sharpness, scale) = (face.GetProperty("tint").GetDouble(), face.GetProperty("shade").GetDouble(),
+                face.GetProperty("detail").GetDouble(), face.GetProperty("sharpness").GetDouble(), face.GetProperty("sourceScale").GetDouble());
             Assert.InRange(tint, 0, 100);
             Assert.InRange(shade, 0, 100);
             Assert.InRange(detail, 0.1, 10);
+            Assert.InRange(sharpness, 0.1, 10);
             Assert.InRange(scale, 0.1, 10);
             var expected = new List<string>();
             if (tint > 5) expected.Add("tint");
             if (shade > 7) expected.Add("shade");
             if (detail is < 0.75 or > 1.35) expected.Add("detail");
+            if (sharpness < 0.6) expected.Add("soft");
             if (scale > FaceReport.SoftSourceScale) expected.Add("source_small");
             Assert.Equal(expected.Count > 0, face.GetProperty("needsReview").GetBoolean());
             Assert.Equal(expected, face.GetProperty("review").ValueKind == JsonValueKind.Null ? [] : face.GetProperty("review").EnumerateArray().Select(r => r.GetString()!).ToList());
 
             // The console line of the face says the same figures.
             var line = lines.Single(l => l.StartsWith($"face at [{string.Join(",", face.GetProperty("box").EnumerateArray().Select(v => v.GetInt32()))}]", StringComparison.Ordinal));
-            Assert.Contains(FormattableString.Invariant($"tint {tint:0.0}, shade {shade:0.0}, detail {detail:0.00}, source enlarged {scale:0.0}x"), line, StringComparison.Ordinal);
+            Assert.Contains(FormattableString.Invariant($"tint {tint:0.0}, shade {shade:0.0}, detail {detail:0.00}, sharpness {sharpness:0.00}, source enlarged {scale:0.0}x"), line, StringComparison.Ordinal);
             Assert.Equal(expected.Count > 0, line.Contains("needs review: ", StringComparison.Ordinal));
         }
 
@@ -95,6 +98,34 @@ public sealed partial class FaceReviewCliTests(EngineFixture fixture) : IClassFi
         Assert.InRange(faceEyes, sourceEyes * largest - 2, sourceEyes * largest + 2);
         Assert.Contains($"warning: {warning}", run.StdErr, StringComparison.Ordinal);
         Assert.Contains("source_small", run.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_out_of_focus_source_flags_the_faces_it_blurs_soft_and_a_sharp_one_does_not()
+    {
+        // The same crop, sharp and out of focus (a Gaussian blur of 3 pixels, as a missed focus gives; much more and the source check refuses it as unclear).
+        var sharp = Write("sharp.jpg", fixture.CropFace(3, 0));
+        var blurred = Write("out-of-focus.jpg", Blurred(fixture.CropFace(3, 0), 3));
+        var faces = new Dictionary<string, List<(double Sharpness, List<string> Review)>>();
+        foreach (var source in new[] { sharp, blurred })
+        {
+            var report = Path.Combine(work.FullName, Path.GetFileNameWithoutExtension(source) + ".json");
+            var run = await CliProcess.RunAsync("swap", "--models", TestAssets.Models.Path, "--source", source, "--target", TestAssets.Sample(1),
+                "--output", Path.Combine(work.FullName, Path.GetFileNameWithoutExtension(source) + "-out.jpg"), "--report", report);
+            Assert.True(run.ExitCode == 0, run.StdErr);
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+            faces[source] = json.RootElement.GetProperty("faces").EnumerateArray()
+                .Select(f => (f.GetProperty("sharpness").GetDouble(),
+                    f.GetProperty("review").ValueKind == JsonValueKind.Null ? new List<string>() : f.GetProperty("review").EnumerateArray().Select(r => r.GetString()!).ToList()))
+                .ToList();
+        }
+
+        Assert.All(faces[sharp], f => Assert.DoesNotContain("soft", f.Review));
+        Assert.All(faces[sharp], f => Assert.True(f.Sharpness >= 0.6, $"sharp source: sharpness {f.Sharpness}"));
+        Assert.True(faces[blurred].Count(f => f.Review.Contains("soft")) >= 2,
+            "out-of-focus source: sharpness " + string.Join(", ", faces[blurred].Select(f => f.Sharpness.ToString("0.00", CultureInfo.InvariantCulture))));
+        Assert.All(faces[blurred], f => Assert.Equal(f.Sharpness < 0.6, f.Review.Contains("soft")));
+        Assert.True(faces[blurred].Average(f => f.Sharpness) < faces[sharp].Average(f => f.Sharpness) - 0.2);
     }
 
     [Fact]
@@ -262,6 +293,14 @@ public sealed partial class FaceReviewCliTests(EngineFixture fixture) : IClassFi
     }
 
     /// <summary>An image scaled by <paramref name="factor"/>, as a JPEG.</summary>
+    private static byte[] Blurred(byte[] jpeg, double sigma)
+    {
+        using var image = ImageCodec.Decode(jpeg);
+        using var blurred = new Mat();
+        Cv2.GaussianBlur(image, blurred, new Size(0, 0), sigma);
+        return ImageCodec.Encode(blurred, ImageFormat.Jpeg, 95);
+    }
+
     private static byte[] Shrunk(byte[] jpeg, double factor)
     {
         using var image = ImageCodec.Decode(jpeg);

@@ -366,7 +366,7 @@ public sealed class ApiTests(AzuriteApiHostFixture fixture)
         // The OpenAPI document describes the per-face figures of results and gallery.
         var openApi = JsonNode.Parse(await http.GetStringAsync("openapi/v1.json"))!;
         var schema = openApi["components"]!["schemas"]!["FaceOutcome"]!["properties"]!.AsObject();
-        Assert.Superset(new HashSet<string> { "box", "similarityBefore", "similarity", "tint", "shade", "detail", "sourceScale", "needsReview", "review" }, schema.Select(p => p.Key).ToHashSet());
+        Assert.Superset(new HashSet<string> { "box", "similarityBefore", "similarity", "tint", "shade", "detail", "sharpness", "sourceScale", "needsReview", "review" }, schema.Select(p => p.Key).ToHashSet());
         var resultsResponse = openApi["paths"]!["/api/jobs/{id}/results"]!["get"]!["responses"]!["200"]!.ToJsonString();
         Assert.Contains("ResultsPage", resultsResponse, StringComparison.Ordinal);
         Assert.Contains("\"review\"", openApi["paths"]!["/api/jobs/{id}/results"]!["get"]!["parameters"]!.ToJsonString(), StringComparison.Ordinal);

@@ -106,6 +106,7 @@ public static class SwapCommand
                     tint = f.Realism?.Tint,
                     shade = f.Realism?.Shade,
                     detail = f.Realism?.Detail,
+                    sharpness = f.Realism?.Sharpness,
                     sourceScale = f.SourceScale,
                     needsReview = f.Swapped ? outcomes[i]!.NeedsReview : (bool?)null,
                     review = outcomes[i]?.Review,
@@ -131,7 +132,7 @@ public static class SwapCommand
             }
 
             var after = face.SimilarityAfter is { } s ? Invariant($"{s:0.000}") : "not found again (lost: the swap failed)";
-            var realism = face.Realism is { } r ? Invariant($", tint {r.Tint:0.0}, shade {r.Shade:0.0}, detail {r.Detail:0.00}") : "";
+            var realism = face.Realism is { } r ? Invariant($", tint {r.Tint:0.0}, shade {r.Shade:0.0}, detail {r.Detail:0.00}, sharpness {r.Sharpness:0.00}") : "";
             var scale = face.SourceScale is { } k ? Invariant($", source enlarged {k:0.0}x") : "";
             var photo = face.Source is null ? "" : $", from {face.Source}";
             var review = outcome.Review is { } reasons ? $"; needs review: {string.Join(", ", reasons)}" : "";

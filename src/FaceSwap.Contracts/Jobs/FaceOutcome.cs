@@ -20,11 +20,17 @@ public static class ReviewReasons
     /// <summary>The face's fine texture is much softer or sharper than the target's (detail outside its range).</summary>
     public const string Detail = "detail";
 
+    /// <summary>
+    /// The face's eyes and mouth are much softer than the target's own (sharpness under its threshold): an out-of-focus,
+    /// turned or small source, and the face looks blurred or ghostly.
+    /// </summary>
+    public const string Soft = "soft";
+
     /// <summary>The source face was enlarged by more than the largest factor that keeps detail: the result is soft.</summary>
     public const string SourceSmall = "source_small";
 
     /// <summary>Every reason, in the order they are listed.</summary>
-    public static IReadOnlyList<string> All { get; } = [Lost, Unmeasured, Tint, Shade, Detail, SourceSmall];
+    public static IReadOnlyList<string> All { get; } = [Lost, Unmeasured, Tint, Shade, Detail, Soft, SourceSmall];
 }
 
 /// <summary>
@@ -52,6 +58,9 @@ public sealed record FaceOutcome
 
     /// <summary>The face's fine texture, output over input (1 = same); null when not measured.</summary>
     public float? Detail { get; init; }
+
+    /// <summary>How sharp the face's eyes and mouth are, output over input (1 = as sharp as the target's own); null when not measured.</summary>
+    public float? Sharpness { get; init; }
 
     /// <summary>How much the source face was enlarged to fit this face (target eye distance over the source's).</summary>
     public float? SourceScale { get; init; }

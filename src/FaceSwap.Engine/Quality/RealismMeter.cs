@@ -32,6 +32,9 @@ public sealed record RealismFigures(float Tint, float Shade, float Detail)
     /// <summary>Largest detail ratio a face may have without being listed for review.</summary>
     public const float MaxDetail = 1.35f;
 
+    /// <summary>Smallest sharpness a face may have without being listed for review (a softer face looks blurred).</summary>
+    public const float MinSharpness = 0.6f;
+
     /// <summary>Whether all three figures are within the thresholds.</summary>
     public bool WithinThresholds => Tint <= MaxTint && Shade <= MaxShade && Detail is >= MinDetail and <= MaxDetail;
 }
@@ -44,6 +47,9 @@ public static class RealismMeter
 
     /// <summary>How far the brow points are lifted to close the forehead band, in eye distances.</summary>
     public const float ForeheadLift = 0.6f;
+
+    /// <summary>Eye distance, in pixels, at which sharpness is measured (larger faces are measured shrunk to it).</summary>
+    public const float SharpnessEyeDistance = 40f;
 
     /// <summary>How far the skin region is shrunk, and the eyes, brows and mouth grown, in eye distances.</summary>
     public const float Shrink = 0.1f;
@@ -79,8 +85,7 @@ public static class RealismMeter
         using var labAfter = LowFrequencyLab(after, skin, sigma);
         var (tint, shade) = Distances(labBefore, labAfter, skin);
         var detail = LaplacianSpread(after, skin) / Math.Max(1e-3, LaplacianSpread(before, skin));
-        using var features = FeatureMask(roi.Size, landmarks.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray());
-        var sharpness = LaplacianSpread(after, features) / Math.Max(1e-3, LaplacianSpread(before, features));
+        var sharpness = Sharpness(before, after, landmarks.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray(), eye);
         return new RealismFigures(MathF.Round(tint, 2), MathF.Round(shade, 2), MathF.Round((float)detail, 3)) { Sharpness = MathF.Round((float)sharpness, 3) };
     }
 
@@ -107,6 +112,34 @@ public static class RealismMeter
         Cv2.Polylines(mask, [p[36..42].Select(Round).ToArray(), p[42..48].Select(Round).ToArray(), p[48..60].Select(Round).ToArray()], true, Scalar.All(0), grow);
         Cv2.Polylines(mask, [p[17..22].Select(Round).ToArray(), p[22..27].Select(Round).ToArray()], false, Scalar.All(0), grow);
         return mask;
+    }
+
+    /// <summary>
+    /// The Laplacian spread over the eyes (grown by <see cref="Shrink"/> eye distances: lids and lashes), output over
+    /// input, measured with the face brought to <see cref="SharpnessEyeDistance"/> pixels between the eyes: at full size
+    /// the finest pixels dominate, and a sharpened soft face read as sharp while it still looked blurred. The mouth is
+    /// left out: a laughing target keeps its own teeth, which read as sharp whatever the source.
+    /// </summary>
+    private static double Sharpness(Mat before, Mat after, Point2f[] p, float eye)
+    {
+        using var eyes = new Mat(before.Size(), MatType.CV_8UC1, Scalar.All(0));
+        Point[][] parts = [p[36..42].Select(Round).ToArray(), p[42..48].Select(Round).ToArray()];
+        Cv2.FillPoly(eyes, parts, Scalar.All(255));
+        Cv2.Polylines(eyes, parts, true, Scalar.All(255), Math.Max(1, (int)Math.Round(2 * Shrink * eye)));
+        var scale = Math.Min(1.0, SharpnessEyeDistance / eye);
+        if (scale >= 1)
+        {
+            return LaplacianSpread(after, eyes) / Math.Max(1e-3, LaplacianSpread(before, eyes));
+        }
+
+        var size = new Size(Math.Max(1, (int)Math.Round(before.Width * scale)), Math.Max(1, (int)Math.Round(before.Height * scale)));
+        using var smallBefore = new Mat();
+        using var smallAfter = new Mat();
+        using var smallEyes = new Mat();
+        Cv2.Resize(before, smallBefore, size, 0, 0, InterpolationFlags.Area);
+        Cv2.Resize(after, smallAfter, size, 0, 0, InterpolationFlags.Area);
+        Cv2.Resize(eyes, smallEyes, size, 0, 0, InterpolationFlags.Nearest);
+        return LaplacianSpread(smallAfter, smallEyes) / Math.Max(1e-3, LaplacianSpread(smallBefore, smallEyes));
     }
 
     /// <summary>The eyes and the mouth, grown by <see cref="Shrink"/> eye distances: where a face's sharpness shows.</summary>

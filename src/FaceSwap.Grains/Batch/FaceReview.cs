@@ -18,6 +18,7 @@ public sealed record ReviewEntry(
     float? Tint,
     float? Shade,
     float? Detail,
+    float? Sharpness,
     float? SourceScale,
     string? Source,
     string? Identity);
@@ -100,7 +101,7 @@ public sealed class FaceReview(int limit = FaceReview.DefaultLimit)
                 tint.Add(t);
                 shade.Add(sh);
                 detail.Add(d);
-                if (face.Review is null || face.Review.All(r => r == ReviewReasons.SourceSmall))
+                if (face.Review is null || face.Review.All(r => r is ReviewReasons.SourceSmall or ReviewReasons.Soft))
                 {
                     within++;
                 }
@@ -125,7 +126,7 @@ public sealed class FaceReview(int limit = FaceReview.DefaultLimit)
             if (listed.Count < Limit && seen.Add((outcome.Path, i)))
             {
                 listed.Add(new ReviewEntry(outcome.Path, i, face.Review ?? [], face.Box, face.SimilarityBefore, face.Similarity,
-                    face.Tint, face.Shade, face.Detail, face.SourceScale, face.Source, outcome.Identity));
+                    face.Tint, face.Shade, face.Detail, face.Sharpness, face.SourceScale, face.Source, outcome.Identity));
             }
         }
     }

@@ -25,6 +25,7 @@ public static class FaceOutcomes
             Tint = face.Realism?.Tint,
             Shade = face.Realism?.Shade,
             Detail = face.Realism?.Detail,
+            Sharpness = face.Realism?.Sharpness,
             SourceScale = face.SourceScale,
             NeedsReview = face.NeedsReview || reasons.Count > 0,
             Review = reasons.Count > 0 ? reasons : null,
@@ -34,7 +35,7 @@ public static class FaceOutcomes
 
     /// <summary>
     /// Why a swapped face needs a look (<see cref="ReviewReasons"/>): lost after the swap; found again but not measurable;
-    /// tint, shade or detail outside the thresholds of <see cref="RealismFigures"/>; a source enlarged by more than
+    /// tint, shade or detail outside the thresholds of <see cref="RealismFigures"/>, or eyes and mouth too soft; a source enlarged by more than
     /// <see cref="FaceReport.SoftSourceScale"/>. Empty for a face that is fine, or one that was not swapped.
     /// </summary>
     public static IReadOnlyList<string> Reasons(FaceReport face)
@@ -69,6 +70,11 @@ public static class FaceOutcomes
             {
                 reasons.Add(ReviewReasons.Detail);
             }
+
+            if (realism.Sharpness < RealismFigures.MinSharpness)
+            {
+                reasons.Add(ReviewReasons.Soft);
+            }
         }
 
         if (face.SourceScale > FaceReport.SoftSourceScale)
@@ -80,7 +86,7 @@ public static class FaceOutcomes
     }
 
     /// <summary>The thresholds a face is reviewed against, as summary.json and the reports state them.</summary>
-    public static ReviewThresholds Thresholds { get; } = new(RealismFigures.MaxTint, RealismFigures.MaxShade, RealismFigures.MinDetail, RealismFigures.MaxDetail, FaceReport.SoftSourceScale);
+    public static ReviewThresholds Thresholds { get; } = new(RealismFigures.MaxTint, RealismFigures.MaxShade, RealismFigures.MinDetail, RealismFigures.MaxDetail, RealismFigures.MinSharpness, FaceReport.SoftSourceScale);
 }
 
 /// <summary>The thresholds of the review: a face within all of them, found again, needs no look.</summary>
@@ -88,5 +94,6 @@ public static class FaceOutcomes
 /// <param name="MaxShade">Largest shade.</param>
 /// <param name="MinDetail">Smallest detail ratio.</param>
 /// <param name="MaxDetail">Largest detail ratio.</param>
+/// <param name="MinSharpness">Smallest sharpness of the eyes and mouth.</param>
 /// <param name="MaxSourceScale">Largest enlargement of the source face.</param>
-public sealed record ReviewThresholds(float MaxTint, float MaxShade, float MinDetail, float MaxDetail, float MaxSourceScale);
+public sealed record ReviewThresholds(float MaxTint, float MaxShade, float MinDetail, float MaxDetail, float MinSharpness, float MaxSourceScale);

@@ -86,7 +86,7 @@ public sealed class ContactSheets(IBlobStore store, IOptions<FaceSwapSiloOptions
                 : [[new($"{Plural(untouched.Sum(r => r.Count), "face")} left untouched, not on this sheet: " + string.Join(", ", untouched.Select(r => $"{r.Count} {r.Reason}")))]],
             [
                 Muted(FormattableString.Invariant(
-                    $"similarity: before → after the swap;  thresholds: tint ≤ {RealismFigures.MaxTint:0}, shade ≤ {RealismFigures.MaxShade:0}, detail {RealismFigures.MinDetail:0.00}–{RealismFigures.MaxDetail:0.00}, source ≤ {FaceReport.SoftSourceScale:0.0}x")),
+                    $"similarity: before → after the swap;  thresholds: tint ≤ {RealismFigures.MaxTint:0}, shade ≤ {RealismFigures.MaxShade:0}, detail {RealismFigures.MinDetail:0.00}–{RealismFigures.MaxDetail:0.00}, sharpness ≥ {RealismFigures.MinSharpness:0.0}, source ≤ {FaceReport.SoftSourceScale:0.0}x")),
             ],
         ];
         var footer = total > shown ? $"{total - shown} more faces are not shown: every face's figures are in outcomes.jsonl and summary.json" : null;
@@ -188,6 +188,7 @@ public sealed class ContactSheets(IBlobStore store, IOptions<FaceSwapSiloOptions
                 Muted("tint "), Figure(face.Tint, "0.0", v => v > RealismFigures.MaxTint),
                 Muted("    shade "), Figure(face.Shade, "0.0", v => v > RealismFigures.MaxShade),
                 Muted("    detail "), Figure(face.Detail, "0.00", v => v is < RealismFigures.MinDetail or > RealismFigures.MaxDetail),
+                Muted("    sharpness "), Figure(face.Sharpness, "0.00", v => v < RealismFigures.MinSharpness),
             },
         };
         var source = new List<ContactSheetSpan> { Muted("source enlarged "), Figure(face.SourceScale, "0.0", v => v > FaceReport.SoftSourceScale, "x") };

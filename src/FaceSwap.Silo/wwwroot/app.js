@@ -1163,6 +1163,7 @@ const REVIEW_TEXT = {
   tint: 'colour moved (tint)',
   shade: 'light moved (shade)',
   detail: 'texture softer or sharper (detail)',
+  soft: 'eyes and mouth blurred (sharpness)',
   source_small: 'source photo too small: soft',
 };
 
@@ -1174,7 +1175,8 @@ function figure(value, digits) {
 function faceTitle(face, index) {
   const parts = [`face ${index + 1} at [${(face.box ?? []).join(', ')}]`,
     `similarity ${figure(face.similarityBefore, 2)} → ${face.similarity == null ? 'lost' : figure(face.similarity, 2)}`,
-    `tint ${figure(face.tint, 1)}`, `shade ${figure(face.shade, 1)}`, `detail ${figure(face.detail, 2)}`];
+    `tint ${figure(face.tint, 1)}`, `shade ${figure(face.shade, 1)}`, `detail ${figure(face.detail, 2)}`,
+    `sharpness ${figure(face.sharpness, 2)}`];
   if (typeof face.sourceScale === 'number') parts.push(`source enlarged ${face.sourceScale.toFixed(1)}×`);
   if (face.source) parts.push(`from ${face.source}`);
   if (face.needsReview) parts.push(`needs review: ${(face.review ?? []).map((r) => REVIEW_TEXT[r] ?? r).join('; ')}`);
