@@ -103,9 +103,9 @@ public sealed partial class FaceReviewCliTests(EngineFixture fixture) : IClassFi
     [Fact]
     public async Task An_out_of_focus_source_flags_the_faces_it_blurs_soft_and_a_sharp_one_does_not()
     {
-        // The same crop, sharp and out of focus (a Gaussian blur of 3 pixels, as a missed focus gives; much more and the source check refuses it as unclear).
+        // The same crop, sharp and out of focus (a Gaussian blur of 3.5 pixels, as a missed focus gives; more and the source check refuses it as unclear).
         var sharp = Write("sharp.jpg", fixture.CropFace(3, 0));
-        var blurred = Write("out-of-focus.jpg", Blurred(fixture.CropFace(3, 0), 3));
+        var blurred = Write("out-of-focus.jpg", Blurred(fixture.CropFace(3, 0), 3.5));
         var faces = new Dictionary<string, List<(double Sharpness, List<string> Review)>>();
         foreach (var source in new[] { sharp, blurred })
         {

@@ -151,13 +151,6 @@ public sealed class MorphSwapper : IFaceSwapper
             Cv2.BitwiseAnd(targetSkin, sourceSkin, swapped);
             Cv2.BitwiseOr(swapped, features, swapped);
 
-            // The target's own features too, where they lie outside the source's (moved to its proportions): its red lower
-            // lip is not skin, and kept like an occluder it showed as a second mouth under the source's.
-            using (var targetFeatures = FaceRegions.Features(roi.Size, own))
-            {
-                Cv2.BitwiseOr(swapped, targetFeatures, swapped);
-            }
-
             using var eyeZones = FaceRegions.EyeZones(roi.Size, landmarks);
             using var brows = FaceRegions.Brows(roi.Size, landmarks);
             using (var makeUp = EyeMakeUp(targetSkin, eyeZones))
@@ -168,6 +161,15 @@ public sealed class MorphSwapper : IFaceSwapper
             using (var sourceHair = SourceHair(sourceSkin, features, eyeZones, brows))
             {
                 Cv2.Subtract(swapped, sourceHair, swapped);
+            }
+
+            // The target's own features too, where they lie outside the source's (moved to its proportions): its red lower
+            // lip is not skin, and kept like an occluder it showed as a second mouth under the source's. Added after the
+            // source's hair is taken out: where that hair lay over the target's brow, the brow stayed as a dark hook
+            // beside the new one.
+            using (var targetFeatures = FaceRegions.Features(roi.Size, own))
+            {
+                Cv2.BitwiseOr(swapped, targetFeatures, swapped);
             }
 
             using var kept = keep.Mask(roi.Size, own);
