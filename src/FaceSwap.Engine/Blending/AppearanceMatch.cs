@@ -33,6 +33,12 @@ public static class AppearanceMatch
     /// <summary>Sigma of the unsharp mask, in pixels: the finest detail, where focus shows.</summary>
     private const double SharpeningSigma = 1.5;
 
+    /// <summary>Share of an eye's pixels taken as its white: the greyest half of its lighter half.</summary>
+    private const double EyeWhiteShare = 0.25;
+
+    /// <summary>The largest change of an eye's colour (Lab a*b* distance) the white balance makes.</summary>
+    private const double MaxEyeWhiteShift = 15;
+
     /// <summary>Detail ratios (source over target) inside which nothing is done.</summary>
     private const double SharperLimit = 1.08;
     private const double SofterLimit = 0.92;
@@ -259,6 +265,77 @@ public static class AppearanceMatch
             Cv2.InsertChannel(sharpened, source, 0);
             return amount;
         }
+    }
+
+    /// <summary>
+    /// White-balances each of the source's eyes (<paramref name="source"/>, float Lab, changed in place) to the
+    /// target's: the colour of its whites (the greyest of its lighter pixels, <see cref="EyeWhiteShare"/> of the eye) is moved to the colour
+    /// of the target's whites, and the iris with it, by at most <see cref="MaxEyeWhiteShift"/>. The light's colour in
+    /// an eye is not the skin's (a source lit blue on one side and orange on the other gave one blue and one amber
+    /// iris, with the skin's light matched). <paramref name="sourcePoints"/> and <paramref name="targetPoints"/> are the
+    /// 68 landmarks of each, in the images' coordinates.
+    /// </summary>
+    public static void BalanceEyeWhites(Mat source, Mat target, Point2f[] sourcePoints, Point2f[] targetPoints, float eyeDistance)
+    {
+        foreach (var first in new[] { 36, 42 })
+        {
+            if (EyeWhite(source, sourcePoints, first) is not { } from || EyeWhite(target, targetPoints, first) is not { } to)
+            {
+                continue;
+            }
+
+            var (da, db) = (to.A - from.A, to.B - from.B);
+            var length = Math.Sqrt(da * da + db * db);
+            if (length > MaxEyeWhiteShift)
+            {
+                (da, db) = (da * MaxEyeWhiteShift / length, db * MaxEyeWhiteShift / length);
+            }
+
+            // Inside the eye's outline only: spread over the lids, a shift towards a pinkish white made pink rims.
+            using var weight = new Mat(source.Size(), MatType.CV_32F, Scalar.All(0));
+            FaceRegions.FillEye(weight, sourcePoints, first, 0.02f, 1);
+            Cv2.GaussianBlur(weight, weight, new Size(0, 0), Math.Max(1.0, 0.02 * eyeDistance));
+            using var zero = new Mat(source.Size(), MatType.CV_32F, Scalar.All(0));
+            using var shiftA = new Mat();
+            using var shiftB = new Mat();
+            Cv2.Multiply(weight, da, shiftA);
+            Cv2.Multiply(weight, db, shiftB);
+            using var shift = new Mat();
+            Cv2.Merge([zero, shiftA, shiftB], shift);
+            Cv2.Add(source, shift, source);
+        }
+    }
+
+    /// <summary>The mean a*, b* of the lightest pixels inside one eye's outline; null when the eye shows too few pixels.</summary>
+    private static (double A, double B)? EyeWhite(Mat lab, Point2f[] p, int first)
+    {
+        using var mask = new Mat(lab.Size(), MatType.CV_8UC1, Scalar.All(0));
+        Cv2.FillPoly(mask, [FaceRegions.Polygon(p, first, first + 6)], Scalar.All(255));
+        var box = Cv2.BoundingRect(mask);
+        if (box.Width * box.Height == 0)
+        {
+            return null;
+        }
+
+        using var inside = new Mat(mask, box);
+        using var pixels = new Mat(lab, box);
+        inside.GetArray(out byte[] m);
+        var values = new Vec3f[box.Width * box.Height];
+        using (var copy = pixels.Clone())
+        {
+            copy.GetArray(out values);
+        }
+
+        var eye = values.Where((_, i) => m[i] != 0).ToList();
+        if (eye.Count < 20)
+        {
+            return null;
+        }
+
+        // The lighter half, then the greyer half of that: a flash's red pupil and a catchlight's glint are light too.
+        var lighter = eye.OrderByDescending(v => v.Item0).Take(eye.Count / 2);
+        var white = lighter.OrderBy(v => v.Item1 * v.Item1 + v.Item2 * v.Item2).Take(Math.Max(5, (int)(eye.Count * EyeWhiteShare))).ToList();
+        return (white.Average(v => v.Item1), white.Average(v => v.Item2));
     }
 
     private static void BlurOutside(Mat source, Mat? sharp, double sigma)

@@ -62,13 +62,13 @@ public static class FaceRegions
         return mask;
     }
 
-    /// <summary>One eye (36 for the image's left, 42 for its right), grown by a fifth of the eye distance.</summary>
-    public static void FillEye(Mat mask, Point2f[] p, int first)
+    /// <summary>One eye (36 for the image's left, 42 for its right), grown by <paramref name="grow"/> eye distances (a fifth by default), filled with <paramref name="value"/>.</summary>
+    public static void FillEye(Mat mask, Point2f[] p, int first, float grow = 0.2f, double value = 255)
     {
         var eye = Math.Max(1f, FaceGeometry.EyeDistance(p));
         var polygon = Polygon(p, first, first + 6);
-        Cv2.FillPoly(mask, [polygon], Scalar.All(255));
-        Cv2.Polylines(mask, [polygon], true, Scalar.All(255), Thickness(0.4f * eye));
+        Cv2.FillPoly(mask, [polygon], Scalar.All(value));
+        Cv2.Polylines(mask, [polygon], true, Scalar.All(value), Thickness(2 * grow * eye));
     }
 
     /// <summary>The whole mouth (lips and opening, inside the outer lip line), grown by <paramref name="grow"/> eye distances.</summary>

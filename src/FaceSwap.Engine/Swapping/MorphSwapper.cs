@@ -248,6 +248,11 @@ public sealed class MorphSwapper : IFaceSwapper
                     AppearanceMatch.MatchLipColour(candidateMouth, targetMouth, sourceLips, targetLips, lipWeight, eye);
                 }
 
+                if (!grey)
+                {
+                    AppearanceMatch.BalanceEyeWhites(candidate, targetLab, landmarks, own, eye);
+                }
+
                 AppearanceMatch.MatchDetail(candidate, targetLab, detailSkin, sharpWeight, seed, look.DetailAim);
                 var composed = region.Clone();
                 Compose(composed, candidate, alpha, look.Presence);
