@@ -291,33 +291,46 @@ public static class AppearanceMatch
                 (da, db) = (da * MaxEyeWhiteShift / length, db * MaxEyeWhiteShift / length);
             }
 
-            // Inside the eye's outline only: spread over the lids, a shift towards a pinkish white made pink rims.
-            using var weight = new Mat(source.Size(), MatType.CV_32F, Scalar.All(0));
-            FaceRegions.FillEye(weight, sourcePoints, first, 0.02f, 1);
-            Cv2.GaussianBlur(weight, weight, new Size(0, 0), Math.Max(1.0, 0.02 * eyeDistance));
-            using var zero = new Mat(source.Size(), MatType.CV_32F, Scalar.All(0));
+            // Inside the eye's outline only: spread over the lids, a shift towards a pinkish white made pink rims. The
+            // work is done in a box around the eye, not over the whole face.
+            var sigma = Math.Max(1.0, 0.02 * eyeDistance);
+            var margin = (int)Math.Ceiling(3 * sigma + 0.04 * eyeDistance) + 2;
+            var outline = Cv2.BoundingRect(FaceRegions.Polygon(sourcePoints, first, first + 6));
+            var box = new Rect(outline.X - margin, outline.Y - margin, outline.Width + 2 * margin, outline.Height + 2 * margin)
+                .Intersect(new Rect(0, 0, source.Width, source.Height));
+            if (box.Width <= 0 || box.Height <= 0)
+            {
+                continue;
+            }
+
+            var local = sourcePoints.Select(q => new Point2f(q.X - box.X, q.Y - box.Y)).ToArray();
+            using var weight = new Mat(box.Size, MatType.CV_32F, Scalar.All(0));
+            FaceRegions.FillEye(weight, local, first, 0.02f, 1);
+            Cv2.GaussianBlur(weight, weight, new Size(0, 0), sigma);
+            using var zero = new Mat(box.Size, MatType.CV_32F, Scalar.All(0));
             using var shiftA = new Mat();
             using var shiftB = new Mat();
             Cv2.Multiply(weight, da, shiftA);
             Cv2.Multiply(weight, db, shiftB);
             using var shift = new Mat();
             Cv2.Merge([zero, shiftA, shiftB], shift);
-            Cv2.Add(source, shift, source);
+            using var part = new Mat(source, box);
+            Cv2.Add(part, shift, part);
         }
     }
 
     /// <summary>The mean a*, b* of the lightest pixels inside one eye's outline; null when the eye shows too few pixels.</summary>
     private static (double A, double B)? EyeWhite(Mat lab, Point2f[] p, int first)
     {
-        using var mask = new Mat(lab.Size(), MatType.CV_8UC1, Scalar.All(0));
-        Cv2.FillPoly(mask, [FaceRegions.Polygon(p, first, first + 6)], Scalar.All(255));
-        var box = Cv2.BoundingRect(mask);
+        var polygon = FaceRegions.Polygon(p, first, first + 6);
+        var box = Cv2.BoundingRect(polygon).Intersect(new Rect(0, 0, lab.Width, lab.Height));
         if (box.Width * box.Height == 0)
         {
             return null;
         }
 
-        using var inside = new Mat(mask, box);
+        using var inside = new Mat(box.Size, MatType.CV_8UC1, Scalar.All(0));
+        Cv2.FillPoly(inside, [polygon.Select(q => new Point(q.X - box.X, q.Y - box.Y)).ToArray()], Scalar.All(255));
         using var pixels = new Mat(lab, box);
         inside.GetArray(out byte[] m);
         var values = new Vec3f[box.Width * box.Height];

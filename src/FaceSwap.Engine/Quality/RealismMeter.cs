@@ -60,9 +60,10 @@ public static class RealismMeter
     /// too little skin in the frame to measure (under 50 pixels). <paramref name="featureMargin"/> is how far, in eye
     /// distances, the eyes, brows and mouth are grown before they are taken out (<see cref="Shrink"/> for the reported
     /// figures; a swapper judging its own result with the target's landmarks uses less, to allow for the landmarks
-    /// found afresh on the output moving).
+    /// found afresh on the output moving). Without <paramref name="sharpness"/> the figure of that name is left null
+    /// (a swapper judging its renderings corrects only the three).
     /// </summary>
-    public static RealismFigures? Measure(Mat input, Mat output, Point2f[] landmarks, float featureMargin = Shrink)
+    public static RealismFigures? Measure(Mat input, Mat output, Point2f[] landmarks, float featureMargin = Shrink, bool sharpness = true)
     {
         var eye = Math.Max(1f, FaceGeometry.EyeDistance(landmarks));
         var sigma = LowFrequencySigma * eye;
@@ -85,8 +86,10 @@ public static class RealismMeter
         using var labAfter = LowFrequencyLab(after, skin, sigma);
         var (tint, shade) = Distances(labBefore, labAfter, skin);
         var detail = LaplacianSpread(after, skin) / Math.Max(1e-3, LaplacianSpread(before, skin));
-        var sharpness = Sharpness(before, after, landmarks.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray(), eye);
-        return new RealismFigures(MathF.Round(tint, 2), MathF.Round(shade, 2), MathF.Round((float)detail, 3)) { Sharpness = MathF.Round((float)sharpness, 3) };
+        var figures = new RealismFigures(MathF.Round(tint, 2), MathF.Round(shade, 2), MathF.Round((float)detail, 3));
+        return sharpness
+            ? figures with { Sharpness = MathF.Round((float)Sharpness(before, after, landmarks.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray(), eye), 3) }
+            : figures;
     }
 
     /// <summary>

@@ -293,7 +293,7 @@ public sealed class MorphSwapper : IFaceSwapper
             ? Imaging.ImageCodec.Decode(Imaging.ImageCodec.Encode(composed, encoding.Format, encoding.Quality))
             : composed.Clone();
         var found = encoding.Relocate?.Invoke(written, face);
-        return RealismMeter.Measure(region, written, found is { Length: 68 } ? found : landmarks);
+        return RealismMeter.Measure(region, written, found is { Length: 68 } ? found : landmarks, sharpness: false);
     }
 
     /// <summary>
