@@ -152,13 +152,8 @@ public static class RealismMeter
     /// </summary>
     private static double Focus(Mat bgr, Mat mask)
     {
-        using var grey = new Mat();
-        Cv2.CvtColor(bgr, grey, ColorConversionCodes.BGR2GRAY);
-        using var laplacian = new Mat();
-        Cv2.Laplacian(grey, laplacian, MatType.CV_32F);
-        Cv2.MeanStdDev(laplacian, out _, out var edges, mask);
-        Cv2.MeanStdDev(grey, out _, out var contrast, mask);
-        return edges.Val0 / Math.Max(1.0, contrast.Val0);
+        var (edges, contrast) = Spreads(bgr, mask);
+        return edges / Math.Max(1.0, contrast);
     }
 
     /// <summary>The eyes and the mouth, grown by <see cref="Shrink"/> eye distances: where a face's sharpness shows.</summary>
@@ -250,14 +245,18 @@ public static class RealismMeter
         return 0;
     }
 
-    private static double LaplacianSpread(Mat bgr, Mat mask)
+    private static double LaplacianSpread(Mat bgr, Mat mask) => Spreads(bgr, mask).Edges;
+
+    /// <summary>The standard deviations, under <paramref name="mask"/>, of the Laplacian of grey and of grey itself.</summary>
+    private static (double Edges, double Contrast) Spreads(Mat bgr, Mat mask)
     {
         using var grey = new Mat();
         Cv2.CvtColor(bgr, grey, ColorConversionCodes.BGR2GRAY);
         using var laplacian = new Mat();
         Cv2.Laplacian(grey, laplacian, MatType.CV_32F);
-        Cv2.MeanStdDev(laplacian, out _, out var std, mask);
-        return std.Val0;
+        Cv2.MeanStdDev(laplacian, out _, out var edges, mask);
+        Cv2.MeanStdDev(grey, out _, out var contrast, mask);
+        return (edges.Val0, contrast.Val0);
     }
 
     private static Point Round(Point2f p) => new((int)Math.Round(p.X), (int)Math.Round(p.Y));
