@@ -72,11 +72,11 @@ public static class FaceRegions
     }
 
     /// <summary>The whole mouth (lips and opening, inside the outer lip line), grown by <paramref name="grow"/> eye distances.</summary>
-    public static void FillMouth(Mat mask, Point2f[] p, float grow)
+    public static void FillMouth(Mat mask, Point2f[] p, float grow, double value = 255)
     {
         var polygon = Polygon(p, 48, 60);
-        Cv2.FillPoly(mask, [polygon], Scalar.All(255));
-        Cv2.Polylines(mask, [polygon], true, Scalar.All(255), Thickness(2 * grow * Math.Max(1f, FaceGeometry.EyeDistance(p))));
+        Cv2.FillPoly(mask, [polygon], Scalar.All(value));
+        Cv2.Polylines(mask, [polygon], true, Scalar.All(value), Thickness(2 * grow * Math.Max(1f, FaceGeometry.EyeDistance(p))));
     }
 
     /// <summary>The inner-lip opening (teeth, tongue), grown by <paramref name="grow"/> eye distances.</summary>
