@@ -232,7 +232,7 @@ public sealed class MorphSwapper : IFaceSwapper
             // The lips' colour applies as far as the source keeps its lips' colour (the features' band around them): up to
             // the lip line only, the band's outer edge kept the source's light, orange under the README demo's downcast face.
             using var lipWeight = new Mat(mouth.Size, MatType.CV_32F, Scalar.All(0));
-            FaceRegions.FillMouth(lipWeight, landmarks.Select(p => new Point2f(p.X - mouth.X, p.Y - mouth.Y)).ToArray(), 0.08f, 1);
+            FaceRegions.FillMouth(lipWeight, landmarks.Select(p => new Point2f(p.X - mouth.X, p.Y - mouth.Y)).ToArray(), 0.04f, 1);
             Cv2.GaussianBlur(lipWeight, lipWeight, new Size(0, 0), Math.Max(1.0, 0.03 * eye));
             using var targetMouth = new Mat(targetLab, mouth);
             var seed = HashCode.Combine(roi.X, roi.Y, roi.Width);
