@@ -62,6 +62,17 @@ public static class FaceRegions
         return mask;
     }
 
+    /// <summary>The eyes and the mouth (inside their outlines), grown by <paramref name="grow"/> eye distances: where a face's sharpness shows.</summary>
+    public static Mat EyesAndMouth(Size size, Point2f[] p, float grow = 0.1f)
+    {
+        var eye = Math.Max(1f, FaceGeometry.EyeDistance(p));
+        var mask = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        Point[][] parts = [Polygon(p, 36, 42), Polygon(p, 42, 48), Polygon(p, 48, 60)];
+        Cv2.FillPoly(mask, parts, Scalar.All(255));
+        Cv2.Polylines(mask, parts, true, Scalar.All(255), Thickness(2 * grow * eye));
+        return mask;
+    }
+
     /// <summary>One eye (36 for the image's left, 42 for its right), grown by <paramref name="grow"/> eye distances (a fifth by default), filled with <paramref name="value"/>.</summary>
     public static void FillEye(Mat mask, Point2f[] p, int first, float grow = 0.2f, double value = 255)
     {

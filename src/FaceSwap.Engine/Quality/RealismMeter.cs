@@ -156,17 +156,6 @@ public static class RealismMeter
         return edges / Math.Max(1.0, contrast);
     }
 
-    /// <summary>The eyes and the mouth, grown by <see cref="Shrink"/> eye distances: where a face's sharpness shows.</summary>
-    public static Mat FeatureMask(Size size, Point2f[] p)
-    {
-        var eye = Math.Max(1f, FaceGeometry.EyeDistance(p));
-        var mask = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
-        Point[][] parts = [p[36..42].Select(Round).ToArray(), p[42..48].Select(Round).ToArray(), p[48..60].Select(Round).ToArray()];
-        Cv2.FillPoly(mask, parts, Scalar.All(255));
-        Cv2.Polylines(mask, parts, true, Scalar.All(255), Math.Max(1, (int)Math.Round(2 * Shrink * eye)));
-        return mask;
-    }
-
     /// <summary>Unit vector from the chin (8) to the nose bridge (27): "up" in the face's own frame.</summary>
     public static Point2f Up(Point2f[] p)
     {

@@ -207,8 +207,8 @@ public sealed class MorphSwapper : IFaceSwapper
             }
 
             Cv2.GaussianBlur(sharpWeight, sharpWeight, new Size(0, 0), Math.Max(1.0, 0.05 * eye));
-            using (var sourceEyesAndMouth = RealismMeter.FeatureMask(roi.Size, landmarks))
-            using (var targetEyesAndMouth = RealismMeter.FeatureMask(roi.Size, own))
+            using (var sourceEyesAndMouth = FaceRegions.EyesAndMouth(roi.Size, landmarks))
+            using (var targetEyesAndMouth = FaceRegions.EyesAndMouth(roi.Size, own))
             {
                 AppearanceMatch.MatchFeatureSharpness(sourceLab, targetLab, sourceEyesAndMouth, targetEyesAndMouth, sharpWeight);
             }
