@@ -86,7 +86,7 @@ public sealed class ContactSheets(IBlobStore store, IOptions<FaceSwapSiloOptions
                 : [[new($"{Plural(untouched.Sum(r => r.Count), "face")} left untouched, not on this sheet: " + string.Join(", ", untouched.Select(r => $"{r.Count} {r.Reason}")))]],
             [
                 Muted(FormattableString.Invariant(
-                    $"similarity: before → after the swap;  thresholds: tint ≤ {RealismFigures.MaxTint:0}, shade ≤ {RealismFigures.MaxShade:0}, detail {RealismFigures.MinDetail:0.00}–{RealismFigures.MaxDetail:0.00}, sharpness ≥ {RealismFigures.MinSharpness:0.0}, source ≤ {FaceReport.SoftSourceScale:0.0}x")),
+                    $"similarity before → after;  thresholds: tint ≤ {RealismFigures.MaxTint:0}, shade ≤ {RealismFigures.MaxShade:0}, detail {RealismFigures.MinDetail:0.00}–{RealismFigures.MaxDetail:0.00}, sharpness ≥ {RealismFigures.MinSharpness:0.0}, source ≤ {FaceReport.SoftSourceScale:0.0}x")),
             ],
         ];
         var footer = total > shown ? $"{total - shown} more faces are not shown: every face's figures are in outcomes.jsonl and summary.json" : null;
