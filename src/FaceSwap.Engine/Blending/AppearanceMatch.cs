@@ -268,18 +268,25 @@ public static class AppearanceMatch
     }
 
     /// <summary>
-    /// White-balances each of the source's eyes (<paramref name="source"/>, float Lab, changed in place) to the
-    /// target's: the colour of its whites (the greyest of its lighter pixels, <see cref="EyeWhiteShare"/> of the eye) is moved to the colour
-    /// of the target's whites, and the iris with it, by at most <see cref="MaxEyeWhiteShift"/>. The light's colour in
-    /// an eye is not the skin's (a source lit blue on one side and orange on the other gave one blue and one amber
-    /// iris, with the skin's light matched). <paramref name="sourcePoints"/> and <paramref name="targetPoints"/> are the
-    /// 68 landmarks of each, in the images' coordinates.
+    /// The colour (a*, b*) of the whites of a face's eyes (<paramref name="lab"/>, float Lab, with its 68
+    /// <paramref name="points"/>): of each eye's outline, the greyest of its lighter pixels (<see cref="EyeWhiteShare"/>
+    /// of the eye). Left eye (36) first; null for an eye that shows too few pixels.
     /// </summary>
-    public static void BalanceEyeWhites(Mat source, Mat target, Point2f[] sourcePoints, Point2f[] targetPoints, float eyeDistance)
+    public static (double A, double B)?[] EyeWhites(Mat lab, Point2f[] points) => [EyeWhite(lab, points, 36), EyeWhite(lab, points, 42)];
+
+    /// <summary>
+    /// White-balances each of the source's eyes (<paramref name="source"/>, float Lab, changed in place, with its 68
+    /// <paramref name="sourcePoints"/>) to the target's: the colour of its whites is moved to
+    /// <paramref name="targetWhites"/> (<see cref="EyeWhites"/> of the target), and the iris with it, by at most
+    /// <see cref="MaxEyeWhiteShift"/>. The light's colour in an eye is not the skin's (a source lit blue on one side and
+    /// orange on the other gave one blue and one amber iris, with the skin's light matched).
+    /// </summary>
+    public static void BalanceEyeWhites(Mat source, Point2f[] sourcePoints, IReadOnlyList<(double A, double B)?> targetWhites, float eyeDistance)
     {
-        foreach (var first in new[] { 36, 42 })
+        for (var side = 0; side < 2; side++)
         {
-            if (EyeWhite(source, sourcePoints, first) is not { } from || EyeWhite(target, targetPoints, first) is not { } to)
+            var first = side == 0 ? 36 : 42;
+            if (EyeWhite(source, sourcePoints, first) is not { } from || targetWhites[side] is not { } to)
             {
                 continue;
             }
@@ -319,7 +326,7 @@ public static class AppearanceMatch
         }
     }
 
-    /// <summary>The mean a*, b* of the lightest pixels inside one eye's outline; null when the eye shows too few pixels.</summary>
+    /// <summary>The mean a*, b* of the greyest of the lighter pixels inside one eye's outline; null when the eye shows too few pixels.</summary>
     private static (double A, double B)? EyeWhite(Mat lab, Point2f[] p, int first)
     {
         var polygon = FaceRegions.Polygon(p, first, first + 6);
@@ -333,7 +340,7 @@ public static class AppearanceMatch
         Cv2.FillPoly(inside, [polygon.Select(q => new Point(q.X - box.X, q.Y - box.Y)).ToArray()], Scalar.All(255));
         using var pixels = new Mat(lab, box);
         inside.GetArray(out byte[] m);
-        var values = new Vec3f[box.Width * box.Height];
+        Vec3f[] values;
         using (var copy = pixels.Clone())
         {
             copy.GetArray(out values);

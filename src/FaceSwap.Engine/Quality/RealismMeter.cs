@@ -15,8 +15,8 @@ namespace FaceSwap.Engine.Quality;
 public sealed record RealismFigures(float Tint, float Shade, float Detail)
 {
     /// <summary>
-    /// Standard deviation of the Laplacian of grey over the eyes and mouth, output over input (1 = as sharp as the
-    /// target's own); null when not measured.
+    /// How sharp the eyes are, output over input (1 = as sharp as the target's own): the standard deviation of the
+    /// Laplacian of grey over the eyes divided by that of grey, at 40 px between the eyes; null when not measured.
     /// </summary>
     public float? Sharpness { get; init; }
 
@@ -126,9 +126,8 @@ public static class RealismMeter
     private static double Sharpness(Mat before, Mat after, Point2f[] p, float eye)
     {
         using var eyes = new Mat(before.Size(), MatType.CV_8UC1, Scalar.All(0));
-        Point[][] parts = [p[36..42].Select(Round).ToArray(), p[42..48].Select(Round).ToArray()];
-        Cv2.FillPoly(eyes, parts, Scalar.All(255));
-        Cv2.Polylines(eyes, parts, true, Scalar.All(255), Math.Max(1, (int)Math.Round(2 * Shrink * eye)));
+        FaceRegions.FillEye(eyes, p, 36, Shrink);
+        FaceRegions.FillEye(eyes, p, 42, Shrink);
         var scale = Math.Min(1.0, SharpnessEyeDistance / eye);
         if (scale >= 1)
         {

@@ -236,6 +236,7 @@ public sealed class MorphSwapper : IFaceSwapper
             Cv2.GaussianBlur(lipWeight, lipWeight, new Size(0, 0), Math.Max(1.0, 0.03 * eye));
             using var targetMouth = new Mat(targetLab, mouth);
             var seed = HashCode.Combine(roi.X, roi.Y, roi.Width);
+            var targetWhites = grey ? null : AppearanceMatch.EyeWhites(targetLab, own);
             // Render, measure the figures users will see, and correct the look where a face falls outside them.
             Mat? best = null;
             var bestMiss = float.MaxValue;
@@ -250,9 +251,9 @@ public sealed class MorphSwapper : IFaceSwapper
                     AppearanceMatch.MatchLipColour(candidateMouth, targetMouth, sourceLips, targetLips, lipWeight, eye);
                 }
 
-                if (!grey)
+                if (targetWhites is not null)
                 {
-                    AppearanceMatch.BalanceEyeWhites(candidate, targetLab, landmarks, own, eye);
+                    AppearanceMatch.BalanceEyeWhites(candidate, landmarks, targetWhites, eye);
                 }
 
                 AppearanceMatch.MatchDetail(candidate, targetLab, detailSkin, sharpWeight, seed, look.DetailAim);
