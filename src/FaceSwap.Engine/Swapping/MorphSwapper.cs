@@ -235,7 +235,8 @@ public sealed class MorphSwapper : IFaceSwapper
             FaceRegions.FillMouth(lipWeight, landmarks.Select(p => new Point2f(p.X - mouth.X, p.Y - mouth.Y)).ToArray(), 0.04f, 1);
             Cv2.GaussianBlur(lipWeight, lipWeight, new Size(0, 0), Math.Max(1.0, 0.03 * eye));
             using var targetMouth = new Mat(targetLab, mouth);
-            var seed = HashCode.Combine(roi.X, roi.Y, roi.Width);
+            // Not HashCode.Combine: it is seeded afresh in every process, and the same swap gave different grain each run.
+            var seed = unchecked((roi.X * 73856093) ^ (roi.Y * 19349663) ^ (roi.Width * 83492791));
             var targetWhites = grey ? null : AppearanceMatch.EyeWhites(targetLab, own);
             // Render, measure the figures users will see, and correct the look where a face falls outside them.
             Mat? best = null;
