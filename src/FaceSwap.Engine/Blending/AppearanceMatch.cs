@@ -160,8 +160,9 @@ public static class AppearanceMatch
     private static Mat LowFrequencyDelta(Mat source, Mat target, Mat weight, double sigma)
     {
         sigma = Math.Max(1.0, sigma);
-        using var sourceLow = MaskedBlur.Apply(source, weight, sigma);
-        using var targetLow = MaskedBlur.Apply(target, weight, sigma);
+        var lows = MaskedBlur.ApplyAll([source, target], weight, sigma);
+        using var sourceLow = lows[0];
+        using var targetLow = lows[1];
         var delta = new Mat();
         Cv2.Subtract(targetLow, sourceLow, delta);
         return delta;

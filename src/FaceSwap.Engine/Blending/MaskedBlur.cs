@@ -16,33 +16,45 @@ public static class MaskedBlur
     /// one channel). Where no weight is near, the result holds whatever the few weighted pixels give (callers only use
     /// it inside the mask).
     /// </summary>
-    public static Mat Apply(Mat image, Mat weight, double sigma)
+    public static Mat Apply(Mat image, Mat weight, double sigma) => ApplyAll([image], weight, sigma)[0];
+
+    /// <summary>
+    /// <see cref="Apply"/> for several images of one size and channel count under the same weights: the weights are
+    /// blurred once.
+    /// </summary>
+    public static Mat[] ApplyAll(IReadOnlyList<Mat> images, Mat weight, double sigma)
     {
-        var channels = image.Channels();
-        using var weights = channels == 1 ? weight.Clone() : Merge(weight, channels);
-        using var weighted = new Mat();
-        Cv2.Multiply(image, weights, weighted);
+        var channels = images[0].Channels();
+        var size = images[0].Size();
 
         // A wide Gaussian costs its width per pixel: shrink so the blur is a few pixels wide, then grow back.
         var factor = sigma > FullResolutionSigma ? Math.Floor(sigma / (FullResolutionSigma / 2)) : 1;
-        var size = image.Size();
         var small = factor > 1 ? new Size(Math.Max(1, (int)Math.Round(size.Width / factor)), Math.Max(1, (int)Math.Round(size.Height / factor))) : size;
-        using var numerator = Blur(weighted, small, sigma * small.Width / size.Width);
-        using var denominator = Blur(weights, small, sigma * small.Width / size.Width);
+        var smallSigma = sigma * small.Width / size.Width;
+        using var denominator = Blur(weight, small, smallSigma);
         Cv2.Max(denominator, 1e-4, denominator);
-        using var ratio = new Mat();
-        Cv2.Divide(numerator, denominator, ratio);
-        var result = new Mat();
-        if (factor > 1)
+        using var weights = channels == 1 ? weight.Clone() : Merge(weight, channels);
+        using var denominators = channels == 1 ? denominator.Clone() : Merge(denominator, channels);
+        var results = new Mat[images.Count];
+        for (var i = 0; i < images.Count; i++)
         {
-            Cv2.Resize(ratio, result, size, 0, 0, InterpolationFlags.Linear);
-        }
-        else
-        {
-            ratio.CopyTo(result);
+            using var weighted = new Mat();
+            Cv2.Multiply(images[i], weights, weighted);
+            using var numerator = Blur(weighted, small, smallSigma);
+            using var ratio = new Mat();
+            Cv2.Divide(numerator, denominators, ratio);
+            results[i] = new Mat();
+            if (factor > 1)
+            {
+                Cv2.Resize(ratio, results[i], size, 0, 0, InterpolationFlags.Linear);
+            }
+            else
+            {
+                ratio.CopyTo(results[i]);
+            }
         }
 
-        return result;
+        return results;
     }
 
     private static Mat Blur(Mat source, Size size, double sigma)

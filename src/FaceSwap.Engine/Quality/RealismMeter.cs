@@ -82,8 +82,9 @@ public static class RealismMeter
 
         using var before = new Mat(input, roi);
         using var after = new Mat(output, roi);
-        using var labBefore = LowFrequencyLab(before, skin, sigma);
-        using var labAfter = LowFrequencyLab(after, skin, sigma);
+        var lows = LowFrequencyLab(before, after, skin, sigma);
+        using var labBefore = lows[0];
+        using var labAfter = lows[1];
         var (tint, shade) = Distances(labBefore, labAfter, skin);
         var detail = LaplacianSpread(after, skin) / Math.Max(1e-3, LaplacianSpread(before, skin));
         var figures = new RealismFigures(MathF.Round(tint, 2), MathF.Round(shade, 2), MathF.Round((float)detail, 3));
@@ -172,13 +173,14 @@ public static class RealismMeter
             .Intersect(new Rect(0, 0, frame.Width, frame.Height));
     }
 
-    /// <summary>Lab (L 0-100, a*, b*) of the region, blurred inside the mask only (normalised convolution).</summary>
-    private static Mat LowFrequencyLab(Mat bgr, Mat mask, float sigma)
+    /// <summary>Lab (L 0-100, a*, b*) of each region, blurred inside the mask only (normalised convolution).</summary>
+    private static Mat[] LowFrequencyLab(Mat before, Mat after, Mat mask, float sigma)
     {
-        using var lab = LabImage.FromBgr(bgr);
+        using var labBefore = LabImage.FromBgr(before);
+        using var labAfter = LabImage.FromBgr(after);
         using var weight = new Mat();
         mask.ConvertTo(weight, MatType.CV_32F, 1.0 / 255);
-        return MaskedBlur.Apply(lab, weight, sigma);
+        return MaskedBlur.ApplyAll([labBefore, labAfter], weight, sigma);
     }
 
     private static (float Tint, float Shade) Distances(Mat before, Mat after, Mat mask)
