@@ -262,6 +262,7 @@ public sealed class MorphSwapper : IFaceSwapper
                 Compose(composed, candidate, alpha, look.Presence);
                 var figures = Judge(region, composed, localFace, landmarks, encoding);
                 var miss = figures is null ? 0 : FaceLook.Miss(figures);
+                Console.Error.WriteLine($"JUDGE {attempt} {figures} miss {miss}");
                 if (miss < bestMiss)
                 {
                     best?.Dispose();
@@ -321,8 +322,10 @@ public sealed class MorphSwapper : IFaceSwapper
             srcPoints = srcPoints.Select(p => new Point2f(p.X * scale, p.Y * scale)).ToArray();
         }
 
-        var warped = new Mat(size, MatType.CV_8UC3, Scalar.All(0));
-        var covered = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        // Each target pixel is owned by the last triangle drawn over it (index + 1; 0: none), and its source position
+        // comes from that triangle's affine map: one remap for the whole face instead of a warp per triangle.
+        using var owner = new Mat(size, MatType.CV_16UC1, Scalar.All(0));
+        var toSource = new List<double[]> { Array.Empty<double>() };
         var areaScale = crop == resampled ? 1f : scale * scale;
         foreach (var t in triangles)
         {
@@ -335,7 +338,41 @@ public sealed class MorphSwapper : IFaceSwapper
                 continue;
             }
 
-            WarpTriangle(crop, warped, covered, s, d);
+            using var matrix = Cv2.GetAffineTransform(d, s);
+            matrix.GetArray(out double[] m);
+            toSource.Add(m);
+            Cv2.FillConvexPoly(owner, d.Select(p => new Point((int)Math.Round(p.X), (int)Math.Round(p.Y))).ToArray(), Scalar.All(toSource.Count - 1), LineTypes.Link8);
+        }
+
+        owner.GetArray(out ushort[] owners);
+        var mapX = new float[owners.Length];
+        var mapY = new float[owners.Length];
+        for (var y = 0; y < size.Height; y++)
+        {
+            for (var x = 0; x < size.Width; x++)
+            {
+                var i = y * size.Width + x;
+                if (owners[i] != 0)
+                {
+                    var m = toSource[owners[i]];
+                    mapX[i] = (float)(m[0] * x + m[1] * y + m[2]);
+                    mapY[i] = (float)(m[3] * x + m[4] * y + m[5]);
+                }
+            }
+        }
+
+        using var mapXMat = new Mat(size, MatType.CV_32FC1);
+        using var mapYMat = new Mat(size, MatType.CV_32FC1);
+        mapXMat.SetArray(mapX);
+        mapYMat.SetArray(mapY);
+        var warped = new Mat();
+        Cv2.Remap(crop, warped, mapXMat, mapYMat, InterpolationFlags.Linear, BorderTypes.Reflect101);
+        var covered = new Mat();
+        Cv2.Compare(owner, Scalar.All(0), covered, CmpTypes.GT);
+        using (var uncovered = new Mat())
+        {
+            Cv2.BitwiseNot(covered, uncovered);
+            warped.SetTo(Scalar.All(0), uncovered);
         }
 
         return (warped, covered);
@@ -830,31 +867,5 @@ public sealed class MorphSwapper : IFaceSwapper
         }
 
         return -1;
-    }
-
-    private static void WarpTriangle(Mat src, Mat dst, Mat covered, Point2f[] s, Point2f[] d)
-    {
-        var sr = Cv2.BoundingRect(s.Select(p => new Point((int)Math.Floor(p.X), (int)Math.Floor(p.Y))).Append(new Point((int)Math.Ceiling(s.Max(p => p.X)), (int)Math.Ceiling(s.Max(p => p.Y)))))
-            .Intersect(new Rect(0, 0, src.Width, src.Height));
-        var dr = Cv2.BoundingRect(d.Select(p => new Point((int)Math.Floor(p.X), (int)Math.Floor(p.Y))).Append(new Point((int)Math.Ceiling(d.Max(p => p.X)), (int)Math.Ceiling(d.Max(p => p.Y)))))
-            .Intersect(new Rect(0, 0, dst.Width, dst.Height));
-        if (sr.Width <= 0 || sr.Height <= 0 || dr.Width <= 0 || dr.Height <= 0)
-        {
-            return;
-        }
-
-        var sLocal = s.Select(p => new Point2f(p.X - sr.X, p.Y - sr.Y)).ToArray();
-        var dLocal = d.Select(p => new Point2f(p.X - dr.X, p.Y - dr.Y)).ToArray();
-        using var matrix = Cv2.GetAffineTransform(sLocal, dLocal);
-        using var srcPatch = new Mat(src, sr);
-        using var patch = new Mat();
-        Cv2.WarpAffine(srcPatch, patch, matrix, dr.Size, InterpolationFlags.Linear, BorderTypes.Reflect101);
-
-        using var triMask = new Mat(dr.Size, MatType.CV_8UC1, Scalar.All(0));
-        Cv2.FillConvexPoly(triMask, dLocal.Select(p => new Point((int)Math.Round(p.X), (int)Math.Round(p.Y))).ToArray(), Scalar.All(255), LineTypes.Link8);
-        using var target = new Mat(dst, dr);
-        patch.CopyTo(target, triMask);
-        using var coverage = new Mat(covered, dr);
-        Cv2.BitwiseOr(coverage, triMask, coverage);
     }
 }
