@@ -48,13 +48,16 @@ public static class Watermark
     public static void Embed(Mat bgr, string jobId)
     {
         // The luminance change depends only on the job, so every image of a job shares it; the same change goes to
-        // B, G and R (chroma stays as it was), added with rounding and saturation in one pass.
+        // B, G and R (chroma stays as it was). It is rounded to whole levels before it is spread over the three channels
+        // (the pixels are whole levels, so the sum rounds the same), which halves the memory the add walks through.
         var delta = Deltas.GetOrAdd(jobId, CreateDelta);
         using var full = new Mat();
         Cv2.Resize(delta, full, new Size(bgr.Width, bgr.Height), 0, 0, InterpolationFlags.Linear);
-        using var full3 = new Mat();
-        Cv2.Merge([full, full, full], full3);
-        Cv2.Add(bgr, full3, bgr, dtype: MatType.CV_8UC3.Value);
+        using var levels = new Mat();
+        full.ConvertTo(levels, MatType.CV_16S);
+        using var levels3 = new Mat();
+        Cv2.Merge([levels, levels, levels], levels3);
+        Cv2.Add(bgr, levels3, bgr, dtype: MatType.CV_8UC3.Value);
     }
 
     /// <summary>Deltas of recent jobs (a few hundred KB each); cleared when many jobs have passed through.</summary>
