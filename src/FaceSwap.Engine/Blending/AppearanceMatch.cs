@@ -44,21 +44,18 @@ public static class AppearanceMatch
     private const double SofterLimit = 0.92;
 
     /// <summary>
-    /// Gives <paramref name="source"/> (float Lab, changed in place) the target's light and colour where
-    /// <paramref name="weight"/> (CV_32F 0-1) is set. On skin, light broader than <see cref="LightingScale"/> eye
+    /// Gives <paramref name="source"/> (float Lab, changed in place; the source <paramref name="deltas"/> were measured
+    /// on) the target's light and colour where the deltas' weight is set. On skin, light broader than <see cref="LightingScale"/> eye
     /// distances and all colour are the target's (skin tone carries no identity, and a source's blush, make-up or
     /// coloured light must not come along: the colour is <paramref name="skinTone"/>, the target's skin colour with its own
     /// lips, eyes and brows filled in from around them, so they do not show beside the source's); inside the features (<paramref name="features"/>, CV_32F 0-1, soft) the
-    /// source keeps its own colour and its shading up to <see cref="FeatureLightingScale"/>. A grey target keeps its own
+    /// source keeps its own colour and its shading up to <see cref="FaceLook.FeatureLightScale"/>. A grey target keeps its own
     /// (absent) colour everywhere.
     /// </summary>
-    public static void TransferLight(Mat source, Mat target, Mat skinTone, Mat weight, Mat features, Mat colourFeatures, float eyeDistance, bool greyTarget, FaceLook look)
+    public static void TransferLight(Mat source, LightDeltas deltas, Mat target, Mat skinTone, Mat features, Mat colourFeatures, bool greyTarget, FaceLook look)
     {
-        using var skinWeight = new Mat();
-        Cv2.Subtract(Scalar.All(1), features, skinWeight);
-        Cv2.Multiply(skinWeight, weight, skinWeight);
-        using var skinDelta = LowFrequencyDelta(source, target, skinWeight, LightingScale * eyeDistance);
-        using var featureDelta = LowFrequencyDelta(source, target, weight, look.FeatureLightScale * eyeDistance);
+        var skinDelta = deltas.Skin;
+        var featureDelta = deltas.Features(look.FeatureLightScale);
         using var features3 = new Mat();
         Cv2.Merge([features, features, features], features3);
 
@@ -157,7 +154,7 @@ public static class AppearanceMatch
         return MaskedBlur.Apply(target, weight, Math.Max(1.0, SkinToneScale * eyeDistance));
     }
 
-    private static Mat LowFrequencyDelta(Mat source, Mat target, Mat weight, double sigma)
+    internal static Mat LowFrequencyDelta(Mat source, Mat target, Mat weight, double sigma)
     {
         sigma = Math.Max(1.0, sigma);
         var lows = MaskedBlur.ApplyAll([source, target], weight, sigma);

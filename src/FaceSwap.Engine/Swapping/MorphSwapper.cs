@@ -239,13 +239,14 @@ public sealed class MorphSwapper : IFaceSwapper
             var seed = unchecked((roi.X * 73856093) ^ (roi.Y * 19349663) ^ (roi.Width * 83492791));
             var targetWhites = grey ? null : AppearanceMatch.EyeWhites(targetLab, own);
             // Render, measure the figures users will see, and correct the look where a face falls outside them.
+            using var lightDeltas = new LightDeltas(sourceLab, targetLab, weight, featureWeight, eye);
             Mat? best = null;
             var bestMiss = float.MaxValue;
             var look = FaceLook.Default;
             for (var attempt = 0; attempt < MaxAttempts; attempt++)
             {
                 using var candidate = sourceLab.Clone();
-                AppearanceMatch.TransferLight(candidate, targetLab, skinTone, weight, featureWeight, colourWeight, eye, grey, look);
+                AppearanceMatch.TransferLight(candidate, lightDeltas, targetLab, skinTone, featureWeight, colourWeight, grey, look);
                 if (matchLips)
                 {
                     using var candidateMouth = new Mat(candidate, mouth);
