@@ -251,11 +251,13 @@ public sealed class FaceEngine : IDisposable
             var used = candidates.Where((_, i) => choices[i].Selected).Select(c => c!).ToList();
             using var original = request.MeasureAfter && selected.Count > 0 ? frame.Clone() : null;
             var stages = StagesFor(request);
+            var foundAgain = new DetectedFace?[selected.Count];
             for (var i = 0; i < selected.Count; i++)
             {
                 var again = new FoundAgain(frame, selected[i]);
                 stages.Swapper.Swap(frame, selected[i], used[i].Face, new OutputEncoding(request.OutputFormat, request.Quality, (region, local) => FindAgain(again, region, local)), timings);
                 stages.Enhancer.Enhance(frame, selected[i], timings);
+                foundAgain[i] = again.InFrame;
             }
 
             // Only an image with a replaced face is marked as AI-generated: one where no face was selected is the original's pixels.
@@ -281,7 +283,7 @@ public sealed class FaceEngine : IDisposable
             }
 
             var after = original is not null
-                ? verifier.Measure(output, original, selected, sources.Identity, timings)
+                ? verifier.Measure(output, original, selected, foundAgain, sources.Identity, timings)
                 : new (float?, RealismFigures?)[selected.Count];
             var reports = new List<FaceReport>(faces.Count);
             var next = 0;
@@ -370,6 +372,7 @@ public sealed class FaceEngine : IDisposable
         {
             var box = new Rect2f(target.Box.X - window.X, target.Box.Y - window.Y, target.Box.Width, target.Box.Height);
             again.Face = Detector.DetectAgain(view, box);
+            again.Window = window;
             again.Searched = true;
         }
 
@@ -393,6 +396,14 @@ public sealed class FaceEngine : IDisposable
 
         /// <summary>The face as detected on the first rendering, in the window's coordinates (null: not found).</summary>
         public DetectedFace? Face { get; set; }
+
+        /// <summary>The window <see cref="Face"/> was looked for in.</summary>
+        public Rect Window { get; set; }
+
+        /// <summary><see cref="Face"/> in the frame's coordinates (null: not looked for, or not found).</summary>
+        public DetectedFace? InFrame => Face is { } face
+            ? face with { Box = new Rect2f(face.Box.X + Window.X, face.Box.Y + Window.Y, face.Box.Width, face.Box.Height), Landmarks = [] }
+            : null;
     }
 
     private static SourceQuality Assess(DetectedFace face, float largestWidth, float consistency)
