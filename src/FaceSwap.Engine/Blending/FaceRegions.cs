@@ -73,6 +73,15 @@ public static class FaceRegions
         return mask;
     }
 
+    /// <summary>Both eyes, grown by <paramref name="grow"/> eye distances (lids and lashes): where focus shows without a laughing mouth's teeth.</summary>
+    public static Mat Eyes(Size size, Point2f[] p, float grow = 0.1f)
+    {
+        var mask = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        FillEye(mask, p, 36, grow);
+        FillEye(mask, p, 42, grow);
+        return mask;
+    }
+
     /// <summary>One eye (36 for the image's left, 42 for its right), grown by <paramref name="grow"/> eye distances (a fifth by default), filled with <paramref name="value"/>.</summary>
     public static void FillEye(Mat mask, Point2f[] p, int first, float grow = 0.2f, double value = 255)
     {

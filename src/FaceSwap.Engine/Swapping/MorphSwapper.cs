@@ -213,6 +213,23 @@ public sealed class MorphSwapper : IFaceSwapper
                 AppearanceMatch.MatchFeatureSharpness(sourceLab, targetLab, sourceEyesAndMouth, targetEyesAndMouth, sharpWeight);
             }
 
+            // Eyes (with their brows) much crisper than the target's own are softened towards them; not where the target
+            // keeps an eye of its own (closed or downcast eyes say little of how sharp the photo is).
+            if (!keep.LeftEye && !keep.RightEye)
+            {
+                using var sourceEyes = FaceRegions.Eyes(roi.Size, landmarks);
+                using var targetEyes = FaceRegions.Eyes(roi.Size, own);
+                using var eyeWeight = new Mat();
+                using (var eyesAndBrows = FaceRegions.Eyes(roi.Size, landmarks, 0.2f))
+                {
+                    Cv2.BitwiseOr(eyesAndBrows, brows, eyesAndBrows);
+                    eyesAndBrows.ConvertTo(eyeWeight, MatType.CV_32F, 1.0 / 255);
+                }
+
+                Cv2.GaussianBlur(eyeWeight, eyeWeight, new Size(0, 0), Math.Max(1.0, 0.05 * eye));
+                AppearanceMatch.SoftenSharperFeatures(sourceLab, targetLab, sourceEyes, targetEyes, eyeWeight, eye);
+            }
+
             using var detailSkin = new Mat();
             Cv2.BitwiseAnd(skinSample, swapped, detailSkin);
             using var alpha = Alpha(inner, swapped, kept, targetSkin, eye);
