@@ -338,11 +338,13 @@ public static class AppearanceMatch
     /// White-balances each of the source's eyes (<paramref name="source"/>, float Lab, changed in place, with its 68
     /// <paramref name="sourcePoints"/>) to the target's: the colour of its whites is moved to
     /// <paramref name="targetWhites"/> (<see cref="EyeWhites"/> of the target), and the iris with it, by at most
-    /// <see cref="MaxEyeWhiteShift"/>. The light's colour in an eye is not the skin's (a source lit blue on one side and
+    /// <see cref="MaxEyeWhiteShift"/>; then each eye's darker half (iris, pupil, lash line) is moved to the mean colour of
+    /// the two, by at most as much. The light's colour in an eye is not the skin's (a source lit blue on one side and
     /// orange on the other gave one blue and one amber iris, with the skin's light matched).
     /// </summary>
     public static void BalanceEyeWhites(Mat source, Point2f[] sourcePoints, IReadOnlyList<(double A, double B)?> targetWhites, float eyeDistance)
     {
+        var shifts = new (double A, double B)?[2];
         for (var side = 0; side < 2; side++)
         {
             var first = side == 0 ? 36 : 42;
@@ -351,43 +353,102 @@ public static class AppearanceMatch
                 continue;
             }
 
-            var (da, db) = (to.A - from.A, to.B - from.B);
-            var length = Math.Sqrt(da * da + db * db);
-            if (length > MaxEyeWhiteShift)
-            {
-                (da, db) = (da * MaxEyeWhiteShift / length, db * MaxEyeWhiteShift / length);
-            }
+            shifts[side] = Capped(to.A - from.A, to.B - from.B);
+        }
 
-            // Inside the eye's outline only: spread over the lids, a shift towards a pinkish white made pink rims. The
-            // work is done in a box around the eye, not over the whole face.
-            var sigma = Math.Max(1.0, 0.02 * eyeDistance);
-            var margin = (int)Math.Ceiling(3 * sigma + 0.04 * eyeDistance) + 2;
-            var outline = Cv2.BoundingRect(FaceRegions.Polygon(sourcePoints, first, first + 6));
-            var box = new Rect(outline.X - margin, outline.Y - margin, outline.Width + 2 * margin, outline.Height + 2 * margin)
-                .Intersect(new Rect(0, 0, source.Width, source.Height));
-            if (box.Width <= 0 || box.Height <= 0)
+        // The irises, once the whites are balanced, are brought to one colour: a source lit blue on one side and orange on
+        // the other kept one blue and one amber iris (the README demo's painted face), whites balanced or not.
+        var irises = new (double A, double B)?[2];
+        for (var side = 0; side < 2; side++)
+        {
+            if (Iris(source, sourcePoints, side == 0 ? 36 : 42) is { } iris)
+            {
+                var (da, db) = shifts[side] ?? (0, 0);
+                irises[side] = (iris.A + da, iris.B + db);
+            }
+        }
+
+        for (var side = 0; side < 2; side++)
+        {
+            var irisShift = irises[0] is { } left && irises[1] is { } right && irises[side] is { } own
+                ? Capped((left.A + right.A) / 2 - own.A, (left.B + right.B) / 2 - own.B)
+                : (0, 0);
+            if (shifts[side] is null && irisShift == (0, 0))
             {
                 continue;
             }
 
-            var local = sourcePoints.Select(q => new Point2f(q.X - box.X, q.Y - box.Y)).ToArray();
-            using var weight = new Mat(box.Size, MatType.CV_32F, Scalar.All(0));
-            FaceRegions.FillEye(weight, local, first, 0.02f, 1);
-            Cv2.GaussianBlur(weight, weight, new Size(0, 0), sigma);
-            using var zero = new Mat(box.Size, MatType.CV_32F, Scalar.All(0));
-            using var shiftA = new Mat();
-            using var shiftB = new Mat();
-            Cv2.Multiply(weight, da, shiftA);
-            Cv2.Multiply(weight, db, shiftB);
-            using var shift = new Mat();
-            Cv2.Merge([zero, shiftA, shiftB], shift);
-            using var part = new Mat(source, box);
-            Cv2.Add(part, shift, part);
+            ShiftEye(source, sourcePoints, side == 0 ? 36 : 42, shifts[side] ?? (0, 0), irisShift, eyeDistance);
         }
     }
 
-    /// <summary>The mean a*, b* of the greyest of the lighter pixels inside one eye's outline; null when the eye shows too few pixels.</summary>
-    private static (double A, double B)? EyeWhite(Mat lab, Point2f[] p, int first)
+    private static (double A, double B) Capped(double da, double db)
+    {
+        var length = Math.Sqrt(da * da + db * db);
+        return length > MaxEyeWhiteShift ? (da * MaxEyeWhiteShift / length, db * MaxEyeWhiteShift / length) : (da, db);
+    }
+
+    /// <summary>
+    /// Moves the colour of one eye (inside its outline only: spread over the lids, a shift towards a pinkish white made
+    /// pink rims) by <paramref name="whole"/>, and its darker half (the iris) by <paramref name="iris"/> as well. The work
+    /// is done in a box around the eye, not over the whole face.
+    /// </summary>
+    private static void ShiftEye(Mat source, Point2f[] sourcePoints, int first, (double A, double B) whole, (double A, double B) iris, float eyeDistance)
+    {
+        var sigma = Math.Max(1.0, 0.02 * eyeDistance);
+        var margin = (int)Math.Ceiling(3 * sigma + 0.04 * eyeDistance) + 2;
+        var outline = Cv2.BoundingRect(FaceRegions.Polygon(sourcePoints, first, first + 6));
+        var box = new Rect(outline.X - margin, outline.Y - margin, outline.Width + 2 * margin, outline.Height + 2 * margin)
+            .Intersect(new Rect(0, 0, source.Width, source.Height));
+        if (box.Width <= 0 || box.Height <= 0)
+        {
+            return;
+        }
+
+        var local = sourcePoints.Select(q => new Point2f(q.X - box.X, q.Y - box.Y)).ToArray();
+        using var part = new Mat(source, box);
+        using var weight = new Mat(box.Size, MatType.CV_32F, Scalar.All(0));
+        FaceRegions.FillEye(weight, local, first, 0.02f, 1);
+        Cv2.GaussianBlur(weight, weight, new Size(0, 0), sigma);
+        using var shiftA = new Mat();
+        using var shiftB = new Mat();
+        Cv2.Multiply(weight, whole.A, shiftA);
+        Cv2.Multiply(weight, whole.B, shiftB);
+        if (iris != (0, 0) && EyeMedianLightness(part, local, first) is { } median)
+        {
+            using var lightness = part.ExtractChannel(0);
+            using var dark = new Mat();
+            Cv2.Threshold(lightness, dark, median, 1, ThresholdTypes.BinaryInv);
+            Cv2.GaussianBlur(dark, dark, new Size(0, 0), 1.0);
+            Cv2.Multiply(dark, weight, dark);
+            Cv2.ScaleAdd(dark, iris.A, shiftA, shiftA);
+            Cv2.ScaleAdd(dark, iris.B, shiftB, shiftB);
+        }
+
+        using var zero = new Mat(box.Size, MatType.CV_32F, Scalar.All(0));
+        using var shift = new Mat();
+        Cv2.Merge([zero, shiftA, shiftB], shift);
+        Cv2.Add(part, shift, part);
+    }
+
+    /// <summary>The mean a*, b* of the darker half of the pixels inside one eye's outline (iris, pupil, lash line); null when too few.</summary>
+    private static (double A, double B)? Iris(Mat lab, Point2f[] p, int first)
+    {
+        var eye = EyePixels(lab, p, first);
+        if (eye is null)
+        {
+            return null;
+        }
+
+        var darker = eye.OrderBy(v => v.Item0).Take(eye.Count / 2).ToList();
+        return (darker.Average(v => v.Item1), darker.Average(v => v.Item2));
+    }
+
+    private static double? EyeMedianLightness(Mat lab, Point2f[] p, int first) =>
+        EyePixels(lab, p, first) is { } eye ? eye.Select(v => (double)v.Item0).Order().ElementAt(eye.Count / 2) : null;
+
+    /// <summary>The Lab pixels inside one eye's outline; null when the eye shows fewer than 20.</summary>
+    private static List<Vec3f>? EyePixels(Mat lab, Point2f[] p, int first)
     {
         var polygon = FaceRegions.Polygon(p, first, first + 6);
         var box = Cv2.BoundingRect(polygon).Intersect(new Rect(0, 0, lab.Width, lab.Height));
@@ -407,7 +468,14 @@ public static class AppearanceMatch
         }
 
         var eye = values.Where((_, i) => m[i] != 0).ToList();
-        if (eye.Count < 20)
+        return eye.Count < 20 ? null : eye;
+    }
+
+    /// <summary>The mean a*, b* of the greyest of the lighter pixels inside one eye's outline; null when the eye shows too few pixels.</summary>
+    private static (double A, double B)? EyeWhite(Mat lab, Point2f[] p, int first)
+    {
+        var eye = EyePixels(lab, p, first);
+        if (eye is null)
         {
             return null;
         }
