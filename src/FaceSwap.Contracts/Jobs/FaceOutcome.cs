@@ -21,7 +21,7 @@ public static class ReviewReasons
     public const string Detail = "detail";
 
     /// <summary>
-    /// The face's eyes and mouth are much softer than the target's own (sharpness under its threshold): an out-of-focus,
+    /// The face's eyes are much softer than the target's own (sharpness under its threshold): an out-of-focus,
     /// turned or small source, and the face looks blurred or ghostly.
     /// </summary>
     public const string Soft = "soft";
@@ -59,7 +59,7 @@ public sealed record FaceOutcome
     /// <summary>The face's fine texture, output over input (1 = same); null when not measured.</summary>
     public float? Detail { get; init; }
 
-    /// <summary>How sharp the face's eyes and mouth are, output over input (1 = as sharp as the target's own); null when not measured.</summary>
+    /// <summary>How sharp the face's eyes are, output over input (1 = as sharp as the target's own); null when not measured.</summary>
     public float? Sharpness { get; init; }
 
     /// <summary>How much the source face was enlarged to fit this face (target eye distance over the source's).</summary>

@@ -35,7 +35,7 @@ public static class FaceOutcomes
 
     /// <summary>
     /// Why a swapped face needs a look (<see cref="ReviewReasons"/>): lost after the swap; found again but not measurable;
-    /// tint, shade or detail outside the thresholds of <see cref="RealismFigures"/>, or eyes and mouth too soft; a source enlarged by more than
+    /// tint, shade or detail outside the thresholds of <see cref="RealismFigures"/>, or eyes too soft; a source enlarged by more than
     /// <see cref="FaceReport.SoftSourceScale"/>. Empty for a face that is fine, or one that was not swapped.
     /// </summary>
     public static IReadOnlyList<string> Reasons(FaceReport face)
@@ -94,6 +94,6 @@ public static class FaceOutcomes
 /// <param name="MaxShade">Largest shade.</param>
 /// <param name="MinDetail">Smallest detail ratio.</param>
 /// <param name="MaxDetail">Largest detail ratio.</param>
-/// <param name="MinSharpness">Smallest sharpness of the eyes and mouth.</param>
+/// <param name="MinSharpness">Smallest sharpness of the eyes (output over input, at 40 px between the eyes).</param>
 /// <param name="MaxSourceScale">Largest enlargement of the source face.</param>
 public sealed record ReviewThresholds(float MaxTint, float MaxShade, float MinDetail, float MaxDetail, float MinSharpness, float MaxSourceScale);

@@ -1163,7 +1163,7 @@ const REVIEW_TEXT = {
   tint: 'colour moved (tint)',
   shade: 'light moved (shade)',
   detail: 'texture softer or sharper (detail)',
-  soft: 'eyes and mouth blurred (sharpness)',
+  soft: 'eyes blurred (sharpness)',
   source_small: 'source photo too small: soft',
 };
 
