@@ -280,7 +280,6 @@ public sealed class MorphSwapper : IFaceSwapper
                 Compose(composed, candidate, alpha, look.Presence);
                 var figures = Judge(region, composed, localFace, landmarks, encoding);
                 var miss = figures is null ? 0 : FaceLook.Miss(figures);
-                Console.Error.WriteLine($"JUDGE {attempt} {figures} miss {miss}");
                 if (miss < bestMiss)
                 {
                     best?.Dispose();
