@@ -286,8 +286,8 @@ public static class AppearanceMatch
         var scale = Math.Min(1.0, Quality.RealismMeter.SharpnessEyeDistance / Math.Max(1f, eyeDistance));
         using var light = source.ExtractChannel(0);
         using var targetLight = target.ExtractChannel(0);
-        var limit = FocusAt(targetLight, targetEyes, scale) * MaxFeatureFocus;
-        if (FocusAt(light, sourceEyes, scale) <= limit)
+        var limit = Quality.RealismMeter.Focus(targetLight, targetEyes, scale) * MaxFeatureFocus;
+        if (Quality.RealismMeter.Focus(light, sourceEyes, scale) <= limit)
         {
             return 0;
         }
@@ -301,7 +301,7 @@ public static class AppearanceMatch
             Cv2.Subtract(blurred, light, change);
             Cv2.Multiply(change, where, change);
             Cv2.Add(light, change, softened);
-            if (FocusAt(softened, sourceEyes, scale) <= limit || sigma == Blurs[^1])
+            if (Quality.RealismMeter.Focus(softened, sourceEyes, scale) <= limit || sigma == Blurs[^1])
             {
                 Cv2.InsertChannel(softened, source, 0);
                 return sigma;
@@ -309,22 +309,6 @@ public static class AppearanceMatch
         }
 
         return 0;
-    }
-
-    /// <summary><see cref="Focus"/> of <paramref name="light"/> shrunk by <paramref name="scale"/> (area averaging).</summary>
-    private static double FocusAt(Mat light, Mat mask, double scale)
-    {
-        if (scale >= 1)
-        {
-            return Focus(light, mask);
-        }
-
-        var size = new Size(Math.Max(1, (int)Math.Round(light.Width * scale)), Math.Max(1, (int)Math.Round(light.Height * scale)));
-        using var small = new Mat();
-        using var smallMask = new Mat();
-        Cv2.Resize(light, small, size, 0, 0, InterpolationFlags.Area);
-        Cv2.Resize(mask, smallMask, size, 0, 0, InterpolationFlags.Nearest);
-        return Focus(small, smallMask);
     }
 
     /// <summary>
@@ -344,28 +328,28 @@ public static class AppearanceMatch
     /// </summary>
     public static void BalanceEyeWhites(Mat source, Point2f[] sourcePoints, IReadOnlyList<(double A, double B)?> targetWhites, float eyeDistance)
     {
+        // Each eye's pixels are read once for its white and its iris.
+        var eyes = new[] { EyePixels(source, sourcePoints, 36), EyePixels(source, sourcePoints, 42) };
         var shifts = new (double A, double B)?[2];
+        var irises = new (double A, double B)?[2];
         for (var side = 0; side < 2; side++)
         {
-            var first = side == 0 ? 36 : 42;
-            if (EyeWhite(source, sourcePoints, first) is not { } from || targetWhites[side] is not { } to)
+            if (eyes[side] is not { } eye)
             {
                 continue;
             }
 
-            shifts[side] = Capped(to.A - from.A, to.B - from.B);
-        }
-
-        // The irises, once the whites are balanced, are brought to one colour: a source lit blue on one side and orange on
-        // the other kept one blue and one amber iris (the README demo's painted face), whites balanced or not.
-        var irises = new (double A, double B)?[2];
-        for (var side = 0; side < 2; side++)
-        {
-            if (Iris(source, sourcePoints, side == 0 ? 36 : 42) is { } iris)
+            if (targetWhites[side] is { } to)
             {
-                var (da, db) = shifts[side] ?? (0, 0);
-                irises[side] = (iris.A + da, iris.B + db);
+                var from = White(eye);
+                shifts[side] = Capped(to.A - from.A, to.B - from.B);
             }
+
+            // The irises, once the whites are balanced, are brought to one colour: a source lit blue on one side and
+            // orange on the other kept one blue and one amber iris (the README demo's painted face), whites balanced or not.
+            var iris = Iris(eye);
+            var (da, db) = shifts[side] ?? (0, 0);
+            irises[side] = (iris.A + da, iris.B + db);
         }
 
         for (var side = 0; side < 2; side++)
@@ -390,8 +374,8 @@ public static class AppearanceMatch
 
     /// <summary>
     /// Moves the colour of one eye (inside its outline only: spread over the lids, a shift towards a pinkish white made
-    /// pink rims) by <paramref name="whole"/>, and its darker half (the iris) by <paramref name="iris"/> as well. The work
-    /// is done in a box around the eye, not over the whole face.
+    /// pink rims) by <paramref name="whole"/>, and its pixels darker than its median (the iris) by <paramref name="iris"/>
+    /// as well. The work is done in a box around the eye, not over the whole face.
     /// </summary>
     private static void ShiftEye(Mat source, Point2f[] sourcePoints, int first, (double A, double B) whole, (double A, double B) iris, float eyeDistance)
     {
@@ -414,8 +398,9 @@ public static class AppearanceMatch
         using var shiftB = new Mat();
         Cv2.Multiply(weight, whole.A, shiftA);
         Cv2.Multiply(weight, whole.B, shiftB);
-        if (iris != (0, 0) && EyeMedianLightness(part, local, first) is { } median)
+        if (iris != (0, 0) && EyePixels(part, local, first) is { } eye)
         {
+            var median = eye.Select(v => (double)v.Item0).Order().ElementAt(eye.Count / 2);
             using var lightness = part.ExtractChannel(0);
             using var dark = new Mat();
             Cv2.Threshold(lightness, dark, median, 1, ThresholdTypes.BinaryInv);
@@ -431,21 +416,12 @@ public static class AppearanceMatch
         Cv2.Add(part, shift, part);
     }
 
-    /// <summary>The mean a*, b* of the darker half of the pixels inside one eye's outline (iris, pupil, lash line); null when too few.</summary>
-    private static (double A, double B)? Iris(Mat lab, Point2f[] p, int first)
+    /// <summary>The mean a*, b* of the darker half of an eye's pixels (iris, pupil, lash line).</summary>
+    private static (double A, double B) Iris(List<Vec3f> eye)
     {
-        var eye = EyePixels(lab, p, first);
-        if (eye is null)
-        {
-            return null;
-        }
-
         var darker = eye.OrderBy(v => v.Item0).Take(eye.Count / 2).ToList();
         return (darker.Average(v => v.Item1), darker.Average(v => v.Item2));
     }
-
-    private static double? EyeMedianLightness(Mat lab, Point2f[] p, int first) =>
-        EyePixels(lab, p, first) is { } eye ? eye.Select(v => (double)v.Item0).Order().ElementAt(eye.Count / 2) : null;
 
     /// <summary>The Lab pixels inside one eye's outline; null when the eye shows fewer than 20.</summary>
     private static List<Vec3f>? EyePixels(Mat lab, Point2f[] p, int first)
@@ -472,14 +448,11 @@ public static class AppearanceMatch
     }
 
     /// <summary>The mean a*, b* of the greyest of the lighter pixels inside one eye's outline; null when the eye shows too few pixels.</summary>
-    private static (double A, double B)? EyeWhite(Mat lab, Point2f[] p, int first)
-    {
-        var eye = EyePixels(lab, p, first);
-        if (eye is null)
-        {
-            return null;
-        }
+    private static (double A, double B)? EyeWhite(Mat lab, Point2f[] p, int first) => EyePixels(lab, p, first) is { } eye ? White(eye) : null;
 
+    /// <summary>The mean a*, b* of the greyest of an eye's lighter pixels (<see cref="EyeWhiteShare"/> of the eye).</summary>
+    private static (double A, double B) White(List<Vec3f> eye)
+    {
         // The lighter half, then the greyer half of that: a flash's red pupil and a catchlight's glint are light too.
         var lighter = eye.OrderByDescending(v => v.Item0).Take(eye.Count / 2);
         var white = lighter.OrderBy(v => v.Item1 * v.Item1 + v.Item2 * v.Item2).Take(Math.Max(5, (int)(eye.Count * EyeWhiteShare))).ToList();
@@ -530,13 +503,6 @@ public static class AppearanceMatch
     {
         using var light = lab.ExtractChannel(0);
         return Spread(light, skin);
-    }
-
-    /// <summary>The Laplacian's spread over the spread of <paramref name="light"/> itself under <paramref name="mask"/>.</summary>
-    private static double Focus(Mat light, Mat mask)
-    {
-        Cv2.MeanStdDev(light, out _, out var contrast, mask);
-        return Spread(light, mask) / Math.Max(1.0, contrast.Val0);
     }
 
     private static double Spread(Mat light, Mat skin)

@@ -126,34 +126,31 @@ public static class RealismMeter
     /// </summary>
     private static double Sharpness(Mat before, Mat after, Point2f[] p, float eye)
     {
-        using var eyes = new Mat(before.Size(), MatType.CV_8UC1, Scalar.All(0));
-        FaceRegions.FillEye(eyes, p, 36, Shrink);
-        FaceRegions.FillEye(eyes, p, 42, Shrink);
+        using var eyes = FaceRegions.Eyes(before.Size(), p, Shrink);
         var scale = Math.Min(1.0, SharpnessEyeDistance / eye);
-        if (scale >= 1)
-        {
-            return Focus(after, eyes) / Math.Max(1e-3, Focus(before, eyes));
-        }
-
-        var size = new Size(Math.Max(1, (int)Math.Round(before.Width * scale)), Math.Max(1, (int)Math.Round(before.Height * scale)));
-        using var smallBefore = new Mat();
-        using var smallAfter = new Mat();
-        using var smallEyes = new Mat();
-        Cv2.Resize(before, smallBefore, size, 0, 0, InterpolationFlags.Area);
-        Cv2.Resize(after, smallAfter, size, 0, 0, InterpolationFlags.Area);
-        Cv2.Resize(eyes, smallEyes, size, 0, 0, InterpolationFlags.Nearest);
-        return Focus(smallAfter, smallEyes) / Math.Max(1e-3, Focus(smallBefore, smallEyes));
+        return Focus(after, eyes, scale) / Math.Max(1e-3, Focus(before, eyes, scale));
     }
 
     /// <summary>
-    /// The Laplacian's spread over the spread of grey itself under <paramref name="mask"/>: how sharp, whatever the
-    /// contrast. Eyes lined in black read sharper than bare ones by Laplacian alone, and a face given bare eyes was
-    /// listed as blurred.
+    /// The Laplacian's spread over the spread of grey itself under <paramref name="mask"/>, with the image (BGR, or one
+    /// channel of lightness) shrunk by <paramref name="scale"/> first (area averaging; 1: as it is): how sharp, whatever
+    /// the contrast. Eyes lined in black read sharper than bare ones by Laplacian alone, and a face given bare eyes was
+    /// listed as blurred. The sharpness figure's measure, shared with the swapper that keeps a source's eyes near it.
     /// </summary>
-    private static double Focus(Mat bgr, Mat mask)
+    public static double Focus(Mat image, Mat mask, double scale)
     {
-        var (edges, contrast) = Spreads(bgr, mask);
-        return edges / Math.Max(1.0, contrast);
+        if (scale >= 1)
+        {
+            var (edges, contrast) = Spreads(image, mask);
+            return edges / Math.Max(1.0, contrast);
+        }
+
+        var size = new Size(Math.Max(1, (int)Math.Round(image.Width * scale)), Math.Max(1, (int)Math.Round(image.Height * scale)));
+        using var small = new Mat();
+        using var smallMask = new Mat();
+        Cv2.Resize(image, small, size, 0, 0, InterpolationFlags.Area);
+        Cv2.Resize(mask, smallMask, size, 0, 0, InterpolationFlags.Nearest);
+        return Focus(small, smallMask, 1);
     }
 
     /// <summary>Unit vector from the chin (8) to the nose bridge (27): "up" in the face's own frame.</summary>
@@ -237,11 +234,19 @@ public static class RealismMeter
 
     private static double LaplacianSpread(Mat bgr, Mat mask) => Spreads(bgr, mask).Edges;
 
-    /// <summary>The standard deviations, under <paramref name="mask"/>, of the Laplacian of grey and of grey itself.</summary>
-    private static (double Edges, double Contrast) Spreads(Mat bgr, Mat mask)
+    /// <summary>
+    /// The standard deviations, under <paramref name="mask"/>, of the Laplacian of grey and of grey itself (a one-channel
+    /// image is taken as the grey).
+    /// </summary>
+    private static (double Edges, double Contrast) Spreads(Mat image, Mat mask)
     {
-        using var grey = new Mat();
-        Cv2.CvtColor(bgr, grey, ColorConversionCodes.BGR2GRAY);
+        using var converted = image.Channels() == 1 ? null : new Mat();
+        if (converted is not null)
+        {
+            Cv2.CvtColor(image, converted, ColorConversionCodes.BGR2GRAY);
+        }
+
+        var grey = converted ?? image;
         using var laplacian = new Mat();
         Cv2.Laplacian(grey, laplacian, MatType.CV_32F);
         Cv2.MeanStdDev(laplacian, out _, out var edges, mask);
